@@ -1,0 +1,24 @@
+// The subcommands behind harness/main.cpp, one function each. They return the process exit
+// status: 0 success, 1 the run finished but some point failed, 2 bad input (nothing run).
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace parsweep {
+
+struct RunOptions {
+    std::string config;
+    std::string out;                  // "" → results/<date>-<name>/
+    std::string results_root = "results";
+    std::optional<int> cores;         // --cores: overrides the detected usable cores
+    bool quiet = false;               // no progress output
+};
+
+int cmd_run(const RunOptions& options);
+int cmd_validate(const std::string& config, std::optional<int> cores);
+int cmd_list(bool as_json);
+int cmd_info(bool as_json, std::optional<int> cores);
+int cmd_corpus(const std::string& size, const std::string& from, const std::string& out);
+
+}  // namespace parsweep

@@ -1,0 +1,702 @@
+#include "config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace parsweep {
+
+namespace fs = std::filesystem;
+
+ConfigErrors::ConfigErrors(std::vector<ConfigError> errors)
+    : std::runtime_error([&] {
+          std::string all;
+          for (const auto& e : errors) all += e.to_string() + "\n";
+          return all;
+      }()),
+      errors_(std::move(errors)) {}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+    auto distance = [](const std::string& a, const std::string& b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diag = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                std::size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                                   diag + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]))});
+                diag = up;
+            }
+        }
+        return row[b.size()];
+    };
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        std::size_t d = distance(word, c);
+        if (d < best_d) best_d = d, best = c;
+    }
+    return best;
+}
+
+std::vector<int> auto_counts(int limit) {
+    std::vector<int> out;
+    for (int v = 1; v <= limit; v *= 2) out.push_back(v);
+    if (limit >= 1 && out.back() != limit) out.push_back(limit);
+    return out;
+}
+
+std::string Point::group_key() const { return std::string(kernel->id()) + " " + params.dump(); }
+
+std::string Point::label() const {
+    std::string s(kernel->id());
+    for (const auto& a : axes) {
+        const json& v = params.at(a);
+        s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    return s;
+}
+
+json Sweep::expanded() const {
+    json pts = json::array();
+    for (const auto& p : points) {
+        pts.push_back({{"index", p.index},
+                       {"run", p.run},
+                       {"kernel", p.kernel->id()},
+                       {"params", p.params},
+                       {"axes", p.axes},
+                       {"processes", p.processes},
+                       {"threads", p.threads},
+                       {"repetitions", p.repetitions},
+                       {"warmup", p.warmup},
+                       {"timeout_s", p.timeout_s},
+                       {"time_metric", p.time_metric},
+                       {"env", p.env},
+                       {"baseline", {{"processes", p.baseline_processes},
+                                     {"threads", p.baseline_threads}}},
+                       {"baseline_only", p.baseline_only}});
+    }
+    return {{"name", name},
+            {"usable_cores", usable_cores},
+            {"oversubscribe", oversubscribe},
+            {"points", pts}};
+}
+
+namespace {
+
+constexpr int kMaxProcesses = 1024;
+constexpr int kMaxThreads = 1024;
+constexpr std::size_t kMaxPoints = 100000;
+
+// Environment variables the threads axis sets in every worker; a config may not set them.
+const std::vector<std::string> kThreadVars = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                              "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                                              "GOTO_NUM_THREADS"};
+
+const std::vector<std::string> kTopKeys = {
+    "$schema", "name",     "description", "repetitions", "warmup",        "grid",      "params",
+    "baseline", "env",     "runs",        "oversubscribe", "timeout_s",   "time_metric"};
+const std::vector<std::string> kRunKeys = {"kernel",  "description", "params",   "grid",
+                                           "repetitions", "warmup",  "env",      "baseline",
+                                           "timeout_s",   "time_metric"};
+const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
+const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
+
+std::string show(const json& v) {
+    std::string s = v.dump();
+    if (s.size() > 60) s = s.substr(0, 57) + "...";
+    return s;
+}
+
+std::string member(const std::string& base, const std::string& key) {
+    static const std::regex plain("[A-Za-z_$][A-Za-z0-9_$]*");
+    std::string k = std::regex_match(key, plain) ? key : "[" + json(key).dump() + "]";
+    if (base.empty()) return k;
+    return k[0] == '[' ? base + k : base + "." + k;
+}
+
+std::string element(const std::string& base, std::size_t i) {
+    return base + "[" + std::to_string(i) + "]";
+}
+
+std::string type_name(const json& v) {
+    if (v.is_number_integer()) return "an integer";
+    if (v.is_number()) return "a number";
+    if (v.is_string()) return "a string";
+    if (v.is_boolean()) return "a boolean";
+    if (v.is_array()) return "a list";
+    if (v.is_object()) return "an object";
+    return "null";
+}
+
+std::string fmt_bound(double v) {
+    if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+    return fmt::format("{}", v);
+}
+
+class Checker {
+public:
+    std::vector<ConfigError> errors;
+
+    void error(const std::string& path, const std::string& message) {
+        for (const auto& e : errors)
+            if (e.path == path && e.message == message) return;
+        errors.push_back({path, message});
+    }
+
+    // Reports keys of `obj` that are not in `allowed`, with a suggestion.
+    void check_keys(const json& obj, const std::vector<std::string>& allowed,
+                    const std::string& path) {
+        for (const auto& [key, value] : obj.items()) {
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+            std::string hint = did_you_mean(key, allowed);
+            error(member(path, key), "unknown key" + (hint.empty() ? std::string()
+                                                                   : "; did you mean \"" + hint + "\"?"));
+        }
+    }
+
+    bool is_object(const json& v, const std::string& path) {
+        if (v.is_object()) return true;
+        error(path, "must be an object (got " + type_name(v) + ")");
+        return false;
+    }
+
+    // An integer in [lo, hi]; floats with no fraction (1e8) are accepted.
+    std::optional<long long> integer(const json& v, const std::string& path, double lo, double hi) {
+        double d;
+        if (v.is_number_integer()) {
+            d = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
+                                       : static_cast<double>(v.get<std::int64_t>());
+        } else if (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                   v.get<double>() == std::floor(v.get<double>())) {
+            d = v.get<double>();
+        } else {
+            error(path, "must be an integer (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        if (d < lo) {
+            error(path, "must be ≥ " + fmt_bound(lo) + " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        if (d > hi) {
+            error(path, "must be ≤ " + fmt_bound(hi) + " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        return v.is_number_integer() && !v.is_number_unsigned()
+                   ? v.get<std::int64_t>()
+                   : static_cast<long long>(v.is_number_unsigned() ? v.get<std::uint64_t>()
+                                                                   : static_cast<std::uint64_t>(d));
+    }
+
+    std::optional<double> number(const json& v, const std::string& path, double lo, double hi,
+                                 bool lo_open = false) {
+        if (!v.is_number() || !std::isfinite(v.get<double>())) {
+            error(path, "must be a number (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        double d = v.get<double>();
+        if (lo_open ? d <= lo : d < lo) {
+            error(path, std::string("must be ") + (lo_open ? "> " : "≥ ") + fmt_bound(lo) +
+                            " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        if (d > hi) {
+            error(path, "must be ≤ " + fmt_bound(hi) + " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        return d;
+    }
+
+    // A kernel parameter's value, normalised (integers as integers); nullopt when invalid.
+    std::optional<json> param(const ParamSpec& spec, const json& v, const std::string& path) {
+        switch (spec.type) {
+            case ParamType::Integer: {
+                auto i = integer(v, path, spec.min.value_or(-9.2e18), spec.max.value_or(9.2e18));
+                if (!i) return std::nullopt;
+                return *i >= 0 ? json(static_cast<std::uint64_t>(*i)) : json(*i);
+            }
+            case ParamType::Number: {
+                auto d = number(v, path, spec.min.value_or(-1e308), spec.max.value_or(1e308));
+                if (!d) return std::nullopt;
+                return json(*d);
+            }
+            case ParamType::Boolean:
+                if (v.is_boolean()) return v;
+                error(path, "must be true or false (got " + show(v) + ")");
+                return std::nullopt;
+            case ParamType::String: {
+                if (!v.is_string()) {
+                    error(path, "must be a string (got " + show(v) + ")");
+                    return std::nullopt;
+                }
+                const auto s = v.get<std::string>();
+                if (!spec.choices.empty() &&
+                    std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
+                    std::string all;
+                    for (const auto& c : spec.choices) all += (all.empty() ? "" : ", ") + c;
+                    std::string hint = did_you_mean(s, spec.choices);
+                    error(path, "must be one of " + all + " (got " + show(v) + ")" +
+                                    (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                    return std::nullopt;
+                }
+                return v;
+            }
+            case ParamType::StringList: {
+                if (!v.is_array() || v.empty()) {
+                    error(path, "must be a non-empty list of strings (got " + show(v) + ")");
+                    return std::nullopt;
+                }
+                bool ok = true;
+                for (std::size_t i = 0; i < v.size(); ++i) {
+                    if (!v[i].is_string() || v[i].get<std::string>().empty()) {
+                        error(element(path, i), "must be a non-empty string (got " + show(v[i]) + ")");
+                        ok = false;
+                    }
+                }
+                return ok ? std::optional<json>(v) : std::nullopt;
+            }
+            case ParamType::File: {
+                if (!v.is_string() || v.get<std::string>().empty()) {
+                    error(path, "must be a file path (got " + show(v) + ")");
+                    return std::nullopt;
+                }
+                const fs::path p = v.get<std::string>();
+                std::error_code ec;
+                auto st = fs::status(p, ec);
+                if (!fs::exists(st)) {
+                    error(path, "file not found: " + p.string() + " (relative paths are taken from " +
+                                    fs::current_path().string() + ")");
+                    return std::nullopt;
+                }
+                if (fs::is_directory(st)) {
+                    error(path, p.string() + " is a directory, not a file");
+                    return std::nullopt;
+                }
+                if (!fs::is_regular_file(st)) {
+                    error(path, p.string() + " is not a regular file");
+                    return std::nullopt;
+                }
+                if (access(p.c_str(), R_OK) != 0) {
+                    error(path, "cannot read " + p.string() + ": " + std::strerror(errno));
+                    return std::nullopt;
+                }
+                return v;
+            }
+        }
+        return std::nullopt;
+    }
+
+    // A processes/threads axis: a list of counts, or "auto".
+    std::vector<int> counts(const json& v, const std::string& path, int auto_limit, int max) {
+        if (v.is_string() && v.get<std::string>() == "auto") return auto_counts(auto_limit);
+        if (!v.is_array() || v.empty()) {
+            error(path, "must be a non-empty list of counts or \"auto\" (got " + show(v) + ")");
+            return {};
+        }
+        std::vector<int> out;
+        for (std::size_t i = 0; i < v.size(); ++i)
+            if (auto n = integer(v[i], element(path, i), 1, max)) out.push_back(static_cast<int>(*n));
+        return out;
+    }
+
+    std::map<std::string, std::string> env(const json& v, const std::string& path) {
+        std::map<std::string, std::string> out;
+        if (!is_object(v, path)) return out;
+        static const std::regex name("[A-Za-z_][A-Za-z0-9_]*");
+        for (const auto& [key, value] : v.items()) {
+            const std::string p = member(path, key);
+            if (!std::regex_match(key, name)) {
+                error(p, "is not a valid environment variable name");
+            } else if (std::find(kThreadVars.begin(), kThreadVars.end(), key) != kThreadVars.end()) {
+                error(p, "is set in every worker from the \"threads\" axis; sweep threads with "
+                         "grid.threads instead");
+            } else if (value.is_string()) {
+                out[key] = value.get<std::string>();
+            } else if (value.is_number() || value.is_boolean()) {
+                out[key] = value.dump();
+            } else {
+                error(p, "must be a string or a number (got " + show(value) + ")");
+            }
+        }
+        return out;
+    }
+};
+
+std::optional<std::string> parse_time_metric(Checker& c, const json& v, const std::string& path) {
+    if (v.is_string() && std::find(kTimeMetrics.begin(), kTimeMetrics.end(), v.get<std::string>()) !=
+                             kTimeMetrics.end())
+        return v.get<std::string>();
+    std::string hint = v.is_string() ? did_you_mean(v.get<std::string>(), kTimeMetrics) : "";
+    c.error(path, "must be \"wall_s\" or \"compute_s\" (got " + show(v) + ")" +
+                      (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+    return std::nullopt;
+}
+
+struct Baseline {
+    int processes = 1;
+    int threads = 1;
+};
+
+Baseline parse_baseline(Checker& c, const json& v, const std::string& path, Baseline fallback) {
+    if (!c.is_object(v, path)) return fallback;
+    c.check_keys(v, kBaselineKeys, path);
+    Baseline b = fallback;
+    if (v.contains("processes"))
+        if (auto n = c.integer(v["processes"], member(path, "processes"), 1, kMaxProcesses))
+            b.processes = static_cast<int>(*n);
+    if (v.contains("threads"))
+        if (auto n = c.integer(v["threads"], member(path, "threads"), 1, kMaxThreads))
+            b.threads = static_cast<int>(*n);
+    return b;
+}
+
+// Where a kernel parameter's value(s) come from in a run, after merging the levels.
+struct Source {
+    json values;       // a list when `axis`, else one value
+    bool axis = false;
+    std::string path;  // JSON path of the value (list) in the config; "" = default
+};
+
+std::string format_bytes(double b) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (b >= 1024 && u < 4) b /= 1024, ++u;
+    return fmt::format("{:.1f} {}", b, units[u]);
+}
+
+}  // namespace
+
+Sweep parse_sweep(const json& doc, const LoadOptions& options) {
+    Checker c;
+    Sweep sweep;
+    sweep.given = doc;
+    sweep.usable_cores = std::max(1, options.usable_cores);
+    if (!doc.is_object()) {
+        c.error("", "the config must be a JSON object (got " + type_name(doc) + ")");
+        throw ConfigErrors(c.errors);
+    }
+    c.check_keys(doc, kTopKeys, "");
+
+    sweep.name = options.default_name;
+    if (doc.contains("name")) {
+        static const std::regex safe("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+        const json& v = doc["name"];
+        if (!v.is_string() || !std::regex_match(v.get<std::string>(), safe))
+            c.error("name", "must be a name of letters, digits, '.', '_' or '-' (at most 64, "
+                            "used in the results directory's name; got " + show(v) + ")");
+        else
+            sweep.name = v.get<std::string>();
+    }
+    if (doc.contains("description")) {
+        if (doc["description"].is_string())
+            sweep.description = doc["description"].get<std::string>();
+        else
+            c.error("description", "must be a string");
+    }
+    if (doc.contains("oversubscribe"))
+        if (auto d = c.number(doc["oversubscribe"], "oversubscribe", 1, 64)) sweep.oversubscribe = *d;
+    const int auto_limit =
+        std::max(1, static_cast<int>(std::floor(sweep.usable_cores * sweep.oversubscribe)));
+
+    int repetitions = 3, warmup = 1;
+    double timeout_s = 3600;
+    if (doc.contains("repetitions"))
+        if (auto n = c.integer(doc["repetitions"], "repetitions", 1, 100000)) repetitions = int(*n);
+    if (doc.contains("warmup"))
+        if (auto n = c.integer(doc["warmup"], "warmup", 0, 1000)) warmup = int(*n);
+    if (doc.contains("timeout_s"))
+        if (auto d = c.number(doc["timeout_s"], "timeout_s", 0, 7 * 86400.0, true)) timeout_s = *d;
+    std::string time_metric = "wall_s";
+    if (doc.contains("time_metric"))
+        if (auto m = parse_time_metric(c, doc["time_metric"], "time_metric")) time_metric = *m;
+    Baseline baseline;
+    if (doc.contains("baseline")) baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
+    std::map<std::string, std::string> top_env;
+    if (doc.contains("env")) top_env = c.env(doc["env"], "env");
+
+    const json top_grid = doc.contains("grid") && c.is_object(doc["grid"], "grid") ? doc["grid"] : json::object();
+    const json top_params =
+        doc.contains("params") && c.is_object(doc["params"], "params") ? doc["params"] : json::object();
+
+    if (!doc.contains("runs")) {
+        c.error("runs", "is required: a list of {\"kernel\": …} entries");
+        throw ConfigErrors(c.errors);
+    }
+    const json& runs = doc["runs"];
+    if (!runs.is_array() || runs.empty()) {
+        c.error("runs", "must be a non-empty list of runs (got " + show(runs) + ")");
+        throw ConfigErrors(c.errors);
+    }
+
+    std::vector<std::string> kernel_ids;
+    for (const Kernel* k : kernels()) kernel_ids.emplace_back(k->id());
+    std::set<std::string> params_of_used_kernels;
+
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+        const std::string rpath = element("runs", r);
+        const json& run = runs[r];
+        if (!c.is_object(run, rpath)) continue;
+        c.check_keys(run, kRunKeys, rpath);
+        if (!run.contains("kernel")) {
+            c.error(member(rpath, "kernel"), "is required (one of " + fmt::format("{}", fmt::join(kernel_ids, ", ")) + ")");
+            continue;
+        }
+        if (!run["kernel"].is_string()) {
+            c.error(member(rpath, "kernel"), "must be a kernel id (got " + show(run["kernel"]) + ")");
+            continue;
+        }
+        const std::string id = run["kernel"].get<std::string>();
+        const Kernel* kernel = find_kernel(id);
+        if (!kernel) {
+            std::string hint = did_you_mean(id, kernel_ids);
+            c.error(member(rpath, "kernel"),
+                    "unknown kernel \"" + id + "\"" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                        " (`parsweep list` shows them)");
+            continue;
+        }
+        const auto& specs = kernel->params();
+        std::vector<std::string> names;
+        for (const auto& s : specs) names.push_back(s.name), params_of_used_kernels.insert(s.name);
+
+        int reps = repetitions, warm = warmup;
+        double tmo = timeout_s;
+        if (run.contains("repetitions"))
+            if (auto n = c.integer(run["repetitions"], member(rpath, "repetitions"), 1, 100000)) reps = int(*n);
+        if (run.contains("warmup"))
+            if (auto n = c.integer(run["warmup"], member(rpath, "warmup"), 0, 1000)) warm = int(*n);
+        if (run.contains("timeout_s"))
+            if (auto d = c.number(run["timeout_s"], member(rpath, "timeout_s"), 0, 7 * 86400.0, true)) tmo = *d;
+        std::string metric = time_metric;
+        if (run.contains("time_metric"))
+            if (auto m = parse_time_metric(c, run["time_metric"], member(rpath, "time_metric"))) metric = *m;
+        Baseline base = baseline;
+        if (run.contains("baseline")) base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
+        auto env = top_env;
+        if (run.contains("env"))
+            for (auto& [k, v] : c.env(run["env"], member(rpath, "env"))) env[k] = v;
+
+        const json run_grid = run.contains("grid") && c.is_object(run["grid"], member(rpath, "grid"))
+                                  ? run["grid"] : json::object();
+        const json run_params = run.contains("params") && c.is_object(run["params"], member(rpath, "params"))
+                                    ? run["params"] : json::object();
+
+        // processes / threads: run grid over top grid.
+        std::vector<int> procs{1}, threads{1};
+        for (auto [axis, out, max] : {std::tuple{"processes", &procs, kMaxProcesses},
+                                      std::tuple{"threads", &threads, kMaxThreads}}) {
+            if (run_grid.contains(axis))
+                *out = c.counts(run_grid[axis], member(member(rpath, "grid"), axis), auto_limit, max);
+            else if (top_grid.contains(axis))
+                *out = c.counts(top_grid[axis], member("grid", axis), auto_limit, max);
+            if (run_params.contains(axis))
+                c.error(member(member(rpath, "params"), axis),
+                        std::string("\"") + axis + "\" is a grid axis: put it under \"grid\"");
+        }
+
+        // Unknown kernel parameters at the run level.
+        std::vector<std::string> grid_names = names;
+        grid_names.push_back("processes");
+        grid_names.push_back("threads");
+        for (const auto& [key, v] : run_params.items())
+            if (std::find(names.begin(), names.end(), key) == names.end()) {
+                std::string hint = did_you_mean(key, names);
+                c.error(member(member(rpath, "params"), key),
+                        "unknown parameter of kernel " + id +
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+            }
+        for (const auto& [key, v] : run_grid.items())
+            if (std::find(grid_names.begin(), grid_names.end(), key) == grid_names.end()) {
+                std::string hint = did_you_mean(key, grid_names);
+                c.error(member(member(rpath, "grid"), key),
+                        "unknown axis for kernel " + id +
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+            }
+
+        // Each parameter's values, from the most specific level that has it.
+        std::vector<std::pair<const ParamSpec*, std::vector<json>>> values;
+        std::map<std::string, std::string> source_path;
+        std::vector<std::string> axes;
+        bool ok = true;
+        for (const auto& spec : specs) {
+            Source src;
+            if (run_grid.contains(spec.name) && run_params.contains(spec.name)) {
+                c.error(member(member(rpath, "params"), spec.name),
+                        "is also a grid axis of this run (" + member(member(rpath, "grid"), spec.name) +
+                            "); keep one");
+            }
+            if (run_grid.contains(spec.name))
+                src = {run_grid[spec.name], true, member(member(rpath, "grid"), spec.name)};
+            else if (run_params.contains(spec.name))
+                src = {run_params[spec.name], false, member(member(rpath, "params"), spec.name)};
+            else if (top_grid.contains(spec.name))
+                src = {top_grid[spec.name], true, member("grid", spec.name)};
+            else if (top_params.contains(spec.name))
+                src = {top_params[spec.name], false, member("params", spec.name)};
+            else if (!spec.default_value.is_null())
+                src = {spec.default_value, false, ""};
+            else {
+                c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" + spec.name +
+                                                     "\" (" + spec.help + ")");
+                ok = false;
+                continue;
+            }
+            source_path[spec.name] = src.path.empty() ? rpath : src.path;
+            std::vector<json> vals;
+            if (src.axis) {
+                if (!src.values.is_array() || src.values.empty()) {
+                    c.error(src.path, "a grid axis must be a non-empty list of values (got " +
+                                          show(src.values) + ")");
+                    ok = false;
+                    continue;
+                }
+                for (std::size_t i = 0; i < src.values.size(); ++i) {
+                    auto v = c.param(spec, src.values[i], element(src.path, i));
+                    if (v) vals.push_back(*v); else ok = false;
+                }
+                axes.push_back(spec.name);
+            } else {
+                auto v = c.param(spec, src.values, src.path.empty() ? member(rpath, "params") : src.path);
+                if (v) vals.push_back(*v); else ok = false;
+            }
+            values.emplace_back(&spec, std::move(vals));
+        }
+        if (!ok || procs.empty() || threads.empty()) continue;
+
+        // Cartesian product of the kernel parameters; P and T vary fastest.
+        std::vector<json> combos{json::object()};
+        for (const auto& [spec, vals] : values) {
+            std::vector<json> next;
+            for (const auto& combo : combos)
+                for (const auto& v : vals) {
+                    json p = combo;
+                    p[spec->name] = v;
+                    next.push_back(std::move(p));
+                }
+            combos = std::move(next);
+        }
+        if (combos.size() * procs.size() * threads.size() + sweep.points.size() > kMaxPoints) {
+            c.error(rpath, fmt::format("expands to more than {} points", kMaxPoints));
+            continue;
+        }
+
+        int memory_errors = 0;
+        for (const auto& params : combos) {
+            bool combo_ok = true;
+            for (const auto& e : kernel->validate(params)) {
+                auto it = source_path.find(e.param);
+                c.error(it != source_path.end() ? it->second : rpath, e.message);
+                combo_ok = false;
+            }
+            if (!combo_ok) continue;
+            const std::uint64_t items = kernel->items(params);
+
+            auto add = [&](int P, int T, bool baseline_only) {
+                Point pt;
+                pt.run = r;
+                pt.kernel = kernel;
+                pt.params = params;
+                pt.axes = axes;
+                pt.processes = P;
+                pt.threads = T;
+                pt.repetitions = reps;
+                pt.warmup = warm;
+                pt.timeout_s = tmo;
+                pt.time_metric = metric;
+                pt.env = env;
+                pt.baseline_processes = base.processes;
+                pt.baseline_threads = base.threads;
+                pt.baseline_only = baseline_only;
+                if (options.memory_available) {
+                    const std::uint64_t share = (items + P - 1) / P;
+                    const double need = double(P) * double(kernel->memory_bytes(params, share, T));
+                    if (need > double(options.memory_available)) {
+                        if (memory_errors++ < 3)
+                            c.error(rpath, fmt::format("point {} processes={} threads={} needs about {} "
+                                                       "of memory, more than the {} available",
+                                                       pt.label(), P, T, format_bytes(need),
+                                                       format_bytes(double(options.memory_available))));
+                        return;
+                    }
+                }
+                pt.index = sweep.points.size();
+                sweep.points.push_back(std::move(pt));
+            };
+            const bool on_grid =
+                std::find(procs.begin(), procs.end(), base.processes) != procs.end() &&
+                std::find(threads.begin(), threads.end(), base.threads) != threads.end();
+            // The baseline comes first so that every later point's speedup is known when it ends.
+            if (on_grid)
+                add(base.processes, base.threads, false);
+            else
+                add(base.processes, base.threads, true);
+            for (int P : procs)
+                for (int T : threads)
+                    if (!(P == base.processes && T == base.threads)) add(P, T, false);
+        }
+        if (memory_errors > 3)
+            c.error(rpath, fmt::format("… and {} more points over the available memory", memory_errors - 3));
+    }
+
+    // Top-level params and grid axes must mean something to at least one run's kernel.
+    std::vector<std::string> known(params_of_used_kernels.begin(), params_of_used_kernels.end());
+    for (const auto& [key, v] : top_params.items())
+        if (!params_of_used_kernels.count(key)) {
+            std::string hint = did_you_mean(key, known);
+            c.error(member("params", key), "no run's kernel has this parameter" +
+                                               (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+        }
+    known.push_back("processes");
+    known.push_back("threads");
+    for (const auto& [key, v] : top_grid.items())
+        if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads") {
+            std::string hint = did_you_mean(key, known);
+            c.error(member("grid", key), "no run's kernel has this parameter" +
+                                             (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+        }
+
+    if (!c.errors.empty()) throw ConfigErrors(c.errors);
+    return sweep;
+}
+
+Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
+    std::error_code ec;
+    if (!fs::exists(file, ec)) throw ConfigErrors({{"", "config file not found: " + file.string()}});
+    if (fs::is_directory(file, ec))
+        throw ConfigErrors({{"", file.string() + " is a directory, not a config file"}});
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw ConfigErrors({{"", "cannot read config " + file.string() + ": " + std::strerror(errno)}});
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    const std::string text = buffer.str();
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        // Turn the byte offset into a line and column a person can find.
+        std::size_t byte = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
+        std::size_t line = 1 + std::count(text.begin(), text.begin() + byte, '\n');
+        std::size_t bol = text.rfind('\n', byte == 0 ? 0 : byte - 1);
+        std::size_t col = byte - (bol == std::string::npos ? 0 : bol + 1) + 1;
+        std::string what = e.what();
+        if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+        throw ConfigErrors({{"", fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line, col, what)}});
+    }
+    LoadOptions opts = options;
+    if (opts.default_name == "sweep") opts.default_name = file.stem().string();
+    Sweep sweep = parse_sweep(doc, opts);
+    sweep.source = file;
+    return sweep;
+}
+
+}  // namespace parsweep

@@ -1,0 +1,105 @@
+// Config: a JSON sweep file → a checked, expanded Sweep (the list of points to run).
+//
+// Everything is checked before anything runs, and every problem is reported at once, each
+// naming its JSON path: `runs[2].grid.chunk_bytes[0]: must be ≥ 1 (got 0)`. The format is
+// described for editors by configs/schema.json and in README.md ("Config format").
+//
+// Expansion: a run's `params` and `grid` are merged over the top level's (key by key; the
+// top level's kernel parameters apply to the runs whose kernel has them), every key under
+// `grid` is an axis, and the run's points are the cartesian product of its axes, with
+// `threads` varying fastest, then `processes`, then the kernel parameters in the kernel's
+// declaration order. When the baseline (processes, threads) is not on a run's grid it is
+// added to each parameter combination, flagged `baseline_only`, so that speedups always have
+// a measured reference.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "kernel.hpp"
+
+namespace parsweep {
+
+// One problem in a config: where (a JSON path, or "" for the whole document) and what.
+struct ConfigError {
+    std::string path;
+    std::string message;
+    std::string to_string() const { return path.empty() ? message : path + ": " + message; }
+};
+
+// Thrown by load_sweep / parse_sweep with every problem found.
+class ConfigErrors : public std::runtime_error {
+public:
+    explicit ConfigErrors(std::vector<ConfigError> errors);
+    const std::vector<ConfigError>& errors() const { return errors_; }
+
+private:
+    std::vector<ConfigError> errors_;
+};
+
+// What the loader needs to know about the machine.
+struct LoadOptions {
+    int usable_cores = 1;                  // "auto" grids expand up to this (× oversubscribe)
+    std::uint64_t memory_available = 0;    // bytes a run may use; 0 = do not check
+    std::string default_name = "sweep";    // when the config has no "name"
+};
+
+// One point of the sweep: a kernel with all its parameters, at P processes × T threads.
+struct Point {
+    std::size_t index = 0;      // position in Sweep::points
+    std::size_t run = 0;        // which entry of "runs" it comes from
+    const Kernel* kernel = nullptr;
+    json params;                // every kernel parameter, defaults filled in
+    std::vector<std::string> axes;  // kernel parameters swept in this run (for labels)
+    int processes = 1;
+    int threads = 1;
+    int repetitions = 3;
+    int warmup = 1;
+    double timeout_s = 3600;
+    // The time that speedup, efficiency and overhead compare: "wall_s" (the whole parallel
+    // operation: spawn, set-up, dispatch, compute, gather) or "compute_s" (the kernel alone).
+    std::string time_metric = "wall_s";
+    std::map<std::string, std::string> env;  // extra environment of the workers
+    int baseline_processes = 1;
+    int baseline_threads = 1;
+    bool baseline_only = false;  // added to measure the baseline; not on the grid as given
+
+    bool is_baseline() const {
+        return processes == baseline_processes && threads == baseline_threads;
+    }
+    // Identifies the kernel + parameters, whatever P and T: a point's baseline is the point
+    // with the same key at the baseline's P and T.
+    std::string group_key() const;
+    // "invert n=2000 count=8": the kernel and its swept parameters.
+    std::string label() const;
+};
+
+struct Sweep {
+    std::string name;
+    std::string description;
+    std::filesystem::path source;  // the config file, when loaded from one
+    json given;                    // the config as written
+    int usable_cores = 1;
+    double oversubscribe = 1;
+    std::vector<Point> points;
+
+    // The config as expanded: every point with its full parameters, for sweep.json.
+    json expanded() const;
+};
+
+// Reads, checks and expands a config file. Throws ConfigErrors.
+Sweep load_sweep(const std::filesystem::path& file, const LoadOptions& options);
+// The same for a parsed document.
+Sweep parse_sweep(const json& doc, const LoadOptions& options);
+
+// The closest of `candidates` to `word` when it is a plausible typo, else "".
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+// 1, 2, 4, … up to `limit`, with `limit` itself last when it is not a power of two.
+std::vector<int> auto_counts(int limit);
+
+}  // namespace parsweep

@@ -1,0 +1,116 @@
+// The console: a live progress line on a terminal (one line per point otherwise), and at the
+// end a summary table and where the results are.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "protocol.hpp"
+#include "reporter.hpp"
+
+namespace parsweep {
+
+namespace {
+
+std::string duration(double s) {
+    if (s < 0) s = 0;
+    const long t = static_cast<long>(s + 0.5);
+    return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+                     : fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+std::string seconds(double s) {
+    if (s >= 100) return fmt::format("{:.0f} s", s);
+    if (s >= 1) return fmt::format("{:.3g} s", s);
+    if (s >= 1e-3) return fmt::format("{:.3g} ms", s * 1e3);
+    return fmt::format("{:.3g} µs", s * 1e6);
+}
+
+std::string ratio(const std::optional<double>& v) { return v ? fmt::format("{:.2f}", *v) : "-"; }
+
+class ConsoleReporter : public Reporter {
+public:
+    ConsoleReporter(std::FILE* out, std::FILE* progress)
+        : out_(out), progress_(progress), live_(progress && isatty(fileno(progress))) {}
+
+    void run_started(const RunInfo& run) override {
+        start_ = monotonic_s();
+        for (const auto& p : run.sweep->points) reps_total_ += p.warmup + p.repetitions;
+        if (progress_)
+            fmt::print(progress_, "parsweep: {} points, {} repetitions with warmups; usable cores {}\n",
+                       run.sweep->points.size(), reps_total_, run.sweep->usable_cores);
+    }
+
+    void point_started(const RunInfo&, const Point& point, std::size_t i, std::size_t n) override {
+        index_ = i;
+        count_ = n;
+        rep_in_point_ = 0;
+        show(point);
+    }
+
+    void repetition_done(const RunInfo&, const Point& point, const RepRecord&) override {
+        ++reps_done_;
+        ++rep_in_point_;
+        show(point);
+    }
+
+    void point_done(const RunInfo&, const std::vector<PointResult>& done) override {
+        if (!progress_ || live_) return;
+        const PointResult& p = done.back();
+        fmt::print(progress_, "[{}/{}] {} P={} T={}: {}\n", index_ + 1, count_, p.point->label(),
+                   p.point->processes, p.point->threads,
+                   p.verified ? fmt::format("median {}, speedup {}", seconds(p.wall.median),
+                                            ratio(p.derived.speedup))
+                              : "FAILED: " + p.error);
+        std::fflush(progress_);
+    }
+
+    void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
+        if (live_) fmt::print(progress_, "\r\033[K");
+        std::size_t w = 5;
+        for (const auto& p : done) w = std::max(w, p.point->label().size());
+        fmt::print(out_, "\n{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}  {}\n", "point", w, "P",
+                   "T", "median", "±95%", "speedup", "effic.", "verified");
+        int failed = 0;
+        for (const auto& p : done) {
+            const Point& pt = *p.point;
+            if (!p.verified) ++failed;
+            fmt::print(out_, "{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}  {}\n", pt.label(), w,
+                       pt.processes, pt.threads, p.verified ? seconds(p.wall.median) : "-",
+                       p.verified ? seconds(p.wall.ci95) : "-", ratio(p.derived.speedup),
+                       ratio(p.derived.efficiency),
+                       p.verified ? "yes" : "NO: " + p.error.substr(0, 60));
+        }
+        fmt::print(out_, "\n{} of {} points verified in {}{}\nresults: {}\n",
+                   done.size() - failed, run.sweep->points.size(), duration(run.elapsed_s),
+                   failed ? fmt::format("; {} FAILED", failed) : "", run.dir.string());
+        std::fflush(out_);
+    }
+
+private:
+    void show(const Point& point) {
+        if (!live_) return;
+        const double elapsed = monotonic_s() - start_;
+        const std::string eta =
+            reps_done_ ? duration(elapsed / reps_done_ * (reps_total_ - reps_done_)) : "?";
+        fmt::print(progress_, "\r\033[K[{}/{}] {} P={} T={} rep {}/{}  elapsed {}  ETA {}",
+                   index_ + 1, count_, point.label(), point.processes, point.threads,
+                   rep_in_point_, point.warmup + point.repetitions, duration(elapsed), eta);
+        std::fflush(progress_);
+    }
+
+    std::FILE* out_;
+    std::FILE* progress_;
+    bool live_;
+    double start_ = 0;
+    std::size_t index_ = 0, count_ = 0;
+    long reps_total_ = 0, reps_done_ = 0;
+    int rep_in_point_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_console_reporter(std::FILE* out, std::FILE* progress) {
+    return std::make_unique<ConsoleReporter>(out, progress);
+}
+
+}  // namespace parsweep

@@ -1,0 +1,82 @@
+#include "files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace parsweep {
+
+namespace fs = std::filesystem;
+
+namespace {
+[[noreturn]] void fail(const std::string& what, const fs::path& path) {
+    throw std::runtime_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+}
+
+void write_fd(int fd, std::string_view content, const fs::path& path) {
+    const char* p = content.data();
+    std::size_t left = content.size();
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            close(fd);
+            fail("cannot write", path);
+        }
+        p += n, left -= static_cast<std::size_t>(n);
+    }
+}
+}  // namespace
+
+void write_atomic(const fs::path& path, std::string_view content) {
+    fs::path tmp = path;
+    tmp += fmt::format(".tmp.{}", getpid());
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("cannot create", tmp);
+    write_fd(fd, content, tmp);
+    if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", tmp);
+    if (rename(tmp.c_str(), path.c_str()) != 0) {
+        unlink(tmp.c_str());
+        fail("cannot rename into", path);
+    }
+}
+
+void append_line(const fs::path& path, std::string_view line) {
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) fail("cannot open", path);
+    std::string s(line);
+    s += '\n';
+    write_fd(fd, s, path);
+    if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", path);
+}
+
+fs::path make_run_dir(const fs::path& root, const std::string& name) {
+    fs::create_directories(root);
+    const std::string stamp = fmt::format("{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr)));
+    for (int i = 1;; ++i) {
+        fs::path dir = root / (stamp + "-" + name + (i > 1 ? fmt::format("-{}", i) : ""));
+        if (mkdir(dir.c_str(), 0755) == 0) return dir;
+        if (errno != EEXIST) fail("cannot create", dir);
+    }
+}
+
+void point_latest(const fs::path& root, const fs::path& run_dir) {
+    fs::path link = root / "latest";
+    fs::path tmp = root / fmt::format(".latest.{}", getpid());
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    fs::create_directory_symlink(run_dir.filename(), tmp, ec);
+    if (ec) return;  // a results directory on a filesystem without symlinks: no "latest"
+    fs::rename(tmp, link, ec);
+    if (ec) fs::remove(tmp, ec);
+}
+
+}  // namespace parsweep

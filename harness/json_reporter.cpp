@@ -1,0 +1,53 @@
+// sweep.json (the complete record of a run) and checkpoint.jsonl (one line per finished
+// point, appended and fsynced: what a later --resume rebuilds from).
+#include "files.hpp"
+#include "reporter.hpp"
+
+namespace parsweep {
+
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+class JsonReporter : public Reporter {
+public:
+    void run_started(const RunInfo& run) override { write(run, {}); }
+
+    void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
+        append_line(run.dir / "checkpoint.jsonl", to_json(done.back()).dump());
+        write(run, done);
+    }
+
+    void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
+        write(run, done);
+    }
+
+private:
+    static void write(const RunInfo& run, const std::vector<PointResult>& done) {
+        json points = json::array();
+        for (const auto& p : done) points.push_back(to_json(p));
+        json doc = {{"schema_version", kSchemaVersion},
+                    {"tool", "parsweep"},
+                    {"name", run.sweep->name},
+                    {"description", run.sweep->description},
+                    {"status", run.status},
+                    {"started_at", run.started_at},
+                    {"finished_at", run.finished_at},
+                    {"elapsed_s", run.elapsed_s},
+                    {"points_total", run.sweep->points.size()},
+                    {"points_done", done.size()},
+                    {"points_failed", run.points_failed},
+                    {"context", run.context},
+                    {"config", {{"source", run.sweep->source.string()},
+                                {"given", run.sweep->given},
+                                {"expanded", run.sweep->expanded()}}},
+                    {"points", points}};
+        write_atomic(run.dir / "sweep.json", doc.dump(2) + "\n");
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
+
+}  // namespace parsweep

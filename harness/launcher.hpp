@@ -1,0 +1,39 @@
+// The launcher: runs one repetition of one point as P fresh worker processes.
+//
+// Each worker is a posix_spawn of this same binary's `worker` subcommand, with
+// OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, BLIS_NUM_THREADS = T and the
+// point's `env` in its environment, so its OpenMP runtime and BLAS start with T threads.
+// The parent hands out contiguous shares of the items, waits until every worker is ready,
+// releases them together with "go", gathers their reports, reaps them with wait4 (for the
+// CPU time, context switches and peak RSS the OS charged them), merges the partial results
+// and verifies the merged one.
+//
+// A worker that cannot start, dies, exits non-zero, sends garbage or outlives the point's
+// timeout makes the repetition fail with the reason; every worker is killed and reaped
+// before run_repetition returns.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config.hpp"
+#include "results.hpp"
+
+namespace parsweep {
+
+// The share of worker `w` of `P` over `items` items: contiguous, sizes differing by ≤ 1.
+std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w);
+
+// The environment of a worker of a point with `threads` threads: this process's
+// environment without any thread-count variable, plus the thread counts and `extra`.
+std::vector<std::string> worker_environment(int threads,
+                                            const std::map<std::string, std::string>& extra);
+
+// Runs one repetition of `point`. `executable` is the parsweep binary to spawn.
+RepRecord run_repetition(const Point& point, const std::string& executable);
+
+// The path of the running executable (/proc/self/exe).
+std::string self_executable();
+
+}  // namespace parsweep

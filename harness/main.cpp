@@ -1,0 +1,69 @@
+// parsweep: parse the command line, then hand over to one subcommand (commands.hpp).
+#include <csignal>
+#include <cstring>
+
+#include <CLI/CLI.hpp>
+
+#include "build_info.hpp"
+#include "commands.hpp"
+#include "worker.hpp"
+
+int main(int argc, char** argv) {
+    // A worker is started thousands of times per sweep: go straight to it.
+    if (argc == 2 && std::strcmp(argv[1], "worker") == 0) return parsweep::worker_main();
+    // A worker that dies must not take the parent with it through a write to its pipe.
+    std::signal(SIGPIPE, SIG_IGN);
+
+    CLI::App app{"parsweep: sweep processes × threads × parameters over verified kernels"};
+    app.set_version_flag("--version", std::string("parsweep ") + PARSWEEP_VERSION + " (" +
+                                          PARSWEEP_GIT_COMMIT + ")");
+    app.require_subcommand(1);
+
+    parsweep::RunOptions run;
+    std::optional<int> cores;
+    auto* run_cmd = app.add_subcommand("run", "run a sweep and write its results");
+    run_cmd->add_option("config", run.config, "the sweep's JSON config")->required();
+    run_cmd->add_option("--out", run.out, "results directory (default results/<date>-<name>)");
+    run_cmd->add_option("--results", run.results_root, "where default results directories go")
+        ->capture_default_str();
+    run_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
+        ->check(CLI::Range(1, 1 << 20));
+    run_cmd->add_flag("-q,--quiet", run.quiet, "no progress output");
+
+    std::string config;
+    auto* validate_cmd = app.add_subcommand("validate", "check a config and list its points");
+    validate_cmd->add_option("config", config, "the sweep's JSON config")->required();
+    validate_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
+        ->check(CLI::Range(1, 1 << 20));
+
+    bool as_json = false;
+    auto* list_cmd = app.add_subcommand("list", "the kernels and their parameters");
+    list_cmd->add_flag("--json", as_json, "as JSON");
+
+    auto* info_cmd = app.add_subcommand("info", "what the machine and libraries look like");
+    info_cmd->add_flag("--json", as_json, "as JSON (the context recorded in sweep.json)");
+    info_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
+        ->check(CLI::Range(1, 1 << 20));
+
+    std::string size, from = "data/t8.shakespeare.txt", out;
+    auto* corpus_cmd = app.add_subcommand("corpus", "build a large text from copies of a small one");
+    corpus_cmd->add_option("--size", size, "size of the text, e.g. 1G, 512M")->required();
+    corpus_cmd->add_option("--from", from, "the text to copy")->capture_default_str();
+    corpus_cmd->add_option("--out", out, "the file to write")->required();
+
+    app.add_subcommand("worker", "(internal) one worker process of a sweep")->group("");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int status = app.exit(e);
+        return status == 0 ? 0 : 2;  // usage errors are bad input, like a bad config
+    }
+    run.cores = cores;
+    if (*run_cmd) return parsweep::cmd_run(run);
+    if (*validate_cmd) return parsweep::cmd_validate(config, cores);
+    if (*list_cmd) return parsweep::cmd_list(as_json);
+    if (*info_cmd) return parsweep::cmd_info(as_json, cores);
+    if (*corpus_cmd) return parsweep::cmd_corpus(size, from, out);
+    return parsweep::worker_main();
+}

@@ -1,0 +1,121 @@
+#include "reporter.hpp"
+
+#include <algorithm>
+
+namespace parsweep {
+
+namespace {
+json opt(const std::optional<double>& v) { return v ? json(*v) : json(); }
+}  // namespace
+
+json to_json(const Stats& s) {
+    if (s.count == 0) return {{"count", 0}};
+    return {{"count", s.count}, {"min", s.min},       {"max", s.max},  {"mean", s.mean},
+            {"median", s.median}, {"stddev", s.stddev}, {"ci95", s.ci95}};
+}
+
+json to_json(const Derived& d) {
+    return {{"speedup", opt(d.speedup)},
+            {"efficiency", opt(d.efficiency)},
+            {"efficiency_cores", opt(d.efficiency_cores)},
+            {"overhead_s", opt(d.overhead_s)},
+            {"karp_flatt", opt(d.karp_flatt)},
+            {"oversubscription", d.oversubscription},
+            {"gflops", opt(d.gflops)},
+            {"bandwidth_gbs", opt(d.bandwidth_gbs)},
+            {"items_per_s", opt(d.items_per_s)}};
+}
+
+json to_json(const RepRecord& r) {
+    json workers = json::array();
+    for (const auto& w : r.workers)
+        workers.push_back({{"worker", w.worker},
+                           {"items", {w.items_begin, w.items_end}},
+                           {"ready_s", w.ready_s},
+                           {"start_s", w.start_s},
+                           {"end_s", w.end_s},
+                           {"busy_s", w.busy_s},
+                           {"user_s", w.user_s},
+                           {"sys_s", w.sys_s},
+                           {"ctx_voluntary", w.ctx_voluntary},
+                           {"ctx_involuntary", w.ctx_involuntary},
+                           {"max_rss_kb", w.max_rss_kb},
+                           {"omp_threads", w.omp_threads},
+                           {"blas_threads", w.blas_threads},
+                           {"ok", w.ok},
+                           {"error", w.error}});
+    return {{"rep", r.rep},
+            {"wall_s", r.wall_s},
+            {"spawn_s", r.spawn_s},
+            {"dispatch_s", r.dispatch_s},
+            {"compute_s", r.compute_s},
+            {"gather_s", r.gather_s},
+            {"imbalance_s", r.imbalance_s},
+            {"user_s", r.user_s},
+            {"sys_s", r.sys_s},
+            {"cpu_util", r.cpu_util},
+            {"ctx_voluntary", r.ctx_voluntary},
+            {"ctx_involuntary", r.ctx_involuntary},
+            {"max_rss_kb", r.max_rss_kb},
+            {"omp_threads", r.omp_threads},
+            {"blas_threads", r.blas_threads},
+            {"verified", r.verified},
+            {"error", r.error},
+            {"result", r.result},
+            {"workers", workers}};
+}
+
+json to_json(const PointResult& p) {
+    const Point& pt = *p.point;
+    json reps = json::array();
+    for (const auto& r : p.reps) reps.push_back(to_json(r));
+    return {{"index", pt.index},
+            {"run", pt.run},
+            {"kernel", pt.kernel->id()},
+            {"label", pt.label()},
+            {"params", pt.params},
+            {"processes", pt.processes},
+            {"threads", pt.threads},
+            {"env", pt.env},
+            {"time_metric", pt.time_metric},
+            {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
+            {"baseline_only", pt.baseline_only},
+            {"status", p.verified ? "ok" : "failed"},
+            {"verified", p.verified},
+            {"error", p.error},
+            {"result", p.result},
+            {"stats", {{"wall_s", to_json(p.wall)},
+                       {"spawn_s", to_json(p.spawn)},
+                       {"compute_s", to_json(p.compute)},
+                       {"gather_s", to_json(p.gather)},
+                       {"imbalance_s", to_json(p.imbalance)},
+                       {"cpu_util", to_json(p.cpu_util)},
+                       {"ctx_involuntary_median", p.ctx_involuntary_median}}},
+            {"derived", to_json(p.derived)},
+            {"reps", reps}};
+}
+
+std::vector<std::string> param_names(const std::vector<PointResult>& points) {
+    std::vector<std::string> names;
+    for (const auto& p : points)
+        for (const auto& spec : p.point->kernel->params())
+            if (std::find(names.begin(), names.end(), spec.name) == names.end())
+                names.push_back(spec.name);
+    return names;
+}
+
+std::string param_text(const json& value) {
+    if (value.is_null()) return "";
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_array()) {
+        std::string s;
+        for (const auto& v : value) {
+            if (!s.empty()) s += ' ';
+            s += param_text(v);
+        }
+        return s;
+    }
+    return value.dump();
+}
+
+}  // namespace parsweep

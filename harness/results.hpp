@@ -1,0 +1,86 @@
+// The result model: plain structs filled by the launcher and runner, read by every reporter
+// (JSON, CSV, console). Times are seconds (CLOCK_MONOTONIC), memory kilobytes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+
+namespace parsweep {
+
+// One worker process in one repetition. Times are relative to the repetition's first spawn.
+struct WorkerRecord {
+    int worker = 0;
+    std::uint64_t items_begin = 0, items_end = 0;  // its share of the point's items
+    double ready_s = 0;   // worker set up and waiting for "go"
+    double start_s = 0;   // first timed batch began
+    double end_s = 0;     // last timed batch ended
+    double busy_s = 0;    // sum of the timed batches
+    double user_s = 0, sys_s = 0;  // CPU time the OS charged the process (wait4)
+    long ctx_voluntary = 0, ctx_involuntary = 0;
+    long max_rss_kb = 0;
+    int omp_threads = 0;   // omp_get_max_threads() in the worker
+    int blas_threads = 0;  // openblas_get_num_threads() in the worker
+    bool ok = false;       // ran, exited 0 and its own checks passed
+    std::string error;     // why not
+};
+
+// One repetition of one point: the phases of the parallel operation and what it cost.
+struct RepRecord {
+    int rep = 0;             // 0-based among the recorded repetitions; warmups are < 0
+    double wall_s = 0;       // first spawn → last result received
+    double spawn_s = 0;      // first spawn → every worker ready
+    double dispatch_s = 0;   // "go" sent → last worker started its first batch
+    double compute_s = 0;    // first batch start → last batch end, over all workers
+    double gather_s = 0;     // last batch end → last result received by the parent
+    double imbalance_s = 0;  // slowest minus fastest worker's busy time
+    double user_s = 0, sys_s = 0;
+    double cpu_util = 0;     // (user + sys) / wall: 1.0 = one core busy throughout
+    long ctx_voluntary = 0, ctx_involuntary = 0;
+    long max_rss_kb = 0;     // the largest worker's peak RSS
+    int omp_threads = 0;     // as seen by the workers (the smallest, if they differ)
+    int blas_threads = 0;
+    bool verified = false;
+    std::string error;       // why the repetition failed, "" when verified
+    json result;             // the kernel's merged result
+    std::vector<WorkerRecord> workers;
+};
+
+// Summary of one series of measurements.
+struct Stats {
+    std::size_t count = 0;
+    double min = 0, max = 0, mean = 0, median = 0, stddev = 0;
+    double ci95 = 0;  // half-width of the 95% confidence interval of the mean (Student t)
+};
+
+// A point against its baseline (the same kernel and parameters at the baseline's P × T).
+// Empty optionals mean "not defined here" (no baseline measured, a failed point, P·T = 1).
+struct Derived {
+    // T is the median of the point's time metric (wall_s by default, or compute_s).
+    std::optional<double> speedup;           // T_base / T_p
+    std::optional<double> efficiency;        // speedup / (P·T)
+    std::optional<double> efficiency_cores;  // speedup / min(P·T, usable cores)
+    std::optional<double> overhead_s;        // P·T·T_p − T_base
+    std::optional<double> karp_flatt;        // (1/speedup − 1/(P·T)) / (1 − 1/(P·T))
+    double oversubscription = 0;             // P·T / usable cores
+    // Rates of the kernel itself: the work over the median compute_s.
+    std::optional<double> gflops;            // work.flops / compute_s / 1e9
+    std::optional<double> bandwidth_gbs;     // work.bytes / compute_s / 1e9
+    std::optional<double> items_per_s;       // work.items / compute_s
+};
+
+// Everything measured for one point.
+struct PointResult {
+    const Point* point = nullptr;
+    std::vector<RepRecord> reps;  // recorded repetitions (warmups are not kept)
+    bool verified = false;        // every repetition verified
+    std::string error;            // the first failure, when not verified
+    json result;                  // the last repetition's merged result
+    Stats wall, spawn, compute, gather, imbalance, cpu_util;
+    double ctx_involuntary_median = 0;
+    Derived derived;
+};
+
+}  // namespace parsweep

@@ -1,0 +1,101 @@
+#include "runner.hpp"
+
+#include <ctime>
+#include <map>
+
+#include <fmt/chrono.h>
+
+#include "launcher.hpp"
+#include "protocol.hpp"
+#include "stats.hpp"
+
+namespace parsweep {
+
+namespace {
+std::string now_iso() {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S%z}", fmt::localtime(std::time(nullptr)));
+}
+}  // namespace
+
+PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
+                            const PointResult* baseline, int usable_cores) {
+    PointResult p;
+    p.point = &point;
+    p.reps = std::move(reps);
+    p.verified = !p.reps.empty();
+    for (const auto& r : p.reps)
+        if (!r.verified) {
+            p.verified = false;
+            if (p.error.empty()) p.error = fmt::format("repetition {}: {}", r.rep, r.error);
+        }
+    if (!p.reps.empty()) p.result = p.reps.back().result;
+
+    std::vector<double> wall, spawn, compute, gather, imbalance, util, ctx;
+    for (const auto& r : p.reps) {
+        if (!r.verified) continue;
+        wall.push_back(r.wall_s);
+        spawn.push_back(r.spawn_s);
+        compute.push_back(r.compute_s);
+        gather.push_back(r.gather_s);
+        imbalance.push_back(r.imbalance_s);
+        util.push_back(r.cpu_util);
+        ctx.push_back(static_cast<double>(r.ctx_involuntary));
+    }
+    p.wall = summarize(wall);
+    p.spawn = summarize(spawn);
+    p.compute = summarize(compute);
+    p.gather = summarize(gather);
+    p.imbalance = summarize(imbalance);
+    p.cpu_util = summarize(util);
+    p.ctx_involuntary_median = summarize(ctx).median;
+
+    if (!baseline && point.is_baseline()) baseline = &p;  // the baseline against itself: 1×
+    const bool base_ok = baseline && baseline->verified && baseline->wall.count > 0;
+    auto time_of = [&](const PointResult& r) {
+        return point.time_metric == "compute_s" ? r.compute.median : r.wall.median;
+    };
+    p.derived = derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
+                       base_ok ? time_of(*baseline) : 0,
+                       point.baseline_processes * point.baseline_threads, usable_cores,
+                       point.kernel->work(point.params), p.verified ? p.compute.median : 0);
+    return p;
+}
+
+std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,
+                                   const std::string& executable) {
+    const Sweep& sweep = *run.sweep;
+    const double t0 = monotonic_s();
+    run.started_at = now_iso();
+    run.status = "running";
+    for (auto* r : reporters) r->run_started(run);
+
+    std::vector<PointResult> done;
+    done.reserve(sweep.points.size());
+    std::map<std::string, std::size_t> baseline_of;  // group key → index in `done`
+    for (std::size_t i = 0; i < sweep.points.size(); ++i) {
+        const Point& point = sweep.points[i];
+        for (auto* r : reporters) r->point_started(run, point, i, sweep.points.size());
+        std::vector<RepRecord> reps;
+        for (int k = -point.warmup; k < point.repetitions; ++k) {
+            RepRecord rec = run_repetition(point, executable);
+            rec.rep = k;
+            for (auto* r : reporters) r->repetition_done(run, point, rec);
+            if (k >= 0) reps.push_back(std::move(rec));
+        }
+        const PointResult* baseline = nullptr;
+        if (auto it = baseline_of.find(point.group_key()); it != baseline_of.end())
+            baseline = &done[it->second];
+        done.push_back(summarize_point(point, std::move(reps), baseline, sweep.usable_cores));
+        if (point.is_baseline()) baseline_of[point.group_key()] = done.size() - 1;
+        if (!done.back().verified) ++run.points_failed;
+        run.elapsed_s = monotonic_s() - t0;
+        for (auto* r : reporters) r->point_done(run, done);
+    }
+    run.status = "complete";
+    run.finished_at = now_iso();
+    run.elapsed_s = monotonic_s() - t0;
+    for (auto* r : reporters) r->run_finished(run, done);
+    return done;
+}
+
+}  // namespace parsweep

@@ -1,0 +1,278 @@
+#include "sysinfo.hpp"
+
+#include <dlfcn.h>
+#include <hwloc.h>
+#include <omp.h>
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "build_info.hpp"
+
+extern char** environ;
+extern "C" void dgetrf_(...);  // only its address is taken, to find which LAPACK is loaded
+
+namespace parsweep {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<std::string> read_first_line(const fs::path& p) {
+    std::ifstream in(p);
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    return line;
+}
+
+// The process's cgroup v2 directory (from /proc/self/cgroup "0::/path"), if any.
+std::optional<fs::path> cgroup2_dir(const fs::path& root) {
+    std::ifstream in(root / "proc/self/cgroup");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("0::", 0) == 0) {
+            fs::path dir = root / "sys/fs/cgroup" / fs::path(line.substr(3)).relative_path();
+            if (fs::exists(dir)) return dir;
+        }
+    return std::nullopt;
+}
+
+// The CPU quota in CPUs: the tightest cpu.max from the process's cgroup up to the root
+// (v2), or cpu.cfs_quota_us / cpu.cfs_period_us (v1).
+std::optional<double> cgroup_cpu_quota(const fs::path& root) {
+    std::optional<double> best;
+    if (auto dir = cgroup2_dir(root)) {
+        const fs::path top = root / "sys/fs/cgroup";
+        for (fs::path d = *dir;; d = d.parent_path()) {
+            if (auto line = read_first_line(d / "cpu.max")) {
+                std::istringstream s(*line);
+                std::string quota;
+                double period = 0;
+                if (s >> quota >> period && quota != "max" && period > 0) {
+                    double cpus = std::stod(quota) / period;
+                    if (!best || cpus < *best) best = cpus;
+                }
+            }
+            if (d == top || d == d.parent_path() || d.string().size() <= top.string().size()) break;
+        }
+        return best;
+    }
+    auto q = read_first_line(root / "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us");
+    auto p = read_first_line(root / "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us");
+    if (!q) q = read_first_line(root / "sys/fs/cgroup/cpu/cpu.cfs_quota_us");
+    if (!p) p = read_first_line(root / "sys/fs/cgroup/cpu/cpu.cfs_period_us");
+    if (q && p) {
+        double quota = std::atof(q->c_str()), period = std::atof(p->c_str());
+        if (quota > 0 && period > 0) best = quota / period;
+    }
+    return best;
+}
+
+std::optional<int> env_int(const char* name) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return std::nullopt;
+    char* end = nullptr;
+    long n = std::strtol(v, &end, 10);
+    if (*end || n < 1) return std::nullopt;
+    return static_cast<int>(n);
+}
+
+std::string library_of(const void* symbol) {
+    Dl_info info{};
+    if (symbol && dladdr(symbol, &info) && info.dli_fname) {
+        std::error_code ec;
+        auto real = fs::canonical(info.dli_fname, ec);
+        return ec ? info.dli_fname : real.string();
+    }
+    return "unknown";
+}
+
+}  // namespace
+
+UsableCores detect_usable_cores(std::optional<int> explicit_cores, const fs::path& root) {
+    UsableCores u;
+    u.online = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    u.affinity = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : u.online;
+    u.cgroup_cpus = cgroup_cpu_quota(root);
+    u.slurm_cpus = env_int("SLURM_CPUS_PER_TASK");
+    if (!u.slurm_cpus) u.slurm_cpus = env_int("SRUN_CPUS_PER_TASK");
+    u.explicit_cores = explicit_cores;
+
+    // Every limit that applies, and the smallest of them.
+    std::vector<std::string> why;
+    u.count = u.affinity;
+    why.push_back(fmt::format("affinity mask {} of {} online CPUs", u.affinity, u.online));
+    if (u.cgroup_cpus) {
+        why.push_back(fmt::format("cgroup CPU quota {:.2f} CPUs", *u.cgroup_cpus));
+        u.count = std::min(u.count, std::max(1, static_cast<int>(std::ceil(*u.cgroup_cpus - 1e-9))));
+    } else {
+        why.push_back("no cgroup CPU quota");
+    }
+    if (u.slurm_cpus) {
+        why.push_back(fmt::format("SLURM_CPUS_PER_TASK={}", *u.slurm_cpus));
+        u.count = std::min(u.count, *u.slurm_cpus);
+    }
+    u.reason = fmt::format("{} (the smallest of: {})", u.count, fmt::join(why, "; "));
+    if (explicit_cores) {
+        u.count = *explicit_cores;
+        u.reason = fmt::format("{} (--cores {}; detected {})", u.count, u.count, u.reason);
+    }
+    return u;
+}
+
+std::uint64_t available_memory_bytes(const fs::path& root) {
+    std::uint64_t avail = 0;
+    std::ifstream in(root / "proc/meminfo");
+    std::string key;
+    std::uint64_t kb;
+    std::string unit;
+    while (in >> key >> kb) {
+        std::getline(in, unit);
+        if (key == "MemAvailable:") avail = kb * 1024;
+    }
+    if (auto dir = cgroup2_dir(root)) {
+        auto max = read_first_line(*dir / "memory.max");
+        auto cur = read_first_line(*dir / "memory.current");
+        if (max && *max != "max") {
+            std::uint64_t limit = std::stoull(*max);
+            std::uint64_t used = cur ? std::stoull(*cur) : 0;
+            std::uint64_t left = limit > used ? limit - used : 0;
+            if (avail == 0 || left < avail) avail = left;
+        }
+    }
+    return avail;
+}
+
+json topology_info() {
+    json t;
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) != 0 || hwloc_topology_load(topo) != 0) {
+        t["error"] = "hwloc could not load the topology";
+        return t;
+    }
+    t["packages"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PACKAGE);
+    t["cores"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    t["pus"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    t["numa_nodes"] = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE);
+    hwloc_obj_t pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
+    const char* model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : nullptr;
+    t["cpu_model"] = model ? model : "unknown";
+    json caches = json::object();
+    for (auto [type, name] : {std::pair{HWLOC_OBJ_L1CACHE, "l1d"}, {HWLOC_OBJ_L2CACHE, "l2"},
+                              {HWLOC_OBJ_L3CACHE, "l3"}}) {
+        int n = hwloc_get_nbobjs_by_type(topo, type);
+        hwloc_obj_t c = hwloc_get_obj_by_type(topo, type, 0);
+        if (c && c->attr)
+            caches[name] = {{"size_kib", c->attr->cache.size / 1024}, {"count", n},
+                            {"line_bytes", c->attr->cache.linesize}};
+    }
+    t["caches"] = caches;
+    hwloc_obj_t numa = hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, 0);
+    std::uint64_t total = 0;
+    for (int i = 0; i < hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE); ++i)
+        total += hwloc_get_obj_by_type(topo, HWLOC_OBJ_NUMANODE, i)->attr->numanode.local_memory;
+    if (numa) t["memory_bytes"] = total;
+    hwloc_topology_destroy(topo);
+    return t;
+}
+
+int blas_threads() { return openblas_get_num_threads(); }
+
+json blas_info() {
+    const std::string config = openblas_get_config();
+    std::string version = "unknown";
+    if (config.rfind("OpenBLAS ", 0) == 0) version = config.substr(9, config.find(' ', 9) - 9);
+    const int parallel = openblas_get_parallel();
+    return {{"name", "OpenBLAS"},
+            {"version", version},
+            {"config", config},
+            {"core", openblas_get_corename()},
+            {"threading", parallel == 0 ? "sequential" : parallel == 1 ? "pthreads" : "openmp"},
+            {"threads", openblas_get_num_threads()},
+            {"blas_library", library_of(reinterpret_cast<void*>(&cblas_dgemm))},
+            {"lapack_library", library_of(reinterpret_cast<void*>(&dgetrf_))}};
+}
+
+json openmp_info() {
+    static const std::pair<int, const char*> versions[] = {
+        {202111, "5.2"}, {202011, "5.1"}, {201811, "5.0"}, {201511, "4.5"}, {201307, "4.0"},
+        {201107, "3.1"}, {200805, "3.0"}};
+    std::string version = "unknown";
+    for (auto [date, v] : versions)
+        if (_OPENMP >= date) {
+            version = v;
+            break;
+        }
+    return {{"version", version},
+            {"spec_date", _OPENMP},
+            {"runtime", library_of(reinterpret_cast<void*>(&omp_get_max_threads))},
+            {"max_threads", omp_get_max_threads()},
+            {"num_procs", omp_get_num_procs()}};
+}
+
+json build_info() {
+    return {{"parsweep_version", PARSWEEP_VERSION},
+            {"git_commit", PARSWEEP_GIT_COMMIT},
+            {"build_type", PARSWEEP_BUILD_TYPE},
+            {"compiler", PARSWEEP_CXX_COMPILER},
+            {"compiler_version", __VERSION__},
+            {"flags", PARSWEEP_CXX_FLAGS}};
+}
+
+json relevant_env() {
+    static const char* prefixes[] = {"OMP_",  "OPENBLAS_", "GOMP_", "KMP_",  "MKL_",
+                                     "BLIS_", "GOTO_",     "SLURM_", "SRUN_"};
+    json env = json::object();
+    for (char** e = environ; *e; ++e) {
+        std::string_view kv(*e);
+        for (const char* p : prefixes)
+            if (kv.rfind(p, 0) == 0) {
+                auto eq = kv.find('=');
+                env[std::string(kv.substr(0, eq))] =
+                    eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
+            }
+    }
+    return env;
+}
+
+json run_context(const UsableCores& cores) {
+    utsname u{};
+    uname(&u);
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    std::uint64_t total_kb = 0;
+    meminfo >> key >> total_kb;
+    return {{"date", fmt::format("{:%Y-%m-%dT%H:%M:%S%z}", fmt::localtime(std::time(nullptr)))},
+            {"host", host},
+            {"os", fmt::format("{} {} {}", u.sysname, u.release, u.machine)},
+            {"topology", topology_info()},
+            {"usable_cores", {{"count", cores.count},
+                              {"reason", cores.reason},
+                              {"online", cores.online},
+                              {"affinity", cores.affinity},
+                              {"cgroup_cpus", cores.cgroup_cpus ? json(*cores.cgroup_cpus) : json()},
+                              {"slurm_cpus", cores.slurm_cpus ? json(*cores.slurm_cpus) : json()}}},
+            {"memory", {{"total_bytes", total_kb * 1024},
+                        {"available_bytes", available_memory_bytes()}}},
+            {"build", build_info()},
+            {"openmp", openmp_info()},
+            {"blas", blas_info()},
+            {"env", relevant_env()}};
+}
+
+}  // namespace parsweep

@@ -1,0 +1,47 @@
+// What the machine and the loaded libraries look like: the cores a run may use (and why),
+// the memory it may use, and the context recorded once per run in sweep.json.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "kernel.hpp"
+
+namespace parsweep {
+
+// The cores this process may keep busy, the smallest of every limit that applies.
+struct UsableCores {
+    int count = 1;
+    std::string reason;               // "2: affinity mask (2 CPUs); no cgroup quota; …"
+    int online = 1;                   // CPUs the OS has online
+    int affinity = 1;                 // CPUs in this process's affinity mask
+    std::optional<double> cgroup_cpus;  // cgroup CPU quota, in CPUs
+    std::optional<int> slurm_cpus;    // SLURM_CPUS_PER_TASK / SRUN_CPUS_PER_TASK
+    std::optional<int> explicit_cores;  // --cores
+};
+
+// Decides the usable cores. `root` is prefixed to /proc and /sys paths (tests point it at a
+// fake tree); `explicit_cores` is the user's --cores, which wins when given.
+UsableCores detect_usable_cores(std::optional<int> explicit_cores = std::nullopt,
+                                const std::filesystem::path& root = "/");
+
+// Bytes of memory a run may allocate now: MemAvailable, capped by the cgroup memory limit.
+std::uint64_t available_memory_bytes(const std::filesystem::path& root = "/");
+
+// The run's context for sweep.json: date, host, CPU and topology (hwloc), usable cores,
+// memory, compiler and flags, OpenMP runtime, BLAS, relevant environment, parsweep version.
+json run_context(const UsableCores& cores);
+
+// The parts `parsweep info` prints and sweep.json records.
+json topology_info();  // hwloc: packages, cores, PUs, NUMA nodes, caches, CPU model
+json blas_info();      // OpenBLAS as loaded: version, config, core, threading, thread count
+json openmp_info();    // OpenMP version, runtime library, max threads
+json build_info();     // parsweep version, git commit, compiler, flags
+json relevant_env();   // OMP_*, OPENBLAS_*, GOMP_*, KMP_*, MKL_*, BLIS_*, SLURM_*, SRUN_*
+
+// openblas_get_num_threads() of this process.
+int blas_threads();
+
+}  // namespace parsweep

@@ -1,0 +1,97 @@
+#include "worker.hpp"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "protocol.hpp"
+#include "sysinfo.hpp"
+
+namespace parsweep {
+
+namespace {
+
+bool read_line(int fd, std::string& line) {
+    line.clear();
+    char c;
+    for (;;) {
+        ssize_t n = read(fd, &c, 1);  // tiny messages: byte reads keep it simple and exact
+        if (n == 1) {
+            if (c == '\n') return true;
+            line += c;
+        } else if (n == 0 || errno != EINTR) {
+            return false;
+        }
+    }
+}
+
+bool send(const json& message) {
+    std::string s = message.dump() + "\n";
+    const char* p = s.data();
+    std::size_t left = s.size();
+    while (left) {
+        ssize_t n = write(kReportFd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n, left -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+int fail(const std::string& why) {
+    send({{"error", why}});
+    return 1;
+}
+
+}  // namespace
+
+int worker_main() {
+    std::string line;
+    if (!read_line(kTaskFd, line)) return fail("no task received");
+    Task task;
+    const Kernel* kernel = nullptr;
+    std::unique_ptr<KernelRun> run;
+    try {
+        task = task_from_json(json::parse(line));
+        kernel = find_kernel(task.kernel);
+        if (!kernel) return fail("unknown kernel " + task.kernel);
+        run = kernel->prepare(task.params, task.begin, task.end);
+    } catch (const std::exception& e) {
+        return fail(std::string("set-up failed: ") + e.what());
+    }
+    // Start the OpenMP team now, so thread creation counts as spawn, not compute.
+    int team = 0;
+#pragma omp parallel
+    {
+#pragma omp single
+        team = omp_get_num_threads();
+    }
+    (void)team;
+    if (!send(to_json(Ready{monotonic_s(), omp_get_max_threads(), blas_threads()}))) return 1;
+    if (!read_line(kTaskFd, line) || line != "go") return fail("no go received");
+
+    Report report;
+    try {
+        const std::uint64_t batch = kernel->batch_items(task.params);
+        const std::uint64_t step = batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
+        report.start = monotonic_s();
+        report.end = report.start;
+        for (std::uint64_t b = task.begin; b < task.end; b += step) {
+            const std::uint64_t e = std::min(task.end, b + step);
+            const double t0 = monotonic_s();
+            run->run(b, e);
+            const double t1 = monotonic_s();
+            report.busy_s += t1 - t0;
+            report.end = t1;
+            report.verdict &= run->check(b, e);
+        }
+        report.partial = run->partial();
+    } catch (const std::exception& e) {
+        return fail(std::string("kernel failed: ") + e.what());
+    }
+    return send(to_json(report)) ? 0 : 1;
+}
+
+}  // namespace parsweep

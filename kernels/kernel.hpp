@@ -1,0 +1,154 @@
+// The Kernel interface and the kernel registry.
+//
+// A kernel is a unit of verifiable work that parsweep times. It knows nothing of worker
+// processes, results files or the CLI: the harness gives each worker process a contiguous
+// share [begin, end) of the kernel's items, and the kernel processes that share with the
+// OpenMP / BLAS threads the worker process was started with.
+//
+// Life of one repetition of one point, in each worker process:
+//
+//   auto run = kernel.prepare(params, begin, end);    // untimed: allocate, first-touch, open
+//   for each batch [b, e) of the share:               // batch_items() items at a time
+//       run->run(b, e);                               // TIMED
+//       verdict &= run->check(b, e);                  // untimed: prove the batch's answer
+//   partial = run->partial();                         // sent to the parent
+//
+// and in the parent, once every worker has answered:
+//
+//   result  = kernel.merge(params, partials);         // e.g. sum the counts
+//   verdict = kernel.verify(params, result);          // e.g. against a serial reference
+//
+// A point is verified only when every worker's checks and the merged verify() pass.
+//
+// Adding a kernel: one file kernels/<id>.cpp defining `const Kernel& <id>_kernel()`, and one
+// entry in PARSWEEP_KERNELS in kernels/registry.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace parsweep {
+
+using json = nlohmann::json;
+
+// The type of a kernel parameter, as checked by the config loader.
+enum class ParamType {
+    Integer,     // a whole number (JSON integer, or a float with no fractional part)
+    Number,      // any finite number
+    String,      // a string; restricted to `choices` when that is not empty
+    Boolean,     // true / false
+    StringList,  // a non-empty list of non-empty strings
+    File,        // a path to a readable regular file (relative to the working directory)
+};
+
+std::string_view to_string(ParamType type);
+
+// One parameter of a kernel: what `parsweep list` prints and what the config loader checks.
+struct ParamSpec {
+    std::string name;
+    ParamType type = ParamType::Integer;
+    json default_value;  // null: the parameter is required
+    std::string help;    // one line: meaning and unit
+    std::optional<double> min;  // inclusive bounds, for Integer and Number
+    std::optional<double> max;
+    std::vector<std::string> choices;  // for String: the allowed values
+};
+
+// A problem with a kernel's parameters found by Kernel::validate: `param` names the
+// parameter (the config loader turns it into a JSON path), `message` says what is wrong.
+struct ParamError {
+    std::string param;
+    std::string message;
+};
+
+// The outcome of a check: ok, or the reason it failed ("sum of y is 12, expected 14").
+struct Verdict {
+    bool ok = true;
+    std::string message;
+
+    static Verdict pass() { return {}; }
+    static Verdict fail(std::string why) { return {false, std::move(why)}; }
+    // Keeps the first failure.
+    Verdict& operator&=(const Verdict& other) {
+        if (ok && !other.ok) *this = other;
+        return *this;
+    }
+};
+
+// What one execution of a point (all its items, over all workers) amounts to. The harness
+// divides these by the measured time to report GFLOP/s, GB/s and items/s; a zero means
+// "not meaningful for this kernel" and the rate is left empty.
+struct Work {
+    double flops = 0;       // floating-point operations
+    double bytes = 0;       // bytes the kernel must move (STREAM counting: read + written)
+    double items = 0;       // kernel items (numbers, chunks, matrices)
+    std::string item_unit;  // what an item is, for reports: "number", "chunk", "matrix"
+};
+
+// One worker's share of one point. Created in the worker process after its OpenMP / BLAS
+// environment is fixed; run() is the only timed call.
+class KernelRun {
+public:
+    virtual ~KernelRun() = default;
+    // TIMED. Processes items [begin, end), a sub-range of the share given to prepare(),
+    // using the threads of this process (omp_get_max_threads(), the BLAS's own threads).
+    virtual void run(std::uint64_t begin, std::uint64_t end) = 0;
+    // Untimed. Proves what run() computed for [begin, end).
+    virtual Verdict check(std::uint64_t begin, std::uint64_t end) = 0;
+    // This share's contribution to the point's result, given to Kernel::merge.
+    virtual json partial() const = 0;
+};
+
+class Kernel {
+public:
+    virtual ~Kernel() = default;
+
+    // lower_snake id, identical in the folder, JSON configs and CSV files.
+    virtual std::string_view id() const = 0;
+    // One line for `parsweep list`.
+    virtual std::string_view summary() const = 0;
+    virtual const std::vector<ParamSpec>& params() const = 0;
+
+    // Checks that need several parameters or the outside world (a file's size, a word list's
+    // contents), after each parameter has been type- and range-checked against params().
+    // `params` has every parameter, defaults filled in.
+    virtual std::vector<ParamError> validate(const json& params) const {
+        (void)params;
+        return {};
+    }
+
+    // Number of items in the whole point; the harness splits [0, items) over the processes.
+    virtual std::uint64_t items(const json& params) const = 0;
+    // Items per timed batch inside a share; 0 means the whole share is one batch.
+    virtual std::uint64_t batch_items(const json& params) const {
+        (void)params;
+        return 0;
+    }
+    // Peak memory one worker needs for a share of `share_items` items with `threads`
+    // threads, in bytes (an estimate that must not be low by more than a few percent).
+    virtual std::uint64_t memory_bytes(const json& params, std::uint64_t share_items,
+                                       int threads) const = 0;
+    // The work of the whole point, for throughput.
+    virtual Work work(const json& params) const = 0;
+
+    // In the worker: sets up the share [begin, end) (untimed).
+    virtual std::unique_ptr<KernelRun> prepare(const json& params, std::uint64_t begin,
+                                               std::uint64_t end) const = 0;
+    // In the parent: combines the workers' partials (in worker order) into the point's result.
+    virtual json merge(const json& params, const std::vector<json>& partials) const = 0;
+    // In the parent: proves the merged result (exact counts, closed forms, residual bounds).
+    virtual Verdict verify(const json& params, const json& result) const = 0;
+};
+
+// Every kernel, in registry order.
+const std::vector<const Kernel*>& kernels();
+// The kernel with this id, or nullptr.
+const Kernel* find_kernel(std::string_view id);
+
+}  // namespace parsweep

@@ -1,0 +1,270 @@
+// The parsweep binary end to end: real worker processes, real files, exit codes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+namespace parsweep::test {
+namespace {
+
+using json = nlohmann::json;
+
+// A CSV file as a header and rows of cells (handles quoted cells).
+struct Csv {
+    std::vector<std::string> header;
+    std::vector<std::map<std::string, std::string>> rows;
+};
+
+Csv read_csv(const fs::path& path) {
+    Csv csv;
+    std::string text = read_file(path);
+    std::vector<std::vector<std::string>> lines(1);
+    std::string cell;
+    bool quoted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') cell += '"', ++i;
+            else if (c == '"') quoted = false;
+            else cell += c;
+        } else if (c == '"') {
+            quoted = true;
+        } else if (c == ',') {
+            lines.back().push_back(cell), cell.clear();
+        } else if (c == '\n') {
+            lines.back().push_back(cell), cell.clear();
+            lines.emplace_back();
+        } else {
+            cell += c;
+        }
+    }
+    lines.pop_back();  // after the final newline
+    csv.header = lines.at(0);
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+        EXPECT_EQ(lines[i].size(), csv.header.size()) << path << " row " << i;
+        std::map<std::string, std::string> row;
+        for (std::size_t k = 0; k < csv.header.size() && k < lines[i].size(); ++k)
+            row[csv.header[k]] = lines[i][k];
+        csv.rows.push_back(row);
+    }
+    return csv;
+}
+
+bool has_column(const Csv& csv, const std::string& name) {
+    return std::find(csv.header.begin(), csv.header.end(), name) != csv.header.end();
+}
+
+class Cli : public ::testing::Test {
+protected:
+    TempDir dir;
+    fs::path text;
+    void SetUp() override { text = write_file(dir / "words.txt", generated_text(50000, 7)); }
+
+    fs::path config(const std::string& name, const std::string& body) {
+        return write_file(dir / name, body);
+    }
+    std::string tiny_sweep() const {
+        return R"({"name": "tiny", "repetitions": 2, "warmup": 1,
+          "grid": {"processes": [1, 2], "threads": [1, 2]},
+          "runs": [
+            {"kernel": "square", "grid": {"n": [1000, 100000]}},
+            {"kernel": "wordcount", "params": {"file": ")" + text.string() + R"("},
+             "grid": {"chunk_bytes": [7, 4096]}},
+            {"kernel": "invert", "params": {"n": 24, "count": 3},
+             "grid": {"processes": [1, 3], "threads": [1, 2]}}
+          ]})";
+    }
+};
+
+TEST_F(Cli, TinySweepWritesEveryFileAndVerifiesEveryPoint) {
+    auto cfg = config("tiny.json", tiny_sweep());
+    auto out = dir / "run";
+    Output o = run_parsweep("run '" + cfg.string() + "' --out '" + out.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    EXPECT_NE(o.out.find("20 of 20 points verified"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("results: " + out.string()), std::string::npos);
+
+    json sweep = json::parse(read_file(out / "sweep.json"));
+    EXPECT_EQ(sweep["schema_version"], 1);
+    EXPECT_EQ(sweep["status"], "complete");
+    EXPECT_EQ(sweep["name"], "tiny");
+    for (const char* key : {"date", "host", "topology", "usable_cores", "memory", "build",
+                            "openmp", "blas", "env"})
+        EXPECT_TRUE(sweep["context"].contains(key)) << key;
+    EXPECT_EQ(sweep["context"]["blas"]["name"], "OpenBLAS");
+    EXPECT_TRUE(sweep["config"]["given"].contains("runs"));
+    EXPECT_EQ(sweep["config"]["expanded"]["points"].size(), 20u);
+    ASSERT_EQ(sweep["points"].size(), 20u);
+    for (const auto& p : sweep["points"]) {
+        EXPECT_TRUE(p["verified"].get<bool>()) << p.dump();
+        EXPECT_EQ(p["reps"].size(), 2u);
+        EXPECT_EQ(p["stats"]["wall_s"]["count"], 2);
+        EXPECT_TRUE(p["derived"]["speedup"].is_number()) << p["label"];
+        const int P = p["processes"], T = p["threads"];
+        for (const auto& r : p["reps"]) {
+            // The workers ran with the thread counts the point asked for.
+            EXPECT_EQ(r["omp_threads"], T);
+            EXPECT_EQ(r["blas_threads"], T);
+            EXPECT_EQ(r["workers"].size(), static_cast<std::size_t>(P));
+            const double wall = r["wall_s"], spawn = r["spawn_s"], compute = r["compute_s"];
+            EXPECT_GT(wall, 0);
+            EXPECT_LE(spawn, wall);
+            EXPECT_LE(compute, wall);
+            EXPECT_GE(r["imbalance_s"].get<double>(), 0);
+            EXPECT_GT(r["max_rss_kb"].get<long>(), 0);
+        }
+    }
+    // The wordcount result carries the counts and the total.
+    const auto& wc = sweep["points"][8];
+    EXPECT_EQ(wc["kernel"], "wordcount");
+    EXPECT_TRUE(wc["result"]["counts"].contains("dog"));
+    EXPECT_GT(wc["result"]["total_words"].get<long>(), 0);
+    // invert: 3 matrices over 3 processes × 2 threads, GFLOP/s reported.
+    const auto& inv = sweep["points"][19];
+    EXPECT_EQ(inv["kernel"], "invert");
+    EXPECT_EQ(inv["processes"], 3);
+    EXPECT_TRUE(inv["derived"]["gflops"].is_number());
+
+    Csv points = read_csv(out / "points.csv");
+    for (const char* col : {"kernel", "processes", "threads", "param_n", "param_chunk_bytes",
+                            "repetitions", "min_s", "median_s", "mean_s", "stddev_s", "speedup",
+                            "efficiency", "overhead_s", "karp_flatt", "oversubscription",
+                            "cpu_util", "ctx_involuntary", "verified"})
+        EXPECT_TRUE(has_column(points, col)) << col;
+    ASSERT_EQ(points.rows.size(), 20u);
+    EXPECT_EQ(points.rows[0]["kernel"], "square");
+    EXPECT_EQ(points.rows[0]["param_n"], "1000");
+    EXPECT_EQ(points.rows[0]["param_chunk_bytes"], "");
+    EXPECT_EQ(points.rows[0]["speedup"], "1");
+    EXPECT_EQ(points.rows[8]["param_words"], "dog cat boy girl");
+    for (auto& row : points.rows) EXPECT_EQ(row["verified"], "true");
+
+    Csv reps = read_csv(out / "reps.csv");
+    for (const char* col : {"kernel", "processes", "threads", "param_n", "rep", "wall_s", "spawn_s",
+                            "compute_s", "gather_s", "imbalance_s", "user_s", "sys_s", "cpu_util",
+                            "ctx_voluntary", "ctx_involuntary", "max_rss_kb", "verified"})
+        EXPECT_TRUE(has_column(reps, col)) << col;
+    EXPECT_EQ(reps.rows.size(), 40u);
+
+    // One checkpoint line per point, each a complete point record.
+    std::ifstream journal(out / "checkpoint.jsonl");
+    std::string line;
+    int lines = 0;
+    while (std::getline(journal, line)) EXPECT_EQ(json::parse(line)["index"], lines++);
+    EXPECT_EQ(lines, 20);
+    // No temporary files left behind.
+    for (const auto& e : fs::directory_iterator(out))
+        EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+}
+
+TEST_F(Cli, DefaultResultsDirectoryAndLatestLink) {
+    auto cfg = config("small.json", R"({"name": "small", "repetitions": 1, "warmup": 0,
+        "runs": [{"kernel": "square", "params": {"n": 100}}]})");
+    Output o = run_parsweep("run -q '" + cfg.string() + "'", dir.path());
+    ASSERT_EQ(o.status, 0) << o.err;
+    ASSERT_TRUE(fs::is_symlink(dir / "results/latest"));
+    auto target = fs::read_symlink(dir / "results/latest");
+    EXPECT_NE(target.string().find("-small"), std::string::npos) << target;
+    EXPECT_TRUE(fs::exists(dir / "results" / target / "sweep.json"));
+    EXPECT_TRUE(o.err.empty()) << "quiet run printed: " << o.err;
+}
+
+TEST_F(Cli, RefusesToOverwriteARun) {
+    auto cfg = config("small.json", R"({"repetitions": 1, "warmup": 0,
+        "runs": [{"kernel": "square", "params": {"n": 100}}]})");
+    auto out = dir / "run";
+    ASSERT_EQ(run_parsweep("run -q '" + cfg.string() + "' --out '" + out.string() + "'").status, 0);
+    Output again = run_parsweep("run -q '" + cfg.string() + "' --out '" + out.string() + "'");
+    EXPECT_EQ(again.status, 2);
+    EXPECT_NE(again.err.find("already holds a run"), std::string::npos) << again.err;
+}
+
+// Each class of bad config: exit status 2, the JSON path and value named, nothing created.
+TEST_F(Cli, BadConfigsExitTwoNamingThePathAndLeaveNothing) {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"{\"runs\": [\n  {\"kernel\": \"square\",}\n]}", "bad.json:2:"},
+        {R"([1, 2])", "must be a JSON object"},
+        {R"({"repetitons": 2, "runs": [{"kernel": "square"}]})", "repetitons: unknown key; did you mean \"repetitions\"?"},
+        {R"({"runs": [{"kernel": "square", "params": {"n": "ten"}}]})", "runs[0].params.n: must be an integer (got \"ten\")"},
+        {R"({"runs": [{"kernel": "wordcount", "params": {"file": "WORDS"}, "grid": {"chunk_bytes": [0]}}]})", "runs[0].grid.chunk_bytes[0]: must be ≥ 1 (got 0)"},
+        {R"({"runs": [{"kernel": "squares"}]})", "runs[0].kernel: unknown kernel \"squares\"; did you mean \"square\"?"},
+        {R"({"runs": [{"kernel": "wordcount", "params": {"file": "/nonexistent/t8.txt"}}]})", "runs[0].params.file: file not found: /nonexistent/t8.txt"},
+        {R"({"runs": [{"kernel": "square", "params": {"mode": "openmp"}}]})", "runs[0].params.mode: must be one of serial, omp (got \"openmp\")"},
+        {R"({"grid": {"processes": []}, "runs": [{"kernel": "square"}]})", "grid.processes: must be a non-empty list"},
+        {R"({"runs": [{"kernel": "square", "params": {"n": 40000000000}}], "grid": {"processes": [64]}})", "of memory, more than the"},
+    };
+    int i = 0;
+    for (auto [body, expected] : cases) {
+        std::string text = body;
+        if (auto p = text.find("WORDS"); p != std::string::npos) text.replace(p, 5, this->text.string());
+        auto cfg = config("bad.json", text);
+        auto results = dir / ("results" + std::to_string(i++));
+        for (const std::string cmd : {"run", "validate"}) {
+            const std::string extra = cmd == "run" ? " --results '" + results.string() + "'" : "";
+            Output o = run_parsweep(cmd + " '" + cfg.string() + "'" + extra);
+            EXPECT_EQ(o.status, 2) << cmd << " " << text;
+            EXPECT_NE(o.err.find(expected), std::string::npos)
+                << cmd << ": expected \"" << expected << "\" in:\n" << o.err;
+            EXPECT_NE(o.err.find("nothing was run"), std::string::npos) << o.err;
+            EXPECT_FALSE(fs::exists(results)) << "results created for a bad config: " << text;
+        }
+    }
+}
+
+TEST_F(Cli, MissingConfigFileAndUsageErrors) {
+    Output o = run_parsweep("run '" + (dir / "absent.json").string() + "'");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.err.find("config file not found"), std::string::npos) << o.err;
+    EXPECT_EQ(run_parsweep("frobnicate").status, 2);
+    EXPECT_EQ(run_parsweep("run").status, 2);
+    EXPECT_EQ(run_parsweep("").status, 2);
+}
+
+TEST_F(Cli, ValidateListsThePoints) {
+    auto cfg = config("tiny.json", tiny_sweep());
+    Output o = run_parsweep("validate '" + cfg.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_NE(o.out.find("ok — 20 points from 3 runs"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("wordcount chunk_bytes=7"), std::string::npos) << o.out;
+}
+
+TEST_F(Cli, ListShowsKernelsAndParameters) {
+    Output o = run_parsweep("list");
+    ASSERT_EQ(o.status, 0);
+    for (const char* s : {"square", "wordcount", "invert", "chunk_bytes", "tokenizer", "schedule"})
+        EXPECT_NE(o.out.find(s), std::string::npos) << s;
+    json j = json::parse(run_parsweep("list --json").out);
+    ASSERT_EQ(j.size(), 3u);
+    EXPECT_EQ(j[0]["kernel"], "square");
+}
+
+TEST_F(Cli, InfoShowsCoresAndLibraries) {
+    Output o = run_parsweep("info");
+    ASSERT_EQ(o.status, 0) << o.err;
+    for (const char* s : {"usable cores", "physical cores", "OpenBLAS", "openmp", "LAPACK from"})
+        EXPECT_NE(o.out.find(s), std::string::npos) << s << "\n" << o.out;
+    json j = json::parse(run_parsweep("info --json --cores 1").out);
+    EXPECT_EQ(j["usable_cores"]["count"], 1);
+    EXPECT_NE(j["usable_cores"]["reason"].get<std::string>().find("--cores 1"), std::string::npos);
+}
+
+TEST_F(Cli, CorpusBuildsALargeTextOfWholeLines) {
+    auto out = dir / "big.txt";
+    Output o = run_parsweep("corpus --from '" + text.string() + "' --size 200k --out '" + out.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err;
+    const auto size = fs::file_size(out);
+    EXPECT_LE(size, 200u * 1024);
+    EXPECT_GT(size, 200u * 1024 - 50000);
+    std::string big = read_file(out), small = read_file(text);
+    EXPECT_EQ(big.substr(0, small.size()), small);
+    EXPECT_EQ(run_parsweep("corpus --from '" + text.string() + "' --size lots --out x").status, 2);
+    EXPECT_EQ(run_parsweep("corpus --from /nonexistent --size 1k --out x").status, 2);
+}
+
+}  // namespace
+}  // namespace parsweep::test

@@ -1,0 +1,261 @@
+// The invert kernel in-process: several orders, matrices split over 1-3 simulated worker
+// processes, 1 and 2 OpenBLAS threads; matrix k is the same whichever share inverts it;
+// tampered results fail; the residual test on hand-made singular, near-singular and wrong
+// inverses.
+#include <cblas.h>
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "invert.hpp"
+#include "kernel.hpp"
+
+namespace parsweep {
+const Kernel& invert_kernel();
+}
+
+namespace {
+
+using parsweep::json;
+using parsweep::Kernel;
+using parsweep::Verdict;
+using u64 = std::uint64_t;
+namespace inv = parsweep::invert;
+
+const Kernel& K() {
+    return parsweep::invert_kernel();
+}
+
+json make_params(u64 n, u64 count = 3, u64 seed = 42) {
+    return {{"n", n}, {"count", count}, {"seed", seed}};
+}
+
+class BlasThreadsGuard {
+  public:
+    explicit BlasThreadsGuard(int t) : saved_(openblas_get_num_threads()) {
+        openblas_set_num_threads(t);
+    }
+    ~BlasThreadsGuard() { openblas_set_num_threads(saved_); }
+
+  private:
+    int saved_;
+};
+
+struct Outcome {
+    Verdict checks;
+    std::vector<json> partials;
+    json result;
+    Verdict verdict;
+};
+
+// What the harness does, with explicit shares: prepare each, run/check one matrix at a time
+// (batch_items = 1), partial; then merge + verify.
+Outcome run_point(const json& params, const std::vector<std::pair<u64, u64>>& shares) {
+    Outcome o;
+    const u64 batch = K().batch_items(params);
+    for (auto [b, e] : shares) {
+        auto run = K().prepare(params, b, e);
+        for (u64 k = b; k < e; k += batch) {
+            run->run(k, k + batch);
+            o.checks &= run->check(k, k + batch);
+        }
+        o.partials.push_back(run->partial());
+    }
+    o.result = K().merge(params, o.partials);
+    o.verdict = K().verify(params, o.result);
+    return o;
+}
+
+std::vector<std::pair<u64, u64>> split(u64 count, int shares) {
+    if (shares == 1) return {{0, count}};
+    if (shares == 2) return {{0, 1}, {1, count}};
+    return {{0, 1}, {1, 1}, {1, count}};  // with an empty share in the middle
+}
+
+TEST(Invert, Metadata) {
+    const json params = make_params(100, 5);
+    EXPECT_EQ(K().id(), "invert");
+    EXPECT_EQ(K().items(params), 5u);
+    EXPECT_EQ(K().batch_items(params), 1u);
+    const auto w = K().work(params);
+    EXPECT_DOUBLE_EQ(w.flops, 2.0 * 100 * 100 * 100 * 5);
+    EXPECT_DOUBLE_EQ(w.bytes, 0.0);
+    EXPECT_DOUBLE_EQ(w.items, 5.0);
+    EXPECT_EQ(w.item_unit, "matrix");
+    // Two n×n matrices and dgetri's workspace at least; independent of the share size.
+    EXPECT_GE(K().memory_bytes(params, 3, 1), 2u * 100 * 100 * 8 + 64u * 100 * 8);
+    EXPECT_EQ(K().memory_bytes(params, 3, 1), K().memory_bytes(params, 1, 1));
+    EXPECT_GE(inv::getri_workspace(100), 100u);
+}
+
+TEST(Invert, EveryOrderSplitAndThreadCount) {
+    for (u64 n : {1, 2, 17, 200})
+        for (int shares = 1; shares <= 3; ++shares)
+            for (int threads : {1, 2}) {
+                BlasThreadsGuard guard(threads);
+                const json params = make_params(n);
+                SCOPED_TRACE(params.dump() + " shares=" + std::to_string(shares) +
+                             " threads=" + std::to_string(threads));
+                const Outcome o = run_point(params, split(3, shares));
+                ASSERT_TRUE(o.checks.ok) << o.checks.message;
+                ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
+                EXPECT_EQ(o.result["matrices"].get<u64>(), 3u);
+                const double r = o.result["max_residual"].get<double>();
+                EXPECT_GE(r, 0.0);
+                EXPECT_LT(r, inv::kResidualThreshold);
+            }
+}
+
+TEST(Invert, MatrixKIsTheSameWhicheverShareInvertsIt) {
+    BlasThreadsGuard guard(1);
+    const json params = make_params(50, 3, 7);
+    const Outcome whole = run_point(params, {{0, 3}});
+    const Outcome split2 = run_point(params, {{0, 1}, {1, 3}});
+    const Outcome split3 = run_point(params, {{0, 2}, {2, 3}});
+    ASSERT_TRUE(whole.verdict.ok) << whole.verdict.message;
+    EXPECT_EQ(whole.result["max_residual"].get<double>(),
+              split2.result["max_residual"].get<double>());
+    EXPECT_EQ(whole.result["max_residual"].get<double>(),
+              split3.result["max_residual"].get<double>());
+    // Matrix 2 inverted alone has the residual it has inside the whole run.
+    const Outcome last = run_point(params, {{2, 3}});
+    EXPECT_EQ(last.partials[0]["max_residual"].get<double>(),
+              split3.partials[1]["max_residual"].get<double>());
+}
+
+TEST(Invert, GeneratorDependsOnSeedAndKOnly) {
+    const std::size_t n = 8;
+    std::vector<double> a(n * n), b(n * n), c(n * n), d(n * n), x(n);
+    inv::generate_matrix(a.data(), n, 42, 3);
+    inv::generate_matrix(b.data(), n, 42, 3);
+    inv::generate_matrix(c.data(), n, 42, 4);
+    inv::generate_matrix(d.data(), n, 43, 3);
+    inv::generate_vector(x.data(), n, 42, 3);
+    EXPECT_EQ(a, b);
+    EXPECT_NE(a, c);
+    EXPECT_NE(a, d);
+    EXPECT_NE(std::vector<double>(a.begin(), a.begin() + n), x);  // its own stream
+    for (double v : a) {
+        EXPECT_GE(v, -1.0);
+        EXPECT_LT(v, 1.0);
+    }
+}
+
+TEST(Invert, TamperedPartialsFailVerify) {
+    const json params = make_params(10);
+    const Outcome o = run_point(params, split(3, 2));
+    ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
+
+    std::vector<json> bad = o.partials;
+    bad[1]["matrices"] = bad[1]["matrices"].get<u64>() + 1;
+    Verdict v = K().verify(params, K().merge(params, bad));
+    EXPECT_FALSE(v.ok);
+    EXPECT_NE(v.message.find("matrices"), std::string::npos) << v.message;
+
+    bad = o.partials;
+    bad[0]["max_residual"] = 1e6;
+    v = K().verify(params, K().merge(params, bad));
+    EXPECT_FALSE(v.ok);
+    EXPECT_NE(v.message.find("residual"), std::string::npos) << v.message;
+
+    bad = o.partials;
+    bad[0]["max_residual"] = nullptr;  // what a NaN becomes in JSON
+    EXPECT_FALSE(K().verify(params, K().merge(params, bad)).ok);
+
+    EXPECT_FALSE(K().verify(params, json::object()).ok);
+}
+
+TEST(Invert, CheckNeedsTheMatrixJustRun) {
+    const json params = make_params(5, 3);
+    auto run = K().prepare(params, 0, 3);
+    EXPECT_FALSE(run->check(0, 1).ok);  // nothing run yet
+    run->run(0, 1);
+    run->run(1, 2);
+    EXPECT_FALSE(run->check(0, 1).ok);  // only the last inverse is kept
+    EXPECT_TRUE(run->check(1, 2).ok);
+    EXPECT_THROW(run->run(2, 4), std::out_of_range);
+    EXPECT_THROW(K().prepare(params, 2, 4), std::out_of_range);
+}
+
+// ---------------------------------------------------------------------------------------
+// The residual test on hand-made matrices (column-major).
+
+struct Inverted {
+    inv::LuInfo info;
+    std::vector<double> a, a_inv;
+};
+
+Inverted invert(const std::vector<double>& a, int n) {
+    Inverted r{{}, a, a};
+    std::vector<int> ipiv(n);
+    std::vector<double> work(inv::getri_workspace(n));
+    r.info = inv::invert_in_place(r.a_inv.data(), n, ipiv.data(), work.data(), work.size());
+    return r;
+}
+
+double ratio_of(const std::vector<double>& a, const std::vector<double>& a_inv, int n) {
+    std::vector<double> x(n), y(n), r(n), sums(n);
+    for (int i = 0; i < n; ++i) x[i] = 1.0 - 0.3 * i;
+    return inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(), r.data(),
+                               sums.data());
+}
+
+TEST(InvertResidual, SingularMatrixIsReportedWithItsPivot) {
+    // Rows 1 and 2 equal: elimination leaves an exactly zero U(3,3).
+    const std::vector<double> a = {1, 1, 4, 2, 2, 5, 3, 3, 6};
+    const Inverted r = invert(a, 3);
+    EXPECT_EQ(r.info.getrf, 3);
+    const Verdict v = inv::judge_inverse(7, r.info, std::nan(""));
+    EXPECT_FALSE(v.ok);
+    EXPECT_NE(v.message.find("matrix 7 is singular at U(3,3)"), std::string::npos) << v.message;
+
+    const Inverted z = invert({0, 0, 0, 0}, 2);
+    EXPECT_EQ(z.info.getrf, 1);
+    EXPECT_FALSE(inv::judge_inverse(0, z.info, 0.0).ok);
+}
+
+TEST(InvertResidual, NearSingularMatrixStillPassesTheNormwiseTest) {
+    // κ ≈ 4e15: the inverse is huge and inaccurate, but backward stable, which is what the
+    // normwise ratio measures.
+    const std::vector<double> a = {1, 1, 1, 1 + 1e-15};
+    const Inverted r = invert(a, 2);
+    ASSERT_EQ(r.info.getrf, 0);
+    const double ratio = ratio_of(a, r.a_inv, 2);
+    EXPECT_TRUE(std::isfinite(ratio));
+    EXPECT_LT(ratio, inv::kResidualThreshold);
+    EXPECT_TRUE(inv::judge_inverse(0, r.info, ratio).ok);
+}
+
+TEST(InvertResidual, WrongInverseFails) {
+    const int n = 4;
+    std::vector<double> a(n * n);
+    inv::generate_matrix(a.data(), n, 1, 0);
+    Inverted r = invert(a, n);
+    ASSERT_EQ(r.info.getrf, 0);
+    const double good = ratio_of(a, r.a_inv, n);
+    EXPECT_LT(good, inv::kResidualThreshold);
+    r.a_inv[5] *= 1.0 + 1e-6;
+    const double bad = ratio_of(a, r.a_inv, n);
+    EXPECT_GT(bad, inv::kResidualThreshold);
+    const Verdict v = inv::judge_inverse(2, r.info, bad);
+    EXPECT_FALSE(v.ok);
+    EXPECT_NE(v.message.find("matrix 2"), std::string::npos) << v.message;
+
+    r.a_inv[0] = std::nan("");
+    EXPECT_TRUE(std::isnan(ratio_of(a, r.a_inv, n)));
+    EXPECT_FALSE(inv::judge_inverse(2, r.info, std::nan("")).ok);
+}
+
+TEST(InvertResidual, IdentityIsExact) {
+    const std::vector<double> eye = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+    EXPECT_EQ(ratio_of(eye, eye, 3), 0.0);
+    const Inverted r = invert(eye, 3);
+    EXPECT_EQ(r.a_inv, eye);
+}
+
+}  // namespace

@@ -1,0 +1,47 @@
+// Helpers shared by the test files: temporary directories, the workshop text (or a
+// deterministic stand-in), and running the parsweep binary.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace parsweep::test {
+
+namespace fs = std::filesystem;
+
+// A fresh directory under the system temp dir, removed when the object goes.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+    fs::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    fs::path path_;
+};
+
+// Writes `content` to `path` (binary) and returns the path.
+fs::path write_file(const fs::path& path, const std::string& content);
+std::string read_file(const fs::path& path);
+
+// The workshop text: ../shared/data/shakespeare.txt when present, else a deterministic
+// English-like text of about 1 MiB with the workshop's words in it (never a skip).
+const fs::path& workshop_text();
+
+// Deterministic text of `bytes` bytes: words of mixed case and punctuation, with dog, cat,
+// boy, girl, Dog, CAT and long words among them, separated by every ASCII whitespace byte.
+std::string generated_text(std::size_t bytes, unsigned seed = 1);
+
+// Result of running a command.
+struct Output {
+    int status = -1;  // exit status, or 128 + signal
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+// Runs the parsweep binary with `args` (a shell-quoted string) in `cwd`.
+Output run_parsweep(const std::string& args, const fs::path& cwd = fs::current_path());
+
+}  // namespace parsweep::test

@@ -1,0 +1,304 @@
+// Config loading: expansion of grids, overrides, and every class of error with its JSON path.
+#include <gtest/gtest.h>
+
+#include "config.hpp"
+#include "test_support.hpp"
+
+namespace parsweep {
+namespace {
+
+using test::TempDir;
+using test::write_file;
+
+LoadOptions opts(int cores = 2) { return {cores, 0, "test"}; }
+
+Sweep parse(const std::string& text, int cores = 2) { return parse_sweep(json::parse(text), opts(cores)); }
+
+// The errors a config produces, as "path: message" strings.
+std::vector<std::string> errors_of(const std::string& text, LoadOptions o = opts()) {
+    try {
+        parse_sweep(json::parse(text), o);
+    } catch (const ConfigErrors& e) {
+        std::vector<std::string> out;
+        for (const auto& err : e.errors()) out.push_back(err.to_string());
+        return out;
+    }
+    return {};
+}
+
+// True when some error starts with `path` and contains `fragment`.
+::testing::AssertionResult has_error(const std::vector<std::string>& errors, const std::string& path,
+                                     const std::string& fragment) {
+    for (const auto& e : errors)
+        if (e.rfind(path + ": ", 0) == 0 && e.find(fragment) != std::string::npos)
+            return ::testing::AssertionSuccess();
+    std::string all;
+    for (const auto& e : errors) all += "\n  " + e;
+    return ::testing::AssertionFailure() << "no error at " << path << " containing \"" << fragment
+                                         << "\"; got:" << (all.empty() ? " none" : all);
+}
+
+TEST(AutoCounts, PowersOfTwoThenTheLimit) {
+    EXPECT_EQ(auto_counts(1), (std::vector<int>{1}));
+    EXPECT_EQ(auto_counts(2), (std::vector<int>{1, 2}));
+    EXPECT_EQ(auto_counts(6), (std::vector<int>{1, 2, 4, 6}));
+    EXPECT_EQ(auto_counts(8), (std::vector<int>{1, 2, 4, 8}));
+}
+
+TEST(DidYouMean, SuggestsCloseKeysOnly) {
+    EXPECT_EQ(did_you_mean("repetitons", {"repetitions", "warmup"}), "repetitions");
+    EXPECT_EQ(did_you_mean("chunk_byte", {"chunk_bytes", "file"}), "chunk_bytes");
+    EXPECT_EQ(did_you_mean("zzzzzz", {"repetitions", "warmup"}), "");
+}
+
+TEST(Expand, CartesianProductWithThreadsFastest) {
+    Sweep s = parse(R"({"grid": {"processes": [1, 2], "threads": [1, 2]},
+        "runs": [{"kernel": "square", "grid": {"n": [10, 20]}}]})");
+    ASSERT_EQ(s.points.size(), 8u);
+    EXPECT_EQ(s.points[0].params["n"], 10);
+    EXPECT_EQ(s.points[0].processes, 1);
+    EXPECT_EQ(s.points[0].threads, 1);
+    EXPECT_EQ(s.points[1].threads, 2);
+    EXPECT_EQ(s.points[2].processes, 2);
+    EXPECT_EQ(s.points[4].params["n"], 20);
+    EXPECT_EQ(s.points[4].label(), "square n=20");
+    for (std::size_t i = 0; i < s.points.size(); ++i) EXPECT_EQ(s.points[i].index, i);
+}
+
+TEST(Expand, DefaultsFilledAndIntegersNormalised) {
+    Sweep s = parse(R"({"runs": [{"kernel": "square", "params": {"n": 1e3}}]})");
+    ASSERT_EQ(s.points.size(), 1u);
+    const json& p = s.points[0].params;
+    EXPECT_TRUE(p["n"].is_number_unsigned());
+    EXPECT_EQ(p["n"].get<std::uint64_t>(), 1000u);
+    EXPECT_EQ(p["p"], 2);
+    EXPECT_EQ(p["mode"], "omp");
+    EXPECT_EQ(s.points[0].repetitions, 3);
+    EXPECT_EQ(s.points[0].warmup, 1);
+}
+
+TEST(Expand, AutoUsesUsableCoresAndOversubscribe) {
+    Sweep s = parse(R"({"grid": {"processes": "auto", "threads": [1]},
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})", 6);
+    std::vector<int> procs;
+    for (const auto& p : s.points) procs.push_back(p.processes);
+    EXPECT_EQ(procs, (std::vector<int>{1, 2, 4, 6}));
+    Sweep o = parse(R"({"oversubscribe": 2, "grid": {"processes": [1], "threads": "auto"},
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})", 2);
+    std::vector<int> threads;
+    for (const auto& p : o.points) threads.push_back(p.threads);
+    EXPECT_EQ(threads, (std::vector<int>{1, 2, 4}));
+}
+
+TEST(Expand, RunLevelOverridesTopLevel) {
+    Sweep s = parse(R"({"repetitions": 5, "warmup": 2, "env": {"OMP_PROC_BIND": "false", "A": 1},
+        "grid": {"processes": [1, 2], "threads": [1]}, "params": {"seed": 7},
+        "runs": [
+          {"kernel": "invert", "params": {"n": 4, "count": 2}},
+          {"kernel": "square", "repetitions": 1, "warmup": 0, "env": {"A": "run"},
+           "grid": {"processes": [3]}, "params": {"n": 10}}
+        ]})");
+    ASSERT_EQ(s.points.size(), 4u);  // invert 1×1, 2×1; square baseline 1×1 added, 3×1
+    EXPECT_EQ(s.points[0].repetitions, 5);
+    EXPECT_EQ(s.points[0].warmup, 2);
+    EXPECT_EQ(s.points[0].params["seed"], 7);  // top-level params reach kernels that have them
+    EXPECT_EQ(s.points[0].env.at("A"), "1");
+    EXPECT_EQ(s.points[2].kernel->id(), "square");
+    EXPECT_TRUE(s.points[2].baseline_only);
+    EXPECT_EQ(s.points[2].processes, 1);
+    EXPECT_EQ(s.points[3].processes, 3);
+    EXPECT_EQ(s.points[3].repetitions, 1);
+    EXPECT_EQ(s.points[3].warmup, 0);
+    EXPECT_EQ(s.points[3].env.at("A"), "run");
+    EXPECT_EQ(s.points[3].env.at("OMP_PROC_BIND"), "false");
+}
+
+TEST(Expand, BaselineComesFirstInEachGroup) {
+    Sweep s = parse(R"({"baseline": {"processes": 2, "threads": 1},
+        "grid": {"processes": [1, 2], "threads": [1, 2]},
+        "runs": [{"kernel": "square", "grid": {"n": [10, 20]}}]})");
+    ASSERT_EQ(s.points.size(), 8u);
+    EXPECT_TRUE(s.points[0].is_baseline());
+    EXPECT_FALSE(s.points[0].baseline_only);
+    EXPECT_TRUE(s.points[4].is_baseline());
+    EXPECT_EQ(s.points[0].group_key(), s.points[3].group_key());
+    EXPECT_NE(s.points[0].group_key(), s.points[4].group_key());
+}
+
+TEST(Errors, RootMustBeAnObject) {
+    auto e = errors_of("[1, 2]");
+    ASSERT_EQ(e.size(), 1u);
+    EXPECT_NE(e[0].find("must be a JSON object"), std::string::npos);
+}
+
+TEST(Errors, RunsMissingOrEmpty) {
+    EXPECT_TRUE(has_error(errors_of(R"({"name": "x"})"), "runs", "is required"));
+    EXPECT_TRUE(has_error(errors_of(R"({"runs": []})"), "runs", "non-empty list"));
+}
+
+TEST(Errors, UnknownKeysWithSuggestions) {
+    auto e = errors_of(R"({"repetitons": 3, "runs": [{"kernel": "square", "parms": {}}]})");
+    EXPECT_TRUE(has_error(e, "repetitons", "did you mean \"repetitions\""));
+    EXPECT_TRUE(has_error(e, "runs[0].parms", "did you mean \"params\""));
+}
+
+TEST(Errors, UnknownKernelParameterAndAxis) {
+    auto e = errors_of(R"({"runs": [{"kernel": "wordcount",
+        "params": {"file": "/etc/hostname", "chunk_byte": 4}, "grid": {"thread": [1]}}]})");
+    EXPECT_TRUE(has_error(e, "runs[0].params.chunk_byte", "did you mean \"chunk_bytes\""));
+    EXPECT_TRUE(has_error(e, "runs[0].grid.thread", "did you mean \"threads\""));
+}
+
+TEST(Errors, UnknownKernel) {
+    auto e = errors_of(R"({"runs": [{"kernel": "sqaure"}]})");
+    EXPECT_TRUE(has_error(e, "runs[0].kernel", "unknown kernel \"sqaure\"; did you mean \"square\""));
+}
+
+TEST(Errors, WrongTypes) {
+    auto e = errors_of(R"({"repetitions": "5", "env": [], "grid": {"processes": 2},
+        "runs": [{"kernel": "square", "params": {"n": "big", "mode": 3}}]})");
+    EXPECT_TRUE(has_error(e, "repetitions", "must be an integer"));
+    EXPECT_TRUE(has_error(e, "env", "must be an object"));
+    EXPECT_TRUE(has_error(e, "grid.processes", "non-empty list of counts or \"auto\""));
+    EXPECT_TRUE(has_error(e, "runs[0].params.n", "must be an integer"));
+    EXPECT_TRUE(has_error(e, "runs[0].params.mode", "must be a string"));
+}
+
+TEST(Errors, OutOfRangeAndNonIntegers) {
+    auto e = errors_of(R"({"repetitions": 0, "warmup": -1, "timeout_s": 0,
+        "grid": {"processes": [0, 2.5, 5000], "threads": []},
+        "runs": [{"kernel": "wordcount", "params": {"file": "/etc/hostname"},
+                  "grid": {"chunk_bytes": [0, 4096]}}]})");
+    EXPECT_TRUE(has_error(e, "repetitions", "must be ≥ 1 (got 0)"));
+    EXPECT_TRUE(has_error(e, "warmup", "must be ≥ 0"));
+    EXPECT_TRUE(has_error(e, "timeout_s", "must be > 0"));
+    EXPECT_TRUE(has_error(e, "grid.processes[0]", "must be ≥ 1"));
+    EXPECT_TRUE(has_error(e, "grid.processes[1]", "must be an integer (got 2.5)"));
+    EXPECT_TRUE(has_error(e, "grid.processes[2]", "must be ≤ 1024"));
+    EXPECT_TRUE(has_error(e, "grid.threads", "non-empty list"));
+    EXPECT_TRUE(has_error(e, "runs[0].grid.chunk_bytes[0]", "must be ≥ 1 (got 0)"));
+}
+
+TEST(Errors, ChoicesWithSuggestion) {
+    auto e = errors_of(R"({"runs": [{"kernel": "square", "params": {"mode": "openmp", "schedule": "dynamc"}}]})");
+    EXPECT_TRUE(has_error(e, "runs[0].params.mode", "must be one of serial, omp"));
+    EXPECT_TRUE(has_error(e, "runs[0].params.schedule", "did you mean \"dynamic\""));
+}
+
+TEST(Errors, FilesMissingDirectoryUnreadable) {
+    TempDir dir;
+    auto unreadable = write_file(dir / "secret.txt", "dog");
+    std::filesystem::permissions(unreadable, std::filesystem::perms::none);
+    const std::string doc = R"({"runs": [
+        {"kernel": "wordcount", "params": {"file": ")" + (dir / "nope.txt").string() + R"("}},
+        {"kernel": "wordcount", "params": {"file": ")" + dir.path().string() + R"("}},
+        {"kernel": "wordcount", "params": {"file": ")" + unreadable.string() + R"("}}]})";
+    auto e = errors_of(doc);
+    EXPECT_TRUE(has_error(e, "runs[0].params.file", "file not found"));
+    EXPECT_TRUE(has_error(e, "runs[1].params.file", "is a directory"));
+    // root reads anything: only check the unreadable case where permissions apply.
+    if (geteuid() != 0) {
+        EXPECT_TRUE(has_error(e, "runs[2].params.file", "cannot read"));
+    }
+}
+
+TEST(Errors, ThreadVariablesBelongToTheThreadsAxis) {
+    auto e = errors_of(R"({"env": {"OMP_NUM_THREADS": "4", "bad name": "x"},
+        "runs": [{"kernel": "square", "env": {"OPENBLAS_NUM_THREADS": 2}}]})");
+    EXPECT_TRUE(has_error(e, "env.OMP_NUM_THREADS", "threads"));
+    EXPECT_TRUE(has_error(e, "env[\"bad name\"]", "not a valid environment variable name"));
+    EXPECT_TRUE(has_error(e, "runs[0].env.OPENBLAS_NUM_THREADS", "threads"));
+}
+
+TEST(Errors, TopLevelParamsMustFitSomeKernel) {
+    auto e = errors_of(R"({"params": {"chunk_byte": 4}, "grid": {"nn": [1]},
+        "runs": [{"kernel": "square"}]})");
+    EXPECT_TRUE(has_error(e, "params.chunk_byte", "no run's kernel has this parameter"));
+    EXPECT_TRUE(has_error(e, "grid.nn", "did you mean \"n\""));
+}
+
+TEST(Errors, KernelValidationNamesTheParameter) {
+    auto e = errors_of(R"({"runs": [{"kernel": "wordcount",
+        "params": {"file": "/etc/hostname", "words": ["dog", "dog cat"]}}]})");
+    EXPECT_TRUE(has_error(e, "runs[0].params.words", "dog cat"));
+}
+
+TEST(Errors, MemoryEstimateOverAvailable) {
+    LoadOptions o = opts();
+    o.memory_available = 1 << 20;  // 1 MiB
+    auto e = errors_of(R"({"grid": {"processes": [1, 2]},
+        "runs": [{"kernel": "square", "params": {"n": 1000000}}]})", o);
+    EXPECT_TRUE(has_error(e, "runs[0]", "more than the 1.0 MiB available"));
+}
+
+TEST(Errors, AllReportedAtOnce) {
+    auto e = errors_of(R"({"repetitions": 0, "warmup": "x", "runs": [{"kernel": "nope"}, {"kernel": "square", "params": {"n": 0}}]})");
+    EXPECT_GE(e.size(), 4u);
+}
+
+TEST(Expand, TimeMetricDefaultsToWallAndRunsOverride) {
+    Sweep s = parse(R"({"time_metric": "compute_s", "runs": [
+        {"kernel": "square", "params": {"n": 5}},
+        {"kernel": "square", "params": {"n": 6}, "time_metric": "wall_s"}]})");
+    EXPECT_EQ(s.points[0].time_metric, "compute_s");
+    EXPECT_EQ(s.points[1].time_metric, "wall_s");
+    EXPECT_EQ(parse(R"({"runs": [{"kernel": "square"}]})").points[0].time_metric, "wall_s");
+    EXPECT_TRUE(has_error(errors_of(R"({"time_metric": "compute", "runs": [{"kernel": "square"}]})"),
+                          "time_metric", "did you mean \"compute_s\""));
+}
+
+TEST(Errors, NameMustBeSafeForADirectory) {
+    EXPECT_TRUE(has_error(errors_of(R"({"name": "../x", "runs": [{"kernel": "square"}]})"), "name",
+                          "letters, digits"));
+}
+
+TEST(LoadFile, SyntaxErrorHasLineAndColumn) {
+    TempDir dir;
+    auto f = write_file(dir / "bad.json", "{\n  \"runs\": [\n    {\"kernel\": \"square\",}\n  ]\n}\n");
+    try {
+        load_sweep(f, opts());
+        FAIL() << "expected a syntax error";
+    } catch (const ConfigErrors& e) {
+        ASSERT_EQ(e.errors().size(), 1u);
+        EXPECT_NE(e.errors()[0].message.find("bad.json:3:"), std::string::npos) << e.errors()[0].message;
+        EXPECT_NE(e.errors()[0].message.find("invalid JSON"), std::string::npos);
+    }
+}
+
+TEST(LoadFile, MissingFileAndDirectory) {
+    TempDir dir;
+    EXPECT_THROW(load_sweep(dir / "none.json", opts()), ConfigErrors);
+    EXPECT_THROW(load_sweep(dir.path(), opts()), ConfigErrors);
+}
+
+TEST(LoadFile, NameDefaultsToTheFileStem) {
+    TempDir dir;
+    auto f = write_file(dir / "my-sweep.json", R"({"runs": [{"kernel": "square", "params": {"n": 5}}]})");
+    EXPECT_EQ(load_sweep(f, {2, 0, "sweep"}).name, "my-sweep");
+}
+
+TEST(LoadFile, ShippedConfigsAreValid) {
+    // Every shipped config must load (the workshop text stands in for data/).
+    TempDir dir;
+    std::filesystem::create_directories(dir / "data");
+    std::filesystem::create_symlink(test::workshop_text(), dir / "data/t8.shakespeare.txt");
+    const auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path(dir.path());
+    int n = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(
+             std::filesystem::path(PARSWEEP_SOURCE_DIR) / "configs")) {
+        if (entry.path().extension() != ".json" || entry.path().filename() == "schema.json") continue;
+        ++n;
+        try {
+            Sweep s = load_sweep(entry.path(), {2, 0, "sweep"});
+            EXPECT_FALSE(s.points.empty()) << entry.path();
+        } catch (const ConfigErrors& e) {
+            ADD_FAILURE() << entry.path() << ":\n" << e.what();
+        }
+    }
+    std::filesystem::current_path(cwd);
+    EXPECT_GE(n, 1);
+}
+
+}  // namespace
+}  // namespace parsweep

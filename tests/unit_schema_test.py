@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""configs/schema.json against the shipped configs and against `parsweep list --json`.
+
+The schema is for editors; parsweep's own checks are the authority. This test keeps the two
+from drifting: every shipped config must pass the schema, a few bad ones must fail it, and
+the schema must describe exactly the kernels and parameters the binary has.
+
+usage: unit_schema_test.py SOURCE_DIR PARSWEEP_BINARY
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+import jsonschema
+
+SOURCE, BINARY = sys.argv[1], sys.argv[2]
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+class SchemaTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.schema = load(os.path.join(SOURCE, "configs", "schema.json"))
+        jsonschema.Draft202012Validator.check_schema(cls.schema)
+        cls.validator = jsonschema.Draft202012Validator(cls.schema)
+
+    def test_shipped_configs_are_valid(self):
+        configs = [p for p in glob.glob(os.path.join(SOURCE, "configs", "**", "*.json"), recursive=True)
+                   if not p.endswith("schema.json")]
+        self.assertTrue(configs)
+        for path in configs:
+            errors = [e.message for e in self.validator.iter_errors(load(path))]
+            self.assertEqual(errors, [], path)
+
+    def test_bad_configs_are_rejected(self):
+        bad = [
+            {},
+            {"runs": []},
+            {"repetitons": 3, "runs": [{"kernel": "square"}]},
+            {"runs": [{"kernel": "squares"}]},
+            {"runs": [{"kernel": "square", "params": {"chunk_bytes": 4}}]},
+            {"runs": [{"kernel": "wordcount", "grid": {"chunk_bytes": [0]}}]},
+            {"runs": [{"kernel": "square", "params": {"mode": "openmp"}}]},
+            {"grid": {"processes": []}, "runs": [{"kernel": "square"}]},
+            {"env": {"OMP_NUM_THREADS": "4"}, "runs": [{"kernel": "square"}]},
+        ]
+        for doc in bad:
+            self.assertFalse(self.validator.is_valid(doc), json.dumps(doc))
+
+    def test_schema_describes_the_binarys_kernels(self):
+        listed = json.loads(subprocess.run([BINARY, "list", "--json"], check=True,
+                                           capture_output=True, text=True).stdout)
+        run = self.schema["$defs"]["run"]
+        self.assertEqual(run["properties"]["kernel"]["enum"], [k["kernel"] for k in listed])
+        by_kernel = {v["if"]["properties"]["kernel"]["const"]: v["then"]["properties"]
+                     for v in run["allOf"]}
+        for k in listed:
+            props = by_kernel[k["kernel"]]["params"]["properties"]
+            self.assertEqual(sorted(props), sorted(p["name"] for p in k["params"]), k["kernel"])
+            for p in k["params"]:
+                spec = props[p["name"]]
+                if "choices" in p:
+                    self.assertEqual(spec["enum"], p["choices"], p["name"])
+                if "min" in p:
+                    self.assertEqual(spec.get("minimum"), p["min"], p["name"])
+                if "max" in p:
+                    self.assertEqual(spec.get("maximum"), p["max"], p["name"])
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)

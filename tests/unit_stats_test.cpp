@@ -1,0 +1,143 @@
+// Statistics of repetitions, derived metrics against a baseline, and the work split.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "config.hpp"
+#include "launcher.hpp"
+#include "runner.hpp"
+#include "stats.hpp"
+
+namespace parsweep {
+namespace {
+
+TEST(Summarize, EmptySeries) { EXPECT_EQ(summarize({}).count, 0u); }
+
+TEST(Summarize, OddAndEvenCounts) {
+    Stats s = summarize({3, 1, 2});
+    EXPECT_EQ(s.count, 3u);
+    EXPECT_DOUBLE_EQ(s.min, 1);
+    EXPECT_DOUBLE_EQ(s.max, 3);
+    EXPECT_DOUBLE_EQ(s.median, 2);
+    EXPECT_DOUBLE_EQ(s.mean, 2);
+    EXPECT_DOUBLE_EQ(s.stddev, 1);
+    EXPECT_NEAR(s.ci95, 4.303 * 1 / std::sqrt(3.0), 1e-12);
+    EXPECT_DOUBLE_EQ(summarize({4, 1, 3, 2}).median, 2.5);
+}
+
+TEST(Summarize, SingleValueHasNoSpread) {
+    Stats s = summarize({0.5});
+    EXPECT_DOUBLE_EQ(s.median, 0.5);
+    EXPECT_DOUBLE_EQ(s.stddev, 0);
+    EXPECT_DOUBLE_EQ(s.ci95, 0);
+}
+
+TEST(T95, TableAndLargeSamples) {
+    EXPECT_DOUBLE_EQ(t95(1), 12.706);
+    EXPECT_DOUBLE_EQ(t95(30), 2.042);
+    EXPECT_NEAR(t95(1000), 1.96, 0.01);
+}
+
+TEST(Derive, IdealScaling) {
+    Work w{8e9, 16e9, 4, "matrix"};
+    Derived d = derive(2, 2, 1.0, 4.0, 1, 4, w, 0.5);
+    EXPECT_DOUBLE_EQ(*d.speedup, 4);
+    EXPECT_DOUBLE_EQ(*d.efficiency, 1);
+    EXPECT_DOUBLE_EQ(*d.efficiency_cores, 1);
+    EXPECT_DOUBLE_EQ(*d.overhead_s, 0);
+    EXPECT_NEAR(*d.karp_flatt, 0, 1e-12);
+    EXPECT_DOUBLE_EQ(d.oversubscription, 1);
+    // Rates come from the kernel's compute time (0.5 s), not the wall time.
+    EXPECT_DOUBLE_EQ(*d.gflops, 16);
+    EXPECT_DOUBLE_EQ(*d.bandwidth_gbs, 32);
+    EXPECT_DOUBLE_EQ(*d.items_per_s, 8);
+}
+
+TEST(Derive, AmdahlSerialFractionRecoveredByKarpFlatt) {
+    // T(p) = T1 (f + (1-f)/p) with f = 0.1: Karp–Flatt gives back f exactly.
+    const double f = 0.1, t1 = 10;
+    for (int p : {2, 4, 8}) {
+        Derived d = derive(p, 1, t1 * (f + (1 - f) / p), t1, 1, 64, {}, 0);
+        EXPECT_NEAR(*d.karp_flatt, f, 1e-12) << p;
+        EXPECT_NEAR(*d.overhead_s, p * t1 * (f + (1 - f) / p) - t1, 1e-12);
+    }
+}
+
+TEST(Derive, OversubscribedAndSlower) {
+    Derived d = derive(4, 4, 2.0, 1.0, 1, 2, {}, 0);
+    EXPECT_DOUBLE_EQ(*d.speedup, 0.5);
+    EXPECT_DOUBLE_EQ(*d.efficiency, 0.5 / 16);
+    EXPECT_DOUBLE_EQ(*d.efficiency_cores, 0.5 / 2);  // per usable core
+    EXPECT_DOUBLE_EQ(d.oversubscription, 8);
+}
+
+TEST(Derive, BaselineOfSeveralWorkers) {
+    Derived d = derive(4, 1, 1.0, 2.0, 2, 8, {}, 0);
+    EXPECT_DOUBLE_EQ(*d.speedup, 2);
+    EXPECT_DOUBLE_EQ(*d.efficiency, 1);  // 2× from 2 to 4 workers is ideal
+}
+
+TEST(Derive, NothingWithoutMeasurements) {
+    Derived d = derive(2, 1, 0, 1.0, 1, 2, {1, 1, 1, "x"}, 0);
+    EXPECT_FALSE(d.speedup);
+    EXPECT_FALSE(d.gflops);
+    Derived e = derive(1, 1, 1.0, 0, 1, 2, {}, 0);
+    EXPECT_FALSE(e.speedup);
+    EXPECT_FALSE(e.karp_flatt);
+}
+
+TEST(ShareOf, ContiguousAndBalanced) {
+    for (std::uint64_t items : {0ull, 1ull, 5ull, 7ull, 100ull}) {
+        for (int P : {1, 2, 3, 8}) {
+            std::uint64_t next = 0, lo = items, hi = 0;
+            for (int w = 0; w < P; ++w) {
+                auto [b, e] = share_of(items, P, w);
+                EXPECT_EQ(b, next);
+                next = e;
+                lo = std::min(lo, e - b);
+                hi = std::max(hi, e - b);
+            }
+            EXPECT_EQ(next, items);
+            EXPECT_LE(hi - lo, 1u);
+        }
+    }
+}
+
+TEST(WorkerEnvironment, ThreadCountsOwnedByTheLauncher) {
+    setenv("OMP_NUM_THREADS", "99", 1);
+    setenv("PARSWEEP_TEST_KEEP", "yes", 1);
+    auto env = worker_environment(3, {{"OMP_PROC_BIND", "close"}});
+    auto count = [&](const std::string& kv) { return std::count(env.begin(), env.end(), kv); };
+    EXPECT_EQ(count("OMP_NUM_THREADS=3"), 1);
+    EXPECT_EQ(count("OMP_NUM_THREADS=99"), 0);
+    EXPECT_EQ(count("OPENBLAS_NUM_THREADS=3"), 1);
+    EXPECT_EQ(count("MKL_NUM_THREADS=3"), 1);
+    EXPECT_EQ(count("BLIS_NUM_THREADS=3"), 1);
+    EXPECT_EQ(count("OMP_PROC_BIND=close"), 1);
+    EXPECT_EQ(count("PARSWEEP_TEST_KEEP=yes"), 1);
+    unsetenv("OMP_NUM_THREADS");
+}
+
+TEST(SummarizePoint, FailedRepetitionFailsThePointAndIsNotTimed) {
+    Sweep s = parse_sweep(json::parse(R"({"grid": {"processes": [1, 2]},
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})"), {2, 0, "t"});
+    RepRecord good;
+    good.verified = true;
+    good.wall_s = 1.0;
+    RepRecord fast_but_wrong;
+    fast_but_wrong.verified = false;
+    fast_but_wrong.wall_s = 0.001;
+    fast_but_wrong.error = "sum of y differs";
+    fast_but_wrong.rep = 1;
+    PointResult base = summarize_point(s.points[0], {good, good}, nullptr, 2);
+    EXPECT_TRUE(base.verified);
+    EXPECT_DOUBLE_EQ(*base.derived.speedup, 1);  // the baseline against itself
+    PointResult p = summarize_point(s.points[1], {good, fast_but_wrong}, &base, 2);
+    EXPECT_FALSE(p.verified);
+    EXPECT_NE(p.error.find("sum of y differs"), std::string::npos);
+    EXPECT_DOUBLE_EQ(p.wall.min, 1.0);  // the failed repetition's time is not a statistic
+    EXPECT_FALSE(p.derived.speedup);    // and a failed point has no speedup
+}
+
+}  // namespace
+}  // namespace parsweep
