@@ -232,9 +232,7 @@ u64 get_count(const json& params, const char* name) {
         if (d >= 0 && d < 0x1p64 && d == std::floor(d)) return static_cast<u64>(d);
     }
     throw std::invalid_argument(
-        fmt::format("invert: parameter {} must be a non-negative "
-                    "integer, got {}",
-                    name, v.dump()));
+        fmt::format("invert: parameter {} must be a non-negative integer, got {}", name, v.dump()));
 }
 
 constexpr u64 kMaxOrder = 100000;

@@ -220,7 +220,7 @@ struct MatcherAccess {
             const std::size_t len = w.size();
             if (len > sz - i) continue;                         // runs past the text
             if (len < sz - i && m.word_[p[i + len]]) continue;  // the word is longer
-            std::size_t j = 1;  // byte 0 matched by the bucket
+            std::size_t j = 1;                                  // byte 0 matched by the bucket
             while (j < len && m.fold_[p[i + j]] == static_cast<unsigned char>(w[j])) ++j;
             if (j == len) ++per_target[t];
         }
@@ -445,10 +445,8 @@ u64 get_count(const json& params, const char* name) {
         const double d = v.get<double>();
         if (d >= 0 && d < 0x1p64 && d == std::floor(d)) return static_cast<u64>(d);
     }
-    throw std::invalid_argument(
-        fmt::format("wordcount: parameter {} must be a non-negative "
-                    "integer, got {}",
-                    name, v.dump()));
+    throw std::invalid_argument(fmt::format(
+        "wordcount: parameter {} must be a non-negative integer, got {}", name, v.dump()));
 }
 
 WordcountParams parse_params(const json& params) {
@@ -626,8 +624,9 @@ class WordcountRun final : public KernelRun {
     };
 
     char* thread_buffer(std::size_t t) {
-        // prepare() allocated omp_get_max_threads() buffers; a larger team (the thread count
-        // changed in between) gets its extra buffers here, outside the timed path's norm.
+        // prepare() allocated omp_get_max_threads() buffers; should the team be larger (the
+        // thread count changed in between), the extra threads allocate theirs here — inside
+        // the timed region, but only in that unusual case.
         if (t < buffers_.size() && buffers_[t]) return buffers_[t].get();
         std::lock_guard<std::mutex> lock(buffers_mutex_);
         auto& extra = extra_buffers_[t];

@@ -166,10 +166,11 @@ TEST(WordcountCrafted, TargetLengthsAroundTheEightByteProbe) {
 
 TEST(WordcountCrafted, FoldingChangesLettersOnly) {
     // '@' | 0x20 == '`' and '[' | 0x20 == '{': folding must not confuse them.
-    expect_counts_everywhere("Dog, DOG, dog,, dog @x `x [y {y", {{{"dog,", 2}, {"`x", 1}, {"[y", 1}}, 8},
-                             {"dog,", "`x", "[y"}, "whitespace", true);
-    expect_counts_everywhere("@x `x [y {y", {{{"@x", 1}, {"{y", 1}}, 4}, {"@x", "{y"},
+    expect_counts_everywhere("Dog, DOG, dog,, dog @x `x [y {y",
+                             {{{"dog,", 2}, {"`x", 1}, {"[y", 1}}, 8}, {"dog,", "`x", "[y"},
                              "whitespace", true);
+    expect_counts_everywhere("@x `x [y {y", {{{"@x", 1}, {"{y", 1}}, 4}, {"@x", "{y"}, "whitespace",
+                             true);
 }
 
 TEST(WordcountCrafted, FileThatIsExactlyOneTarget) {
@@ -389,20 +390,45 @@ TEST(WordcountText, WorkshopTextAllChunkingsAgree) {
     ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
 }
 
-TEST(WordcountText, ShakespeareMatchesPythonSplit) {
-    // Counts computed independently with Python: bytes.split() / re.findall(b"[A-Za-z]+").
-    const std::string path = PARSWEEP_SHAKESPEARE;
-    if (pt::workshop_text() != pt::fs::path(path)) GTEST_SKIP() << "shared text absent";
-    const std::map<std::string, std::pair<json, u64>> want = {
+TEST(WordcountText, WorkshopTextMatchesPythonSplit) {
+    // Counts computed independently with Python — bytes.split() for whitespace,
+    // re.findall(rb"[A-Za-z]+") for alpha, .lower() for fold_case — on the shared
+    // Shakespeare text, or on the generated stand-in workshop_text() falls back to.
+    const std::string path = pt::workshop_text().string();
+    using Want = std::map<std::string, std::pair<json, u64>>;
+    const Want shakespeare = {
         {"whitespace", {{{"dog", 10}, {"cat", 11}, {"boy", 47}, {"girl", 4}}, 486858}},
         {"whitespace+fold", {{{"dog", 10}, {"cat", 11}, {"boy", 56}, {"girl", 4}}, 486858}},
         {"alpha", {{{"dog", 47}, {"cat", 19}, {"boy", 184}, {"girl", 13}}, 500935}},
         {"alpha+fold", {{{"dog", 47}, {"cat", 19}, {"boy", 227}, {"girl", 13}}, 500935}},
     };
+    const Want generated = {
+        // generated_text(1 << 20, 1)
+        {"whitespace", {{{"dog", 7358}, {"cat", 7161}, {"boy", 7259}, {"girl", 7436}}, 176360}},
+        {"whitespace+fold",
+         {{{"dog", 14847}, {"cat", 14415}, {"boy", 7259}, {"girl", 14765}}, 176360}},
+        {"alpha", {{{"dog", 14696}, {"cat", 14595}, {"boy", 14549}, {"girl", 14824}}, 183748}},
+        {"alpha+fold", {{{"dog", 22185}, {"cat", 21849}, {"boy", 14549}, {"girl", 22153}}, 183748}},
+    };
+    const auto size = pt::fs::file_size(path);
+    ASSERT_TRUE(size == 2949120 || size == (1u << 20))
+        << path << " is neither the shared Shakespeare text nor the generated stand-in";
+    const Want& want = size == 2949120 ? shakespeare : generated;
     for (const auto& [name, expected] : want) {
         const bool fold = name.find("+fold") != std::string::npos;
         const std::string tok = name.substr(0, name.find('+'));
         const Outcome o = run_point(make_params(path, 262144, kDefaultWords, tok, fold), 2);
+        ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
+        EXPECT_EQ(o.result["counts"], expected.first) << name;
+        EXPECT_EQ(o.result["total_words"].get<u64>(), expected.second) << name;
+    }
+    // The generated stand-in, whichever text workshop_text() is.
+    pt::TempDir dir;
+    const auto gen = pt::write_file(dir / "gen.txt", pt::generated_text(1 << 20)).string();
+    for (const auto& [name, expected] : generated) {
+        const bool fold = name.find("+fold") != std::string::npos;
+        const std::string tok = name.substr(0, name.find('+'));
+        const Outcome o = run_point(make_params(gen, 4096, kDefaultWords, tok, fold), 3);
         ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
         EXPECT_EQ(o.result["counts"], expected.first) << name;
         EXPECT_EQ(o.result["total_words"].get<u64>(), expected.second) << name;
