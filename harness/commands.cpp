@@ -162,12 +162,17 @@ int cmd_info(bool as_json, std::optional<int> cores_opt) {
                human_bytes(ctx["memory"]["available_bytes"].get<double>()));
     fmt::print("openmp        {} ({}), {} threads by default here\n", o["version"].get<std::string>(),
                o["runtime"].get<std::string>(), o["max_threads"].get<int>());
-    fmt::print("blas          {} {} ({}, core {}), {} threads here\n", b["name"].get<std::string>(),
-               b["version"].get<std::string>(), b["threading"].get<std::string>(),
-               b["core"].get<std::string>(), b["threads"].get<int>());
-    fmt::print("              config: {}\n", b["config"].get<std::string>());
-    fmt::print("              BLAS from {}\n              LAPACK from {}\n",
-               b["blas_library"].get<std::string>(), b["lapack_library"].get<std::string>());
+    if (b.contains("error")) {
+        fmt::print("blas          unavailable: {}\n", b["error"].get<std::string>());
+    } else {
+        fmt::print("blas          {} {} ({}, core {}); threads: set per point by the threads axis\n",
+                   b["name"].get<std::string>(), b["version"].get<std::string>(),
+                   b["threading"].get<std::string>(), b["core"].get<std::string>());
+        fmt::print("              config: {}\n", b["config"].get<std::string>());
+        fmt::print("              BLAS from {}\n              LAPACK from {}\n              LAPACKE from {}\n",
+                   b["blas_library"].get<std::string>(), b["lapack_library"].get<std::string>(),
+                   b["lapacke_library"].get<std::string>());
+    }
     const json& build = ctx["build"];
     fmt::print("parsweep      {} ({}), {} build, {} {}\n", build["parsweep_version"].get<std::string>(),
                build["git_commit"].get<std::string>(), build["build_type"].get<std::string>(),

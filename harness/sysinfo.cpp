@@ -7,8 +7,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cblas.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -18,10 +16,10 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "blas.hpp"
 #include "build_info.hpp"
 
 extern char** environ;
-extern "C" void dgetrf_(...);  // only its address is taken, to find which LAPACK is loaded
 
 namespace parsweep {
 
@@ -189,22 +187,9 @@ json topology_info() {
     return t;
 }
 
-int blas_threads() { return openblas_get_num_threads(); }
+int blas_threads() { return blas::threads(); }
 
-json blas_info() {
-    const std::string config = openblas_get_config();
-    std::string version = "unknown";
-    if (config.rfind("OpenBLAS ", 0) == 0) version = config.substr(9, config.find(' ', 9) - 9);
-    const int parallel = openblas_get_parallel();
-    return {{"name", "OpenBLAS"},
-            {"version", version},
-            {"config", config},
-            {"core", openblas_get_corename()},
-            {"threading", parallel == 0 ? "sequential" : parallel == 1 ? "pthreads" : "openmp"},
-            {"threads", openblas_get_num_threads()},
-            {"blas_library", library_of(reinterpret_cast<void*>(&cblas_dgemm))},
-            {"lapack_library", library_of(reinterpret_cast<void*>(&dgetrf_))}};
-}
+json blas_info() { return blas::info(); }
 
 json openmp_info() {
     static const std::pair<int, const char*> versions[] = {

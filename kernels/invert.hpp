@@ -29,7 +29,7 @@ void generate_vector(double* x, std::size_t n, std::uint64_t seed, std::uint64_t
 // matrix is singular); i < 0 = argument −i was illegal.
 struct LuInfo {
     int getrf = 0;
-    int getri = 0;  // not called (left 0) when getrf failed
+    int getri = 0;  // the inversion step: dgetri, or dtrtri for method trtri; 0 when not run
 };
 
 // Optimal dgetri workspace for order n, in doubles (LAPACK's workspace query; n·64 with the
@@ -39,6 +39,10 @@ std::size_t getri_workspace(int n);
 // Inverts a (n×n, column-major) in place: dgetrf (LU with partial pivoting) then dgetri.
 // ipiv has n entries, work has lwork >= getri_workspace(n) doubles.
 LuInfo invert_in_place(double* a, int n, int* ipiv, double* work, std::size_t lwork);
+
+// The same inverse by dgetrf, dtrtri on U, one dtrsm against L and the column interchanges
+// (whole-matrix BLAS-3 calls). `l` is n×n scratch (receives L).
+LuInfo invert_in_place_trtri(double* a, int n, int* ipiv, double* l);
 
 // The normwise residual ratio of a computed inverse, for a vector x:
 //   ‖A·(A⁻¹x) − x‖∞ / (‖A‖∞ · ‖A⁻¹‖∞ · ‖x‖∞ · n · ε)

@@ -2,7 +2,6 @@
 // processes, 1 and 2 OpenBLAS threads; matrix k is the same whichever share inverts it;
 // tampered results fail; the residual test on hand-made singular, near-singular and wrong
 // inverses.
-#include <cblas.h>
 
 #include <cfloat>
 #include <cmath>
@@ -12,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "blas.hpp"
 #include "invert.hpp"
 #include "kernel.hpp"
 
@@ -31,16 +31,16 @@ const Kernel& K() {
     return parsweep::invert_kernel();
 }
 
-json make_params(u64 n, u64 count = 3, u64 seed = 42) {
-    return {{"n", n}, {"count", count}, {"seed", seed}};
+json make_params(u64 n, u64 count = 3, u64 seed = 42, const char* method = "getri") {
+    return {{"n", n}, {"count", count}, {"seed", seed}, {"method", method}};
 }
 
 class BlasThreadsGuard {
   public:
-    explicit BlasThreadsGuard(int t) : saved_(openblas_get_num_threads()) {
-        openblas_set_num_threads(t);
+    explicit BlasThreadsGuard(int t) : saved_(parsweep::blas::threads()) {
+        parsweep::blas::library().set_num_threads(t);
     }
-    ~BlasThreadsGuard() { openblas_set_num_threads(saved_); }
+    ~BlasThreadsGuard() { parsweep::blas::library().set_num_threads(saved_); }
 
   private:
     int saved_;
@@ -109,6 +109,38 @@ TEST(Invert, EveryOrderSplitAndThreadCount) {
                 EXPECT_GE(r, 0.0);
                 EXPECT_LT(r, inv::kResidualThreshold);
             }
+}
+
+TEST(Invert, TrtriMethodVerifiesForEveryOrderSplitAndThreadCount) {
+    for (u64 n : {1, 2, 17, 200})
+        for (int shares = 1; shares <= 3; ++shares)
+            for (int threads : {1, 2}) {
+                BlasThreadsGuard guard(threads);
+                const json params = make_params(n, 3, 42, "trtri");
+                SCOPED_TRACE(params.dump() + " shares=" + std::to_string(shares));
+                const Outcome o = run_point(params, split(3, shares));
+                ASSERT_TRUE(o.checks.ok) << o.checks.message;
+                ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
+                EXPECT_EQ(o.result["matrices"].get<u64>(), 3u);
+            }
+}
+
+TEST(Invert, TrtriAndGetriComputeTheSameInverse) {
+    for (int n : {1, 5, 64, 150}) {
+        const auto N = static_cast<std::size_t>(n);
+        std::vector<double> a(N * N), b(N * N), l(N * N), work(inv::getri_workspace(n));
+        std::vector<int> ipiv(N);
+        inv::generate_matrix(a.data(), N, 7, 3);
+        b = a;
+        ASSERT_EQ(inv::invert_in_place(a.data(), n, ipiv.data(), work.data(), work.size()).getri, 0);
+        ASSERT_EQ(inv::invert_in_place_trtri(b.data(), n, ipiv.data(), l.data()).getri, 0);
+        double diff = 0, scale = 0;
+        for (std::size_t i = 0; i < N * N; ++i) {
+            diff = std::max(diff, std::fabs(a[i] - b[i]));
+            scale = std::max(scale, std::fabs(a[i]));
+        }
+        EXPECT_LE(diff, 1e-8 * scale * n) << "n=" << n;
+    }
 }
 
 TEST(Invert, MatrixKIsTheSameWhicheverShareInvertsIt) {

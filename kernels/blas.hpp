@@ -1,0 +1,60 @@
+// The BLAS and LAPACKE, loaded on first use.
+//
+// Why not link them: starting a worker that links OpenBLAS and LAPACKE costs about 3 ms more
+// than one that does not (relocating a 36 MB library, OpenBLAS's start-up, the gfortran
+// chain behind LAPACKE), and every worker of every point pays it. Kernels that never call
+// the BLAS (square, wordcount) should not show that cost as "parallel overhead". So the
+// libraries are dlopen()ed by the first kernel that asks for them — in a worker, after its
+// environment (OPENBLAS_NUM_THREADS …) was fixed by the launcher, so the BLAS still starts
+// with the point's thread count, exactly like `import numpy` after setting the variables.
+//
+// Which library: $PARSWEEP_BLAS_LIBRARY / $PARSWEEP_LAPACKE_LIBRARY when set (to compare BLAS
+// builds), else the ones found when parsweep was built, else their sonames.
+#pragma once
+
+#include <cblas.h>
+#include <lapacke.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace parsweep::blas {
+
+// The entry points parsweep uses, with the signatures of the headers it was built against.
+struct Library {
+    decltype(&cblas_dgemv) dgemv = nullptr;
+    decltype(&cblas_dgemm) dgemm = nullptr;
+    decltype(&cblas_dtrsm) dtrsm = nullptr;
+    decltype(&LAPACKE_dgetrf_work) dgetrf = nullptr;
+    decltype(&LAPACKE_dgetri_work) dgetri = nullptr;
+    decltype(&LAPACKE_dtrtri_work) dtrtri = nullptr;
+    // OpenBLAS extensions; null for another BLAS.
+    decltype(&openblas_get_num_threads) get_num_threads = nullptr;
+    decltype(&openblas_set_num_threads) set_num_threads = nullptr;
+    decltype(&openblas_get_config) get_config = nullptr;
+    decltype(&openblas_get_corename) get_corename = nullptr;
+    decltype(&openblas_get_parallel) get_parallel = nullptr;
+    std::string blas_path;     // as opened
+    std::string lapacke_path;
+};
+
+// Loads the libraries once (thread-safe) and returns their entry points. Throws
+// std::runtime_error naming the library and the loader's reason when they cannot be loaded.
+const Library& library();
+
+// Whether this process has loaded the BLAS (a worker of a non-BLAS kernel has not).
+bool loaded();
+
+// The BLAS's thread count in this process: 0 when it is not loaded.
+int threads();
+
+// What `parsweep info` and sweep.json record: name, version, config, core, threading model,
+// and the files the BLAS, LAPACK and LAPACKE routines come from; {"error": …} when they
+// cannot be loaded. Called in the parent: when this process has not loaded the BLAS yet, it
+// loads it with one thread, because an idle OpenBLAS thread pool in the parent spins on a
+// CPU that the workers need (seen: 10 ms added to a 1 ms point on 2 cores). The thread
+// count of the workers is theirs, recorded per repetition.
+nlohmann::json info();
+
+}  // namespace parsweep::blas
