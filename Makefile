@@ -6,13 +6,14 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 PARSWEEP := $(BUILD)/parsweep
 
-.PHONY: all deps build sweep test data clean help
+.PHONY: all deps build sweep test bench data clean help
 
 all: build
 
 help:
 	@echo "make sweep [CONFIG=configs/x.json]   install what is missing, build, run a sweep"
 	@echo "make test                            install what is missing, build, run every test"
+	@echo "make bench                           Google Benchmark micro-benchmarks → results/bench/"
 	@echo "make data [SOURCE=file]              fetch the workshop text into data/"
 	@echo "make build [NATIVE=ON]               build $(PARSWEEP) (NATIVE=ON: -march=native)"
 
@@ -35,6 +36,12 @@ sweep: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Google Benchmark JSON, one file per run, for compare.py and other tools of that format.
+bench: build
+	@mkdir -p results/bench
+	$(BUILD)/bench/parsweep_bench --benchmark_out=results/bench/$$(date +%Y%m%d-%H%M%S).json \
+	    --benchmark_out_format=json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -12,6 +12,7 @@
 #include "reporter.hpp"
 #include "runner.hpp"
 #include "sysinfo.hpp"
+#include "units.hpp"
 
 namespace parsweep {
 
@@ -36,13 +37,6 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
                    e.errors().size() == 1 ? "" : "s", config);
         return std::nullopt;
     }
-}
-
-std::string human_bytes(double b) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (b >= 1024 && u < 4) b /= 1024, ++u;
-    return fmt::format("{:.1f} {}", b, units[u]);
 }
 
 }  // namespace
@@ -108,7 +102,9 @@ int cmd_list(bool as_json) {
     for (const Kernel* k : kernels()) {
         json params = json::array();
         for (const auto& s : k->params()) {
-            json p = {{"name", s.name}, {"type", to_string(s.type)}, {"default", s.default_value},
+            json p = {{"name", s.name},
+                      {"type", to_string(s.type)},
+                      {"default", s.default_value},
                       {"help", s.help}};
             if (s.min) p["min"] = *s.min;
             if (s.max) p["max"] = *s.max;
@@ -127,8 +123,10 @@ int cmd_list(bool as_json) {
             std::string range;
             if (p.contains("choices")) range = "one of " + param_text(p["choices"]);
             if (p.contains("min") || p.contains("max"))
-                range = fmt::format("{} … {}", p.contains("min") ? fmt::format("{:.15g}", p["min"].get<double>()) : "",
-                                    p.contains("max") ? fmt::format("{:.15g}", p["max"].get<double>()) : "");
+                range = fmt::format(
+                    "{} … {}",
+                    p.contains("min") ? fmt::format("{:.15g}", p["min"].get<double>()) : "",
+                    p.contains("max") ? fmt::format("{:.15g}", p["max"].get<double>()) : "");
             fmt::print("    {:<12} {:<15} default {:<28} {}\n", p["name"].get<std::string>(),
                        p["type"].get<std::string>(),
                        p["default"].is_null() ? "(required)" : p["default"].dump(),
@@ -149,34 +147,42 @@ int cmd_info(bool as_json, std::optional<int> cores_opt) {
     const json& t = ctx["topology"];
     const json& b = ctx["blas"];
     const json& o = ctx["openmp"];
-    fmt::print("host          {} ({})\n", ctx["host"].get<std::string>(), ctx["os"].get<std::string>());
+    fmt::print("host          {} ({})\n", ctx["host"].get<std::string>(),
+               ctx["os"].get<std::string>());
     fmt::print("cpu           {}\n", t.value("cpu_model", "unknown"));
-    fmt::print("topology      {} package(s), {} physical cores, {} logical CPUs (PUs), {} NUMA node(s)\n",
-               t.value("packages", 0), t.value("cores", 0), t.value("pus", 0), t.value("numa_nodes", 0));
+    fmt::print(
+        "topology      {} package(s), {} physical cores, {} logical CPUs (PUs), {} NUMA node(s)\n",
+        t.value("packages", 0), t.value("cores", 0), t.value("pus", 0), t.value("numa_nodes", 0));
     if (t.contains("caches"))
         for (const auto& [name, c] : t["caches"].items())
-            fmt::print("cache {:<7} {} KiB × {}\n", name, c["size_kib"].get<long>(), c["count"].get<int>());
+            fmt::print("cache {:<7} {} KiB × {}\n", name, c["size_kib"].get<long>(),
+                       c["count"].get<int>());
     fmt::print("usable cores  {}\n", cores.reason);
     fmt::print("memory        {} total, {} available\n",
-               human_bytes(ctx["memory"]["total_bytes"].get<double>()),
-               human_bytes(ctx["memory"]["available_bytes"].get<double>()));
-    fmt::print("openmp        {} ({}), {} threads by default here\n", o["version"].get<std::string>(),
-               o["runtime"].get<std::string>(), o["max_threads"].get<int>());
+               format_bytes(ctx["memory"]["total_bytes"].get<double>()),
+               format_bytes(ctx["memory"]["available_bytes"].get<double>()));
+    fmt::print("openmp        {} ({}), {} threads by default here\n",
+               o["version"].get<std::string>(), o["runtime"].get<std::string>(),
+               o["max_threads"].get<int>());
     if (b.contains("error")) {
         fmt::print("blas          unavailable: {}\n", b["error"].get<std::string>());
     } else {
-        fmt::print("blas          {} {} ({}, core {}); threads: set per point by the threads axis\n",
-                   b["name"].get<std::string>(), b["version"].get<std::string>(),
-                   b["threading"].get<std::string>(), b["core"].get<std::string>());
+        fmt::print(
+            "blas          {} {} ({}, core {}); threads: set per point by the threads axis\n",
+            b["name"].get<std::string>(), b["version"].get<std::string>(),
+            b["threading"].get<std::string>(), b["core"].get<std::string>());
         fmt::print("              config: {}\n", b["config"].get<std::string>());
-        fmt::print("              BLAS from {}\n              LAPACK from {}\n              LAPACKE from {}\n",
-                   b["blas_library"].get<std::string>(), b["lapack_library"].get<std::string>(),
-                   b["lapacke_library"].get<std::string>());
+        fmt::print(
+            "              BLAS from {}\n              LAPACK from {}\n              LAPACKE from "
+            "{}\n",
+            b["blas_library"].get<std::string>(), b["lapack_library"].get<std::string>(),
+            b["lapacke_library"].get<std::string>());
     }
     const json& build = ctx["build"];
-    fmt::print("parsweep      {} ({}), {} build, {} {}\n", build["parsweep_version"].get<std::string>(),
-               build["git_commit"].get<std::string>(), build["build_type"].get<std::string>(),
-               build["compiler"].get<std::string>(), build["flags"].get<std::string>());
+    fmt::print("parsweep      {} ({}), {} build, {} {}\n",
+               build["parsweep_version"].get<std::string>(), build["git_commit"].get<std::string>(),
+               build["build_type"].get<std::string>(), build["compiler"].get<std::string>(),
+               build["flags"].get<std::string>());
     if (!ctx["env"].empty()) {
         fmt::print("environment  ");
         for (const auto& [k, v] : ctx["env"].items()) fmt::print(" {}={}", k, v.get<std::string>());
@@ -189,7 +195,8 @@ int cmd_corpus(const std::string& size, const std::string& from, const std::stri
     try {
         const std::uint64_t bytes = parse_size(size);
         const std::uint64_t written = build_corpus(from, out, bytes);
-        fmt::print("{}: {} bytes ({}) from copies of {}\n", out, written, human_bytes(double(written)), from);
+        fmt::print("{}: {} bytes ({}) from copies of {}\n", out, written,
+                   format_bytes(double(written)), from);
         return 0;
     } catch (const std::exception& e) {
         fmt::print(stderr, "error: {}\n", e.what());

@@ -9,10 +9,10 @@ namespace parsweep {
 
 struct RunOptions {
     std::string config;
-    std::string out;                  // "" → results/<date>-<name>/
+    std::string out;  // "" → results/<date>-<name>/
     std::string results_root = "results";
-    std::optional<int> cores;         // --cores: overrides the detected usable cores
-    bool quiet = false;               // no progress output
+    std::optional<int> cores;  // --cores: overrides the detected usable cores
+    bool quiet = false;        // no progress output
 };
 
 int cmd_run(const RunOptions& options);

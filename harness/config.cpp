@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "units.hpp"
+
 namespace parsweep {
 
 namespace fs = std::filesystem;
@@ -55,7 +57,9 @@ std::vector<int> auto_counts(int limit) {
     return out;
 }
 
-std::string Point::group_key() const { return std::string(kernel->id()) + " " + params.dump(); }
+std::string Point::group_key() const {
+    return std::string(kernel->id()) + " " + params.dump();
+}
 
 std::string Point::label() const {
     std::string s(kernel->id());
@@ -69,21 +73,21 @@ std::string Point::label() const {
 json Sweep::expanded() const {
     json pts = json::array();
     for (const auto& p : points) {
-        pts.push_back({{"index", p.index},
-                       {"run", p.run},
-                       {"kernel", p.kernel->id()},
-                       {"params", p.params},
-                       {"axes", p.axes},
-                       {"processes", p.processes},
-                       {"threads", p.threads},
-                       {"repetitions", p.repetitions},
-                       {"warmup", p.warmup},
-                       {"timeout_s", p.timeout_s},
-                       {"time_metric", p.time_metric},
-                       {"env", p.env},
-                       {"baseline", {{"processes", p.baseline_processes},
-                                     {"threads", p.baseline_threads}}},
-                       {"baseline_only", p.baseline_only}});
+        pts.push_back(
+            {{"index", p.index},
+             {"run", p.run},
+             {"kernel", p.kernel->id()},
+             {"params", p.params},
+             {"axes", p.axes},
+             {"processes", p.processes},
+             {"threads", p.threads},
+             {"repetitions", p.repetitions},
+             {"warmup", p.warmup},
+             {"timeout_s", p.timeout_s},
+             {"time_metric", p.time_metric},
+             {"env", p.env},
+             {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
+             {"baseline_only", p.baseline_only}});
     }
     return {{"name", name},
             {"usable_cores", usable_cores},
@@ -103,10 +107,10 @@ const std::vector<std::string> kThreadVars = {"OMP_NUM_THREADS", "OPENBLAS_NUM_T
                                               "GOTO_NUM_THREADS"};
 
 const std::vector<std::string> kTopKeys = {
-    "$schema", "name",     "description", "repetitions", "warmup",        "grid",      "params",
-    "baseline", "env",     "runs",        "oversubscribe", "timeout_s",   "time_metric"};
-const std::vector<std::string> kRunKeys = {"kernel",  "description", "params",   "grid",
-                                           "repetitions", "warmup",  "env",      "baseline",
+    "$schema",  "name", "description", "repetitions",   "warmup",    "grid",       "params",
+    "baseline", "env",  "runs",        "oversubscribe", "timeout_s", "time_metric"};
+const std::vector<std::string> kRunKeys = {"kernel",      "description", "params", "grid",
+                                           "repetitions", "warmup",      "env",    "baseline",
                                            "timeout_s",   "time_metric"};
 const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
 const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
@@ -139,12 +143,13 @@ std::string type_name(const json& v) {
 }
 
 std::string fmt_bound(double v) {
-    if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<long long>(v));
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+        return fmt::format("{}", static_cast<long long>(v));
     return fmt::format("{}", v);
 }
 
 class Checker {
-public:
+  public:
     std::vector<ConfigError> errors;
 
     void error(const std::string& path, const std::string& message) {
@@ -159,8 +164,9 @@ public:
         for (const auto& [key, value] : obj.items()) {
             if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
             std::string hint = did_you_mean(key, allowed);
-            error(member(path, key), "unknown key" + (hint.empty() ? std::string()
-                                                                   : "; did you mean \"" + hint + "\"?"));
+            error(member(path, key),
+                  "unknown key" +
+                      (hint.empty() ? std::string() : "; did you mean \"" + hint + "\"?"));
         }
     }
 
@@ -258,7 +264,8 @@ public:
                 bool ok = true;
                 for (std::size_t i = 0; i < v.size(); ++i) {
                     if (!v[i].is_string() || v[i].get<std::string>().empty()) {
-                        error(element(path, i), "must be a non-empty string (got " + show(v[i]) + ")");
+                        error(element(path, i),
+                              "must be a non-empty string (got " + show(v[i]) + ")");
                         ok = false;
                     }
                 }
@@ -273,7 +280,8 @@ public:
                 std::error_code ec;
                 auto st = fs::status(p, ec);
                 if (!fs::exists(st)) {
-                    error(path, "file not found: " + p.string() + " (relative paths are taken from " +
+                    error(path, "file not found: " + p.string() +
+                                    " (relative paths are taken from " +
                                     fs::current_path().string() + ")");
                     return std::nullopt;
                 }
@@ -304,7 +312,8 @@ public:
         }
         std::vector<int> out;
         for (std::size_t i = 0; i < v.size(); ++i)
-            if (auto n = integer(v[i], element(path, i), 1, max)) out.push_back(static_cast<int>(*n));
+            if (auto n = integer(v[i], element(path, i), 1, max))
+                out.push_back(static_cast<int>(*n));
         return out;
     }
 
@@ -316,9 +325,11 @@ public:
             const std::string p = member(path, key);
             if (!std::regex_match(key, name)) {
                 error(p, "is not a valid environment variable name");
-            } else if (std::find(kThreadVars.begin(), kThreadVars.end(), key) != kThreadVars.end()) {
-                error(p, "is set in every worker from the \"threads\" axis; sweep threads with "
-                         "grid.threads instead");
+            } else if (std::find(kThreadVars.begin(), kThreadVars.end(), key) !=
+                       kThreadVars.end()) {
+                error(p,
+                      "is set in every worker from the \"threads\" axis; sweep threads with "
+                      "grid.threads instead");
             } else if (value.is_string()) {
                 out[key] = value.get<std::string>();
             } else if (value.is_number() || value.is_boolean()) {
@@ -332,8 +343,8 @@ public:
 };
 
 std::optional<std::string> parse_time_metric(Checker& c, const json& v, const std::string& path) {
-    if (v.is_string() && std::find(kTimeMetrics.begin(), kTimeMetrics.end(), v.get<std::string>()) !=
-                             kTimeMetrics.end())
+    if (v.is_string() && std::find(kTimeMetrics.begin(), kTimeMetrics.end(),
+                                   v.get<std::string>()) != kTimeMetrics.end())
         return v.get<std::string>();
     std::string hint = v.is_string() ? did_you_mean(v.get<std::string>(), kTimeMetrics) : "";
     c.error(path, "must be \"wall_s\" or \"compute_s\" (got " + show(v) + ")" +
@@ -361,17 +372,10 @@ Baseline parse_baseline(Checker& c, const json& v, const std::string& path, Base
 
 // Where a kernel parameter's value(s) come from in a run, after merging the levels.
 struct Source {
-    json values;       // a list when `axis`, else one value
+    json values;  // a list when `axis`, else one value
     bool axis = false;
     std::string path;  // JSON path of the value (list) in the config; "" = default
 };
-
-std::string format_bytes(double b) {
-    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (b >= 1024 && u < 4) b /= 1024, ++u;
-    return fmt::format("{:.1f} {}", b, units[u]);
-}
 
 }  // namespace
 
@@ -391,8 +395,10 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         static const std::regex safe("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
         const json& v = doc["name"];
         if (!v.is_string() || !std::regex_match(v.get<std::string>(), safe))
-            c.error("name", "must be a name of letters, digits, '.', '_' or '-' (at most 64, "
-                            "used in the results directory's name; got " + show(v) + ")");
+            c.error("name",
+                    "must be a name of letters, digits, '.', '_' or '-' (at most 64, "
+                    "used in the results directory's name; got " +
+                        show(v) + ")");
         else
             sweep.name = v.get<std::string>();
     }
@@ -403,7 +409,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
             c.error("description", "must be a string");
     }
     if (doc.contains("oversubscribe"))
-        if (auto d = c.number(doc["oversubscribe"], "oversubscribe", 1, 64)) sweep.oversubscribe = *d;
+        if (auto d = c.number(doc["oversubscribe"], "oversubscribe", 1, 64))
+            sweep.oversubscribe = *d;
     const int auto_limit =
         std::max(1, static_cast<int>(std::floor(sweep.usable_cores * sweep.oversubscribe)));
 
@@ -419,13 +426,16 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     if (doc.contains("time_metric"))
         if (auto m = parse_time_metric(c, doc["time_metric"], "time_metric")) time_metric = *m;
     Baseline baseline;
-    if (doc.contains("baseline")) baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
+    if (doc.contains("baseline"))
+        baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
     std::map<std::string, std::string> top_env;
     if (doc.contains("env")) top_env = c.env(doc["env"], "env");
 
-    const json top_grid = doc.contains("grid") && c.is_object(doc["grid"], "grid") ? doc["grid"] : json::object();
-    const json top_params =
-        doc.contains("params") && c.is_object(doc["params"], "params") ? doc["params"] : json::object();
+    const json top_grid =
+        doc.contains("grid") && c.is_object(doc["grid"], "grid") ? doc["grid"] : json::object();
+    const json top_params = doc.contains("params") && c.is_object(doc["params"], "params")
+                                ? doc["params"]
+                                : json::object();
 
     if (!doc.contains("runs")) {
         c.error("runs", "is required: a list of {\"kernel\": …} entries");
@@ -447,11 +457,13 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         if (!c.is_object(run, rpath)) continue;
         c.check_keys(run, kRunKeys, rpath);
         if (!run.contains("kernel")) {
-            c.error(member(rpath, "kernel"), "is required (one of " + fmt::format("{}", fmt::join(kernel_ids, ", ")) + ")");
+            c.error(member(rpath, "kernel"),
+                    "is required (one of " + fmt::format("{}", fmt::join(kernel_ids, ", ")) + ")");
             continue;
         }
         if (!run["kernel"].is_string()) {
-            c.error(member(rpath, "kernel"), "must be a kernel id (got " + show(run["kernel"]) + ")");
+            c.error(member(rpath, "kernel"),
+                    "must be a kernel id (got " + show(run["kernel"]) + ")");
             continue;
         }
         const std::string id = run["kernel"].get<std::string>();
@@ -471,31 +483,41 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         int reps = repetitions, warm = warmup;
         double tmo = timeout_s;
         if (run.contains("repetitions"))
-            if (auto n = c.integer(run["repetitions"], member(rpath, "repetitions"), 1, 100000)) reps = int(*n);
+            if (auto n = c.integer(run["repetitions"], member(rpath, "repetitions"), 1, 100000))
+                reps = int(*n);
         if (run.contains("warmup"))
             if (auto n = c.integer(run["warmup"], member(rpath, "warmup"), 0, 1000)) warm = int(*n);
         if (run.contains("timeout_s"))
-            if (auto d = c.number(run["timeout_s"], member(rpath, "timeout_s"), 0, 7 * 86400.0, true)) tmo = *d;
+            if (auto d =
+                    c.number(run["timeout_s"], member(rpath, "timeout_s"), 0, 7 * 86400.0, true))
+                tmo = *d;
         std::string metric = time_metric;
         if (run.contains("time_metric"))
-            if (auto m = parse_time_metric(c, run["time_metric"], member(rpath, "time_metric"))) metric = *m;
+            if (auto m = parse_time_metric(c, run["time_metric"], member(rpath, "time_metric")))
+                metric = *m;
         Baseline base = baseline;
-        if (run.contains("baseline")) base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
+        if (run.contains("baseline"))
+            base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
         auto env = top_env;
         if (run.contains("env"))
             for (auto& [k, v] : c.env(run["env"], member(rpath, "env"))) env[k] = v;
 
-        const json run_grid = run.contains("grid") && c.is_object(run["grid"], member(rpath, "grid"))
-                                  ? run["grid"] : json::object();
-        const json run_params = run.contains("params") && c.is_object(run["params"], member(rpath, "params"))
-                                    ? run["params"] : json::object();
+        const json run_grid =
+            run.contains("grid") && c.is_object(run["grid"], member(rpath, "grid"))
+                ? run["grid"]
+                : json::object();
+        const json run_params =
+            run.contains("params") && c.is_object(run["params"], member(rpath, "params"))
+                ? run["params"]
+                : json::object();
 
         // processes / threads: run grid over top grid.
         std::vector<int> procs{1}, threads{1};
         for (auto [axis, out, max] : {std::tuple{"processes", &procs, kMaxProcesses},
                                       std::tuple{"threads", &threads, kMaxThreads}}) {
             if (run_grid.contains(axis))
-                *out = c.counts(run_grid[axis], member(member(rpath, "grid"), axis), auto_limit, max);
+                *out =
+                    c.counts(run_grid[axis], member(member(rpath, "grid"), axis), auto_limit, max);
             else if (top_grid.contains(axis))
                 *out = c.counts(top_grid[axis], member("grid", axis), auto_limit, max);
             if (run_params.contains(axis))
@@ -531,8 +553,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
             Source src;
             if (run_grid.contains(spec.name) && run_params.contains(spec.name)) {
                 c.error(member(member(rpath, "params"), spec.name),
-                        "is also a grid axis of this run (" + member(member(rpath, "grid"), spec.name) +
-                            "); keep one");
+                        "is also a grid axis of this run (" +
+                            member(member(rpath, "grid"), spec.name) + "); keep one");
             }
             if (run_grid.contains(spec.name))
                 src = {run_grid[spec.name], true, member(member(rpath, "grid"), spec.name)};
@@ -545,8 +567,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
             else if (!spec.default_value.is_null())
                 src = {spec.default_value, false, ""};
             else {
-                c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" + spec.name +
-                                                     "\" (" + spec.help + ")");
+                c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" +
+                                                     spec.name + "\" (" + spec.help + ")");
                 ok = false;
                 continue;
             }
@@ -561,12 +583,19 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 }
                 for (std::size_t i = 0; i < src.values.size(); ++i) {
                     auto v = c.param(spec, src.values[i], element(src.path, i));
-                    if (v) vals.push_back(*v); else ok = false;
+                    if (v)
+                        vals.push_back(*v);
+                    else
+                        ok = false;
                 }
                 axes.push_back(spec.name);
             } else {
-                auto v = c.param(spec, src.values, src.path.empty() ? member(rpath, "params") : src.path);
-                if (v) vals.push_back(*v); else ok = false;
+                auto v = c.param(spec, src.values,
+                                 src.path.empty() ? member(rpath, "params") : src.path);
+                if (v)
+                    vals.push_back(*v);
+                else
+                    ok = false;
             }
             values.emplace_back(&spec, std::move(vals));
         }
@@ -621,10 +650,11 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                     const double need = double(P) * double(kernel->memory_bytes(params, share, T));
                     if (need > double(options.memory_available)) {
                         if (memory_errors++ < 3)
-                            c.error(rpath, fmt::format("point {} processes={} threads={} needs about {} "
-                                                       "of memory, more than the {} available",
-                                                       pt.label(), P, T, format_bytes(need),
-                                                       format_bytes(double(options.memory_available))));
+                            c.error(rpath,
+                                    fmt::format("point {} processes={} threads={} needs about {} "
+                                                "of memory, more than the {} available",
+                                                pt.label(), P, T, format_bytes(need),
+                                                format_bytes(double(options.memory_available))));
                         return;
                     }
                 }
@@ -644,7 +674,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                     if (!(P == base.processes && T == base.threads)) add(P, T, false);
         }
         if (memory_errors > 3)
-            c.error(rpath, fmt::format("… and {} more points over the available memory", memory_errors - 3));
+            c.error(rpath, fmt::format("… and {} more points over the available memory",
+                                       memory_errors - 3));
     }
 
     // Top-level params and grid axes must mean something to at least one run's kernel.
@@ -652,16 +683,18 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     for (const auto& [key, v] : top_params.items())
         if (!params_of_used_kernels.count(key)) {
             std::string hint = did_you_mean(key, known);
-            c.error(member("params", key), "no run's kernel has this parameter" +
-                                               (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+            c.error(member("params", key),
+                    "no run's kernel has this parameter" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
         }
     known.push_back("processes");
     known.push_back("threads");
     for (const auto& [key, v] : top_grid.items())
         if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads") {
             std::string hint = did_you_mean(key, known);
-            c.error(member("grid", key), "no run's kernel has this parameter" +
-                                             (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+            c.error(member("grid", key),
+                    "no run's kernel has this parameter" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
         }
 
     if (!c.errors.empty()) throw ConfigErrors(c.errors);
@@ -670,12 +703,14 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
 
 Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
     std::error_code ec;
-    if (!fs::exists(file, ec)) throw ConfigErrors({{"", "config file not found: " + file.string()}});
+    if (!fs::exists(file, ec))
+        throw ConfigErrors({{"", "config file not found: " + file.string()}});
     if (fs::is_directory(file, ec))
         throw ConfigErrors({{"", file.string() + " is a directory, not a config file"}});
     std::ifstream in(file, std::ios::binary);
     if (!in)
-        throw ConfigErrors({{"", "cannot read config " + file.string() + ": " + std::strerror(errno)}});
+        throw ConfigErrors(
+            {{"", "cannot read config " + file.string() + ": " + std::strerror(errno)}});
     std::stringstream buffer;
     buffer << in.rdbuf();
     const std::string text = buffer.str();
@@ -690,7 +725,8 @@ Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
         std::size_t col = byte - (bol == std::string::npos ? 0 : bol + 1) + 1;
         std::string what = e.what();
         if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
-        throw ConfigErrors({{"", fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line, col, what)}});
+        throw ConfigErrors(
+            {{"", fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line, col, what)}});
     }
     LoadOptions opts = options;
     if (opts.default_name == "sweep") opts.default_name = file.stem().string();

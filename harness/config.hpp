@@ -33,27 +33,27 @@ struct ConfigError {
 
 // Thrown by load_sweep / parse_sweep with every problem found.
 class ConfigErrors : public std::runtime_error {
-public:
+  public:
     explicit ConfigErrors(std::vector<ConfigError> errors);
     const std::vector<ConfigError>& errors() const { return errors_; }
 
-private:
+  private:
     std::vector<ConfigError> errors_;
 };
 
 // What the loader needs to know about the machine.
 struct LoadOptions {
-    int usable_cores = 1;                  // "auto" grids expand up to this (× oversubscribe)
-    std::uint64_t memory_available = 0;    // bytes a run may use; 0 = do not check
-    std::string default_name = "sweep";    // when the config has no "name"
+    int usable_cores = 1;                // "auto" grids expand up to this (× oversubscribe)
+    std::uint64_t memory_available = 0;  // bytes a run may use; 0 = do not check
+    std::string default_name = "sweep";  // when the config has no "name"
 };
 
 // One point of the sweep: a kernel with all its parameters, at P processes × T threads.
 struct Point {
-    std::size_t index = 0;      // position in Sweep::points
-    std::size_t run = 0;        // which entry of "runs" it comes from
+    std::size_t index = 0;  // position in Sweep::points
+    std::size_t run = 0;    // which entry of "runs" it comes from
     const Kernel* kernel = nullptr;
-    json params;                // every kernel parameter, defaults filled in
+    json params;                    // every kernel parameter, defaults filled in
     std::vector<std::string> axes;  // kernel parameters swept in this run (for labels)
     int processes = 1;
     int threads = 1;

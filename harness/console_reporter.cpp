@@ -6,29 +6,18 @@
 
 #include "protocol.hpp"
 #include "reporter.hpp"
+#include "units.hpp"
 
 namespace parsweep {
 
 namespace {
 
-std::string duration(double s) {
-    if (s < 0) s = 0;
-    const long t = static_cast<long>(s + 0.5);
-    return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
-                     : fmt::format("{}:{:02}", t / 60, t % 60);
+std::string ratio(const std::optional<double>& v) {
+    return v ? fmt::format("{:.2f}", *v) : "-";
 }
-
-std::string seconds(double s) {
-    if (s >= 100) return fmt::format("{:.0f} s", s);
-    if (s >= 1) return fmt::format("{:.3g} s", s);
-    if (s >= 1e-3) return fmt::format("{:.3g} ms", s * 1e3);
-    return fmt::format("{:.3g} µs", s * 1e6);
-}
-
-std::string ratio(const std::optional<double>& v) { return v ? fmt::format("{:.2f}", *v) : "-"; }
 
 class ConsoleReporter : public Reporter {
-public:
+  public:
     ConsoleReporter(std::FILE* out, std::FILE* progress)
         : out_(out), progress_(progress), live_(progress && isatty(fileno(progress))) {}
 
@@ -36,7 +25,8 @@ public:
         start_ = monotonic_s();
         for (const auto& p : run.sweep->points) reps_total_ += p.warmup + p.repetitions;
         if (progress_)
-            fmt::print(progress_, "parsweep: {} points, {} repetitions with warmups; usable cores {}\n",
+            fmt::print(progress_,
+                       "parsweep: {} points, {} repetitions with warmups; usable cores {}\n",
                        run.sweep->points.size(), reps_total_, run.sweep->usable_cores);
     }
 
@@ -58,7 +48,7 @@ public:
         const PointResult& p = done.back();
         fmt::print(progress_, "[{}/{}] {} P={} T={}: {}\n", index_ + 1, count_, p.point->label(),
                    p.point->processes, p.point->threads,
-                   p.verified ? fmt::format("median {}, speedup {}", seconds(p.wall.median),
+                   p.verified ? fmt::format("median {}, speedup {}", format_seconds(p.wall.median),
                                             ratio(p.derived.speedup))
                               : "FAILED: " + p.error);
         std::fflush(progress_);
@@ -75,26 +65,26 @@ public:
             const Point& pt = *p.point;
             if (!p.verified) ++failed;
             fmt::print(out_, "{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}  {}\n", pt.label(), w,
-                       pt.processes, pt.threads, p.verified ? seconds(p.wall.median) : "-",
-                       p.verified ? seconds(p.wall.ci95) : "-", ratio(p.derived.speedup),
+                       pt.processes, pt.threads, p.verified ? format_seconds(p.wall.median) : "-",
+                       p.verified ? format_seconds(p.wall.ci95) : "-", ratio(p.derived.speedup),
                        ratio(p.derived.efficiency),
                        p.verified ? "yes" : "NO: " + p.error.substr(0, 60));
         }
-        fmt::print(out_, "\n{} of {} points verified in {}{}\nresults: {}\n",
-                   done.size() - failed, run.sweep->points.size(), duration(run.elapsed_s),
+        fmt::print(out_, "\n{} of {} points verified in {}{}\nresults: {}\n", done.size() - failed,
+                   run.sweep->points.size(), format_duration(run.elapsed_s),
                    failed ? fmt::format("; {} FAILED", failed) : "", run.dir.string());
         std::fflush(out_);
     }
 
-private:
+  private:
     void show(const Point& point) {
         if (!live_) return;
         const double elapsed = monotonic_s() - start_;
         const std::string eta =
-            reps_done_ ? duration(elapsed / reps_done_ * (reps_total_ - reps_done_)) : "?";
+            reps_done_ ? format_duration(elapsed / reps_done_ * (reps_total_ - reps_done_)) : "?";
         fmt::print(progress_, "\r\033[K[{}/{}] {} P={} T={} rep {}/{}  elapsed {}  ETA {}",
-                   index_ + 1, count_, point.label(), point.processes, point.threads,
-                   rep_in_point_, point.warmup + point.repetitions, duration(elapsed), eta);
+                   index_ + 1, count_, point.label(), point.processes, point.threads, rep_in_point_,
+                   point.warmup + point.repetitions, format_duration(elapsed), eta);
         std::fflush(progress_);
     }
 

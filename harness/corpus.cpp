@@ -26,19 +26,27 @@ std::uint64_t parse_size(const std::string& text) {
     if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
     if (unit.size() == 2 && (unit[1] == 'i' || unit[1] == 'I')) unit.pop_back();
     double mult = 1;
-    if (unit.empty()) mult = 1;
-    else if (unit == "k" || unit == "K") mult = 1024.0;
-    else if (unit == "m" || unit == "M") mult = 1024.0 * 1024;
-    else if (unit == "g" || unit == "G") mult = 1024.0 * 1024 * 1024;
-    else if (unit == "t" || unit == "T") mult = 1024.0 * 1024 * 1024 * 1024;
-    else throw std::invalid_argument("unknown size unit in \"" + text + "\" (use k, M, G or T)");
+    if (unit.empty())
+        mult = 1;
+    else if (unit == "k" || unit == "K")
+        mult = 1024.0;
+    else if (unit == "m" || unit == "M")
+        mult = 1024.0 * 1024;
+    else if (unit == "g" || unit == "G")
+        mult = 1024.0 * 1024 * 1024;
+    else if (unit == "t" || unit == "T")
+        mult = 1024.0 * 1024 * 1024 * 1024;
+    else
+        throw std::invalid_argument("unknown size unit in \"" + text + "\" (use k, M, G or T)");
     if (!(value > 0)) throw std::invalid_argument("size must be positive: \"" + text + "\"");
     return static_cast<std::uint64_t>(value * mult);
 }
 
 std::uint64_t build_corpus(const fs::path& source, const fs::path& out, std::uint64_t bytes) {
     std::ifstream in(source, std::ios::binary);
-    if (!in) throw std::runtime_error(fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
+    if (!in)
+        throw std::runtime_error(
+            fmt::format("cannot read {}: {}", source.string(), std::strerror(errno)));
     std::stringstream ss;
     ss << in.rdbuf();
     const std::string text = ss.str();
@@ -49,7 +57,9 @@ std::uint64_t build_corpus(const fs::path& source, const fs::path& out, std::uin
     std::uint64_t written = 0;
     {
         std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-        if (!f) throw std::runtime_error(fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
+        if (!f)
+            throw std::runtime_error(
+                fmt::format("cannot create {}: {}", tmp.string(), std::strerror(errno)));
         while (written + text.size() <= bytes) {
             f.write(text.data(), static_cast<std::streamsize>(text.size()));
             written += text.size();
@@ -71,7 +81,8 @@ std::uint64_t build_corpus(const fs::path& source, const fs::path& out, std::uin
     if (written == 0) {
         std::error_code ec;
         fs::remove(tmp, ec);
-        throw std::runtime_error(fmt::format("{} bytes is less than one line of {}", bytes, source.string()));
+        throw std::runtime_error(
+            fmt::format("{} bytes is less than one line of {}", bytes, source.string()));
     }
     fs::rename(tmp, out);
     return written;

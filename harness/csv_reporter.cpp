@@ -18,11 +18,15 @@ std::string cell(std::string s) {
     return q + "\"";
 }
 
-std::string num(double v) { return fmt::format("{:.9g}", v); }
-std::string num(const std::optional<double>& v) { return v ? num(*v) : ""; }
+std::string num(double v) {
+    return fmt::format("{:.9g}", v);
+}
+std::string num(const std::optional<double>& v) {
+    return v ? num(*v) : "";
+}
 
 class Row {
-public:
+  public:
     Row& operator<<(const std::string& s) {
         if (!first_) line_ += ',';
         line_ += cell(s);
@@ -37,7 +41,7 @@ public:
     Row& operator<<(bool v) { return *this << std::string(v ? "true" : "false"); }
     std::string str() const { return line_ + "\n"; }
 
-private:
+  private:
     std::string line_;
     bool first_ = true;
 };
@@ -58,7 +62,7 @@ void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& p
 }
 
 class CsvReporter : public Reporter {
-public:
+  public:
     void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
         write(run, done);
     }
@@ -66,29 +70,32 @@ public:
         write(run, done);
     }
 
-private:
+  private:
     static void write(const RunInfo& run, const std::vector<PointResult>& done) {
         const auto params = param_names(done);
         std::string points, reps;
         {
             Row h;
             key_header(h, params);
-            for (const char* c :
-                 {"baseline_only", "repetitions", "min_s", "median_s", "mean_s", "stddev_s",
-                  "max_s", "ci95_s", "spawn_s", "compute_s", "gather_s", "imbalance_s",
-                  "speedup", "efficiency", "efficiency_cores", "overhead_s", "karp_flatt",
-                  "oversubscription", "cpu_util", "ctx_involuntary", "gflops",
-                  "bandwidth_gbs", "items_per_s", "verified", "error"})
+            for (const char* c : {"baseline_only", "repetitions",     "min_s",
+                                  "median_s",      "mean_s",          "stddev_s",
+                                  "max_s",         "ci95_s",          "spawn_s",
+                                  "compute_s",     "gather_s",        "imbalance_s",
+                                  "speedup",       "efficiency",      "efficiency_cores",
+                                  "overhead_s",    "karp_flatt",      "oversubscription",
+                                  "cpu_util",      "ctx_involuntary", "gflops",
+                                  "bandwidth_gbs", "items_per_s",     "verified",
+                                  "error"})
                 h << std::string(c);
             points = h.str();
         }
         {
             Row h;
             key_header(h, params);
-            for (const char* c : {"rep", "wall_s", "spawn_s", "dispatch_s", "compute_s",
-                                  "gather_s", "imbalance_s", "user_s", "sys_s", "cpu_util",
-                                  "ctx_voluntary", "ctx_involuntary", "max_rss_kb",
-                                  "omp_threads", "blas_threads", "verified", "error"})
+            for (const char* c :
+                 {"rep", "wall_s", "spawn_s", "dispatch_s", "compute_s", "gather_s", "imbalance_s",
+                  "user_s", "sys_s", "cpu_util", "ctx_voluntary", "ctx_involuntary", "max_rss_kb",
+                  "omp_threads", "blas_threads", "verified", "error"})
                 h << std::string(c);
             reps = h.str();
         }
@@ -111,8 +118,8 @@ private:
                 key_cells(x, p, params);
                 x << rep.rep << rep.wall_s << rep.spawn_s << rep.dispatch_s << rep.compute_s
                   << rep.gather_s << rep.imbalance_s << rep.user_s << rep.sys_s << rep.cpu_util
-                  << rep.ctx_voluntary << rep.ctx_involuntary << rep.max_rss_kb
-                  << rep.omp_threads << rep.blas_threads << rep.verified << rep.error;
+                  << rep.ctx_voluntary << rep.ctx_involuntary << rep.max_rss_kb << rep.omp_threads
+                  << rep.blas_threads << rep.verified << rep.error;
                 reps += x.str();
             }
         }
@@ -123,6 +130,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Reporter> make_csv_reporter() { return std::make_unique<CsvReporter>(); }
+std::unique_ptr<Reporter> make_csv_reporter() {
+    return std::make_unique<CsvReporter>();
+}
 
 }  // namespace parsweep

@@ -22,19 +22,24 @@ namespace {
 }
 
 void write_fd(int fd, std::string_view content, const fs::path& path) {
-    const char* p = content.data();
-    std::size_t left = content.size();
-    while (left) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-            close(fd);
-            fail("cannot write", path);
-        }
-        p += n, left -= static_cast<std::size_t>(n);
+    if (!write_all(fd, content)) {
+        close(fd);
+        fail("cannot write", path);
     }
 }
 }  // namespace
+
+bool write_all(int fd, std::string_view data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n, left -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
 
 void write_atomic(const fs::path& path, std::string_view content) {
     fs::path tmp = path;

@@ -11,6 +11,9 @@ namespace parsweep {
 // rename, so readers see the old file or the new one, never half of one.
 void write_atomic(const std::filesystem::path& path, std::string_view content);
 
+// Writes all of `data` to `fd`, retrying short writes and EINTR. False on any other error.
+bool write_all(int fd, std::string_view data);
+
 // Appends one line (a newline is added) and fsyncs: the checkpoint journal.
 void append_line(const std::filesystem::path& path, std::string_view line);
 

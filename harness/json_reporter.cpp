@@ -10,7 +10,7 @@ namespace {
 constexpr int kSchemaVersion = 1;
 
 class JsonReporter : public Reporter {
-public:
+  public:
     void run_started(const RunInfo& run) override { write(run, {}); }
 
     void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
@@ -22,7 +22,7 @@ public:
         write(run, done);
     }
 
-private:
+  private:
     static void write(const RunInfo& run, const std::vector<PointResult>& done) {
         json points = json::array();
         for (const auto& p : done) points.push_back(to_json(p));
@@ -38,9 +38,10 @@ private:
                     {"points_done", done.size()},
                     {"points_failed", run.points_failed},
                     {"context", run.context},
-                    {"config", {{"source", run.sweep->source.string()},
-                                {"given", run.sweep->given},
-                                {"expanded", run.sweep->expanded()}}},
+                    {"config",
+                     {{"source", run.sweep->source.string()},
+                      {"given", run.sweep->given},
+                      {"expanded", run.sweep->expanded()}}},
                     {"points", points}};
         write_atomic(run.dir / "sweep.json", doc.dump(2) + "\n");
     }
@@ -48,6 +49,8 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Reporter> make_json_reporter() { return std::make_unique<JsonReporter>(); }
+std::unique_ptr<Reporter> make_json_reporter() {
+    return std::make_unique<JsonReporter>();
+}
 
 }  // namespace parsweep

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "files.hpp"
 #include "protocol.hpp"
 
 extern char** environ;
@@ -61,31 +62,19 @@ std::string signal_name(int sig) {
 // One worker process as the parent sees it.
 struct Child {
     pid_t pid = -1;
-    int to = -1;       // task and "go"
-    int from = -1;     // ready and report
-    int output = -1;   // its stdout + stderr
-    std::string inbox;   // bytes received on `from`, not yet a full line
-    std::string out;     // tail of its output
-    int lines = 0;       // protocol lines received
-    bool done = false;   // report (or error) received, or the pipe closed
+    int to = -1;        // task and "go"
+    int from = -1;      // ready and report
+    int output = -1;    // its stdout + stderr
+    std::string inbox;  // bytes received on `from`, not yet a full line
+    std::string out;    // tail of its output
+    int lines = 0;      // protocol lines received
+    bool done = false;  // report (or error) received, or the pipe closed
     bool reaped = false;
     Ready ready;
     Report report;
     rusage usage{};
     int status = 0;
 };
-
-bool write_all(int fd, const std::string& s) {
-    const char* p = s.data();
-    std::size_t left = s.size();
-    while (left) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n, left -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
 
 void kill_all(std::vector<Child>& children) {
     for (auto& c : children)
@@ -172,8 +161,10 @@ bool pump(std::vector<Child>& children, int phase_lines, double deadline, std::s
                                               message["error"].get<std::string>());
                         return false;
                     }
-                    if (c.lines == 1) c.ready = ready_from_json(message);
-                    else c.report = report_from_json(message);
+                    if (c.lines == 1)
+                        c.ready = ready_from_json(message);
+                    else
+                        c.report = report_from_json(message);
                 } catch (const std::exception& e) {
                     failure = fmt::format("worker {} sent an unreadable message ({}): {:.80}",
                                           who[k].first, e.what(), line);
@@ -255,7 +246,8 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         c.output = out.read;
         if (rc != 0) {
             c.pid = -1;
-            failure = fmt::format("cannot start worker {} ({}): {}", w, executable, std::strerror(rc));
+            failure =
+                fmt::format("cannot start worker {} ({}): {}", w, executable, std::strerror(rc));
             break;
         }
         auto [b, e] = share_of(items, P, w);

@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 1 << 20));
 
     std::string size, from = "data/t8.shakespeare.txt", out;
-    auto* corpus_cmd = app.add_subcommand("corpus", "build a large text from copies of a small one");
+    auto* corpus_cmd =
+        app.add_subcommand("corpus", "build a large text from copies of a small one");
     corpus_cmd->add_option("--size", size, "size of the text, e.g. 1G, 512M")->required();
     corpus_cmd->add_option("--from", from, "the text to copy")->capture_default_str();
     corpus_cmd->add_option("--out", out, "the file to write")->required();

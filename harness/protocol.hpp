@@ -54,6 +54,8 @@ json to_json(const Report& r);
 Report report_from_json(const json& j);
 
 // A message is a Ready/Report, or {"error": "..."} when the worker could not go on.
-inline bool is_error(const json& message) { return message.contains("error"); }
+inline bool is_error(const json& message) {
+    return message.contains("error");
+}
 
 }  // namespace parsweep

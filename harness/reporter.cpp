@@ -5,12 +5,14 @@
 namespace parsweep {
 
 namespace {
-json opt(const std::optional<double>& v) { return v ? json(*v) : json(); }
+json opt(const std::optional<double>& v) {
+    return v ? json(*v) : json();
+}
 }  // namespace
 
 json to_json(const Stats& s) {
     if (s.count == 0) return {{"count", 0}};
-    return {{"count", s.count}, {"min", s.min},       {"max", s.max},  {"mean", s.mean},
+    return {{"count", s.count},   {"min", s.min},       {"max", s.max},  {"mean", s.mean},
             {"median", s.median}, {"stddev", s.stddev}, {"ci95", s.ci95}};
 }
 
@@ -84,13 +86,14 @@ json to_json(const PointResult& p) {
             {"verified", p.verified},
             {"error", p.error},
             {"result", p.result},
-            {"stats", {{"wall_s", to_json(p.wall)},
-                       {"spawn_s", to_json(p.spawn)},
-                       {"compute_s", to_json(p.compute)},
-                       {"gather_s", to_json(p.gather)},
-                       {"imbalance_s", to_json(p.imbalance)},
-                       {"cpu_util", to_json(p.cpu_util)},
-                       {"ctx_involuntary_median", p.ctx_involuntary_median}}},
+            {"stats",
+             {{"wall_s", to_json(p.wall)},
+              {"spawn_s", to_json(p.spawn)},
+              {"compute_s", to_json(p.compute)},
+              {"gather_s", to_json(p.gather)},
+              {"imbalance_s", to_json(p.imbalance)},
+              {"cpu_util", to_json(p.cpu_util)},
+              {"ctx_involuntary_median", p.ctx_involuntary_median}}},
             {"derived", to_json(p.derived)},
             {"reps", reps}};
 }

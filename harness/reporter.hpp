@@ -31,7 +31,7 @@ struct RunInfo {
 };
 
 class Reporter {
-public:
+  public:
     virtual ~Reporter() = default;
     virtual void run_started(const RunInfo&) {}
     // Before point `i` of `n` (0-based); `reps_total` counts warmups and repetitions.

@@ -14,11 +14,11 @@ namespace parsweep {
 struct WorkerRecord {
     int worker = 0;
     std::uint64_t items_begin = 0, items_end = 0;  // its share of the point's items
-    double ready_s = 0;   // worker set up and waiting for "go"
-    double start_s = 0;   // first timed batch began
-    double end_s = 0;     // last timed batch ended
-    double busy_s = 0;    // sum of the timed batches
-    double user_s = 0, sys_s = 0;  // CPU time the OS charged the process (wait4)
+    double ready_s = 0;                            // worker set up and waiting for "go"
+    double start_s = 0;                            // first timed batch began
+    double end_s = 0;                              // last timed batch ended
+    double busy_s = 0;                             // sum of the timed batches
+    double user_s = 0, sys_s = 0;                  // CPU time the OS charged the process (wait4)
     long ctx_voluntary = 0, ctx_involuntary = 0;
     long max_rss_kb = 0;
     int omp_threads = 0;   // omp_get_max_threads() in the worker
@@ -37,14 +37,14 @@ struct RepRecord {
     double gather_s = 0;     // last batch end → last result received by the parent
     double imbalance_s = 0;  // slowest minus fastest worker's busy time
     double user_s = 0, sys_s = 0;
-    double cpu_util = 0;     // (user + sys) / wall: 1.0 = one core busy throughout
+    double cpu_util = 0;  // (user + sys) / wall: 1.0 = one core busy throughout
     long ctx_voluntary = 0, ctx_involuntary = 0;
-    long max_rss_kb = 0;     // the largest worker's peak RSS
-    int omp_threads = 0;     // as seen by the workers (the smallest, if they differ)
+    long max_rss_kb = 0;  // the largest worker's peak RSS
+    int omp_threads = 0;  // as seen by the workers (the smallest, if they differ)
     int blas_threads = 0;
     bool verified = false;
-    std::string error;       // why the repetition failed, "" when verified
-    json result;             // the kernel's merged result
+    std::string error;  // why the repetition failed, "" when verified
+    json result;        // the kernel's merged result
     std::vector<WorkerRecord> workers;
 };
 
@@ -66,9 +66,9 @@ struct Derived {
     std::optional<double> karp_flatt;        // (1/speedup − 1/(P·T)) / (1 − 1/(P·T))
     double oversubscription = 0;             // P·T / usable cores
     // Rates of the kernel itself: the work over the median compute_s.
-    std::optional<double> gflops;            // work.flops / compute_s / 1e9
-    std::optional<double> bandwidth_gbs;     // work.bytes / compute_s / 1e9
-    std::optional<double> items_per_s;       // work.items / compute_s
+    std::optional<double> gflops;         // work.flops / compute_s / 1e9
+    std::optional<double> bandwidth_gbs;  // work.bytes / compute_s / 1e9
+    std::optional<double> items_per_s;    // work.items / compute_s
 };
 
 // Everything measured for one point.

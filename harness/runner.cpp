@@ -54,10 +54,10 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     auto time_of = [&](const PointResult& r) {
         return point.time_metric == "compute_s" ? r.compute.median : r.wall.median;
     };
-    p.derived = derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
-                       base_ok ? time_of(*baseline) : 0,
-                       point.baseline_processes * point.baseline_threads, usable_cores,
-                       point.kernel->work(point.params), p.verified ? p.compute.median : 0);
+    p.derived =
+        derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
+               base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
+               usable_cores, point.kernel->work(point.params), p.verified ? p.compute.median : 0);
     return p;
 }
 

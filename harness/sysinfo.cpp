@@ -115,7 +115,8 @@ UsableCores detect_usable_cores(std::optional<int> explicit_cores, const fs::pat
     why.push_back(fmt::format("affinity mask {} of {} online CPUs", u.affinity, u.online));
     if (u.cgroup_cpus) {
         why.push_back(fmt::format("cgroup CPU quota {:.2f} CPUs", *u.cgroup_cpus));
-        u.count = std::min(u.count, std::max(1, static_cast<int>(std::ceil(*u.cgroup_cpus - 1e-9))));
+        u.count =
+            std::min(u.count, std::max(1, static_cast<int>(std::ceil(*u.cgroup_cpus - 1e-9))));
     } else {
         why.push_back("no cgroup CPU quota");
     }
@@ -169,12 +170,14 @@ json topology_info() {
     const char* model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : nullptr;
     t["cpu_model"] = model ? model : "unknown";
     json caches = json::object();
-    for (auto [type, name] : {std::pair{HWLOC_OBJ_L1CACHE, "l1d"}, {HWLOC_OBJ_L2CACHE, "l2"},
+    for (auto [type, name] : {std::pair{HWLOC_OBJ_L1CACHE, "l1d"},
+                              {HWLOC_OBJ_L2CACHE, "l2"},
                               {HWLOC_OBJ_L3CACHE, "l3"}}) {
         int n = hwloc_get_nbobjs_by_type(topo, type);
         hwloc_obj_t c = hwloc_get_obj_by_type(topo, type, 0);
         if (c && c->attr)
-            caches[name] = {{"size_kib", c->attr->cache.size / 1024}, {"count", n},
+            caches[name] = {{"size_kib", c->attr->cache.size / 1024},
+                            {"count", n},
                             {"line_bytes", c->attr->cache.linesize}};
     }
     t["caches"] = caches;
@@ -187,14 +190,18 @@ json topology_info() {
     return t;
 }
 
-int blas_threads() { return blas::threads(); }
+int blas_threads() {
+    return blas::threads();
+}
 
-json blas_info() { return blas::info(); }
+json blas_info() {
+    return blas::info();
+}
 
 json openmp_info() {
     static const std::pair<int, const char*> versions[] = {
-        {202111, "5.2"}, {202011, "5.1"}, {201811, "5.0"}, {201511, "4.5"}, {201307, "4.0"},
-        {201107, "3.1"}, {200805, "3.0"}};
+        {202111, "5.2"}, {202011, "5.1"}, {201811, "5.0"}, {201511, "4.5"},
+        {201307, "4.0"}, {201107, "3.1"}, {200805, "3.0"}};
     std::string version = "unknown";
     for (auto [date, v] : versions)
         if (_OPENMP >= date) {
@@ -209,16 +216,13 @@ json openmp_info() {
 }
 
 json build_info() {
-    return {{"parsweep_version", PARSWEEP_VERSION},
-            {"git_commit", PARSWEEP_GIT_COMMIT},
-            {"build_type", PARSWEEP_BUILD_TYPE},
-            {"compiler", PARSWEEP_CXX_COMPILER},
-            {"compiler_version", __VERSION__},
-            {"flags", PARSWEEP_CXX_FLAGS}};
+    return {{"parsweep_version", PARSWEEP_VERSION}, {"git_commit", PARSWEEP_GIT_COMMIT},
+            {"build_type", PARSWEEP_BUILD_TYPE},    {"compiler", PARSWEEP_CXX_COMPILER},
+            {"compiler_version", __VERSION__},      {"flags", PARSWEEP_CXX_FLAGS}};
 }
 
 json relevant_env() {
-    static const char* prefixes[] = {"OMP_",  "OPENBLAS_", "GOMP_", "KMP_",  "MKL_",
+    static const char* prefixes[] = {"OMP_",  "OPENBLAS_", "GOMP_",  "KMP_", "MKL_",
                                      "BLIS_", "GOTO_",     "SLURM_", "SRUN_"};
     json env = json::object();
     for (char** e = environ; *e; ++e) {
@@ -246,14 +250,15 @@ json run_context(const UsableCores& cores) {
             {"host", host},
             {"os", fmt::format("{} {} {}", u.sysname, u.release, u.machine)},
             {"topology", topology_info()},
-            {"usable_cores", {{"count", cores.count},
-                              {"reason", cores.reason},
-                              {"online", cores.online},
-                              {"affinity", cores.affinity},
-                              {"cgroup_cpus", cores.cgroup_cpus ? json(*cores.cgroup_cpus) : json()},
-                              {"slurm_cpus", cores.slurm_cpus ? json(*cores.slurm_cpus) : json()}}},
-            {"memory", {{"total_bytes", total_kb * 1024},
-                        {"available_bytes", available_memory_bytes()}}},
+            {"usable_cores",
+             {{"count", cores.count},
+              {"reason", cores.reason},
+              {"online", cores.online},
+              {"affinity", cores.affinity},
+              {"cgroup_cpus", cores.cgroup_cpus ? json(*cores.cgroup_cpus) : json()},
+              {"slurm_cpus", cores.slurm_cpus ? json(*cores.slurm_cpus) : json()}}},
+            {"memory",
+             {{"total_bytes", total_kb * 1024}, {"available_bytes", available_memory_bytes()}}},
             {"build", build_info()},
             {"openmp", openmp_info()},
             {"blas", blas_info()},

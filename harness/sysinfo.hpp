@@ -14,11 +14,11 @@ namespace parsweep {
 // The cores this process may keep busy, the smallest of every limit that applies.
 struct UsableCores {
     int count = 1;
-    std::string reason;               // "2: affinity mask (2 CPUs); no cgroup quota; …"
-    int online = 1;                   // CPUs the OS has online
-    int affinity = 1;                 // CPUs in this process's affinity mask
+    std::string reason;                 // "2: affinity mask (2 CPUs); no cgroup quota; …"
+    int online = 1;                     // CPUs the OS has online
+    int affinity = 1;                   // CPUs in this process's affinity mask
     std::optional<double> cgroup_cpus;  // cgroup CPU quota, in CPUs
-    std::optional<int> slurm_cpus;    // SLURM_CPUS_PER_TASK / SRUN_CPUS_PER_TASK
+    std::optional<int> slurm_cpus;      // SLURM_CPUS_PER_TASK / SRUN_CPUS_PER_TASK
     std::optional<int> explicit_cores;  // --cores
 };
 

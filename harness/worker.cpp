@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <string>
 
+#include "files.hpp"
 #include "protocol.hpp"
 #include "sysinfo.hpp"
 
@@ -28,16 +29,7 @@ bool read_line(int fd, std::string& line) {
 }
 
 bool send(const json& message) {
-    std::string s = message.dump() + "\n";
-    const char* p = s.data();
-    std::size_t left = s.size();
-    while (left) {
-        ssize_t n = write(kReportFd, p, left);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        p += n, left -= static_cast<std::size_t>(n);
-    }
-    return true;
+    return write_all(kReportFd, message.dump() + "\n");
 }
 
 int fail(const std::string& why) {
@@ -75,7 +67,8 @@ int worker_main() {
     Report report;
     try {
         const std::uint64_t batch = kernel->batch_items(task.params);
-        const std::uint64_t step = batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
+        const std::uint64_t step =
+            batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
         report.start = monotonic_s();
         report.end = report.start;
         for (std::uint64_t b = task.begin; b < task.end; b += step) {

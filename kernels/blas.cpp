@@ -39,11 +39,12 @@ void bind(void* handle, F& slot, const char* symbol, bool required) {
 
 void load() {
     std::string errors;
-    void* b = open_first({std::getenv("PARSWEEP_BLAS_LIBRARY"), PARSWEEP_OPENBLAS_LIBRARY,
-                          PARSWEEP_OPENBLAS_SONAME},
-                         lib.blas_path, errors);
+    void* b = open_first(
+        {std::getenv("PARSWEEP_BLAS_LIBRARY"), PARSWEEP_OPENBLAS_LIBRARY, PARSWEEP_OPENBLAS_SONAME},
+        lib.blas_path, errors);
     if (!b) {
-        load_error = "cannot load the BLAS (" + std::string(PARSWEEP_OPENBLAS_LIBRARY) + "): " + errors;
+        load_error =
+            "cannot load the BLAS (" + std::string(PARSWEEP_OPENBLAS_LIBRARY) + "): " + errors;
         return;
     }
     errors.clear();
@@ -51,7 +52,8 @@ void load() {
                           PARSWEEP_LAPACKE_SONAME},
                          lib.lapacke_path, errors);
     if (!l) {
-        load_error = "cannot load LAPACKE (" + std::string(PARSWEEP_LAPACKE_LIBRARY) + "): " + errors;
+        load_error =
+            "cannot load LAPACKE (" + std::string(PARSWEEP_LAPACKE_LIBRARY) + "): " + errors;
         return;
     }
     try {
@@ -88,9 +90,13 @@ const Library& library() {
     return lib;
 }
 
-bool loaded() { return is_loaded; }
+bool loaded() {
+    return is_loaded;
+}
 
-int threads() { return is_loaded && lib.get_num_threads ? lib.get_num_threads() : 0; }
+int threads() {
+    return is_loaded && lib.get_num_threads ? lib.get_num_threads() : 0;
+}
 
 nlohmann::json info() {
     try {
@@ -104,8 +110,10 @@ nlohmann::json info() {
                 library();
             } catch (...) {
             }
-            if (saved) setenv("OPENBLAS_NUM_THREADS", keep.c_str(), 1);
-            else unsetenv("OPENBLAS_NUM_THREADS");
+            if (saved)
+                setenv("OPENBLAS_NUM_THREADS", keep.c_str(), 1);
+            else
+                unsetenv("OPENBLAS_NUM_THREADS");
         }
         const Library& l = library();
         nlohmann::json j;

@@ -35,7 +35,7 @@ struct Library {
     decltype(&openblas_get_config) get_config = nullptr;
     decltype(&openblas_get_corename) get_corename = nullptr;
     decltype(&openblas_get_parallel) get_parallel = nullptr;
-    std::string blas_path;     // as opened
+    std::string blas_path;  // as opened
     std::string lapacke_path;
 };
 

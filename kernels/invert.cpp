@@ -225,8 +225,8 @@ Verdict judge_inverse(u64 k, const LuInfo& info, double ratio) {
                         "= {})",
                         k, info.getri, info.getri, info.getri));
     if (info.getri < 0)
-        return Verdict::fail(fmt::format(
-            "invert: matrix {}: dgetri/dtrtri argument {} was illegal", k, -info.getri));
+        return Verdict::fail(fmt::format("invert: matrix {}: dgetri/dtrtri argument {} was illegal",
+                                         k, -info.getri));
     if (!std::isfinite(ratio))
         return Verdict::fail(fmt::format(
             "invert: matrix {}: residual ratio is {} (the inverse holds NaN/Inf, or A is zero)", k,
@@ -257,27 +257,13 @@ struct InvertParams {
     bool trtri = false;  // method "trtri" rather than "getri"
 };
 
-u64 get_count(const json& params, const char* name) {
-    const json& v = params.at(name);
-    if (v.is_number_unsigned()) return v.get<u64>();
-    if (v.is_number_integer()) {
-        const auto i = v.get<std::int64_t>();
-        if (i >= 0) return static_cast<u64>(i);
-    } else if (v.is_number_float()) {
-        const double d = v.get<double>();
-        if (d >= 0 && d < 0x1p64 && d == std::floor(d)) return static_cast<u64>(d);
-    }
-    throw std::invalid_argument(
-        fmt::format("invert: parameter {} must be a non-negative integer, got {}", name, v.dump()));
-}
-
 constexpr u64 kMaxOrder = 100000;
 
 InvertParams parse_params(const json& params) {
     InvertParams ip;
-    ip.n = get_count(params, "n");
-    ip.count = get_count(params, "count");
-    ip.seed = get_count(params, "seed");
+    ip.n = count_param(params, "invert", "n");
+    ip.count = count_param(params, "invert", "count");
+    ip.seed = count_param(params, "invert", "seed");
     ip.trtri = params.at("method").get<std::string>() == "trtri";
     if (ip.n < 1 || ip.n > kMaxOrder)
         throw std::invalid_argument(
@@ -324,10 +310,10 @@ class InvertRun final : public KernelRun {
         for (u64 k = b; k < e; ++k) {
             inv::generate_matrix(work_.data(), n, p_.seed, k);
             // trtri uses a_ as scratch for L: check() regenerates A into it afterwards.
-            last_info_ = p_.trtri ? inv::invert_in_place_trtri(work_.data(), n_, ipiv_.data(),
-                                                               a_.data())
-                                  : inv::invert_in_place(work_.data(), n_, ipiv_.data(),
-                                                         lwork_.data(), lwork_.size());
+            last_info_ = p_.trtri
+                             ? inv::invert_in_place_trtri(work_.data(), n_, ipiv_.data(), a_.data())
+                             : inv::invert_in_place(work_.data(), n_, ipiv_.data(), lwork_.data(),
+                                                    lwork_.size());
             last_k_ = k;
         }
     }

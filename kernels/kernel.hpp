@@ -49,6 +49,10 @@ enum class ParamType {
 
 std::string_view to_string(ParamType type);
 
+// A non-negative integer parameter (the config loader normalises them, but a float with no
+// fraction is accepted too). Throws std::invalid_argument naming `kernel` and `name`.
+std::uint64_t count_param(const json& params, std::string_view kernel, const char* name);
+
 // One parameter of a kernel: what `parsweep list` prints and what the config loader checks.
 struct ParamSpec {
     std::string name;

@@ -26,16 +26,4 @@ const Kernel* find_kernel(std::string_view id) {
     return nullptr;
 }
 
-std::string_view to_string(ParamType type) {
-    switch (type) {
-        case ParamType::Integer: return "integer";
-        case ParamType::Number: return "number";
-        case ParamType::String: return "string";
-        case ParamType::Boolean: return "boolean";
-        case ParamType::StringList: return "list of strings";
-        case ParamType::File: return "file";
-    }
-    return "?";
-}
-
 }  // namespace parsweep

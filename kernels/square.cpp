@@ -71,24 +71,10 @@ struct SquareParams {
 
 // A non-negative integer parameter, accepting a JSON integer or an integral float (the
 // config loader allows `1e7` for an Integer parameter).
-u64 get_count(const json& params, const char* name) {
-    const json& v = params.at(name);
-    if (v.is_number_unsigned()) return v.get<u64>();
-    if (v.is_number_integer()) {
-        const auto i = v.get<std::int64_t>();
-        if (i >= 0) return static_cast<u64>(i);
-    } else if (v.is_number_float()) {
-        const double d = v.get<double>();
-        if (d >= 0 && d < 0x1p64 && d == std::floor(d)) return static_cast<u64>(d);
-    }
-    throw std::invalid_argument(
-        fmt::format("square: parameter {} must be a non-negative integer, got {}", name, v.dump()));
-}
-
 SquareParams parse_params(const json& params) {
     SquareParams sp;
-    sp.n = get_count(params, "n");
-    const u64 p = get_count(params, "p");
+    sp.n = count_param(params, "square", "n");
+    const u64 p = count_param(params, "square", "p");
     if (p < 1 || p > 3)
         throw std::invalid_argument(fmt::format("square: p must be 1, 2 or 3, got {}", p));
     sp.p = static_cast<unsigned>(p);
@@ -113,7 +99,7 @@ SquareParams parse_params(const json& params) {
     else
         throw std::invalid_argument("square: unknown schedule '" + sp.schedule_name + "'");
 
-    const u64 chunk = get_count(params, "chunk");
+    const u64 chunk = count_param(params, "square", "chunk");
     if (chunk > static_cast<u64>(INT_MAX))
         throw std::invalid_argument(fmt::format("square: chunk {} exceeds {}", chunk, INT_MAX));
     sp.chunk = static_cast<int>(chunk);
@@ -371,7 +357,7 @@ class SquareKernel final : public Kernel {
         return specs;
     }
 
-    u64 items(const json& params) const override { return get_count(params, "n"); }
+    u64 items(const json& params) const override { return count_param(params, "square", "n"); }
 
     u64 memory_bytes(const json& params, u64 share_items, int threads) const override {
         (void)params;

@@ -435,24 +435,10 @@ struct WordcountParams {
     bool fold_case = false;
 };
 
-u64 get_count(const json& params, const char* name) {
-    const json& v = params.at(name);
-    if (v.is_number_unsigned()) return v.get<u64>();
-    if (v.is_number_integer()) {
-        const auto i = v.get<std::int64_t>();
-        if (i >= 0) return static_cast<u64>(i);
-    } else if (v.is_number_float()) {
-        const double d = v.get<double>();
-        if (d >= 0 && d < 0x1p64 && d == std::floor(d)) return static_cast<u64>(d);
-    }
-    throw std::invalid_argument(fmt::format(
-        "wordcount: parameter {} must be a non-negative integer, got {}", name, v.dump()));
-}
-
 WordcountParams parse_params(const json& params) {
     WordcountParams wp;
     wp.file = params.at("file").get<std::string>();
-    wp.chunk_bytes = get_count(params, "chunk_bytes");
+    wp.chunk_bytes = count_param(params, "wordcount", "chunk_bytes");
     if (wp.chunk_bytes == 0) throw std::invalid_argument("wordcount: chunk_bytes must be >= 1");
     wp.words = params.at("words").get<std::vector<std::string>>();
     const auto tok = params.at("tokenizer").get<std::string>();

@@ -30,9 +30,12 @@ Csv read_csv(const fs::path& path) {
     for (std::size_t i = 0; i < text.size(); ++i) {
         char c = text[i];
         if (quoted) {
-            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') cell += '"', ++i;
-            else if (c == '"') quoted = false;
-            else cell += c;
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"')
+                cell += '"', ++i;
+            else if (c == '"')
+                quoted = false;
+            else
+                cell += c;
         } else if (c == '"') {
             quoted = true;
         } else if (c == ',') {
@@ -61,7 +64,7 @@ bool has_column(const Csv& csv, const std::string& name) {
 }
 
 class Cli : public ::testing::Test {
-protected:
+  protected:
     TempDir dir;
     fs::path text;
     void SetUp() override { text = write_file(dir / "words.txt", generated_text(50000, 7)); }
@@ -74,7 +77,8 @@ protected:
           "grid": {"processes": [1, 2], "threads": [1, 2]},
           "runs": [
             {"kernel": "square", "grid": {"n": [1000, 100000]}},
-            {"kernel": "wordcount", "params": {"file": ")" + text.string() + R"("},
+            {"kernel": "wordcount", "params": {"file": ")" +
+               text.string() + R"("},
              "grid": {"chunk_bytes": [7, 4096]}},
             {"kernel": "invert", "params": {"n": 24, "count": 3},
              "grid": {"processes": [1, 3], "threads": [1, 2]}}
@@ -94,8 +98,8 @@ TEST_F(Cli, TinySweepWritesEveryFileAndVerifiesEveryPoint) {
     EXPECT_EQ(sweep["schema_version"], 1);
     EXPECT_EQ(sweep["status"], "complete");
     EXPECT_EQ(sweep["name"], "tiny");
-    for (const char* key : {"date", "host", "topology", "usable_cores", "memory", "build",
-                            "openmp", "blas", "env"})
+    for (const char* key :
+         {"date", "host", "topology", "usable_cores", "memory", "build", "openmp", "blas", "env"})
         EXPECT_TRUE(sweep["context"].contains(key)) << key;
     EXPECT_EQ(sweep["context"]["blas"]["name"], "OpenBLAS");
     EXPECT_TRUE(sweep["config"]["given"].contains("runs"));
@@ -134,10 +138,10 @@ TEST_F(Cli, TinySweepWritesEveryFileAndVerifiesEveryPoint) {
     EXPECT_TRUE(inv["derived"]["gflops"].is_number());
 
     Csv points = read_csv(out / "points.csv");
-    for (const char* col : {"kernel", "processes", "threads", "param_n", "param_chunk_bytes",
-                            "repetitions", "min_s", "median_s", "mean_s", "stddev_s", "speedup",
-                            "efficiency", "overhead_s", "karp_flatt", "oversubscription",
-                            "cpu_util", "ctx_involuntary", "verified"})
+    for (const char* col :
+         {"kernel", "processes", "threads", "param_n", "param_chunk_bytes", "repetitions", "min_s",
+          "median_s", "mean_s", "stddev_s", "speedup", "efficiency", "overhead_s", "karp_flatt",
+          "oversubscription", "cpu_util", "ctx_involuntary", "verified"})
         EXPECT_TRUE(has_column(points, col)) << col;
     ASSERT_EQ(points.rows.size(), 20u);
     EXPECT_EQ(points.rows[0]["kernel"], "square");
@@ -192,19 +196,28 @@ TEST_F(Cli, BadConfigsExitTwoNamingThePathAndLeaveNothing) {
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"{\"runs\": [\n  {\"kernel\": \"square\",}\n]}", "bad.json:2:"},
         {R"([1, 2])", "must be a JSON object"},
-        {R"({"repetitons": 2, "runs": [{"kernel": "square"}]})", "repetitons: unknown key; did you mean \"repetitions\"?"},
-        {R"({"runs": [{"kernel": "square", "params": {"n": "ten"}}]})", "runs[0].params.n: must be an integer (got \"ten\")"},
-        {R"({"runs": [{"kernel": "wordcount", "params": {"file": "WORDS"}, "grid": {"chunk_bytes": [0]}}]})", "runs[0].grid.chunk_bytes[0]: must be ≥ 1 (got 0)"},
-        {R"({"runs": [{"kernel": "squares"}]})", "runs[0].kernel: unknown kernel \"squares\"; did you mean \"square\"?"},
-        {R"({"runs": [{"kernel": "wordcount", "params": {"file": "/nonexistent/t8.txt"}}]})", "runs[0].params.file: file not found: /nonexistent/t8.txt"},
-        {R"({"runs": [{"kernel": "square", "params": {"mode": "openmp"}}]})", "runs[0].params.mode: must be one of serial, omp (got \"openmp\")"},
-        {R"({"grid": {"processes": []}, "runs": [{"kernel": "square"}]})", "grid.processes: must be a non-empty list"},
-        {R"({"runs": [{"kernel": "square", "params": {"n": 40000000000}}], "grid": {"processes": [64]}})", "of memory, more than the"},
+        {R"({"repetitons": 2, "runs": [{"kernel": "square"}]})",
+         "repetitons: unknown key; did you mean \"repetitions\"?"},
+        {R"({"runs": [{"kernel": "square", "params": {"n": "ten"}}]})",
+         "runs[0].params.n: must be an integer (got \"ten\")"},
+        {R"({"runs": [{"kernel": "wordcount", "params": {"file": "WORDS"}, "grid": {"chunk_bytes": [0]}}]})",
+         "runs[0].grid.chunk_bytes[0]: must be ≥ 1 (got 0)"},
+        {R"({"runs": [{"kernel": "squares"}]})",
+         "runs[0].kernel: unknown kernel \"squares\"; did you mean \"square\"?"},
+        {R"({"runs": [{"kernel": "wordcount", "params": {"file": "/nonexistent/t8.txt"}}]})",
+         "runs[0].params.file: file not found: /nonexistent/t8.txt"},
+        {R"({"runs": [{"kernel": "square", "params": {"mode": "openmp"}}]})",
+         "runs[0].params.mode: must be one of serial, omp (got \"openmp\")"},
+        {R"({"grid": {"processes": []}, "runs": [{"kernel": "square"}]})",
+         "grid.processes: must be a non-empty list"},
+        {R"({"runs": [{"kernel": "square", "params": {"n": 40000000000}}], "grid": {"processes": [64]}})",
+         "of memory, more than the"},
     };
     int i = 0;
     for (auto [body, expected] : cases) {
         std::string text = body;
-        if (auto p = text.find("WORDS"); p != std::string::npos) text.replace(p, 5, this->text.string());
+        if (auto p = text.find("WORDS"); p != std::string::npos)
+            text.replace(p, 5, this->text.string());
         auto cfg = config("bad.json", text);
         auto results = dir / ("results" + std::to_string(i++));
         for (const std::string cmd : {"run", "validate"}) {
@@ -212,7 +225,8 @@ TEST_F(Cli, BadConfigsExitTwoNamingThePathAndLeaveNothing) {
             Output o = run_parsweep(cmd + " '" + cfg.string() + "'" + extra);
             EXPECT_EQ(o.status, 2) << cmd << " " << text;
             EXPECT_NE(o.err.find(expected), std::string::npos)
-                << cmd << ": expected \"" << expected << "\" in:\n" << o.err;
+                << cmd << ": expected \"" << expected << "\" in:\n"
+                << o.err;
             EXPECT_NE(o.err.find("nothing was run"), std::string::npos) << o.err;
             EXPECT_FALSE(fs::exists(results)) << "results created for a bad config: " << text;
         }
@@ -258,7 +272,8 @@ TEST_F(Cli, InfoShowsCoresAndLibraries) {
 
 TEST_F(Cli, CorpusBuildsALargeTextOfWholeLines) {
     auto out = dir / "big.txt";
-    Output o = run_parsweep("corpus --from '" + text.string() + "' --size 200k --out '" + out.string() + "'");
+    Output o = run_parsweep("corpus --from '" + text.string() + "' --size 200k --out '" +
+                            out.string() + "'");
     ASSERT_EQ(o.status, 0) << o.err;
     const auto size = fs::file_size(out);
     EXPECT_LE(size, 200u * 1024);

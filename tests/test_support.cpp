@@ -38,10 +38,18 @@ std::string read_file(const fs::path& path) {
 }
 
 std::string generated_text(std::size_t bytes, unsigned seed) {
-    static const char* words[] = {"the", "dog", "cat", "boy", "girl", "Dog", "CAT", "Girl",
-                                  "dogs", "catalogue", "boyish", "and", "of", "to", "a",
-                                  "thee", "thou", "dog,", "(cat)", "girl's", "ALAS",
-                                  "honorificabilitudinitatibus", "x", "boy."};
+    static const char* words[] = {"the",    "dog",
+                                  "cat",    "boy",
+                                  "girl",   "Dog",
+                                  "CAT",    "Girl",
+                                  "dogs",   "catalogue",
+                                  "boyish", "and",
+                                  "of",     "to",
+                                  "a",      "thee",
+                                  "thou",   "dog,",
+                                  "(cat)",  "girl's",
+                                  "ALAS",   "honorificabilitudinitatibus",
+                                  "x",      "boy."};
     static const char* seps[] = {" ", " ", " ", "\n", "\t", "  ", "\r\n", "\v", "\f", "\n\n"};
     std::mt19937 rng(seed);
     std::string out;

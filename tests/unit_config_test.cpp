@@ -10,9 +10,13 @@ namespace {
 using test::TempDir;
 using test::write_file;
 
-LoadOptions opts(int cores = 2) { return {cores, 0, "test"}; }
+LoadOptions opts(int cores = 2) {
+    return {cores, 0, "test"};
+}
 
-Sweep parse(const std::string& text, int cores = 2) { return parse_sweep(json::parse(text), opts(cores)); }
+Sweep parse(const std::string& text, int cores = 2) {
+    return parse_sweep(json::parse(text), opts(cores));
+}
 
 // The errors a config produces, as "path: message" strings.
 std::vector<std::string> errors_of(const std::string& text, LoadOptions o = opts()) {
@@ -27,8 +31,8 @@ std::vector<std::string> errors_of(const std::string& text, LoadOptions o = opts
 }
 
 // True when some error starts with `path` and contains `fragment`.
-::testing::AssertionResult has_error(const std::vector<std::string>& errors, const std::string& path,
-                                     const std::string& fragment) {
+::testing::AssertionResult has_error(const std::vector<std::string>& errors,
+                                     const std::string& path, const std::string& fragment) {
     for (const auto& e : errors)
         if (e.rfind(path + ": ", 0) == 0 && e.find(fragment) != std::string::npos)
             return ::testing::AssertionSuccess();
@@ -79,12 +83,14 @@ TEST(Expand, DefaultsFilledAndIntegersNormalised) {
 
 TEST(Expand, AutoUsesUsableCoresAndOversubscribe) {
     Sweep s = parse(R"({"grid": {"processes": "auto", "threads": [1]},
-        "runs": [{"kernel": "square", "params": {"n": 10}}]})", 6);
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})",
+                    6);
     std::vector<int> procs;
     for (const auto& p : s.points) procs.push_back(p.processes);
     EXPECT_EQ(procs, (std::vector<int>{1, 2, 4, 6}));
     Sweep o = parse(R"({"oversubscribe": 2, "grid": {"processes": [1], "threads": "auto"},
-        "runs": [{"kernel": "square", "params": {"n": 10}}]})", 2);
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})",
+                    2);
     std::vector<int> threads;
     for (const auto& p : o.points) threads.push_back(p.threads);
     EXPECT_EQ(threads, (std::vector<int>{1, 2, 4}));
@@ -151,7 +157,8 @@ TEST(Errors, UnknownKernelParameterAndAxis) {
 
 TEST(Errors, UnknownKernel) {
     auto e = errors_of(R"({"runs": [{"kernel": "sqaure"}]})");
-    EXPECT_TRUE(has_error(e, "runs[0].kernel", "unknown kernel \"sqaure\"; did you mean \"square\""));
+    EXPECT_TRUE(
+        has_error(e, "runs[0].kernel", "unknown kernel \"sqaure\"; did you mean \"square\""));
 }
 
 TEST(Errors, WrongTypes) {
@@ -180,7 +187,8 @@ TEST(Errors, OutOfRangeAndNonIntegers) {
 }
 
 TEST(Errors, ChoicesWithSuggestion) {
-    auto e = errors_of(R"({"runs": [{"kernel": "square", "params": {"mode": "openmp", "schedule": "dynamc"}}]})");
+    auto e = errors_of(
+        R"({"runs": [{"kernel": "square", "params": {"mode": "openmp", "schedule": "dynamc"}}]})");
     EXPECT_TRUE(has_error(e, "runs[0].params.mode", "must be one of serial, omp"));
     EXPECT_TRUE(has_error(e, "runs[0].params.schedule", "did you mean \"dynamic\""));
 }
@@ -190,9 +198,12 @@ TEST(Errors, FilesMissingDirectoryUnreadable) {
     auto unreadable = write_file(dir / "secret.txt", "dog");
     std::filesystem::permissions(unreadable, std::filesystem::perms::none);
     const std::string doc = R"({"runs": [
-        {"kernel": "wordcount", "params": {"file": ")" + (dir / "nope.txt").string() + R"("}},
-        {"kernel": "wordcount", "params": {"file": ")" + dir.path().string() + R"("}},
-        {"kernel": "wordcount", "params": {"file": ")" + unreadable.string() + R"("}}]})";
+        {"kernel": "wordcount", "params": {"file": ")" +
+                            (dir / "nope.txt").string() + R"("}},
+        {"kernel": "wordcount", "params": {"file": ")" +
+                            dir.path().string() + R"("}},
+        {"kernel": "wordcount", "params": {"file": ")" +
+                            unreadable.string() + R"("}}]})";
     auto e = errors_of(doc);
     EXPECT_TRUE(has_error(e, "runs[0].params.file", "file not found"));
     EXPECT_TRUE(has_error(e, "runs[1].params.file", "is a directory"));
@@ -227,12 +238,14 @@ TEST(Errors, MemoryEstimateOverAvailable) {
     LoadOptions o = opts();
     o.memory_available = 1 << 20;  // 1 MiB
     auto e = errors_of(R"({"grid": {"processes": [1, 2]},
-        "runs": [{"kernel": "square", "params": {"n": 1000000}}]})", o);
+        "runs": [{"kernel": "square", "params": {"n": 1000000}}]})",
+                       o);
     EXPECT_TRUE(has_error(e, "runs[0]", "more than the 1.0 MiB available"));
 }
 
 TEST(Errors, AllReportedAtOnce) {
-    auto e = errors_of(R"({"repetitions": 0, "warmup": "x", "runs": [{"kernel": "nope"}, {"kernel": "square", "params": {"n": 0}}]})");
+    auto e = errors_of(
+        R"({"repetitions": 0, "warmup": "x", "runs": [{"kernel": "nope"}, {"kernel": "square", "params": {"n": 0}}]})");
     EXPECT_GE(e.size(), 4u);
 }
 
@@ -243,8 +256,9 @@ TEST(Expand, TimeMetricDefaultsToWallAndRunsOverride) {
     EXPECT_EQ(s.points[0].time_metric, "compute_s");
     EXPECT_EQ(s.points[1].time_metric, "wall_s");
     EXPECT_EQ(parse(R"({"runs": [{"kernel": "square"}]})").points[0].time_metric, "wall_s");
-    EXPECT_TRUE(has_error(errors_of(R"({"time_metric": "compute", "runs": [{"kernel": "square"}]})"),
-                          "time_metric", "did you mean \"compute_s\""));
+    EXPECT_TRUE(
+        has_error(errors_of(R"({"time_metric": "compute", "runs": [{"kernel": "square"}]})"),
+                  "time_metric", "did you mean \"compute_s\""));
 }
 
 TEST(Errors, NameMustBeSafeForADirectory) {
@@ -254,13 +268,15 @@ TEST(Errors, NameMustBeSafeForADirectory) {
 
 TEST(LoadFile, SyntaxErrorHasLineAndColumn) {
     TempDir dir;
-    auto f = write_file(dir / "bad.json", "{\n  \"runs\": [\n    {\"kernel\": \"square\",}\n  ]\n}\n");
+    auto f =
+        write_file(dir / "bad.json", "{\n  \"runs\": [\n    {\"kernel\": \"square\",}\n  ]\n}\n");
     try {
         load_sweep(f, opts());
         FAIL() << "expected a syntax error";
     } catch (const ConfigErrors& e) {
         ASSERT_EQ(e.errors().size(), 1u);
-        EXPECT_NE(e.errors()[0].message.find("bad.json:3:"), std::string::npos) << e.errors()[0].message;
+        EXPECT_NE(e.errors()[0].message.find("bad.json:3:"), std::string::npos)
+            << e.errors()[0].message;
         EXPECT_NE(e.errors()[0].message.find("invalid JSON"), std::string::npos);
     }
 }
@@ -273,7 +289,8 @@ TEST(LoadFile, MissingFileAndDirectory) {
 
 TEST(LoadFile, NameDefaultsToTheFileStem) {
     TempDir dir;
-    auto f = write_file(dir / "my-sweep.json", R"({"runs": [{"kernel": "square", "params": {"n": 5}}]})");
+    auto f = write_file(dir / "my-sweep.json",
+                        R"({"runs": [{"kernel": "square", "params": {"n": 5}}]})");
     EXPECT_EQ(load_sweep(f, {2, 0, "sweep"}).name, "my-sweep");
 }
 
@@ -287,7 +304,8 @@ TEST(LoadFile, ShippedConfigsAreValid) {
     int n = 0;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(
              std::filesystem::path(PARSWEEP_SOURCE_DIR) / "configs")) {
-        if (entry.path().extension() != ".json" || entry.path().filename() == "schema.json") continue;
+        if (entry.path().extension() != ".json" || entry.path().filename() == "schema.json")
+            continue;
         ++n;
         try {
             Sweep s = load_sweep(entry.path(), {2, 0, "sweep"});

@@ -11,7 +11,9 @@
 namespace parsweep {
 namespace {
 
-TEST(Summarize, EmptySeries) { EXPECT_EQ(summarize({}).count, 0u); }
+TEST(Summarize, EmptySeries) {
+    EXPECT_EQ(summarize({}).count, 0u);
+}
 
 TEST(Summarize, OddAndEvenCounts) {
     Stats s = summarize({3, 1, 2});
@@ -120,7 +122,8 @@ TEST(WorkerEnvironment, ThreadCountsOwnedByTheLauncher) {
 
 TEST(SummarizePoint, FailedRepetitionFailsThePointAndIsNotTimed) {
     Sweep s = parse_sweep(json::parse(R"({"grid": {"processes": [1, 2]},
-        "runs": [{"kernel": "square", "params": {"n": 10}}]})"), {2, 0, "t"});
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})"),
+                          {2, 0, "t"});
     RepRecord good;
     good.verified = true;
     good.wall_s = 1.0;

@@ -1,0 +1,43 @@
+// Helpers of the Kernel interface shared by every kernel.
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "kernel.hpp"
+
+namespace parsweep {
+
+std::string_view to_string(ParamType type) {
+    switch (type) {
+        case ParamType::Integer:
+            return "integer";
+        case ParamType::Number:
+            return "number";
+        case ParamType::String:
+            return "string";
+        case ParamType::Boolean:
+            return "boolean";
+        case ParamType::StringList:
+            return "list of strings";
+        case ParamType::File:
+            return "file";
+    }
+    return "?";
+}
+
+std::uint64_t count_param(const json& params, std::string_view kernel, const char* name) {
+    const json& v = params.at(name);
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    if (v.is_number_integer()) {
+        const auto i = v.get<std::int64_t>();
+        if (i >= 0) return static_cast<std::uint64_t>(i);
+    } else if (v.is_number_float()) {
+        const double d = v.get<double>();
+        if (d >= 0 && d < 0x1p64 && d == std::floor(d)) return static_cast<std::uint64_t>(d);
+    }
+    throw std::invalid_argument(fmt::format(
+        "{}: parameter {} must be a non-negative integer, got {}", kernel, name, v.dump()));
+}
+
+}  // namespace parsweep
