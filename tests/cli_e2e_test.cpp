@@ -169,6 +169,41 @@ TEST_F(Cli, TinySweepWritesEveryFileAndVerifiesEveryPoint) {
         EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
 }
 
+// A repetition that outlives timeout_s fails: its workers are killed and reaped, the point is
+// reported failed with the reason and no time, the others still run, and `run` exits 1.
+TEST_F(Cli, TimedOutPointIsFailedNotFastAndLeavesNoProcess) {
+    auto cfg = config("slow.json", R"({"repetitions": 2, "warmup": 0, "grid": {"processes": [2]},
+        "runs": [{"kernel": "invert", "params": {"n": 1200, "count": 8}, "timeout_s": 0.05},
+                 {"kernel": "square", "params": {"n": 1000}}]})");
+    auto out = dir / "run";
+    Output o = run_parsweep("run -q '" + cfg.string() + "' --out '" + out.string() + "'");
+    EXPECT_EQ(o.status, 1) << o.err << o.out;
+    EXPECT_NE(o.out.find("2 FAILED"), std::string::npos) << o.out;  // invert 1×1 and 2×1
+    json sweep = json::parse(read_file(out / "sweep.json"));
+    ASSERT_EQ(sweep["points"].size(), 4u);
+    EXPECT_EQ(sweep["points_failed"], 2);
+    for (int i : {0, 1}) {
+        const auto& p = sweep["points"][i];
+        EXPECT_FALSE(p["verified"].get<bool>());
+        EXPECT_EQ(p["status"], "failed");
+        EXPECT_NE(p["error"].get<std::string>().find("timed out after 0.05 s"), std::string::npos)
+            << p["error"];
+        EXPECT_EQ(p["stats"]["wall_s"]["count"], 0);
+        EXPECT_TRUE(p["derived"]["speedup"].is_null());
+    }
+    EXPECT_TRUE(sweep["points"][3]["verified"].get<bool>());  // the sweep went on
+    Csv points = read_csv(out / "points.csv");
+    EXPECT_EQ(points.rows[0]["verified"], "false");
+    EXPECT_EQ(points.rows[0]["median_s"], "");  // never a (fast) time
+    EXPECT_EQ(points.rows[0]["speedup"], "");
+    // Every worker was reaped: no parsweep worker is left running or as a zombie.
+    FILE* p = popen("ps -eo stat,args | grep '[p]arsweep worker' | wc -l", "r");
+    char buf[64] = {};
+    ASSERT_TRUE(p && fgets(buf, sizeof buf, p));
+    pclose(p);
+    EXPECT_EQ(std::string(buf), "0\n") << "worker processes left behind";
+}
+
 TEST_F(Cli, DefaultResultsDirectoryAndLatestLink) {
     auto cfg = config("small.json", R"({"name": "small", "repetitions": 1, "warmup": 0,
         "runs": [{"kernel": "square", "params": {"n": 100}}]})");
