@@ -1,10 +1,13 @@
 // The parsweep binary end to end: real worker processes, real files, exit codes.
 #include <gtest/gtest.h>
 
+#include <sched.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -115,7 +118,9 @@ TEST_F(Cli, TinySweepWritesEveryFileAndVerifiesEveryPoint) {
             // The workers ran with the thread counts the point asked for. The BLAS is loaded
             // only by kernels that use it, and OpenBLAS caps its threads at the CPUs it sees.
             EXPECT_EQ(r["omp_threads"], T);
-            const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+            cpu_set_t mask;
+            ASSERT_EQ(sched_getaffinity(0, sizeof mask, &mask), 0);
+            const int cpus = CPU_COUNT(&mask);
             EXPECT_EQ(r["blas_threads"], p["kernel"] == "invert" ? std::min(T, cpus) : 0);
             EXPECT_EQ(r["workers"].size(), static_cast<std::size_t>(P));
             const double wall = r["wall_s"], spawn = r["spawn_s"], compute = r["compute_s"];
@@ -176,7 +181,12 @@ TEST_F(Cli, TimedOutPointIsFailedNotFastAndLeavesNoProcess) {
         "runs": [{"kernel": "invert", "params": {"n": 1200, "count": 8}, "timeout_s": 0.05},
                  {"kernel": "square", "params": {"n": 1000}}]})");
     auto out = dir / "run";
+    // Workers inherit the parent's environment: this tag finds this run's processes only
+    // (other tests may be running workers of their own at the same time).
+    const std::string tag = "timeout-" + std::to_string(getpid());
+    setenv("PARSWEEP_TEST_TAG", tag.c_str(), 1);
     Output o = run_parsweep("run -q '" + cfg.string() + "' --out '" + out.string() + "'");
+    unsetenv("PARSWEEP_TEST_TAG");
     EXPECT_EQ(o.status, 1) << o.err << o.out;
     EXPECT_NE(o.out.find("2 FAILED"), std::string::npos) << o.out;  // invert 1×1 and 2×1
     json sweep = json::parse(read_file(out / "sweep.json"));
@@ -196,12 +206,14 @@ TEST_F(Cli, TimedOutPointIsFailedNotFastAndLeavesNoProcess) {
     EXPECT_EQ(points.rows[0]["verified"], "false");
     EXPECT_EQ(points.rows[0]["median_s"], "");  // never a (fast) time
     EXPECT_EQ(points.rows[0]["speedup"], "");
-    // Every worker was reaped: no parsweep worker is left running or as a zombie.
-    FILE* p = popen("ps -eo stat,args | grep '[p]arsweep worker' | wc -l", "r");
-    char buf[64] = {};
-    ASSERT_TRUE(p && fgets(buf, sizeof buf, p));
-    pclose(p);
-    EXPECT_EQ(std::string(buf), "0\n") << "worker processes left behind";
+    // Every worker was killed and reaped: no process of this run is left.
+    int left = 0;
+    for (const auto& e : fs::directory_iterator("/proc")) {
+        std::ifstream env(e.path() / "environ", std::ios::binary);
+        std::string all((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+        left += all.find("PARSWEEP_TEST_TAG=" + tag + '\0') != std::string::npos;
+    }
+    EXPECT_EQ(left, 0) << "processes of the timed-out run left behind";
 }
 
 TEST_F(Cli, DefaultResultsDirectoryAndLatestLink) {
