@@ -314,9 +314,13 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
             wr.start_s = c.report.start - t0;
             wr.end_s = c.report.end - t0;
             wr.busy_s = c.report.busy_s;
-            first_start = std::min(first_start, c.report.start);
-            last_start = std::max(last_start, c.report.start);
-            last_end = std::max(last_end, c.report.end);
+            // The compute span is that of the workers that had items: an idle worker's
+            // "start" is only the moment it was released.
+            if (wr.items_end > wr.items_begin || items == 0) {
+                first_start = std::min(first_start, c.report.start);
+                last_start = std::max(last_start, c.report.start);
+                last_end = std::max(last_end, c.report.end);
+            }
             min_busy = std::min(min_busy, c.report.busy_s);
             max_busy = std::max(max_busy, c.report.busy_s);
             if (!c.report.verdict.ok && wr.error.empty())
