@@ -2,12 +2,15 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "config.hpp"
 #include "corpus.hpp"
 #include "files.hpp"
+#include "interrupt.hpp"
 #include "launcher.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
@@ -41,41 +44,150 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
 
 }  // namespace
 
-int cmd_run(const RunOptions& options) {
-    const UsableCores cores = detect_usable_cores(options.cores);
-    auto sweep = load_or_report(options.config, cores);
-    if (!sweep) return kBadInput;
+namespace {
 
-    fs::path dir;
-    if (!options.out.empty()) {
-        dir = options.out;
-        if (fs::exists(dir / "sweep.json")) {
-            fmt::print(stderr, "error: {} already holds a run (sweep.json); choose another --out\n",
-                       dir.string());
-            return kBadInput;
+// What an interrupted run left: its config, context and the points it finished.
+struct Resumable {
+    Sweep sweep;
+    json context;
+    Checkpoint done;
+};
+
+// Reads DIR's sweep.json and checkpoint.jsonl, and the config to go on with: the one given
+// on the command line, or the one recorded. Either must be the config the run started with
+// (by hash). Prints the problem and returns nullopt when the run cannot be resumed.
+std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& config,
+                                        std::optional<int> cores_opt) {
+    auto fail = [&](const std::string& why) {
+        fmt::print(stderr, "error: cannot resume {}: {}\n", dir.string(), why);
+        return std::nullopt;
+    };
+    json old;
+    try {
+        std::ifstream in(dir / "sweep.json");
+        if (!in) return fail("no sweep.json there");
+        old = json::parse(in);
+    } catch (const std::exception& e) {
+        return fail(std::string("sweep.json is unreadable: ") + e.what());
+    }
+    if (!old.contains("config") || !old["config"].contains("hash"))
+        return fail("sweep.json was not written by this version of parsweep");
+    const std::string hash = old["config"]["hash"].get<std::string>();
+    const json given = old["config"]["given"];
+    const std::string source = old["config"].value("source", "");
+    // The config to go on with must be the one the run started with.
+    const std::string check = !config.empty() ? config : source;
+    if (!check.empty() && fs::exists(check)) {
+        try {
+            std::ifstream in(check);
+            if (hash_text(json::parse(in).dump()) != hash)
+                return fail(check +
+                            (config.empty() ? " changed since the run started"
+                                            : " is not the config the run started with") +
+                            " (config hash " + hash + "); start a new run, or restore the config");
+        } catch (const std::exception& e) {
+            return fail(check + " is not valid JSON: " + e.what());
         }
-        fs::create_directories(dir);
+    } else if (!config.empty()) {
+        return fail("config file not found: " + config);
+    }
+    // "auto" grids expand with the cores of the original run, so the points are the same.
+    const int cores = cores_opt.value_or(old["context"]["usable_cores"]["count"].get<int>());
+    Resumable r;
+    try {
+        r.sweep = parse_sweep(given, {cores, available_memory_bytes(), old.value("name", "sweep")});
+    } catch (const ConfigErrors& e) {
+        return fail("its config no longer loads:\n" + std::string(e.what()));
+    }
+    r.sweep.source = source;
+    r.context = old["context"];
+    std::set<std::string> keys;
+    for (const auto& p : r.sweep.points) keys.insert(p.key());
+    std::ifstream journal(dir / "checkpoint.jsonl");
+    std::string line;
+    while (std::getline(journal, line)) {
+        json p;
+        try {
+            p = json::parse(line);
+        } catch (const std::exception&) {
+            continue;  // a line cut short by SIGKILL: that point runs again
+        }
+        const std::string key = p.value("key", "");
+        if (!keys.count(key))
+            return fail("checkpoint.jsonl holds point " + p.value("label", key) +
+                        ", which the config does not have");
+        std::vector<RepRecord> reps;
+        for (const auto& rep : p.at("reps")) reps.push_back(rep_from_json(rep));
+        r.done[key] = std::move(reps);
+    }
+    // Temporary files of a run killed while writing.
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());
+    return r;
+}
+
+}  // namespace
+
+int cmd_run(const RunOptions& options) {
+    install_interrupt_handlers();
+    const UsableCores cores = detect_usable_cores(options.cores);
+    std::optional<Sweep> sweep;
+    Checkpoint done_before;
+    json context;
+    fs::path dir;
+    if (!options.resume.empty()) {
+        dir = options.resume;
+        auto r = read_resumable(dir, options.config, options.cores);
+        if (!r) return kBadInput;
+        sweep = std::move(r->sweep);
+        done_before = std::move(r->done);
+        context = std::move(r->context);
+        // Where and when it went on, next to where it started.
+        json again = run_context(cores);
+        context["resumed"].push_back({{"date", again["date"]},
+                                      {"host", again["host"]},
+                                      {"points_done_before", done_before.size()},
+                                      {"build", again["build"]}});
+        if (!options.quiet)
+            fmt::print(stderr, "resuming {}: {} of {} points done before\n", dir.string(),
+                       done_before.size(), sweep->points.size());
     } else {
-        dir = make_run_dir(options.results_root, sweep->name);
-        point_latest(options.results_root, dir);
+        sweep = load_or_report(options.config, cores);
+        if (!sweep) return kBadInput;
+        context = run_context(cores);
+        if (!options.out.empty()) {
+            dir = options.out;
+            if (fs::exists(dir / "sweep.json")) {
+                fmt::print(stderr,
+                           "error: {} already holds a run (sweep.json); choose another --out, or "
+                           "--resume it\n",
+                           dir.string());
+                return kBadInput;
+            }
+            fs::create_directories(dir);
+        } else {
+            dir = make_run_dir(options.results_root, sweep->name);
+            point_latest(options.results_root, dir);
+        }
     }
 
     std::size_t over = 0;
-    for (const auto& p : sweep->points) over += p.processes * p.threads > cores.count;
+    for (const auto& p : sweep->points) over += p.processes * p.threads > sweep->usable_cores;
     if (over && !options.quiet)
         fmt::print(stderr,
                    "note: {} point{} oversubscribe{} the {} usable cores (processes × threads > "
                    "cores); the results label them with their oversubscription factor\n",
-                   over, over == 1 ? "" : "s", over == 1 ? "s" : "", cores.count);
+                   over, over == 1 ? "" : "s", over == 1 ? "s" : "", sweep->usable_cores);
 
     RunInfo run;
     run.sweep = &*sweep;
-    run.context = run_context(cores);
+    run.context = context;
     run.dir = dir;
     auto json_out = make_json_reporter();
     auto csv_out = make_csv_reporter();
     auto console = make_console_reporter(stdout, options.quiet ? nullptr : stderr);
-    run_sweep(run, {json_out.get(), csv_out.get(), console.get()}, self_executable());
+    run_sweep(run, {json_out.get(), csv_out.get(), console.get()}, self_executable(), done_before);
+    if (run.interrupted_by) return 128 + run.interrupted_by;
     return run.points_failed ? 1 : 0;
 }
 
@@ -97,9 +209,10 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
     return 0;
 }
 
-int cmd_list(bool as_json) {
+int cmd_list(bool as_json, bool include_hidden) {
     json all = json::array();
     for (const Kernel* k : kernels()) {
+        if (k->hidden() && !include_hidden) continue;
         json params = json::array();
         for (const auto& s : k->params()) {
             json p = {{"name", s.name},

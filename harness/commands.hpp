@@ -8,8 +8,9 @@
 namespace parsweep {
 
 struct RunOptions {
-    std::string config;
-    std::string out;  // "" → results/<date>-<name>/
+    std::string config;  // may be empty with `resume`
+    std::string resume;  // an interrupted run's directory to complete
+    std::string out;     // "" → results/<date>-<name>/
     std::string results_root = "results";
     std::optional<int> cores;  // --cores: overrides the detected usable cores
     bool quiet = false;        // no progress output
@@ -17,7 +18,7 @@ struct RunOptions {
 
 int cmd_run(const RunOptions& options);
 int cmd_validate(const std::string& config, std::optional<int> cores);
-int cmd_list(bool as_json);
+int cmd_list(bool as_json, bool all);  // all: also the hidden test kernels
 int cmd_info(bool as_json, std::optional<int> cores);
 int cmd_corpus(const std::string& size, const std::string& from, const std::string& out);
 

@@ -57,6 +57,25 @@ std::vector<int> auto_counts(int limit) {
     return out;
 }
 
+std::string hash_text(std::string_view text) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ull;
+    return fmt::format("{:016x}", h);
+}
+
+std::string Point::key() const {
+    return hash_text(json{
+        {"kernel", kernel->id()},
+        {"params", params},
+        {"processes", processes},
+        {"threads",
+         threads}}.dump());
+}
+
+std::string Sweep::hash() const {
+    return hash_text(given.dump());
+}
+
 std::string Point::group_key() const {
     return std::string(kernel->id()) + " " + params.dump();
 }
@@ -75,6 +94,7 @@ json Sweep::expanded() const {
     for (const auto& p : points) {
         pts.push_back(
             {{"index", p.index},
+             {"key", p.key()},
              {"run", p.run},
              {"kernel", p.kernel->id()},
              {"params", p.params},
@@ -312,8 +332,12 @@ class Checker {
         }
         std::vector<int> out;
         for (std::size_t i = 0; i < v.size(); ++i)
-            if (auto n = integer(v[i], element(path, i), 1, max))
+            if (auto n = integer(v[i], element(path, i), 1, max)) {
+                if (std::find(out.begin(), out.end(), *n) != out.end())
+                    error(element(path, i),
+                          "repeats an earlier value of this axis (" + show(v[i]) + ")");
                 out.push_back(static_cast<int>(*n));
+            }
         return out;
     }
 
@@ -583,10 +607,15 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 }
                 for (std::size_t i = 0; i < src.values.size(); ++i) {
                     auto v = c.param(spec, src.values[i], element(src.path, i));
-                    if (v)
-                        vals.push_back(*v);
-                    else
+                    if (!v) {
                         ok = false;
+                        continue;
+                    }
+                    // A repeated value would make two identical points.
+                    if (std::find(vals.begin(), vals.end(), *v) != vals.end())
+                        c.error(element(src.path, i),
+                                "repeats an earlier value of this axis (" + show(*v) + ")");
+                    vals.push_back(*v);
                 }
                 axes.push_back(spec.name);
             } else {
@@ -713,26 +742,40 @@ Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
             {{"", "cannot read config " + file.string() + ": " + std::strerror(errno)}});
     std::stringstream buffer;
     buffer << in.rdbuf();
-    const std::string text = buffer.str();
+    LoadOptions opts = options;
+    if (opts.default_name == "sweep") opts.default_name = file.stem().string();
+    Sweep sweep = parse_sweep_text(buffer.str(), file.string(), opts);
+    sweep.source = file;
+    return sweep;
+}
+
+Sweep parse_sweep_text(std::string_view text, const std::string& origin,
+                       const LoadOptions& options) {
+    // A syntax error at byte offset `byte`, as origin:line:column a person can find.
+    auto syntax_error = [&](std::size_t byte, std::string what) {
+        byte = std::min(byte, text.size());
+        const std::size_t line = 1 + std::count(text.begin(), text.begin() + byte, '\n');
+        const std::size_t bol = byte == 0 ? std::string_view::npos : text.rfind('\n', byte - 1);
+        const std::size_t col = byte - (bol == std::string_view::npos ? 0 : bol + 1) + 1;
+        if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+        return ConfigErrors(
+            {{"", fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col, what)}});
+    };
     json doc;
     try {
         doc = json::parse(text);
     } catch (const json::parse_error& e) {
-        // Turn the byte offset into a line and column a person can find.
-        std::size_t byte = std::min<std::size_t>(e.byte > 0 ? e.byte - 1 : 0, text.size());
-        std::size_t line = 1 + std::count(text.begin(), text.begin() + byte, '\n');
-        std::size_t bol = text.rfind('\n', byte == 0 ? 0 : byte - 1);
-        std::size_t col = byte - (bol == std::string::npos ? 0 : bol + 1) + 1;
-        std::string what = e.what();
-        if (auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
-        throw ConfigErrors(
-            {{"", fmt::format("{}:{}:{}: invalid JSON: {}", file.string(), line, col, what)}});
+        throw syntax_error(e.byte > 0 ? e.byte - 1 : 0, e.what());
+    } catch (const json::out_of_range& e) {
+        // A number too large for a double ("1e999"): nlohmann names the literal, not where.
+        const std::string what = e.what();
+        const auto open = what.find("parsing '"), close = what.rfind('\'');
+        std::size_t at = 0;
+        if (open != std::string::npos && close > open + 9)
+            at = text.find(what.substr(open + 9, close - open - 9));
+        throw syntax_error(at == std::string_view::npos ? 0 : at, what);
     }
-    LoadOptions opts = options;
-    if (opts.default_name == "sweep") opts.default_name = file.stem().string();
-    Sweep sweep = parse_sweep(doc, opts);
-    sweep.source = file;
-    return sweep;
+    return parse_sweep(doc, options);
 }
 
 }  // namespace parsweep

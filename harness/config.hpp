@@ -76,6 +76,9 @@ struct Point {
     std::string group_key() const;
     // "invert n=2000 count=8": the kernel and its swept parameters.
     std::string label() const;
+    // 16 hex digits identifying kernel + parameters + P + T: how checkpoints, --resume and
+    // merged runs recognise the same point.
+    std::string key() const;
 };
 
 struct Sweep {
@@ -89,15 +92,23 @@ struct Sweep {
 
     // The config as expanded: every point with its full parameters, for sweep.json.
     json expanded() const;
+    // 16 hex digits of the config as written: --resume refuses a config that changed.
+    std::string hash() const;
 };
 
 // Reads, checks and expands a config file. Throws ConfigErrors.
 Sweep load_sweep(const std::filesystem::path& file, const LoadOptions& options);
+// The same for a config's text; syntax errors are reported as `origin:line:col`.
+Sweep parse_sweep_text(std::string_view text, const std::string& origin,
+                       const LoadOptions& options);
 // The same for a parsed document.
 Sweep parse_sweep(const json& doc, const LoadOptions& options);
 
 // The closest of `candidates` to `word` when it is a plausible typo, else "".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+// FNV-1a 64 of `text`, as 16 hex digits (an identity, not a cryptographic hash).
+std::string hash_text(std::string_view text);
 
 // 1, 2, 4, … up to `limit`, with `limit` itself last when it is not a power of two.
 std::vector<int> auto_counts(int limit);

@@ -2,6 +2,8 @@
 // end a summary table and where the results are.
 #include <unistd.h>
 
+#include <csignal>
+
 #include <fmt/format.h>
 
 #include "protocol.hpp"
@@ -70,6 +72,19 @@ class ConsoleReporter : public Reporter {
                        ratio(p.derived.efficiency),
                        p.verified ? "yes" : "NO: " + p.error.substr(0, 60));
         }
+        if (failed) {
+            fmt::print(out_, "\nfailed points:\n");
+            for (const auto& p : done)
+                if (!p.verified)
+                    fmt::print(out_, "  [{}] {} P={} T={}: {}\n", p.point->index, p.point->label(),
+                               p.point->processes, p.point->threads, p.error);
+        }
+        if (run.interrupted_by)
+            fmt::print(out_,
+                       "\ninterrupted ({}): {} of {} points done and written; the rest with\n"
+                       "  parsweep run --resume {}\n",
+                       run.interrupted_by == SIGTERM ? "SIGTERM" : "SIGINT", done.size(),
+                       run.sweep->points.size(), run.dir.string());
         fmt::print(out_, "\n{} of {} points verified in {}{}\nresults: {}\n", done.size() - failed,
                    run.sweep->points.size(), format_duration(run.elapsed_s),
                    failed ? fmt::format("; {} FAILED", failed) : "", run.dir.string());

@@ -14,7 +14,9 @@ class JsonReporter : public Reporter {
     void run_started(const RunInfo& run) override { write(run, {}); }
 
     void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
-        append_line(run.dir / "checkpoint.jsonl", to_json(done.back()).dump());
+        // A resumed point's line is in the journal already.
+        if (!done.back().resumed)
+            append_line(run.dir / "checkpoint.jsonl", to_json(done.back()).dump());
         write(run, done);
     }
 
@@ -31,6 +33,7 @@ class JsonReporter : public Reporter {
                     {"name", run.sweep->name},
                     {"description", run.sweep->description},
                     {"status", run.status},
+                    {"interrupted_by", run.interrupted_by ? json(run.interrupted_by) : json()},
                     {"started_at", run.started_at},
                     {"finished_at", run.finished_at},
                     {"elapsed_s", run.elapsed_s},
@@ -40,6 +43,7 @@ class JsonReporter : public Reporter {
                     {"context", run.context},
                     {"config",
                      {{"source", run.sweep->source.string()},
+                      {"hash", run.sweep->hash()},
                       {"given", run.sweep->given},
                       {"expanded", run.sweep->expanded()}}},
                     {"points", points}};

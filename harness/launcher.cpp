@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "files.hpp"
+#include "interrupt.hpp"
 #include "protocol.hpp"
 
 extern char** environ;
@@ -70,6 +71,12 @@ struct Child {
     int lines = 0;      // protocol lines received
     bool done = false;  // report (or error) received, or the pipe closed
     bool reaped = false;
+    bool killed_by_us = false;  // parsweep sent a SIGKILL (timeout, another worker failed)
+
+    // Died of parsweep's SIGKILL, rather than of its own fault before it.
+    bool stopped_by_us() const {
+        return killed_by_us && reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    }
     Ready ready;
     Report report;
     rusage usage{};
@@ -78,7 +85,10 @@ struct Child {
 
 void kill_all(std::vector<Child>& children) {
     for (auto& c : children)
-        if (c.pid > 0 && !c.reaped) kill(c.pid, SIGKILL);
+        if (c.pid > 0 && !c.reaped) {
+            kill(c.pid, SIGKILL);
+            c.killed_by_us = true;
+        }
 }
 
 void reap(Child& c) {
@@ -112,6 +122,10 @@ bool pump(std::vector<Child>& children, int phase_lines, double deadline, std::s
             if (c.lines < phase_lines) waiting = true;
         }
         if (!waiting) return true;
+        if (interrupted()) {
+            failure = "interrupted";
+            return false;
+        }
         const double left = deadline - monotonic_s();
         if (left <= 0) {
             failure = "timed out";
@@ -192,9 +206,11 @@ std::vector<std::string> worker_environment(int threads,
         const std::string_view name = kv.substr(0, kv.find('='));
         bool owned = extra.count(std::string(name)) > 0;
         for (const char* v : kThreadVars) owned = owned || name == v;
+        owned = owned || name == kParentPidVar;
         if (!owned) env.emplace_back(kv);
     }
     for (const char* v : kThreadVars) env.push_back(fmt::format("{}={}", v, threads));
+    env.push_back(fmt::format("{}={}", kParentPidVar, getpid()));
     for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
     return env;
 }
@@ -265,6 +281,12 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         if (failure.empty()) pump(children, 2, deadline, failure);
     }
     const double t_end = monotonic_s();
+    // A worker may die of the same Ctrl-C before the parent's poll sees it: either way the
+    // repetition was interrupted, not failed.
+    if (interrupted()) {
+        rec.interrupted = true;
+        failure = fmt::format("interrupted by {}", signal_name(interrupted()));
+    }
     if (failure == "timed out")
         failure = fmt::format("timed out after {:.3g} s (timeout_s)", point.timeout_s);
     if (!failure.empty()) kill_all(children);
@@ -298,7 +320,10 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         wr.ctx_voluntary = c.usage.ru_nvcsw;
         wr.ctx_involuntary = c.usage.ru_nivcsw;
         wr.max_rss_kb = c.usage.ru_maxrss;
-        if (c.reaped && WIFSIGNALED(c.status) && failure.find("timed out") == std::string::npos)
+        if (c.stopped_by_us())
+            wr.error = fmt::format("worker {} stopped by parsweep{}", w,
+                                   c.lines < 2 ? " before it reported" : "");
+        else if (c.reaped && WIFSIGNALED(c.status))
             wr.error = fmt::format("worker {} killed by {}", w, signal_name(WTERMSIG(c.status)));
         else if (c.reaped && WIFEXITED(c.status) && WEXITSTATUS(c.status) != 0)
             wr.error = fmt::format("worker {} exited with status {}", w, WEXITSTATUS(c.status));
@@ -369,12 +394,21 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
                                     point.threads);
         }
     } else {
-        rec.error = failure;
-        for (const auto& w : rec.workers)
-            if (!w.ok) {
-                rec.error = rec.error.empty() ? w.error : rec.error + "; " + w.error;
-                break;
-            }
+        // The most specific reason first: a worker's own death or message, not the symptom the
+        // parent saw ("stopped before it reported") nor the workers parsweep stopped itself.
+        std::string cause;
+        for (std::size_t w = 0; w < children.size() && cause.empty(); ++w)
+            if (!rec.workers[w].ok && !children[w].stopped_by_us()) cause = rec.workers[w].error;
+        std::string silent;  // the workers that had not reported when time ran out
+        for (std::size_t w = 0; w < children.size(); ++w)
+            if (children[w].lines < 2) silent += (silent.empty() ? "" : ", ") + std::to_string(w);
+        if (failure.find("stopped before") != std::string::npos && !cause.empty())
+            rec.error = cause;
+        else if (failure.find("timed out") != std::string::npos)
+            rec.error = failure + (cause.empty() ? "" : "; " + cause) +
+                        (silent.empty() ? "" : "; no report from worker " + silent);
+        else
+            rec.error = failure.empty() ? cause : failure;
         if (rec.error.empty()) rec.error = "a worker failed";
     }
     if (rec.omp_threads == std::numeric_limits<int>::max()) rec.omp_threads = 0;

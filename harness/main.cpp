@@ -22,7 +22,9 @@ int main(int argc, char** argv) {
     parsweep::RunOptions run;
     std::optional<int> cores;
     auto* run_cmd = app.add_subcommand("run", "run a sweep and write its results");
-    run_cmd->add_option("config", run.config, "the sweep's JSON config")->required();
+    run_cmd->add_option("config", run.config, "the sweep's JSON config (optional with --resume)");
+    run_cmd->add_option("--resume", run.resume,
+                        "complete an interrupted run in this directory: only its missing points");
     run_cmd->add_option("--out", run.out, "results directory (default results/<date>-<name>)");
     run_cmd->add_option("--results", run.results_root, "where default results directories go")
         ->capture_default_str();
@@ -36,9 +38,10 @@ int main(int argc, char** argv) {
     validate_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
         ->check(CLI::Range(1, 1 << 20));
 
-    bool as_json = false;
+    bool as_json = false, list_all = false;
     auto* list_cmd = app.add_subcommand("list", "the kernels and their parameters");
     list_cmd->add_flag("--json", as_json, "as JSON");
+    list_cmd->add_flag("--all", list_all, "also the kernels for testing parsweep itself (fault)");
 
     auto* info_cmd = app.add_subcommand("info", "what the machine and libraries look like");
     info_cmd->add_flag("--json", as_json, "as JSON (the context recorded in sweep.json)");
@@ -54,6 +57,12 @@ int main(int argc, char** argv) {
 
     app.add_subcommand("worker", "(internal) one worker process of a sweep")->group("");
 
+    run_cmd->callback([&] {
+        if (run.config.empty() && run.resume.empty())
+            throw CLI::RequiredError("config (or --resume DIR)");
+        if (!run.resume.empty() && !run.out.empty())
+            throw CLI::ValidationError("--out", "a resumed run stays in its own directory");
+    });
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -63,7 +72,7 @@ int main(int argc, char** argv) {
     run.cores = cores;
     if (*run_cmd) return parsweep::cmd_run(run);
     if (*validate_cmd) return parsweep::cmd_validate(config, cores);
-    if (*list_cmd) return parsweep::cmd_list(as_json);
+    if (*list_cmd) return parsweep::cmd_list(as_json, list_all);
     if (*info_cmd) return parsweep::cmd_info(as_json, cores);
     if (*corpus_cmd) return parsweep::cmd_corpus(size, from, out);
     return parsweep::worker_main();

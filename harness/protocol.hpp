@@ -17,6 +17,8 @@ namespace parsweep {
 
 inline constexpr int kTaskFd = 3;    // worker reads the task and "go" here
 inline constexpr int kReportFd = 4;  // worker writes Ready and Report here
+// The parent's pid, in the worker's environment: a worker whose parent is gone exits.
+inline constexpr const char* kParentPidVar = "PARSWEEP_PARENT_PID";
 
 // CLOCK_MONOTONIC in seconds.
 double monotonic_s();

@@ -72,6 +72,7 @@ json to_json(const PointResult& p) {
     json reps = json::array();
     for (const auto& r : p.reps) reps.push_back(to_json(r));
     return {{"index", pt.index},
+            {"key", pt.key()},
             {"run", pt.run},
             {"kernel", pt.kernel->id()},
             {"label", pt.label()},
@@ -96,6 +97,51 @@ json to_json(const PointResult& p) {
               {"ctx_involuntary_median", p.ctx_involuntary_median}}},
             {"derived", to_json(p.derived)},
             {"reps", reps}};
+}
+
+RepRecord rep_from_json(const json& j) {
+    RepRecord r;
+    r.rep = j.at("rep").get<int>();
+    for (auto [key, field] : {std::pair{"wall_s", &r.wall_s},
+                              {"spawn_s", &r.spawn_s},
+                              {"dispatch_s", &r.dispatch_s},
+                              {"compute_s", &r.compute_s},
+                              {"gather_s", &r.gather_s},
+                              {"imbalance_s", &r.imbalance_s},
+                              {"user_s", &r.user_s},
+                              {"sys_s", &r.sys_s},
+                              {"cpu_util", &r.cpu_util}})
+        *field = j.at(key).get<double>();
+    r.ctx_voluntary = j.at("ctx_voluntary").get<long>();
+    r.ctx_involuntary = j.at("ctx_involuntary").get<long>();
+    r.max_rss_kb = j.at("max_rss_kb").get<long>();
+    r.omp_threads = j.at("omp_threads").get<int>();
+    r.blas_threads = j.at("blas_threads").get<int>();
+    r.verified = j.at("verified").get<bool>();
+    r.error = j.at("error").get<std::string>();
+    r.result = j.at("result");
+    for (const auto& w : j.at("workers")) {
+        WorkerRecord wr;
+        wr.worker = w.at("worker").get<int>();
+        wr.items_begin = w.at("items").at(0).get<std::uint64_t>();
+        wr.items_end = w.at("items").at(1).get<std::uint64_t>();
+        for (auto [key, field] : {std::pair{"ready_s", &wr.ready_s},
+                                  {"start_s", &wr.start_s},
+                                  {"end_s", &wr.end_s},
+                                  {"busy_s", &wr.busy_s},
+                                  {"user_s", &wr.user_s},
+                                  {"sys_s", &wr.sys_s}})
+            *field = w.at(key).get<double>();
+        wr.ctx_voluntary = w.at("ctx_voluntary").get<long>();
+        wr.ctx_involuntary = w.at("ctx_involuntary").get<long>();
+        wr.max_rss_kb = w.at("max_rss_kb").get<long>();
+        wr.omp_threads = w.at("omp_threads").get<int>();
+        wr.blas_threads = w.at("blas_threads").get<int>();
+        wr.ok = w.at("ok").get<bool>();
+        wr.error = w.at("error").get<std::string>();
+        r.workers.push_back(std::move(wr));
+    }
+    return r;
 }
 
 std::vector<std::string> param_names(const std::vector<PointResult>& points) {

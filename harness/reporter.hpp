@@ -23,7 +23,8 @@ struct RunInfo {
     const Sweep* sweep = nullptr;
     json context;                    // machine, libraries, build (sysinfo.hpp)
     std::filesystem::path dir;       // where the files go
-    std::string status = "running";  // running → complete (every point ran)
+    std::string status = "running";  // running → complete (every point ran) | incomplete
+    int interrupted_by = 0;          // the signal that stopped an incomplete run
     std::size_t points_failed = 0;   // points that did not verify
     std::string started_at;          // ISO 8601
     std::string finished_at;
@@ -53,6 +54,8 @@ json to_json(const Stats& s);
 json to_json(const Derived& d);
 json to_json(const RepRecord& r);
 json to_json(const PointResult& p);
+// A repetition read back from sweep.json or checkpoint.jsonl (the inverse of to_json).
+RepRecord rep_from_json(const json& j);
 
 // Every kernel parameter name used by any point, in first-seen order (CSV param_ columns).
 std::vector<std::string> param_names(const std::vector<PointResult>& points);

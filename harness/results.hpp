@@ -43,8 +43,9 @@ struct RepRecord {
     int omp_threads = 0;  // as seen by the workers (the smallest, if they differ)
     int blas_threads = 0;
     bool verified = false;
-    std::string error;  // why the repetition failed, "" when verified
-    json result;        // the kernel's merged result
+    bool interrupted = false;  // stopped by SIGINT/SIGTERM: not a result at all
+    std::string error;         // why the repetition failed, "" when verified
+    json result;               // the kernel's merged result
     std::vector<WorkerRecord> workers;
 };
 
@@ -76,6 +77,7 @@ struct PointResult {
     const Point* point = nullptr;
     std::vector<RepRecord> reps;  // recorded repetitions (warmups are not kept)
     bool verified = false;        // every repetition verified
+    bool resumed = false;         // read back from the checkpoint of an interrupted run
     std::string error;            // the first failure, when not verified
     json result;                  // the last repetition's merged result
     Stats wall, spawn, compute, gather, imbalance, cpu_util;

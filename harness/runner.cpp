@@ -5,6 +5,7 @@
 
 #include <fmt/chrono.h>
 
+#include "interrupt.hpp"
 #include "launcher.hpp"
 #include "protocol.hpp"
 #include "stats.hpp"
@@ -62,7 +63,7 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
 }
 
 std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,
-                                   const std::string& executable) {
+                                   const std::string& executable, const Checkpoint& done_before) {
     const Sweep& sweep = *run.sweep;
     const double t0 = monotonic_s();
     run.started_at = now_iso();
@@ -74,24 +75,35 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
     std::map<std::string, std::size_t> baseline_of;  // group key → index in `done`
     for (std::size_t i = 0; i < sweep.points.size(); ++i) {
         const Point& point = sweep.points[i];
+        if (interrupted()) break;
         for (auto* r : reporters) r->point_started(run, point, i, sweep.points.size());
         std::vector<RepRecord> reps;
-        for (int k = -point.warmup; k < point.repetitions; ++k) {
-            RepRecord rec = run_repetition(point, executable);
-            rec.rep = k;
-            for (auto* r : reporters) r->repetition_done(run, point, rec);
-            if (k >= 0) reps.push_back(std::move(rec));
+        const auto before = done_before.find(point.key());
+        bool stopped = false;
+        if (before != done_before.end()) {
+            reps = before->second;
+        } else {
+            for (int k = -point.warmup; k < point.repetitions && !stopped; ++k) {
+                RepRecord rec = run_repetition(point, executable);
+                rec.rep = k;
+                stopped = rec.interrupted;
+                for (auto* r : reporters) r->repetition_done(run, point, rec);
+                if (k >= 0) reps.push_back(std::move(rec));
+            }
         }
+        if (stopped) break;  // the point in flight is not a result
         const PointResult* baseline = nullptr;
         if (auto it = baseline_of.find(point.group_key()); it != baseline_of.end())
             baseline = &done[it->second];
         done.push_back(summarize_point(point, std::move(reps), baseline, sweep.usable_cores));
+        done.back().resumed = before != done_before.end();
         if (point.is_baseline()) baseline_of[point.group_key()] = done.size() - 1;
         if (!done.back().verified) ++run.points_failed;
         run.elapsed_s = monotonic_s() - t0;
         for (auto* r : reporters) r->point_done(run, done);
     }
-    run.status = "complete";
+    run.interrupted_by = interrupted();
+    run.status = run.interrupted_by ? "incomplete" : "complete";
     run.finished_at = now_iso();
     run.elapsed_s = monotonic_s() - t0;
     for (auto* r : reporters) r->run_finished(run, done);

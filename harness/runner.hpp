@@ -2,6 +2,7 @@
 // statistics and derived metrics per point; reporters told after every repetition and point.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,15 @@ namespace parsweep {
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
                             const PointResult* baseline, int usable_cores);
 
-// Runs the sweep; `run.status` ends "complete" and `run.points_failed` counts the points that
-// did not verify.
+// The repetitions of points finished by an earlier run, by Point::key().
+using Checkpoint = std::map<std::string, std::vector<RepRecord>>;
+
+// Runs the sweep; the points in `done_before` are not run again, their repetitions are
+// reused. `run.status` ends "complete", or "incomplete" when SIGINT/SIGTERM stopped it (the
+// point in flight is dropped: --resume runs it again); `run.points_failed` counts the points
+// that did not verify.
 std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,
-                                   const std::string& executable);
+                                   const std::string& executable,
+                                   const Checkpoint& done_before = {});
 
 }  // namespace parsweep

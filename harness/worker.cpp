@@ -1,7 +1,11 @@
 #include "worker.hpp"
 
 #include <omp.h>
+#include <sys/prctl.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
 
 #include <cerrno>
 #include <string>
@@ -40,6 +44,11 @@ int fail(const std::string& why) {
 }  // namespace
 
 int worker_main() {
+    // Die with the parent (killed, crashed or interrupted): a worker must never outlive its
+    // sweep, hung or not. The check after prctl closes the race where the parent died first.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (const char* parent = std::getenv(kParentPidVar); parent && std::atol(parent) != getppid())
+        return 1;
     std::string line;
     if (!read_line(kTaskFd, line)) return fail("no task received");
     Task task;

@@ -117,6 +117,8 @@ public:
     virtual std::string_view id() const = 0;
     // One line for `parsweep list`.
     virtual std::string_view summary() const = 0;
+    // Kernels for testing parsweep itself, shown by `parsweep list --all` only.
+    virtual bool hidden() const { return false; }
     virtual const std::vector<ParamSpec>& params() const = 0;
 
     // Checks that need several parameters or the outside world (a file's size, a word list's

@@ -5,7 +5,8 @@
 #define PARSWEEP_KERNELS(X) \
     X(square)               \
     X(wordcount)            \
-    X(invert)
+    X(invert)               \
+    X(fault)
 
 namespace parsweep {
 

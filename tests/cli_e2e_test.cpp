@@ -207,13 +207,7 @@ TEST_F(Cli, TimedOutPointIsFailedNotFastAndLeavesNoProcess) {
     EXPECT_EQ(points.rows[0]["median_s"], "");  // never a (fast) time
     EXPECT_EQ(points.rows[0]["speedup"], "");
     // Every worker was killed and reaped: no process of this run is left.
-    int left = 0;
-    for (const auto& e : fs::directory_iterator("/proc")) {
-        std::ifstream env(e.path() / "environ", std::ios::binary);
-        std::string all((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
-        left += all.find("PARSWEEP_TEST_TAG=" + tag + '\0') != std::string::npos;
-    }
-    EXPECT_EQ(left, 0) << "processes of the timed-out run left behind";
+    EXPECT_EQ(processes_tagged(tag), 0) << "processes of the timed-out run left behind";
 }
 
 TEST_F(Cli, DefaultResultsDirectoryAndLatestLink) {

@@ -3,8 +3,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -96,6 +98,52 @@ Output run_parsweep(const std::string& args, const fs::path& cwd) {
     o.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     o.err = read_file(err_path);
     return o;
+}
+
+pid_t start_parsweep(const std::vector<std::string>& args, const fs::path& log,
+                     const std::string& tag) {
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        setenv("PARSWEEP_TEST_TAG", tag.c_str(), 1);
+        FILE* f = freopen(log.c_str(), "w", stdout);
+        if (!f || dup2(fileno(stdout), 2) < 0) _exit(127);
+        std::vector<char*> argv{const_cast<char*>(PARSWEEP_BINARY)};
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        execv(PARSWEEP_BINARY, argv.data());
+        _exit(127);
+    }
+    return pid;
+}
+
+int wait_for(pid_t pid) {
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int processes_tagged(const std::string& tag) {
+    // A zombie's environ reads empty, but a zombie only lasts while its parent lives: once
+    // the parsweep parent is gone, init reaps whatever it left.
+    const std::string needle = "PARSWEEP_TEST_TAG=" + tag + '\0';
+    int n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+        std::ifstream env(e.path() / "environ", std::ios::binary);
+        std::string all((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
+        n += all.find(needle) != std::string::npos;
+    }
+    return n;
+}
+
+std::size_t count_lines(const fs::path& path) {
+    std::ifstream f(path);
+    std::size_t n = 0;
+    std::string line;
+    while (std::getline(f, line)) ++n;
+    return n;
 }
 
 }  // namespace parsweep::test

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
+
+#include <sys/types.h>
 
 namespace parsweep::test {
 
@@ -43,5 +46,16 @@ struct Output {
 };
 // Runs the parsweep binary with `args` (a shell-quoted string) in `cwd`.
 Output run_parsweep(const std::string& args, const fs::path& cwd = fs::current_path());
+
+// Starts the parsweep binary with `args` in the background, stdout and stderr to `log`, and
+// PARSWEEP_TEST_TAG=`tag` in its environment (its workers inherit it). Returns its pid.
+pid_t start_parsweep(const std::vector<std::string>& args, const fs::path& log,
+                     const std::string& tag);
+// Waits for `pid`: its exit status, or 128 + the signal that killed it.
+int wait_for(pid_t pid);
+// How many live processes (zombies included) carry PARSWEEP_TEST_TAG=`tag`.
+int processes_tagged(const std::string& tag);
+// Lines in a file (0 when it does not exist).
+std::size_t count_lines(const fs::path& path);
 
 }  // namespace parsweep::test

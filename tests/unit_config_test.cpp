@@ -261,6 +261,13 @@ TEST(Expand, TimeMetricDefaultsToWallAndRunsOverride) {
                   "time_metric", "did you mean \"compute_s\""));
 }
 
+TEST(Errors, RepeatedAxisValuesWouldMakeIdenticalPoints) {
+    auto e = errors_of(R"({"grid": {"processes": [1, 2, 1]},
+        "runs": [{"kernel": "square", "grid": {"n": [10, 20, 10.0]}}]})");
+    EXPECT_TRUE(has_error(e, "grid.processes[2]", "repeats an earlier value"));
+    EXPECT_TRUE(has_error(e, "runs[0].grid.n[2]", "repeats an earlier value"));
+}
+
 TEST(Errors, NameMustBeSafeForADirectory) {
     EXPECT_TRUE(has_error(errors_of(R"({"name": "../x", "runs": [{"kernel": "square"}]})"), "name",
                           "letters, digits"));
@@ -278,6 +285,19 @@ TEST(LoadFile, SyntaxErrorHasLineAndColumn) {
         EXPECT_NE(e.errors()[0].message.find("bad.json:3:"), std::string::npos)
             << e.errors()[0].message;
         EXPECT_NE(e.errors()[0].message.find("invalid JSON"), std::string::npos);
+    }
+}
+
+TEST(LoadFile, NumberTooLargeIsASyntaxErrorWithItsPlace) {
+    // Found by the fuzzer: nlohmann throws out_of_range, not parse_error, for this.
+    try {
+        parse_sweep_text("{\n  \"repetitions\": 55e55555\n}", "big.json", opts());
+        FAIL() << "expected an error";
+    } catch (const ConfigErrors& e) {
+        ASSERT_EQ(e.errors().size(), 1u);
+        EXPECT_EQ(e.errors()[0].message.rfind("big.json:2:18: invalid JSON: number overflow", 0),
+                  0u)
+            << e.errors()[0].message;
     }
 }
 
