@@ -5,14 +5,38 @@ NATIVE  ?= OFF
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 PARSWEEP := $(BUILD)/parsweep
+RUN     ?= results/latest
 
-.PHONY: all deps build sweep test bench data clean help
+# A Python with matplotlib for plots/: python3 on PATH may be a pyenv or venv without it, so
+# the system one is tried next. Recursive (=) so that it is looked for only when a recipe
+# needs it, after `build` may have installed python3-matplotlib. PYTHON=… overrides.
+ifeq ($(origin PYTHON),undefined)
+PYTHON = $(shell for p in python3 /usr/bin/python3; do \
+    if command -v $$p >/dev/null 2>&1 && $$p -c 'import matplotlib' >/dev/null 2>&1; then \
+        command -v $$p; break; fi; done)
+endif
+
+# Runs plots/$(2) with that Python; without one, says how to get it (then `make $(1)` again)
+# and exits with $(3): 1 for plots and compare, 0 at the end of a sweep that itself worked.
+define with_python
+py='$(PYTHON)'; if [ -z "$$py" ]; then \
+    echo "$(1): no Python with matplotlib (tried python3, /usr/bin/python3): run" \
+         "scripts/install-deps.sh or apt-get install python3-matplotlib, then make $(1)" >&2; \
+    exit $(3); fi; \
+echo "$$py plots/$(2)"; $$py plots/$(2)
+endef
+
+.PHONY: all deps build sweep plots compare test test-sanitize fuzz bench data clean help
 
 all: build
 
 help:
 	@echo "make sweep [CONFIG=configs/x.json]   install what is missing, build, run a sweep"
+	@echo "make plots [RUN=results/<dir>]       charts and report.html of a run (default results/latest)"
+	@echo "make compare A=results/<a> B=results/<b>   two runs side by side → results/compare-<a>-vs-<b>/"
 	@echo "make test                            install what is missing, build, run every test"
+	@echo "make test-sanitize                   unit and kernel tests under ASan + UBSan"
+	@echo "make fuzz [FUZZ_SECONDS=60]          libFuzzer on the config loader"
 	@echo "make bench                           Google Benchmark micro-benchmarks → results/bench/"
 	@echo "make data [SOURCE=file]              fetch the workshop text into data/"
 	@echo "make build [NATIVE=ON]               build $(PARSWEEP) (NATIVE=ON: -march=native)"
@@ -29,13 +53,47 @@ build: deps $(BUILD)/CMakeCache.txt
 data:
 	@scripts/fetch-data.sh
 
-# The workshop text is fetched when the config reads it.
+# The workshop text is fetched when the config reads it. A run whose points partly failed
+# (exit 1) is drawn too: the charts mark the failures. No matplotlib: the sweep still succeeds.
 sweep: build
 	@if grep -q 'data/t8.shakespeare.txt' $(CONFIG) 2>/dev/null; then scripts/fetch-data.sh; fi
-	$(PARSWEEP) run $(CONFIG)
+	@echo "$(PARSWEEP) run $(CONFIG)"; status=0; $(PARSWEEP) run $(CONFIG) || status=$$?; \
+	if [ $$status -le 1 ]; then ( $(call with_python,plots,plot_run.py results/latest,0) ) || exit $$?; fi; \
+	exit $$status
+
+plots:
+	@$(call with_python,plots,plot_run.py $(RUN),1)
+
+compare:
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "usage: make compare A=results/<run> B=results/<run>" >&2; exit 2; fi
+	@$(call with_python,compare,compare_runs.py $(A) $(B),1)
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The unit and kernel tests under AddressSanitizer + UndefinedBehaviorSanitizer (-O1 keeps
+# the build short); any report fails the test.
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_TESTS := unit_config_test unit_stats_test kernel_square_test kernel_wordcount_test kernel_invert_test
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
+	    -DPARSWEEP_SANITIZE=ON -DPARSWEEP_BENCH=OFF $(CMAKE_FLAGS)
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target $(SANITIZE_TESTS)
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j $(JOBS) -L '^(unit|kernel)_'
+
+# libFuzzer on the config loader (clang), seeded with the shipped configs; new inputs are
+# kept in $(FUZZ_BUILD)/corpus, a crash is written to $(FUZZ_BUILD)/crash-* and fails.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DPARSWEEP_FUZZ=ON -DPARSWEEP_TESTS=OFF -DPARSWEEP_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config
+	@mkdir -p $(FUZZ_BUILD)/corpus
+	$(FUZZ_BUILD)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus configs
 
 # Google Benchmark JSON, one file per run, for compare.py and other tools of that format.
 bench: build
@@ -44,4 +102,4 @@ bench: build
 	    --benchmark_out_format=json $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)

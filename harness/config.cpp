@@ -77,7 +77,9 @@ std::string Sweep::hash() const {
 }
 
 std::string Point::group_key() const {
-    return std::string(kernel->id()) + " " + params.dump();
+    // Per run: two runs of the same kernel and parameters (with a different env, say) each
+    // have their own baseline.
+    return std::to_string(run) + " " + std::string(kernel->id()) + " " + params.dump();
 }
 
 std::string Point::label() const {

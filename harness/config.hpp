@@ -71,8 +71,8 @@ struct Point {
     bool is_baseline() const {
         return processes == baseline_processes && threads == baseline_threads;
     }
-    // Identifies the kernel + parameters, whatever P and T: a point's baseline is the point
-    // with the same key at the baseline's P and T.
+    // Identifies the run + kernel + parameters, whatever P and T: a point's baseline is the
+    // point with the same group key at the baseline's P and T.
     std::string group_key() const;
     // "invert n=2000 count=8": the kernel and its swept parameters.
     std::string label() const;

@@ -77,15 +77,14 @@ class CsvReporter : public Reporter {
         {
             Row h;
             key_header(h, params);
-            for (const char* c : {"baseline_only", "repetitions",     "min_s",
-                                  "median_s",      "mean_s",          "stddev_s",
-                                  "max_s",         "ci95_s",          "spawn_s",
-                                  "compute_s",     "gather_s",        "imbalance_s",
-                                  "speedup",       "efficiency",      "efficiency_cores",
-                                  "overhead_s",    "karp_flatt",      "oversubscription",
-                                  "cpu_util",      "ctx_involuntary", "gflops",
-                                  "bandwidth_gbs", "items_per_s",     "verified",
-                                  "error"})
+            for (const char* c :
+                 {"baseline_only",   "time_metric", "repetitions",      "min_s",
+                  "median_s",        "mean_s",      "stddev_s",         "max_s",
+                  "ci95_s",          "spawn_s",     "compute_s",        "gather_s",
+                  "imbalance_s",     "speedup",     "efficiency",       "efficiency_cores",
+                  "overhead_s",      "karp_flatt",  "oversubscription", "cpu_util",
+                  "ctx_involuntary", "gflops",      "bandwidth_gbs",    "items_per_s",
+                  "verified",        "error"})
                 h << std::string(c);
             points = h.str();
         }
@@ -102,7 +101,7 @@ class CsvReporter : public Reporter {
         for (const auto& p : done) {
             Row r;
             key_cells(r, p, params);
-            r << p.point->baseline_only << p.reps.size();
+            r << p.point->baseline_only << p.point->time_metric << p.reps.size();
             const bool ok = p.verified && p.wall.count > 0;
             auto t = [&](double v) { return ok ? num(v) : std::string(); };
             r << t(p.wall.min) << t(p.wall.median) << t(p.wall.mean) << t(p.wall.stddev)

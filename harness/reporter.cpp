@@ -77,6 +77,7 @@ json to_json(const PointResult& p) {
             {"kernel", pt.kernel->id()},
             {"label", pt.label()},
             {"params", pt.params},
+            {"axes", pt.axes},
             {"processes", pt.processes},
             {"threads", pt.threads},
             {"env", pt.env},
@@ -90,11 +91,12 @@ json to_json(const PointResult& p) {
             {"stats",
              {{"wall_s", to_json(p.wall)},
               {"spawn_s", to_json(p.spawn)},
+              {"dispatch_s", to_json(p.dispatch)},
               {"compute_s", to_json(p.compute)},
               {"gather_s", to_json(p.gather)},
               {"imbalance_s", to_json(p.imbalance)},
               {"cpu_util", to_json(p.cpu_util)},
-              {"ctx_involuntary_median", p.ctx_involuntary_median}}},
+              {"ctx_involuntary_median", p.wall.count ? json(p.ctx_involuntary_median) : json()}}},
             {"derived", to_json(p.derived)},
             {"reps", reps}};
 }

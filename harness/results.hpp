@@ -80,7 +80,7 @@ struct PointResult {
     bool resumed = false;         // read back from the checkpoint of an interrupted run
     std::string error;            // the first failure, when not verified
     json result;                  // the last repetition's merged result
-    Stats wall, spawn, compute, gather, imbalance, cpu_util;
+    Stats wall, spawn, dispatch, compute, gather, imbalance, cpu_util;
     double ctx_involuntary_median = 0;
     Derived derived;
 };

@@ -31,11 +31,12 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
         }
     if (!p.reps.empty()) p.result = p.reps.back().result;
 
-    std::vector<double> wall, spawn, compute, gather, imbalance, util, ctx;
+    std::vector<double> wall, spawn, dispatch, compute, gather, imbalance, util, ctx;
     for (const auto& r : p.reps) {
         if (!r.verified) continue;
         wall.push_back(r.wall_s);
         spawn.push_back(r.spawn_s);
+        dispatch.push_back(r.dispatch_s);
         compute.push_back(r.compute_s);
         gather.push_back(r.gather_s);
         imbalance.push_back(r.imbalance_s);
@@ -44,6 +45,7 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     }
     p.wall = summarize(wall);
     p.spawn = summarize(spawn);
+    p.dispatch = summarize(dispatch);
     p.compute = summarize(compute);
     p.gather = summarize(gather);
     p.imbalance = summarize(imbalance);

@@ -21,7 +21,10 @@ DEBIAN_PACKAGES=(
     libopenblas-dev liblapacke-dev         # BLAS and LAPACKE (OpenBLAS's LAPACK)
     nlohmann-json3-dev libcli11-dev libfmt-dev libhwloc-dev
     libgtest-dev libbenchmark-dev          # tests and micro-benchmarks
+    clang libclang-rt-dev libomp-dev       # make fuzz: libFuzzer, and OpenMP for clang
     python3 python3-jsonschema             # the config schema test
+    python3-matplotlib                     # plots/: charts and report.html (make plots)
+    chromium                               # the report test opens report.html headless
 )
 
 missing_debian() {

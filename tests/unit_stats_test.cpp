@@ -120,6 +120,16 @@ TEST(WorkerEnvironment, ThreadCountsOwnedByTheLauncher) {
     unsetenv("OMP_NUM_THREADS");
 }
 
+TEST(GroupKey, EachRunHasItsOwnBaseline) {
+    Sweep s = parse_sweep(json::parse(R"({"grid": {"processes": [1, 2]}, "runs": [
+        {"kernel": "square", "params": {"n": 10}},
+        {"kernel": "square", "params": {"n": 10}, "env": {"OMP_WAIT_POLICY": "passive"}}]})"),
+                          {2, 0, "t"});
+    ASSERT_EQ(s.points.size(), 4u);
+    EXPECT_EQ(s.points[0].group_key(), s.points[1].group_key());
+    EXPECT_NE(s.points[0].group_key(), s.points[2].group_key());
+}
+
 TEST(SummarizePoint, FailedRepetitionFailsThePointAndIsNotTimed) {
     Sweep s = parse_sweep(json::parse(R"({"grid": {"processes": [1, 2]},
         "runs": [{"kernel": "square", "params": {"n": 10}}]})"),

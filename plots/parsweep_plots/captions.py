@@ -1,0 +1,83 @@
+"""One sentence per chart on how to read it, for the report. Kept beside each other so the
+report reads as one voice, and filled in with the run's own numbers."""
+from __future__ import annotations
+
+from .load import Group, Run
+from .style import METRIC_WORDS
+
+
+def _metric(group: Group) -> str:
+    return METRIC_WORDS[group.time_metric]
+
+
+def _cores(run: Run) -> str:
+    return f"{run.usable_cores} usable cores" if run.usable_cores else "the usable cores"
+
+
+def speedup(run: Run, group: Group, facts: dict) -> str:
+    base = group.baseline.setting if group.baseline else "1×1"
+    text = (
+        f"Each line is one way of spending P·T workers, starting at {base}: the black line "
+        f"is ideal (twice the workers, half the time), below 1 the setting is slower than "
+        f"{base}, and error bars run from the slowest to the fastest repetition "
+        f"({base}'s median {_metric(group)} ÷ each repetition's)"
+    )
+    f = facts.get("serial_fraction")
+    if f is not None:
+        limit = f"at most {1 / f:.3g}× however many cores" if f > 1e-6 else "no serial limit"
+        text += (
+            f"; the Amdahl fit to the points with P·T ≤ {run.usable_cores or 'cores'} finds "
+            f"a serial fraction f = {f:.3f}, {limit}"
+        )
+    return text + "."
+
+
+def efficiency(run: Run, group: Group, facts: dict) -> str:
+    return (
+        f"Efficiency is the speedup divided by P·T, the share of the workers' time that "
+        f"does useful work: 1 means every worker pulls its full weight, and past the dotted "
+        f"line at {_cores(run)} it must fall, because workers then share cores."
+    )
+
+
+def heatmap(run: Run, group: Group, facts: dict) -> str:
+    return (
+        f"Each cell is one processes × threads setting, lighter is better (left: median "
+        f"{_metric(group)}, right: efficiency); cells beyond the black staircase are "
+        f"hatched because they run more workers than {_cores(run)}, and grey cells failed "
+        f"or have not run."
+    )
+
+
+def bars(run: Run, group: Group, facts: dict) -> str:
+    return (
+        f"The settings that fit {_cores(run)} (blue) beside those that oversubscribe "
+        f"them (orange, hatched): involuntary context switches count how often the OS "
+        f"took a core from a running worker, and CPU utilisation (cores kept busy) cannot "
+        f"rise above the cores however many workers wait for them."
+    )
+
+
+def overhead(run: Run, group: Group, facts: dict) -> str:
+    return (
+        "Each bar splits the repetition with the median wall time into its phases "
+        "(top: in time, bottom: as shares of the wall time): when spawn and gather outweigh "
+        "compute, the work is too small to split, and a bar above the dashed 1×1 line is "
+        "slower than serial."
+    )
+
+
+def scaling(run: Run, axis: str, metric: str, facts: dict) -> str:
+    return (
+        f"Median {METRIC_WORDS[metric]} against {axis}, one line per processes × threads "
+        f"setting on log scales: lines that rise together scale the same way, and where "
+        f"they cross, the best setting changes with {axis}."
+    )
+
+
+def compare(a_label: str, b_label: str, metric: str) -> str:
+    return (
+        f"Top: the median {METRIC_WORDS[metric]} of each setting in A ({a_label}, blue) "
+        f"and B ({b_label}, orange, hatched), with whiskers from the fastest to the "
+        f"slowest repetition; bottom: B's time ÷ A's, below 1 where B is faster."
+    )

@@ -1,0 +1,399 @@
+"""Reads a run directory's sweep.json into plain dataclasses.
+
+sweep.json is the complete record (README "Results"); points.csv and reps.csv are views of
+it, so nothing else is read. Only `schema_version`, `points` and each point's kernel,
+processes and threads are required: every other field may be missing (older or partial
+runs, hand-made files) and then reads as None or empty, never as a crash.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from . import SUPPORTED_SCHEMA_VERSION
+
+
+class RunError(Exception):
+    """A run directory that cannot be read; the message names the file."""
+
+
+# How a point spends its P·T workers: the lines of the speedup chart.
+SERIAL, PROCESSES, THREADS, MIXED = "serial", "processes", "threads", "mixed"
+WAYS = (PROCESSES, THREADS, MIXED)
+
+
+def way_of(processes: int, threads: int) -> str:
+    if processes == 1 and threads == 1:
+        return SERIAL
+    if threads == 1:
+        return PROCESSES
+    if processes == 1:
+        return THREADS
+    return MIXED
+
+
+def setting_order(pt: tuple) -> tuple:
+    """How (processes, threads) settings are listed everywhere: by workers P·T, then P."""
+    return (pt[0] * pt[1], pt[0])
+
+
+def _number(v: Any) -> Optional[float]:
+    """A finite float, or None for null, missing, text and NaN."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _dict(v: Any) -> dict:
+    return v if isinstance(v, dict) else {}
+
+
+def param_text(value: Any) -> str:
+    """A parameter as the CLI prints it: lists space-separated, file paths by their name."""
+    if isinstance(value, list):
+        return " ".join(param_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return os.path.basename(value) if "/" in value else value
+    return str(value)
+
+
+@dataclass
+class Point:
+    index: int
+    run: int
+    kernel: str
+    params: dict
+    axes: list  # the swept kernel parameters of its run (not P and T)
+    processes: int
+    threads: int
+    label: str
+    status: str  # "ok" or "failed" (anything but "ok" is drawn as a gap)
+    error: str
+    baseline_only: bool
+    baseline_pt: tuple  # (processes, threads) of the point its speedup is against
+    time_metric: str  # "wall_s" or "compute_s"
+    env: dict
+    stats: dict
+    derived: dict
+    reps: list  # the recorded repetitions as exported (dicts)
+
+    @property
+    def workers(self) -> int:
+        return self.processes * self.threads
+
+    @property
+    def way(self) -> str:
+        return way_of(self.processes, self.threads)
+
+    @property
+    def setting(self) -> str:
+        return f"{self.processes}×{self.threads}"
+
+    @property
+    def ok(self) -> bool:
+        """Verified and timed: the only points whose numbers may be drawn."""
+        return self.status == "ok" and self.time_s is not None
+
+    def stat(self, name: str, key: str = "median") -> Optional[float]:
+        return _number(_dict(self.stats.get(name)).get(key)) if self.status == "ok" else None
+
+    @property
+    def time_s(self) -> Optional[float]:
+        """The median of the point's time metric: what speedup and efficiency compare."""
+        return self.stat(self.time_metric)
+
+    def value(self, name: str) -> Optional[float]:
+        """A derived metric (speedup, efficiency, …) of a verified point, else None."""
+        return _number(self.derived.get(name)) if self.status == "ok" else None
+
+    def rep_values(self, name: str) -> list:
+        """One field over the verified repetitions (failed ones carry no usable time)."""
+        if self.status != "ok":
+            return []
+        out = []
+        for r in self.reps:
+            v = _number(_dict(r).get(name))
+            if r.get("verified", True) and v is not None:
+                out.append(v)
+        return out
+
+    @property
+    def ctx_involuntary(self) -> Optional[float]:
+        return _number(self.stats.get("ctx_involuntary_median")) if self.ok else None
+
+
+@dataclass
+class Group:
+    """The points of one kernel + parameters in one run: one speedup curve's worth."""
+
+    key: tuple
+    run: int
+    kernel: str
+    params: dict
+    axes: list
+    points: list = field(default_factory=list)
+    expected: list = field(default_factory=list)  # (P, T) of its grid, run yet or not
+    slug: str = ""  # unique in the run: names its chart files
+    heading: str = ""  # unique in the run: its section of the report
+
+    @property
+    def label(self) -> str:
+        return self.points[0].label if self.points else self.kernel
+
+    @property
+    def baseline(self) -> Optional[Point]:
+        for p in self.points:
+            if (p.processes, p.threads) == p.baseline_pt:
+                return p
+        return None
+
+    @property
+    def fixed_params(self) -> dict:
+        return {k: v for k, v in self.params.items() if k not in self.axes}
+
+    @property
+    def env(self) -> dict:
+        return self.points[0].env if self.points else {}
+
+    @property
+    def time_metric(self) -> str:
+        return self.points[0].time_metric if self.points else "wall_s"
+
+
+@dataclass
+class Run:
+    dir: str
+    name: str
+    description: str
+    status: str
+    points_total: Optional[int]
+    points_failed: int
+    interrupted_by: Optional[int]  # the signal that stopped the run, when one did
+    elapsed_s: Optional[float]
+    context: dict
+    config: dict
+    points: list
+    groups: list
+
+    @property
+    def points_done(self) -> int:
+        return len(self.points)
+
+    @property
+    def partial(self) -> bool:
+        return self.status != "complete" or (
+            self.points_total is not None and self.points_done < self.points_total
+        )
+
+    @property
+    def usable_cores(self) -> Optional[int]:
+        n = _number(_dict(self.context.get("usable_cores")).get("count"))
+        if n is None:
+            n = _number(_dict(self.config.get("expanded")).get("usable_cores"))
+        return int(n) if n else None
+
+    @property
+    def host(self) -> str:
+        return str(self.context.get("host") or "unknown host")
+
+    @property
+    def blas(self) -> str:
+        b = _dict(self.context.get("blas"))
+        if not b.get("name"):
+            return "BLAS unknown"
+        text = " ".join(str(b[k]) for k in ("name", "version") if b.get(k))
+        detail = ", ".join(str(b[k]) for k in ("core", "threading") if b.get(k))
+        return f"{text} ({detail})" if detail else text
+
+    @property
+    def env(self) -> dict:
+        """What the run set in the workers' environment (the config's env) and what the
+        parent already had (OMP_*, OPENBLAS_*, …): what a comparison of two runs wants."""
+        out = {str(k): str(v) for k, v in _dict(self.context.get("env")).items()}
+        for g in self.groups:
+            out.update({str(k): str(v) for k, v in g.env.items()})
+        return out
+
+    @property
+    def dir_name(self) -> str:
+        return os.path.basename(os.path.realpath(self.dir))
+
+
+def _axes_by_index(config: dict) -> dict:
+    out = {}
+    for p in _dict(config.get("expanded")).get("points") or []:
+        if isinstance(p, dict) and isinstance(p.get("index"), int):
+            out[p["index"]] = p
+    return out
+
+
+def _label(kernel: str, params: dict, axes: list) -> str:
+    parts = [kernel] + [f"{a}={param_text(params[a])}" for a in axes if a in params]
+    return " ".join(parts)
+
+
+def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
+    if not isinstance(raw, dict):
+        raise RunError(f"{path}: points[{i}] is not an object")
+    for key, kind in (("kernel", str), ("processes", int), ("threads", int)):
+        v = raw.get(key)
+        if not isinstance(v, kind) or isinstance(v, bool):
+            raise RunError(f"{path}: points[{i}].{key} is missing or not a {kind.__name__}")
+    if raw["processes"] < 1 or raw["threads"] < 1:
+        raise RunError(f"{path}: points[{i}]: processes and threads must be ≥ 1")
+    index = raw.get("index") if isinstance(raw.get("index"), int) else i
+    params = _dict(raw.get("params"))
+    plan = _dict(planned.get(index))
+    axes = [a for a in (plan.get("axes") or raw.get("axes") or []) if isinstance(a, str)]
+    base = _dict(raw.get("baseline")) or _dict(plan.get("baseline"))
+    status = raw.get("status")
+    if not isinstance(status, str):
+        status = "ok" if raw.get("verified") is True else "failed"
+    if raw.get("verified") is False:
+        status = "failed"  # whatever the status says, an unverified result is not a time
+    metric = (
+        raw.get("time_metric") if raw.get("time_metric") in ("wall_s", "compute_s") else "wall_s"
+    )
+    return Point(
+        index=index,
+        run=raw.get("run") if isinstance(raw.get("run"), int) else int(plan.get("run") or 0),
+        kernel=raw["kernel"],
+        params=params,
+        axes=axes,
+        processes=raw["processes"],
+        threads=raw["threads"],
+        label=raw.get("label")
+        if isinstance(raw.get("label"), str)
+        else _label(raw["kernel"], params, axes),
+        status=status,
+        error=str(raw.get("error") or ""),
+        baseline_only=bool(raw.get("baseline_only")),
+        baseline_pt=(int(base.get("processes", 1)), int(base.get("threads", 1))),
+        time_metric=metric,
+        env=_dict(raw.get("env")),
+        stats=_dict(raw.get("stats")),
+        derived=_dict(raw.get("derived")),
+        reps=[r for r in (raw.get("reps") or []) if isinstance(r, dict)],
+    )
+
+
+def _group_key(run: int, kernel: str, params: dict) -> tuple:
+    return (run, kernel, json.dumps(params, sort_keys=True))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a label."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"
+
+
+def _infer_axes(groups: list) -> None:
+    """Without the expanded config, an axis is a parameter that differs between the groups
+    of one run and kernel."""
+    by_run: dict = {}
+    for g in groups:
+        by_run.setdefault((g.run, g.kernel), []).append(g)
+    for same in by_run.values():
+        names = sorted({k for g in same for k in g.params})
+        varying = [k for k in names if len({json.dumps(g.params.get(k)) for g in same}) > 1]
+        for g in same:
+            if not g.axes:
+                g.axes = varying
+                for p in g.points:
+                    p.axes = varying
+                    p.label = _label(p.kernel, p.params, varying)
+
+
+def _make_groups(points: list, planned: dict) -> list:
+    groups: dict = {}
+    for p in points:
+        key = _group_key(p.run, p.kernel, p.params)
+        if key not in groups:
+            groups[key] = Group(key=key, run=p.run, kernel=p.kernel, params=p.params, axes=p.axes)
+        groups[key].points.append(p)
+    for plan in planned.values():
+        key = _group_key(
+            int(plan.get("run") or 0), str(plan.get("kernel")), _dict(plan.get("params"))
+        )
+        if (
+            key in groups
+            and not plan.get("baseline_only")
+            and isinstance(plan.get("processes"), int)
+            and isinstance(plan.get("threads"), int)
+        ):
+            groups[key].expected.append((plan["processes"], plan["threads"]))
+    out = list(groups.values())
+    if not planned:
+        _infer_axes(out)
+    # File names and report headings: the kernel and its swept values, and the run (with its
+    # environment) only where two runs share them (OMP_WAIT_POLICY active and passive, say).
+    seen: dict = {}
+    for g in out:
+        base = slug("-".join([g.kernel] + [f"{a}{param_text(g.params.get(a))}" for a in g.axes]))
+        seen.setdefault(base, []).append(g)
+    for base, same in seen.items():
+        for g in same:
+            g.slug, g.heading = base, g.label
+            if len(same) > 1:
+                env = " ".join(f"{k}={v}" for k, v in sorted(g.env.items()))
+                g.slug, g.heading = (
+                    f"{base}-run{g.run}",
+                    f"{g.label} (run {g.run}{', ' + env if env else ''})",
+                )
+    for g in out:
+        g.points.sort(key=lambda p: setting_order((p.processes, p.threads)))
+    return out
+
+
+def load_run(run_dir: str) -> Run:
+    """Reads RUN_DIR/sweep.json; raises RunError naming the file when it cannot."""
+    path = os.path.join(run_dir, "sweep.json")
+    if not os.path.isdir(run_dir):
+        raise RunError(f"{run_dir}: no such run directory")
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except FileNotFoundError:
+        raise RunError(f"{path}: missing (is {run_dir} a parsweep run directory?)") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise RunError(f"{path}: cannot read: {e}") from None
+    except json.JSONDecodeError as e:
+        raise RunError(f"{path}: not valid JSON: {e}") from None
+    if not isinstance(doc, dict):
+        raise RunError(f"{path}: not a JSON object")
+    version = doc.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise RunError(f"{path}: no schema_version (not a parsweep sweep.json?)")
+    if version > SUPPORTED_SCHEMA_VERSION:
+        raise RunError(
+            f"{path}: schema_version {version} is newer than these plots read "
+            f"({SUPPORTED_SCHEMA_VERSION}); update plots/"
+        )
+    if not isinstance(doc.get("points"), list):
+        raise RunError(f"{path}: no points list")
+    config = _dict(doc.get("config"))
+    planned = _axes_by_index(config)
+    points = [_point(raw, i, planned, path) for i, raw in enumerate(doc["points"])]
+    total = doc.get("points_total")
+    return Run(
+        dir=run_dir,
+        name=str(doc.get("name") or os.path.basename(os.path.realpath(run_dir))),
+        description=str(doc.get("description") or ""),
+        status=str(doc.get("status") or "unknown"),
+        points_total=total if isinstance(total, int) else (len(planned) or None),
+        points_failed=sum(not p.ok for p in points),
+        interrupted_by=doc.get("interrupted_by")
+        if isinstance(doc.get("interrupted_by"), int)
+        else None,
+        elapsed_s=_number(doc.get("elapsed_s")),
+        context=_dict(doc.get("context")),
+        config=config,
+        points=points,
+        groups=_make_groups(points, planned),
+    )

@@ -1,0 +1,211 @@
+"""Charts and reports from hand-made result files: a full grid, a partial run, failed points,
+a single point, a run with one axis, missing optional fields, and broken sweep.json files."""
+import json
+import os
+import shutil
+import tempfile
+import unittest
+
+# support first: it puts plots/ on the path.
+from support import GROUP_CHARTS, ImageChecks, call, make_run, plot, plot_run_main, truncate
+from support import write_run
+from parsweep_plots.load import load_run  # noqa: E402
+
+SQUARE = {
+    "kernel": "square",
+    "params": {"mode": "omp"},
+    "axes": {"n": [1000, 1000000]},
+    "processes": [1, 2, 4],
+    "threads": [1, 2],
+    "f": 0.1,
+}
+ONE_SQUARE = dict(SQUARE, axes={"n": [1000]})
+INVERT = {
+    "kernel": "invert",
+    "params": {"n": 500, "count": 4},
+    "processes": [1, 2, 4],
+    "threads": [1, 2],
+    "f": 0.2,
+    "base_s": 0.5,
+}
+# Fewer settings where the grid is not the point: each chart costs a rendering.
+SMALL = dict(INVERT, processes=[1, 2], threads=[1, 2])
+
+
+def read(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+class HandMade(ImageChecks, unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="parsweep-plots-")
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+
+    def test_full_grid_draws_every_chart(self):
+        run = write_run(self.dir, "full", make_run([SQUARE, INVERT]))
+        files = plot(run)
+        for kind in GROUP_CHARTS:
+            for subject in ("square-n1000", "square-n1000000", "invert"):
+                self.assertIn(f"{kind}-{subject}.png", files)
+        self.assertIn("scaling-square-n.png", files)
+        self.assertNotIn("scaling-invert.png", files)  # invert swept no size
+        self.assertEqual(len(files), 5 * 3 + 1, files)
+        for name in files:
+            self.assert_png(os.path.join(run, "plots", name))
+        report = os.path.join(run, "report.html")
+        self.assert_report_offline(report)
+        html = read(report)
+        self.assertEqual(html.count("<img "), 16)
+        self.assert_contains(html, "No scaling chart for invert")
+        self.assertRegex(html, r"serial fraction f = 0\.\d{3}")  # the fit, in the speedup's caption
+        self.assert_contains(html, "testhost")
+
+    def test_partial_run_shows_what_is_in_and_what_is_not(self):
+        doc = make_run([SQUARE])
+        run = write_run(self.dir, "partial", truncate(doc, 9))  # n=1000 done, n=1000000 half
+        files = plot(run)
+        self.assertIn("speedup-square-n1000.png", files)
+        self.assertIn("oversubscription-square-n1000000.png", files)
+        html = read(os.path.join(run, "report.html"))
+        self.assert_contains(html, "This run is partial")
+        self.assert_contains(html, "not run yet")
+
+    def test_failed_points_are_gaps_and_named(self):
+        doc = make_run([ONE_SQUARE, INVERT], failed={("square", 2, 2), ("invert", 1, 1)})
+        run = write_run(self.dir, "failed", doc)
+        files = plot(run)
+        self.assertIn("speedup-square-n1000.png", files)
+        self.assertIn("oversubscription-invert.png", files)  # its cells: failed or values
+        self.assertNotIn("speedup-invert.png", files)  # no baseline: no speedup
+        html = read(os.path.join(run, "report.html"))
+        self.assert_contains(html, "No speedup chart for invert")
+        self.assert_contains(html, "✗ NO: repetition 0: timed out")
+        loaded = load_run(run)
+        for p in loaded.points:
+            if (p.kernel, p.processes, p.threads) == ("square", 2, 2):
+                self.assertFalse(p.ok)
+                self.assertIsNone(p.time_s)
+                self.assertIsNone(p.value("speedup"))
+                self.assertEqual(p.rep_values("wall_s"), [])  # failed reps never become times
+
+    def test_a_group_where_everything_failed(self):
+        doc = make_run([INVERT], failed={("invert", P, T) for P in (1, 2, 4) for T in (1, 2)})
+        run = write_run(self.dir, "allfailed", doc)
+        self.assertEqual(plot(run), [])
+        self.assert_contains(
+            read(os.path.join(run, "report.html")), "none of its 6 points verified"
+        )
+
+    def test_unverified_point_with_ok_status_is_still_a_gap(self):
+        doc = make_run([SMALL])
+        doc["points"][2]["verified"] = False  # status says ok; verified wins
+        run = write_run(self.dir, "unverified", doc)
+        plot(run)
+        self.assertFalse(load_run(run).points[2].ok)
+
+    def test_single_point(self):
+        one = dict(INVERT, processes=[1], threads=[1])
+        run = write_run(self.dir, "single", make_run([one]))
+        self.assertEqual(plot(run), ["overhead-invert.png"])
+        html = read(os.path.join(run, "report.html"))
+        self.assert_contains(html, "one worker count only")
+        self.assert_contains(html, "single processes × threads setting")
+
+    def test_one_axis_with_baseline_off_the_grid(self):
+        procs = dict(INVERT, processes=[2, 4], threads=[1])  # 1×1 is added as baseline_only
+        run = write_run(self.dir, "procs", make_run([procs]))
+        files = plot(run)
+        for name in (
+            "speedup-invert.png",
+            "efficiency-invert.png",
+            "oversubscription-invert.png",
+            "oversubscription-bars-invert.png",
+            "overhead-invert.png",
+        ):
+            self.assertIn(name, files)
+        self.assert_contains(read(os.path.join(run, "report.html")), "(baseline only)")
+
+    def test_threads_only_on_many_cores_and_compute_time(self):
+        threads = dict(INVERT, processes=[1], threads=[1, 2, 4, 8])
+        doc = make_run([threads], cores=8)
+        for p in doc["points"]:
+            p["time_metric"] = "compute_s"
+        run = write_run(self.dir, "threads", doc)
+        files = plot(run)
+        self.assertIn("speedup-invert.png", files)
+        self.assertNotIn("oversubscription-bars-invert.png", files)  # nothing exceeds 8 cores
+        self.assert_contains(read(os.path.join(run, "report.html")), "compute time")
+
+    def test_missing_optional_fields_do_not_crash(self):
+        doc = make_run([dict(SQUARE, processes=[1, 2])])  # axes come from the parameters
+        for key in ("context", "config", "description", "status", "points_total", "elapsed_s"):
+            doc.pop(key)
+        for p in doc["points"]:
+            for key in ("label", "reps", "derived", "env", "baseline", "index", "run", "error"):
+                p.pop(key)
+            p["stats"].pop("cpu_util", None)
+        run = write_run(self.dir, "bare", doc)
+        files = plot(run)
+        self.assertIn("overhead-square-n1000.png", files)  # from the stats alone
+        self.assertIn("scaling-square-n.png", files)  # axes inferred from the parameters
+        html = read(os.path.join(run, "report.html"))
+        self.assert_contains(html, "recorded no speedup")
+
+    def test_two_runs_of_one_kernel_get_distinct_names(self):
+        run = write_run(self.dir, "tworuns", make_run([SMALL, SMALL]))
+        files = plot(run)
+        self.assertIn("speedup-invert-run0.png", files)
+        self.assertIn("speedup-invert-run1.png", files)
+        html = read(os.path.join(run, "report.html"))
+        self.assert_contains(html, ">invert (run 0)</h3>")  # two sections, not one
+        self.assert_contains(html, ">invert (run 1)</h3>")
+
+    def test_out_dir_holds_images_and_report_and_svg_is_xml(self):
+        run = write_run(self.dir, "elsewhere", make_run([SMALL]))
+        out = os.path.join(self.dir, "out")
+        status, _, err = call(plot_run_main, [run, "--out", out, "--formats", "svg"])
+        self.assertEqual(status, 0, err)
+        self.assertTrue(os.path.isfile(os.path.join(out, "report.html")))
+        self.assertFalse(os.path.exists(os.path.join(run, "plots")))
+        svgs = [f for f in os.listdir(out) if f.endswith(".svg")]
+        self.assertIn("speedup-invert.svg", svgs)
+        for name in svgs:
+            self.assert_svg(os.path.join(out, name))
+        self.assert_report_offline(os.path.join(out, "report.html"))  # the page shows the SVGs
+
+    def test_broken_inputs_fail_naming_the_file(self):
+        cases = {
+            "missing": None,
+            "notjson": "{ this is not json",
+            "noversion": json.dumps({"points": []}),
+            "future": json.dumps({"schema_version": 99, "points": []}),
+            "nopoints": json.dumps({"schema_version": 1}),
+            "badpoint": json.dumps(
+                {"schema_version": 1, "points": [{"kernel": "square", "threads": 1}]}
+            ),
+        }
+        expect = {
+            "missing": "missing",
+            "notjson": "not valid JSON",
+            "noversion": "no schema_version",
+            "future": "newer than these plots read",
+            "nopoints": "no points list",
+            "badpoint": "points[0].processes",
+        }
+        for name, text in cases.items():
+            run = os.path.join(self.dir, name)
+            os.makedirs(run)
+            if text is not None:
+                write_run(self.dir, name, text)
+            status, out, err = call(plot_run_main, [run])
+            self.assertEqual(status, 2, f"{name}: {out}{err}")
+            self.assertIn(os.path.join(run, "sweep.json"), err, name)
+            self.assertIn(expect[name], err, name)
+        status, _, err = call(plot_run_main, [os.path.join(self.dir, "nowhere")])
+        self.assertEqual(status, 2)
+        self.assertIn("no such run directory", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
