@@ -96,6 +96,32 @@ TEST_F(Reliability, EveryWorkerFaultIsAFailedPointWithItsReason) {
     }
 }
 
+// An unreadable data file is a config error (exit 2, the path named). Root reads every file,
+// so as root the check runs as `nobody` through setpriv: CI runs as root.
+TEST_F(Reliability, UnreadableFileIsAConfigError) {
+    fs::permissions(dir.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+    auto secret = write_file(dir / "secret.txt", "dog cat");
+    fs::permissions(secret, fs::perms::none);
+    auto cfg =
+        config("unreadable.json", R"({"runs": [{"kernel": "wordcount", "params": {"file": ")" +
+                                      secret.string() + R"("}}]})");
+    fs::permissions(cfg, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    std::string cmd = "validate '" + cfg.string() + "'";
+    if (geteuid() == 0) {
+        ASSERT_EQ(std::system("command -v setpriv >/dev/null"), 0) << "setpriv (util-linux) needed";
+        cmd = "--version >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups '" +
+              std::string(PARSWEEP_BINARY) + "' " + cmd;
+    }
+    Output o = run_parsweep(cmd, dir.path());
+    EXPECT_EQ(o.status, 2) << o.out << o.err;
+    EXPECT_NE(
+        o.err.find("runs[0].params.file: cannot read " + secret.string() + ": Permission denied"),
+        std::string::npos)
+        << o.err;
+}
+
 TEST_F(Reliability, FaultKernelIsHiddenFromListUnlessAsked) {
     // A kernel's heading is its id alone on a line.
     EXPECT_EQ(run_parsweep("list").out.find("\nfault\n"), std::string::npos);
