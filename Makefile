@@ -26,7 +26,7 @@ py='$(PYTHON)'; if [ -z "$$py" ]; then \
 echo "$$py plots/$(2)"; $$py plots/$(2)
 endef
 
-.PHONY: all deps build sweep plots compare test test-sanitize fuzz bench data clean help
+.PHONY: all deps build sweep plots compare exercise test test-sanitize fuzz bench data clean help
 
 all: build
 
@@ -34,6 +34,7 @@ help:
 	@echo "make sweep [CONFIG=configs/x.json]   install what is missing, build, run a sweep"
 	@echo "make plots [RUN=results/<dir>]       charts and report.html of a run (default results/latest)"
 	@echo "make compare A=results/<a> B=results/<b>   two runs side by side → results/compare-<a>-vs-<b>/"
+	@echo "make exercise N=02 [WHICH=solution]  a workshop lesson: your code (starter) run, charted, checked"
 	@echo "make test                            install what is missing, build, run every test"
 	@echo "make test-sanitize                   unit and kernel tests under ASan + UBSan"
 	@echo "make fuzz [FUZZ_SECONDS=60]          libFuzzer on the config loader"
@@ -67,6 +68,20 @@ plots:
 compare:
 	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "usage: make compare A=results/<run> B=results/<run>" >&2; exit 2; fi
 	@$(call with_python,compare,compare_runs.py $(A) $(B),1)
+
+# A workshop lesson: builds the learner's code (exercises/NN-*/starter/, or WHICH=solution),
+# runs the lesson's sweep with it, draws the charts, and checks the results. The check's
+# verdict is the target's status; a missing matplotlib only skips the charts.
+WHICH ?= starter
+exercise: build
+	@if [ -z "$(N)" ]; then echo "usage: make exercise N=02 [WHICH=starter|solution]" >&2; exit 2; fi
+	@lesson=$$(ls -d exercises/$(N)-*/ 2>/dev/null | head -1); config=$$(ls configs/lessons/$(N)-*.json 2>/dev/null | head -1); \
+	if [ -z "$$lesson" ] || [ -z "$$config" ]; then echo "no lesson $(N) (ls exercises/)" >&2; exit 2; fi; \
+	bin=$(BUILD)/exercises/parsweep-lesson$(N)-$(WHICH); out=results/lesson$(N)-$(WHICH); \
+	rm -rf $$out; echo "$$bin run $$config --out $$out"; $$bin run $$config --out $$out; \
+	status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi; \
+	( $(call with_python,exercise,plot_run.py $$out,0) ); \
+	python3 $${lesson}check.py $$out
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

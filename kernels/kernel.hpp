@@ -152,8 +152,12 @@ public:
     virtual Verdict verify(const json& params, const json& result) const = 0;
 };
 
-// Every kernel, in registry order.
+// Every kernel, in registry order, then the registered ones.
 const std::vector<const Kernel*>& kernels();
+// Adds a kernel that lives outside kernels/ (a workshop exercise's, linked into its own
+// binary): call it from a static initializer, before main —
+//   static const bool registered = parsweep::register_kernel(my_kernel());
+bool register_kernel(const Kernel& kernel);
 // The kernel with this id, or nullptr.
 const Kernel* find_kernel(std::string_view id);
 

@@ -322,7 +322,8 @@ TEST(LoadFile, ShippedConfigsAreValid) {
     const auto cwd = std::filesystem::current_path();
     std::filesystem::current_path(dir.path());
     int n = 0;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(
+    // configs/lessons/ use the lessons' own kernels: the lessons test runs those.
+    for (const auto& entry : std::filesystem::directory_iterator(
              std::filesystem::path(PARSWEEP_SOURCE_DIR) / "configs")) {
         if (entry.path().extension() != ".json" || entry.path().filename() == "schema.json")
             continue;

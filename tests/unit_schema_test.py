@@ -32,7 +32,8 @@ class SchemaTest(unittest.TestCase):
         cls.validator = jsonschema.Draft202012Validator(cls.schema)
 
     def test_shipped_configs_are_valid(self):
-        configs = [p for p in glob.glob(os.path.join(SOURCE, "configs", "**", "*.json"), recursive=True)
+        # configs/lessons/ use the lessons' own kernels (their binaries check those configs).
+        configs = [p for p in glob.glob(os.path.join(SOURCE, "configs", "*.json"))
                    if not p.endswith("schema.json")]
         self.assertTrue(configs)
         for path in configs:

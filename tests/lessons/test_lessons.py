@@ -1,0 +1,78 @@
+"""Every workshop lesson, end to end at a small size: the solution passes its check, and the
+starter fails it with the symptom the lesson is about (each check.py names it in
+STARTER_SYMPTOM). Shapes are not asserted (noise); check_lib's shape logic is unit-tested in
+test_check_lib.py.
+
+Environment: PARSWEEP_BUILD_DIR (the CMake build directory), PARSWEEP_SOURCE_DIR.
+"""
+import glob
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SOURCE = os.environ["PARSWEEP_SOURCE_DIR"]
+BUILD = os.environ["PARSWEEP_BUILD_DIR"]
+SMALL_N = 200_000  # the largest `n` a lesson runs with here
+
+
+def shrink(config):
+    """The lesson's config at a small size: few repetitions, no warmup, n capped."""
+    # Three repetitions: a race does not show every time, and each one is a chance to.
+    config = dict(config, repetitions=3, warmup=0)
+    for run in config["runs"]:
+        run.pop("repetitions", None)
+        run.pop("warmup", None)
+        params, grid = run.get("params", {}), run.get("grid", {})
+        if isinstance(params.get("n"), int):
+            params["n"] = min(params["n"], SMALL_N)
+        if isinstance(grid.get("n"), list):
+            grid["n"] = sorted({min(v, SMALL_N) for v in grid["n"]})
+    return config
+
+
+def lessons():
+    for check in sorted(glob.glob(os.path.join(SOURCE, "exercises", "[0-9][0-9]-*", "check.py"))):
+        lesson_dir = os.path.dirname(check)
+        number = os.path.basename(lesson_dir)[:2]
+        configs = glob.glob(os.path.join(SOURCE, "configs", "lessons", number + "-*.json"))
+        yield number, lesson_dir, check, configs[0] if configs else None
+
+
+class Lessons(unittest.TestCase):
+    def test_there_are_lessons(self):
+        self.assertTrue(list(lessons()))
+
+    def test_solution_passes_and_starter_fails_with_the_symptom(self):
+        for number, lesson_dir, check, config in lessons():
+            with self.subTest(lesson=number):
+                self.assertIsNotNone(config, f"no configs/lessons/{number}-*.json")
+                spec = importlib.util.spec_from_file_location(f"check{number}", check)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                with tempfile.TemporaryDirectory() as tmp:
+                    small = os.path.join(tmp, "small.json")
+                    with open(config, encoding="utf-8") as f:
+                        cfg = shrink(json.load(f))
+                    with open(small, "w", encoding="utf-8") as f:
+                        json.dump(cfg, f)
+                    for which in ("solution", "starter"):
+                        binary = os.path.join(BUILD, "exercises", f"parsweep-lesson{number}-{which}")
+                        out = os.path.join(tmp, which)
+                        run = subprocess.run([binary, "run", "-q", small, "--out", out],
+                                             capture_output=True, text=True)
+                        self.assertIn(run.returncode, (0, 1), run.stderr)
+                        verdict = subprocess.run([sys.executable, check, out],
+                                                 capture_output=True, text=True)
+                        if which == "solution":
+                            self.assertEqual(verdict.returncode, 0, verdict.stdout + verdict.stderr)
+                        else:
+                            self.assertEqual(verdict.returncode, 1, verdict.stdout + verdict.stderr)
+                            self.assertIn(module.STARTER_SYMPTOM, verdict.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
