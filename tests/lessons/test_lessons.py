@@ -3,7 +3,11 @@ starter fails it with the symptom the lesson is about (each check.py names it in
 STARTER_SYMPTOM). Shapes are not asserted (noise); check_lib's shape logic is unit-tested in
 test_check_lib.py.
 
-Environment: PARSWEEP_BUILD_DIR (the CMake build directory), PARSWEEP_SOURCE_DIR.
+Each lesson runs in a temporary directory whose data/t8.shakespeare.txt is the workshop text
+($PARSWEEP_SHAKESPEARE) or, where that is absent, deterministic generated text: never a skip.
+
+Environment: PARSWEEP_BUILD_DIR (the CMake build directory), PARSWEEP_SOURCE_DIR,
+PARSWEEP_SHAKESPEARE (optional).
 """
 import glob
 import importlib.util
@@ -16,7 +20,7 @@ import unittest
 
 SOURCE = os.environ["PARSWEEP_SOURCE_DIR"]
 BUILD = os.environ["PARSWEEP_BUILD_DIR"]
-SMALL_N = 200_000  # the largest `n` a lesson runs with here
+SMALL = {"n": 200_000, "samples": 2_000_000}  # the largest sizes a lesson runs with here
 
 
 def shrink(config):
@@ -27,11 +31,30 @@ def shrink(config):
         run.pop("repetitions", None)
         run.pop("warmup", None)
         params, grid = run.get("params", {}), run.get("grid", {})
-        if isinstance(params.get("n"), int):
-            params["n"] = min(params["n"], SMALL_N)
-        if isinstance(grid.get("n"), list):
-            grid["n"] = sorted({min(v, SMALL_N) for v in grid["n"]})
+        for name, cap in SMALL.items():
+            if isinstance(params.get(name), int):
+                params[name] = min(params[name], cap)
+            if isinstance(grid.get(name), list):
+                grid[name] = sorted({min(v, cap) for v in grid[name]})
     return config
+
+
+def provide_text(directory):
+    """data/t8.shakespeare.txt in `directory`: the workshop text, or a generated stand-in."""
+    os.makedirs(os.path.join(directory, "data"))
+    target = os.path.join(directory, "data", "t8.shakespeare.txt")
+    shared = os.environ.get("PARSWEEP_SHAKESPEARE", "")
+    if os.path.isfile(shared):
+        os.symlink(shared, target)
+        return
+    words = ["the", "dog", "cat", "boy", "girl", "thou", "art", "a", "king", "Dog,", "catalogue"]
+    seps = [" ", " ", "\n", "\t", "  "]
+    state, out = 1, []
+    for _ in range(200_000):
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+        out.append(words[(state >> 33) % len(words)] + seps[(state >> 17) % len(seps)])
+    with open(target, "w", encoding="ascii") as f:
+        f.write("".join(out))
 
 
 def lessons():
@@ -54,6 +77,7 @@ class Lessons(unittest.TestCase):
                 module = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(module)
                 with tempfile.TemporaryDirectory() as tmp:
+                    provide_text(tmp)
                     small = os.path.join(tmp, "small.json")
                     with open(config, encoding="utf-8") as f:
                         cfg = shrink(json.load(f))
@@ -63,7 +87,7 @@ class Lessons(unittest.TestCase):
                         binary = os.path.join(BUILD, "exercises", f"parsweep-lesson{number}-{which}")
                         out = os.path.join(tmp, which)
                         run = subprocess.run([binary, "run", "-q", small, "--out", out],
-                                             capture_output=True, text=True)
+                                             capture_output=True, text=True, cwd=tmp)
                         self.assertIn(run.returncode, (0, 1), run.stderr)
                         verdict = subprocess.run([sys.executable, check, out],
                                                  capture_output=True, text=True)
