@@ -7,6 +7,7 @@
     X(square)               \
     X(wordcount)            \
     X(invert)               \
+    X(pi)                   \
     X(fault)
 
 namespace parsweep {

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "kernel.hpp"
+#include "kernel_support.hpp"
 
 namespace parsweep {
 const Kernel& square_kernel();
@@ -31,40 +32,12 @@ json make_params(u64 n, unsigned p = 2, const std::string& mode = "omp",
     return {{"n", n}, {"p", p}, {"mode", mode}, {"schedule", schedule}, {"chunk", chunk}};
 }
 
-// Splits [0, n) into `shares` uneven contiguous ranges (the harness splits evenly; uneven
-// ones are the harder case). Shares may be empty when n is small.
-std::vector<std::pair<u64, u64>> split(u64 n, int shares) {
-    std::vector<u64> cuts = {0};
-    if (shares == 2) cuts.push_back(n / 3);
-    if (shares == 3) {
-        cuts.push_back(n / 7);
-        cuts.push_back(n / 2 + 1 > n ? n : n / 2 + 1);
-    }
-    cuts.push_back(n);
-    std::vector<std::pair<u64, u64>> out;
-    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) out.push_back({cuts[i], cuts[i + 1]});
-    return out;
-}
+using parsweep::test::Outcome;
 
-struct Outcome {
-    Verdict checks;
-    std::vector<json> partials;
-    json result;
-    Verdict verdict;
-};
-
-// What the harness does: each share prepare → run → check → partial; then merge + verify.
+// A point run in-process over 1, 2 or 3 uneven shares (tests/kernel_support.hpp).
 Outcome run_point(const json& params, int shares) {
-    Outcome o;
-    for (auto [b, e] : split(params["n"].get<u64>(), shares)) {
-        auto run = K().prepare(params, b, e);
-        run->run(b, e);
-        o.checks &= run->check(b, e);
-        o.partials.push_back(run->partial());
-    }
-    o.result = K().merge(params, o.partials);
-    o.verdict = K().verify(params, o.result);
-    return o;
+    return parsweep::test::run_point(K(), params,
+                                     parsweep::test::uneven_shares(params["n"].get<u64>(), shares));
 }
 
 u64 brute_sum(u64 b, u64 e, unsigned p) {
@@ -77,14 +50,7 @@ u64 brute_sum(u64 b, u64 e, unsigned p) {
     return s;
 }
 
-class ThreadsGuard {
-  public:
-    explicit ThreadsGuard(int t) : saved_(omp_get_max_threads()) { omp_set_num_threads(t); }
-    ~ThreadsGuard() { omp_set_num_threads(saved_); }
-
-  private:
-    int saved_;
-};
+using ThreadsGuard = parsweep::test::OmpThreads;
 
 TEST(Square, Metadata) {
     EXPECT_EQ(K().id(), "square");
