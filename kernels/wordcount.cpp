@@ -416,6 +416,39 @@ WordCounts count_words_reference(std::string_view text, const std::vector<std::s
     return counts;
 }
 
+std::uint64_t file_size(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        throw std::runtime_error(fmt::format("cannot stat '{}': {}", path, std::strerror(errno)));
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::uint64_t chunk_count(std::uint64_t size, std::uint64_t chunk_bytes) {
+    return size / chunk_bytes + (size % chunk_bytes != 0);
+}
+
+std::vector<std::string> word_list_problems(const std::vector<std::string>& words,
+                                            Tokenizer tokenizer, bool fold_case) {
+    std::vector<std::string> problems;
+    std::map<std::string, std::string> seen;  // as compared -> as written
+    for (const auto& word : words) {
+        if (auto problem = target_problem(word, tokenizer)) {
+            problems.push_back(*problem);
+            continue;
+        }
+        std::string key = word;
+        if (fold_case)
+            for (char& ch : key)
+                if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+        const auto [it, fresh] = seen.emplace(key, word);
+        if (!fresh)
+            problems.push_back(fmt::format("\"{}\" repeats \"{}\"{}: each word may be listed once",
+                                           word, it->second,
+                                           fold_case ? " (fold_case compares ignoring case)" : ""));
+    }
+    return problems;
+}
+
 }  // namespace parsweep::wordcount
 
 // =========================================================================================
@@ -453,16 +486,8 @@ std::string errno_text(const std::string& what, const std::string& path) {
     return fmt::format("wordcount: cannot {} '{}': {}", what, path, std::strerror(errno));
 }
 
-// Size of the file, or throws std::runtime_error naming it.
-u64 file_size(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(errno_text("stat", path));
-    return static_cast<u64>(st.st_size);
-}
-
-u64 chunk_count(u64 size, u64 chunk_bytes) {
-    return size / chunk_bytes + (size % chunk_bytes != 0);
-}
+using wc::chunk_count;
+using wc::file_size;
 
 // An open file descriptor, closed on destruction.
 class Fd {
@@ -770,28 +795,15 @@ class WordcountKernel final : public Kernel {
             errors.push_back({"words", "must be a non-empty list of words"});
             return errors;
         }
-        std::map<std::string, std::string> seen;  // folded -> as written
+        std::vector<std::string> list;
         for (const json& w : words) {
-            if (!w.is_string()) {
+            if (w.is_string())
+                list.push_back(w.get<std::string>());
+            else
                 errors.push_back({"words", "every entry must be a string, got " + w.dump()});
-                continue;
-            }
-            const auto word = w.get<std::string>();
-            if (auto problem = wc::target_problem(word, *tok)) {
-                errors.push_back({"words", *problem});
-                continue;
-            }
-            std::string key = word;
-            if (fold)
-                for (char& ch : key)
-                    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-            const auto [it, fresh] = seen.emplace(key, word);
-            if (!fresh)
-                errors.push_back(
-                    {"words",
-                     fmt::format("\"{}\" repeats \"{}\"{}: each word may be listed once", word,
-                                 it->second, fold ? " (fold_case compares ignoring case)" : "")});
         }
+        for (auto& problem : wc::word_list_problems(list, *tok, fold))
+            errors.push_back({"words", std::move(problem)});
         return errors;
     }
 

@@ -124,6 +124,18 @@ void add_word_counts_scalar(std::string_view buf, std::size_t begin, std::size_t
 // `text` once building each word as a std::string, folds it if asked, and looks it up in a
 // std::map. Used by the kernel's verify() and by tests. `targets` as for Matcher (not
 // re-validated: an invalid target simply never matches).
+// The size of a file in bytes; throws std::runtime_error naming the file.
+std::uint64_t file_size(const std::string& path);
+
+// How many chunks of `chunk_bytes` a text of `size` bytes is read in (the last one short).
+std::uint64_t chunk_count(std::uint64_t size, std::uint64_t chunk_bytes);
+
+// What is wrong with a list of target words: a word that is not one token under the
+// tokenizer (target_problem), or one that repeats another (ignoring case with fold_case).
+// Empty when the list is usable.
+std::vector<std::string> word_list_problems(const std::vector<std::string>& words,
+                                            Tokenizer tokenizer, bool fold_case);
+
 WordCounts count_words_reference(std::string_view text, const std::vector<std::string>& targets,
                                  Tokenizer tokenizer, bool fold_case);
 

@@ -25,7 +25,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -82,15 +81,7 @@ std::runtime_error sys_error(const char* what, const std::string& path) {
         fmt::format("chunk_count: cannot {} '{}': {}", what, path, std::strerror(errno)));
 }
 
-u64 file_size(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw sys_error("stat", path);
-    return static_cast<u64>(st.st_size);
-}
-
-u64 chunks_of(u64 size, u64 chunk_bytes) {
-    return (size + chunk_bytes - 1) / chunk_bytes;
-}
+using wc::file_size;
 
 // The one-pass serial count of the whole file, computed once per file version and word list.
 wc::WordCounts reference(const Params& p) {
@@ -262,18 +253,14 @@ class ChunkCountKernel final : public parsweep::Kernel {
     }
     std::vector<parsweep::ParamError> validate(const json& p) const override {
         std::vector<parsweep::ParamError> errors;
-        std::set<std::string> seen;
-        for (const auto& w : p.at("words").get<std::vector<std::string>>()) {
-            if (auto problem = wc::target_problem(w, wc::Tokenizer::Whitespace))
-                errors.push_back({"words", *problem});
-            else if (!seen.insert(w).second)
-                errors.push_back({"words", fmt::format("\"{}\" is listed twice", w)});
-        }
+        for (auto& problem : wc::word_list_problems(p.at("words").get<std::vector<std::string>>(),
+                                                    wc::Tokenizer::Whitespace, false))
+            errors.push_back({"words", std::move(problem)});
         return errors;
     }
     u64 items(const json& p) const override {
         const Params cp = parse(p);
-        return chunks_of(file_size(cp.file), cp.chunk_bytes);
+        return wc::chunk_count(file_size(cp.file), cp.chunk_bytes);
     }
     u64 memory_bytes(const json& p, u64 share, int threads) const override {
         const Params cp = parse(p);
@@ -287,8 +274,8 @@ class ChunkCountKernel final : public parsweep::Kernel {
     parsweep::Work work(const json& p) const override {
         const Params cp = parse(p);
         const u64 size = file_size(cp.file);
-        return {0, static_cast<double>(size), static_cast<double>(chunks_of(size, cp.chunk_bytes)),
-                "chunk"};
+        return {0, static_cast<double>(size),
+                static_cast<double>(wc::chunk_count(size, cp.chunk_bytes)), "chunk"};
     }
     std::unique_ptr<parsweep::KernelRun> prepare(const json& p, u64 begin, u64 end) const override {
         return std::make_unique<ChunkCountRun>(parse(p), begin, end);
@@ -334,10 +321,10 @@ class ChunkCountKernel final : public parsweep::Kernel {
         if (!msg.empty())
             msg = fmt::format("counts differ (chunk_bytes {}): {}", cp.chunk_bytes, msg);
         const auto chunks = result.at("chunks").get<u64>(), bytes = result.at("bytes").get<u64>();
-        if (chunks != chunks_of(size, cp.chunk_bytes) || bytes != size)
+        if (chunks != wc::chunk_count(size, cp.chunk_bytes) || bytes != size)
             msg += fmt::format("{}{} chunks / {} bytes of {} were read, expected {} / {}",
                                msg.empty() ? "" : "; ", chunks, bytes, cp.file,
-                               chunks_of(size, cp.chunk_bytes), size);
+                               wc::chunk_count(size, cp.chunk_bytes), size);
         if (msg.empty()) return parsweep::Verdict::pass();
         return parsweep::Verdict::fail(msg);
     }
