@@ -14,6 +14,7 @@
 #include "blas.hpp"
 #include "invert.hpp"
 #include "kernel.hpp"
+#include "kernel_support.hpp"
 
 namespace parsweep {
 const Kernel& invert_kernel();
@@ -46,29 +47,12 @@ class BlasThreadsGuard {
     int saved_;
 };
 
-struct Outcome {
-    Verdict checks;
-    std::vector<json> partials;
-    json result;
-    Verdict verdict;
-};
+using parsweep::test::Outcome;
 
-// What the harness does, with explicit shares: prepare each, run/check one matrix at a time
-// (batch_items = 1), partial; then merge + verify.
-Outcome run_point(const json& params, const std::vector<std::pair<u64, u64>>& shares) {
-    Outcome o;
-    const u64 batch = K().batch_items(params);
-    for (auto [b, e] : shares) {
-        auto run = K().prepare(params, b, e);
-        for (u64 k = b; k < e; k += batch) {
-            run->run(k, k + batch);
-            o.checks &= run->check(k, k + batch);
-        }
-        o.partials.push_back(run->partial());
-    }
-    o.result = K().merge(params, o.partials);
-    o.verdict = K().verify(params, o.result);
-    return o;
+// What the harness does with explicit shares: prepare each, run/check one matrix at a time
+// (batch_items = 1), partial; then merge + verify (tests/kernel_support.hpp).
+Outcome run_point(const json& params, const parsweep::test::Shares& shares) {
+    return parsweep::test::run_point(K(), params, shares);
 }
 
 std::vector<std::pair<u64, u64>> split(u64 count, int shares) {
@@ -132,7 +116,8 @@ TEST(Invert, TrtriAndGetriComputeTheSameInverse) {
         std::vector<int> ipiv(N);
         inv::generate_matrix(a.data(), N, 7, 3);
         b = a;
-        ASSERT_EQ(inv::invert_in_place(a.data(), n, ipiv.data(), work.data(), work.size()).getri, 0);
+        ASSERT_EQ(inv::invert_in_place(a.data(), n, ipiv.data(), work.data(), work.size()).getri,
+                  0);
         ASSERT_EQ(inv::invert_in_place_trtri(b.data(), n, ipiv.data(), l.data()).getri, 0);
         double diff = 0, scale = 0;
         for (std::size_t i = 0; i < N * N; ++i) {

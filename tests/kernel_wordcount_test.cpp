@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "kernel.hpp"
+#include "kernel_support.hpp"
 #include "test_support.hpp"
 #include "wordcount.hpp"
 
@@ -68,26 +69,12 @@ std::vector<std::pair<u64, u64>> split(u64 items, int shares) {
     return out;
 }
 
-struct Outcome {
-    Verdict checks;
-    json result;
-    Verdict verdict;
-};
+using parsweep::test::Outcome;
 
 // The kernel end to end in-process: items split into `shares` shares, each share
-// prepare → run → check → partial, then merge + verify.
+// prepare → run → check → partial, then merge + verify (tests/kernel_support.hpp).
 Outcome run_point(const json& params, int shares) {
-    Outcome o;
-    std::vector<json> partials;
-    for (auto [b, e] : split(K().items(params), shares)) {
-        auto run = K().prepare(params, b, e);
-        run->run(b, e);
-        o.checks &= run->check(b, e);
-        partials.push_back(run->partial());
-    }
-    o.result = K().merge(params, partials);
-    o.verdict = K().verify(params, o.result);
-    return o;
+    return parsweep::test::run_point(K(), params, split(K().items(params), shares));
 }
 
 struct Expected {
