@@ -171,9 +171,10 @@ int cmd_run(const RunOptions& options) {
         }
     }
 
+    // Said even with --quiet: it is a property of the results, not progress.
     std::size_t over = 0;
     for (const auto& p : sweep->points) over += p.processes * p.threads > sweep->usable_cores;
-    if (over && !options.quiet)
+    if (over)
         fmt::print(stderr,
                    "note: {} point{} oversubscribe{} the {} usable cores (processes × threads > "
                    "cores); the results label them with their oversubscription factor\n",
