@@ -12,6 +12,7 @@
 #include "files.hpp"
 #include "interrupt.hpp"
 #include "launcher.hpp"
+#include "pinning.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
 #include "sysinfo.hpp"
@@ -211,11 +212,9 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
 }
 
 int cmd_list(bool as_json, bool include_hidden) {
-    json all = json::array();
-    for (const Kernel* k : kernels()) {
-        if (k->hidden() && !include_hidden) continue;
+    auto specs_json = [](const std::vector<ParamSpec>& specs) {
         json params = json::array();
-        for (const auto& s : k->params()) {
+        for (const auto& s : specs) {
             json p = {{"name", s.name},
                       {"type", to_string(s.type)},
                       {"default", s.default_value},
@@ -225,15 +224,20 @@ int cmd_list(bool as_json, bool include_hidden) {
             if (!s.choices.empty()) p["choices"] = s.choices;
             params.push_back(p);
         }
-        all.push_back({{"kernel", k->id()}, {"summary", k->summary()}, {"params", params}});
+        return params;
+    };
+    json all = json::array();
+    for (const Kernel* k : kernels()) {
+        if (k->hidden() && !include_hidden) continue;
+        all.push_back(
+            {{"kernel", k->id()}, {"summary", k->summary()}, {"params", specs_json(k->params())}});
     }
     if (as_json) {
         fmt::print("{}\n", all.dump(2));
         return 0;
     }
-    for (const auto& k : all) {
-        fmt::print("{}\n  {}\n", k["kernel"].get<std::string>(), k["summary"].get<std::string>());
-        for (const auto& p : k["params"]) {
+    auto print_params = [](const json& params, const char* absent) {
+        for (const auto& p : params) {
             std::string range;
             if (p.contains("choices")) range = "one of " + param_text(p["choices"]);
             if (p.contains("min") || p.contains("max"))
@@ -243,11 +247,17 @@ int cmd_list(bool as_json, bool include_hidden) {
                     p.contains("max") ? fmt::format("{:.15g}", p["max"].get<double>()) : "");
             fmt::print("    {:<12} {:<15} default {:<28} {}\n", p["name"].get<std::string>(),
                        p["type"].get<std::string>(),
-                       p["default"].is_null() ? "(required)" : p["default"].dump(),
+                       p["default"].is_null() ? absent : p["default"].dump(),
                        p["help"].get<std::string>() + (range.empty() ? "" : " [" + range + "]"));
         }
+    };
+    for (const auto& k : all) {
+        fmt::print("{}\n  {}\n", k["kernel"].get<std::string>(), k["summary"].get<std::string>());
+        print_params(k["params"], "(required)");
         fmt::print("\n");
     }
+    fmt::print("every kernel\n  pinning axes, under params or grid like a kernel parameter\n");
+    print_params(specs_json(pinning_params()), "(unset)");
     return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "pinning.hpp"
 #include "units.hpp"
 
 namespace parsweep {
@@ -502,7 +503,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                         " (`parsweep list` shows them)");
             continue;
         }
-        const auto& specs = kernel->params();
+        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp).
+        std::vector<ParamSpec> specs = kernel->params();
+        specs.insert(specs.end(), pinning_params().begin(), pinning_params().end());
         std::vector<std::string> names;
         for (const auto& s : specs) names.push_back(s.name), params_of_used_kernels.insert(s.name);
 
@@ -592,6 +595,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 src = {top_params[spec.name], false, member("params", spec.name)};
             else if (!spec.default_value.is_null())
                 src = {spec.default_value, false, ""};
+            else if (is_pinning_param(spec.name))
+                continue;  // not given: the workers inherit the parent's placement
             else {
                 c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" +
                                                      spec.name + "\" (" + spec.help + ")");
@@ -673,6 +678,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.timeout_s = tmo;
                 pt.time_metric = metric;
                 pt.env = env;
+                for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
                 pt.baseline_processes = base.processes;
                 pt.baseline_threads = base.threads;
                 pt.baseline_only = baseline_only;

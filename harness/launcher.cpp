@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -17,6 +18,7 @@
 
 #include "files.hpp"
 #include "interrupt.hpp"
+#include "pinning.hpp"
 #include "protocol.hpp"
 
 extern char** environ;
@@ -72,6 +74,7 @@ struct Child {
     bool done = false;  // report (or error) received, or the pipe closed
     bool reaped = false;
     bool killed_by_us = false;  // parsweep sent a SIGKILL (timeout, another worker failed)
+    std::vector<int> cpu_set;   // the CPUs it was bound to (cpu_set axis); empty: unbound
 
     // Died of parsweep's SIGKILL, rather than of its own fault before it.
     bool stopped_by_us() const {
@@ -189,6 +192,19 @@ bool pump(std::vector<Child>& children, int phase_lines, double deadline, std::s
     }
 }
 
+// The parent's own CPUs, as they were before any worker was bound.
+const std::vector<int>& parent_cpus() {
+    static const std::vector<int> cpus = affinity_cpus();
+    return cpus;
+}
+
+void set_affinity(const std::vector<int>& cpus) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : cpus) CPU_SET(c, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
 }  // namespace
 
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w) {
@@ -235,6 +251,13 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     std::string arg0 = executable, arg1 = "worker";
     char* argv[] = {arg0.data(), arg1.data(), nullptr};
 
+    // Per-worker CPU sets (cpu_set axis), worked out before the clock starts. A spawned
+    // process inherits the affinity of the thread that spawns it, so the parent narrows its
+    // own mask around each posix_spawn: the worker is bound before its first instruction,
+    // before OpenMP reads its places.
+    const std::vector<std::vector<int>> cpu_sets =
+        worker_cpu_sets(point.params, P, point.threads, parent_cpus());
+
     std::string failure;
     const double t0 = monotonic_s();
     const double deadline = t0 + point.timeout_s;
@@ -252,7 +275,11 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         posix_spawn_file_actions_adddup2(&fa, out.write, 2);
         posix_spawn_file_actions_adddup2(&fa, to.read, kTaskFd);
         posix_spawn_file_actions_adddup2(&fa, from.write, kReportFd);
+        const std::vector<int>* bound = cpu_sets.empty() ? nullptr : &cpu_sets[std::size_t(w)];
+        if (bound) set_affinity(*bound);
         int rc = posix_spawn(&c.pid, executable.c_str(), &fa, nullptr, argv, envp.data());
+        if (bound) set_affinity(parent_cpus());
+        c.cpu_set = bound ? *bound : std::vector<int>{};
         posix_spawn_file_actions_destroy(&fa);
         close_fd(to.read);
         close_fd(from.write);
@@ -333,6 +360,8 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
             wr.ready_s = c.ready.time - t0;
             wr.omp_threads = c.ready.omp_threads;
             wr.blas_threads = c.ready.blas_threads;
+            wr.cpus = c.ready.cpus;
+            wr.cpu_set = c.cpu_set;
             last_ready = std::max(last_ready, c.ready.time);
         }
         if (c.lines >= 2) {

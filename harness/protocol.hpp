@@ -37,6 +37,7 @@ struct Ready {
     double time = 0;
     int omp_threads = 0;
     int blas_threads = 0;
+    std::vector<int> cpus;  // the CPUs its OpenMP threads were on (pinning.hpp cpus_in_use)
 };
 
 // The worker's share is done.

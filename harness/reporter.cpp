@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pinning.hpp"
+
 namespace parsweep {
 
 namespace {
@@ -44,6 +46,8 @@ json to_json(const RepRecord& r) {
                            {"max_rss_kb", w.max_rss_kb},
                            {"omp_threads", w.omp_threads},
                            {"blas_threads", w.blas_threads},
+                           {"cpu_set", w.cpu_set},
+                           {"cpus", w.cpus},
                            {"ok", w.ok},
                            {"error", w.error}});
     return {{"rep", r.rep},
@@ -139,6 +143,8 @@ RepRecord rep_from_json(const json& j) {
         wr.max_rss_kb = w.at("max_rss_kb").get<long>();
         wr.omp_threads = w.at("omp_threads").get<int>();
         wr.blas_threads = w.at("blas_threads").get<int>();
+        wr.cpu_set = w.value("cpu_set", std::vector<int>{});
+        wr.cpus = w.value("cpus", std::vector<int>{});
         wr.ok = w.at("ok").get<bool>();
         wr.error = w.at("error").get<std::string>();
         r.workers.push_back(std::move(wr));
@@ -152,6 +158,11 @@ std::vector<std::string> param_names(const std::vector<PointResult>& points) {
         for (const auto& spec : p.point->kernel->params())
             if (std::find(names.begin(), names.end(), spec.name) == names.end())
                 names.push_back(spec.name);
+    // The pinning axes, only when some point has them: a run without pinning keeps its columns.
+    for (const auto& spec : pinning_params())
+        if (std::any_of(points.begin(), points.end(),
+                        [&](const PointResult& p) { return p.point->params.contains(spec.name); }))
+            names.push_back(spec.name);
     return names;
 }
 

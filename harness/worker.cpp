@@ -11,6 +11,7 @@
 #include <string>
 
 #include "files.hpp"
+#include "pinning.hpp"
 #include "protocol.hpp"
 #include "sysinfo.hpp"
 
@@ -62,15 +63,10 @@ int worker_main() {
     } catch (const std::exception& e) {
         return fail(std::string("set-up failed: ") + e.what());
     }
-    // Start the OpenMP team now, so thread creation counts as spawn, not compute.
-    int team = 0;
-#pragma omp parallel
-    {
-#pragma omp single
-        team = omp_get_num_threads();
-    }
-    (void)team;
-    if (!send(to_json(Ready{monotonic_s(), omp_get_max_threads(), blas_threads()}))) return 1;
+    // Start the OpenMP team now, so thread creation counts as spawn, not compute; the same
+    // region records where the threads run (with binding, where they stay).
+    const std::vector<int> cpus = cpus_in_use();
+    if (!send(to_json(Ready{monotonic_s(), omp_get_max_threads(), blas_threads(), cpus}))) return 1;
     if (!read_line(kTaskFd, line) || line != "go") return fail("no go received");
 
     Report report;

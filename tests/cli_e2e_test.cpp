@@ -348,6 +348,48 @@ TEST_F(Cli, UsableCoresFollowTasksetAndSlurm) {
                          p["processes"].get<double>() * p["threads"].get<double>());
 }
 
+// Pinning axes: each point's workers get the OMP_* placement and CPU set it names, and every
+// worker records the set it was bound to and the CPUs its threads were on.
+TEST_F(Cli, PinningAxesBindWorkersAndRecordWhereTheyRan) {
+    auto cfg = config("pin.json", R"({"repetitions": 1, "warmup": 0,
+        "grid": {"processes": [2], "threads": [1], "cpu_set": ["none", "compact", "scatter"]},
+        "params": {"bind": "close", "places": "cores"},
+        "runs": [{"kernel": "square", "params": {"n": 100000}}]})");
+    auto out = dir / "pinned";
+    Output o = run_parsweep("run -q '" + cfg.string() + "' --out '" + out.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err;
+    json sweep = json::parse(read_file(out / "sweep.json"));
+    std::set<std::string> seen;
+    for (const auto& p : sweep["points"]) {
+        ASSERT_TRUE(p["verified"].get<bool>()) << p["label"];
+        const std::string policy = p["params"].value("cpu_set", "");
+        seen.insert(policy + (p["baseline_only"].get<bool>() ? " baseline" : ""));
+        EXPECT_NE(p["label"].get<std::string>().find("cpu_set=" + policy), std::string::npos);
+        EXPECT_EQ(p["env"]["OMP_PROC_BIND"], "close");
+        EXPECT_EQ(p["env"]["OMP_PLACES"], "cores");
+        for (const auto& w : p["reps"][0]["workers"]) {
+            auto bound = w["cpu_set"].get<std::vector<int>>();
+            auto cpus = w["cpus"].get<std::vector<int>>();
+            EXPECT_FALSE(cpus.empty());
+            EXPECT_EQ(bound.empty(), policy == "none") << p["label"];
+            for (int c : cpus)
+                if (!bound.empty())
+                    EXPECT_TRUE(std::count(bound.begin(), bound.end(), c))
+                        << p["label"] << ": ran on CPU " << c << " outside its set";
+        }
+    }
+    // A baseline (1×1) for each placement, then its 2×1 point.
+    EXPECT_EQ(seen, (std::set<std::string>{"none", "compact", "scatter", "none baseline",
+                                           "compact baseline", "scatter baseline"}));
+    EXPECT_NE(read_file(out / "points.csv").find("cpu_set"), std::string::npos);
+
+    auto bad = config("badpin.json", R"({"grid": {"bind": ["sideways"]},
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})");
+    o = run_parsweep("validate '" + bad.string() + "'");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.err.find("grid.bind[0]"), std::string::npos) << o.err;
+}
+
 TEST_F(Cli, CorpusBuildsALargeTextOfWholeLines) {
     auto out = dir / "big.txt";
     Output o = run_parsweep("corpus --from '" + text.string() + "' --size 200k --out '" +

@@ -1,16 +1,19 @@
 // Usable cores: every limit detect_usable_cores() honours, each on its own and together —
 // cgroup v2 and v1 quotas in fake /proc + /sys trees, the Slurm variables, --cores, and a
-// real affinity mask set on the calling thread.
+// real affinity mask set on the calling thread; and the CPU sets of the pinning axes.
 #include <sched.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "pinning.hpp"
 #include "sysinfo.hpp"
 #include "test_support.hpp"
 
@@ -169,6 +172,70 @@ TEST_F(SysinfoTest, AffinityMaskOfTheCallingThread) {
     EXPECT_EQ(seen.affinity, 1);
     EXPECT_EQ(seen.count, 1);
     EXPECT_NE(seen.reason.find("affinity mask 1 of"), std::string::npos) << seen.reason;
+}
+
+}  // namespace
+}  // namespace parsweep
+
+namespace parsweep {
+namespace {
+
+// Pinning: the CPU sets handed to workers. The machine's topology is whatever it is, so
+// these check the properties that hold on any: sets within the allowed CPUs, sizes, wrap-around.
+TEST(Pinning, CompactGivesEachWorkerItsThreadsInTopologyOrder) {
+    const std::vector<int> allowed = affinity_cpus();
+    ASSERT_FALSE(allowed.empty());
+    const int n = static_cast<int>(allowed.size());
+    auto sets = worker_cpu_sets({{"cpu_set", "compact"}}, n, 1, allowed);
+    ASSERT_EQ(sets.size(), std::size_t(n));
+    std::vector<int> all;
+    for (const auto& s : sets) {
+        ASSERT_EQ(s.size(), 1u);
+        all.push_back(s[0]);
+    }
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(all, allowed) << "one worker per CPU covers every CPU once";
+    // More workers × threads than CPUs: the sets wrap around, each still of allowed CPUs.
+    sets = worker_cpu_sets({{"cpu_set", "compact"}}, n + 1, 2, allowed);
+    ASSERT_EQ(sets.size(), std::size_t(n + 1));
+    for (const auto& s : sets) {
+        EXPECT_EQ(s.size(), std::size_t(std::min(2, n)));
+        for (int c : s) EXPECT_TRUE(std::count(allowed.begin(), allowed.end(), c)) << c;
+    }
+}
+
+TEST(Pinning, ScatterSpreadsWorkersOverDisjointCpus) {
+    const std::vector<int> allowed = affinity_cpus();
+    const int n = static_cast<int>(allowed.size());
+    for (int workers = 1; workers <= n; ++workers) {
+        auto sets = worker_cpu_sets({{"cpu_set", "scatter"}}, workers, 1, allowed);
+        ASSERT_EQ(sets.size(), std::size_t(workers));
+        std::vector<int> all;
+        for (const auto& s : sets) {
+            EXPECT_FALSE(s.empty());
+            all.insert(all.end(), s.begin(), s.end());
+        }
+        std::sort(all.begin(), all.end());
+        EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end())
+            << workers << " workers share a CPU";
+        for (int c : all) EXPECT_TRUE(std::count(allowed.begin(), allowed.end(), c)) << c;
+    }
+}
+
+TEST(Pinning, NoneOrAbsentBindsNothing) {
+    const std::vector<int> allowed = affinity_cpus();
+    EXPECT_TRUE(worker_cpu_sets(json::object(), 2, 1, allowed).empty());
+    EXPECT_TRUE(worker_cpu_sets({{"cpu_set", "none"}}, 2, 1, allowed).empty());
+    EXPECT_EQ(
+        pinning_env({{"bind", "close"}, {"places", "cores"}}),
+        (std::map<std::string, std::string>{{"OMP_PLACES", "cores"}, {"OMP_PROC_BIND", "close"}}));
+    EXPECT_TRUE(pinning_env({{"n", 5}}).empty());
+}
+
+TEST(Pinning, CpuListText) {
+    EXPECT_EQ(cpu_list_text({}), "");
+    EXPECT_EQ(cpu_list_text({3}), "3");
+    EXPECT_EQ(cpu_list_text({0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
 }
 
 }  // namespace
