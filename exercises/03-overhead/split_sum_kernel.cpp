@@ -94,6 +94,8 @@ class SplitSumRun final : public parsweep::KernelRun {
         u64 sum = 0, count = 0;
         int team = 1;
         const u64 key = scramble_;
+        // Within the capacity reserved in the constructor: no allocation in the timed call.
+        parts_.resize(static_cast<std::size_t>(omp_get_max_threads()));
 #pragma omp parallel reduction(+ : sum, count)
         {
             const int t = omp_get_thread_num(), T = omp_get_num_threads();

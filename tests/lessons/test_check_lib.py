@@ -231,9 +231,18 @@ class Lesson04Shapes(unittest.TestCase):
         out = run_check("04-oversubscription", self.sweep(0.56, 450)).stdout
         self.assertIn("2 processes × 2 threads on 2 cores slower than 2 × 1 (one BLAS thread "
                       "per process) (1.40×): shows the lesson", out)
-        self.assertIn("9.0× more involuntary context switches (450 vs 50 per repetition)", out)
+        self.assertIn("4 busy threads take turns: 9.0× more involuntary context switches "
+                      "(450 vs 50 per repetition)", out)
         self.assertIn("slower than 1 × 2 (one process with all the threads) (1.12×): "
                       "inconclusive", out)
+
+    def test_as_many_switches_is_said_so(self):
+        pts = self.sweep(0.56, 450, t12=0.3)
+        pts[3] = made("invert", 1, 2, 0.3, 1, ctx=400)
+        out = run_check("04-oversubscription", pts).stdout
+        self.assertIn("slower than 1 × 2 (one process with all the threads) (1.87×): shows the "
+                      "lesson — about as many involuntary context switches (450 vs 400 per "
+                      "repetition)", out)
 
     def test_faster_when_oversubscribed_is_not_shown(self):
         out = run_check("04-oversubscription", self.sweep(0.2, 60)).stdout
