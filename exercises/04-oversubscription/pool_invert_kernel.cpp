@@ -26,6 +26,7 @@
  *   P·(b + 1) ≤ C      → "cores left idle": one more thread each would still fit.
  * And the P of the environment must be the number of workers that answered.
  */
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
