@@ -215,18 +215,20 @@ std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int
 }
 
 std::vector<std::string> worker_environment(int threads,
-                                            const std::map<std::string, std::string>& extra) {
+                                            const std::map<std::string, std::string>& extra,
+                                            int processes) {
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) {
         std::string_view kv(*e);
         const std::string_view name = kv.substr(0, kv.find('='));
         bool owned = extra.count(std::string(name)) > 0;
         for (const char* v : kThreadVars) owned = owned || name == v;
-        owned = owned || name == kParentPidVar;
+        owned = owned || name == kParentPidVar || name == kProcessesVar;
         if (!owned) env.emplace_back(kv);
     }
     for (const char* v : kThreadVars) env.push_back(fmt::format("{}={}", v, threads));
     env.push_back(fmt::format("{}={}", kParentPidVar, getpid()));
+    env.push_back(fmt::format("{}={}", kProcessesVar, processes));
     for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
     return env;
 }
@@ -244,7 +246,8 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     const std::uint64_t items = point.kernel->items(point.params);
     std::vector<Child> children(static_cast<std::size_t>(P));
 
-    const std::vector<std::string> env_strings = worker_environment(point.threads, point.env);
+    const std::vector<std::string> env_strings =
+        worker_environment(point.threads, point.env, point.processes);
     std::vector<char*> envp;
     for (const auto& s : env_strings) envp.push_back(const_cast<char*>(s.c_str()));
     envp.push_back(nullptr);
