@@ -458,7 +458,7 @@ int cmd_merge(const MergeOptions& options) {
                    e.what());
         return kBadInput;
     }
-    run.dir = out;
+    run.dir = options.out;  // as the user wrote it, like `run` prints its results
 
     if (!missing.empty()) {
         fmt::print(stderr,

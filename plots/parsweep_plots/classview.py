@@ -109,11 +109,10 @@ def draw_speedup(run: Run, label: str, groups: dict) -> tuple:
         marker="",
         label="ideal (speedup = P·T)",
     )
-    failed_xs = []
     best: Optional[tuple] = None
     for i, (learner, g) in enumerate(groups.items()):
         by_setting = {(p.processes, p.threads): p for p in g.points}
-        ys = []
+        ys, failed_xs = [], []
         for x, pt in enumerate(settings):
             p = by_setting.get(pt)
             v = p.value("speedup") if p else None
@@ -123,9 +122,24 @@ def draw_speedup(run: Run, label: str, groups: dict) -> tuple:
             if v is not None and (best is None or v > best[2]):
                 best = (learner, f"{pt[0]}×{pt[1]}", v)
         m = machine(run, learner)
-        cores = f"{m['cores']} cores" if m["cores"] is not None else "cores unknown"
-        ax.plot(xs, ys, label=f"{learner} ({m['host']}, {cores})", **series_style(i))
-    style.mark_failed(ax, sorted(set(failed_xs)))
+        n = m["cores"]
+        cores = "cores unknown" if n is None else f"{n} core{'' if n == 1 else 's'}"
+        look = series_style(i)
+        ax.plot(xs, ys, label=f"{learner} ({m['host']}, {cores})", **look)
+        if failed_xs:  # a gap with the learner's ✗ on the x axis, one row per learner
+            ax.scatter(
+                failed_xs,
+                [0.04 + 0.04 * (i % 8)] * len(failed_xs),
+                transform=ax.get_xaxis_transform(),
+                marker="X",
+                s=140,
+                color=look["color"],
+                edgecolor=style.FAILED_COLOR,
+                linewidth=1.2,
+                zorder=5,
+                clip_on=False,
+                label=f"{learner}: failed / unverified, no value",
+            )
     ax.set_xticks(xs)
     ax.set_xticklabels([f"{P}×{T}" for P, T in settings])
     ax.set_xlabel("setting: processes × threads")
