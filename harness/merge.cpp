@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -93,6 +94,19 @@ Source read_source(const fs::path& dir) {
     s.hash = s.need("/config/hash", &json::is_string, "a string").get<std::string>();
     s.need("/points", &json::is_array, "a list");
     s.need("/context", &json::is_object, "an object");
+    // Optional fields that merge copies: when present, of the type the harness writes.
+    using Is = bool (json::*)() const noexcept;
+    for (const auto& [ptr, is, kind] :
+         {std::tuple<const char*, Is, const char*>{"/name", &json::is_string, "a string"},
+          {"/description", &json::is_string, "a string"},
+          {"/status", &json::is_string, "a string"},
+          {"/started_at", &json::is_string, "a string"},
+          {"/finished_at", &json::is_string, "a string"},
+          {"/elapsed_s", &json::is_number, "a number"},
+          {"/points_failed", &json::is_number_unsigned, "a count"},
+          {"/config/source", &json::is_string, "a string"},
+          {"/config/expanded/oversubscribe", &json::is_number, "a number"}})
+        if (s.doc.contains(json::json_pointer(ptr))) s.need(ptr, is, kind);
     const json& expanded = s.need("/config/expanded/points", &json::is_array, "a list");
     for (std::size_t i = 0; i < expanded.size(); ++i) {
         const std::string where = fmt::format("/config/expanded/points/{}", i);

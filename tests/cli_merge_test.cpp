@@ -239,8 +239,18 @@ TEST_F(Merged, AMissingPartIsReportedAndTheRunIsIncomplete) {
     EXPECT_NE(o.err.find(std::to_string(missing.size()) + " of 14 points are missing"),
               std::string::npos)
         << o.err;
-    // A point whose baseline is missing has no speedup; the others keep theirs.
-    for (const auto& p : m["points"]) EXPECT_TRUE(p["verified"].get<bool>());
+    // A point whose baseline is missing has no speedup; the others have theirs.
+    std::size_t without = 0;
+    for (const auto& p : m["points"]) {
+        EXPECT_TRUE(p["verified"].get<bool>());
+        bool has_base = false;
+        for (const auto& b : m["points"])
+            has_base = has_base || (b["run"] == p["run"] && b["params"] == p["params"] &&
+                                    b["processes"] == 1 && b["threads"] == 1);
+        EXPECT_EQ(p["derived"]["speedup"].is_number(), has_base) << p["label"];
+        without += !has_base;
+    }
+    EXPECT_GT(without, 0u);
 }
 
 TEST_F(Merged, APointMeasuredTwiceIsRefusedOrDeduped) {
@@ -309,6 +319,11 @@ TEST_F(Merged, BadInputIsRefusedAndNothingIsWritten) {
     write_file(cut / "sweep.json", doc.dump());
     refused("'" + part(1).string() + "' '" + cut.string() + "'" + to,
             (cut / "sweep.json").string() + ": /points/1/reps/0: ");
+    doc = json::parse(text);
+    doc["elapsed_s"] = "soon";
+    write_file(cut / "sweep.json", doc.dump());
+    refused("'" + part(1).string() + "' '" + cut.string() + "'" + to,
+            (cut / "sweep.json").string() + ": /elapsed_s: must be a number (got \"soon\")");
     doc = json::parse(text);
     doc["config"]["expanded"]["points"][2]["kernel"] = "sqaure";
     write_file(cut / "sweep.json", doc.dump());
