@@ -294,6 +294,16 @@ TEST_F(Merged, RunsOfDifferentSweepsAreRefused) {
     EXPECT_NE(o.err.find((dir / "other").string() + ": sweep \"other\""), std::string::npos);
     EXPECT_NE(o.err.find("--class"), std::string::npos);
     EXPECT_FALSE(fs::exists(out));
+    // Side by side, runs of different configs are fine.
+    o = merge("--class -q '" + whole.string() + "' '" + (dir / "other").string() + "' --out '" +
+              out.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err;
+    const json m = read_json(out / "sweep.json");
+    EXPECT_EQ(m["name"], "class");
+    EXPECT_TRUE(m["config"]["given"].is_null());  // each learner's config hash is in merge.sources
+    EXPECT_EQ(m["points"].size(), 15u);
+    EXPECT_EQ(m["points"][14]["learner"], "other");
+    EXPECT_NE(m["merge"]["sources"][0]["config_hash"], m["merge"]["sources"][1]["config_hash"]);
 }
 
 TEST_F(Merged, BadInputIsRefusedAndNothingIsWritten) {
@@ -359,6 +369,7 @@ TEST_F(Merge, ClassModeKeepsEachLearnersRunSideBySide) {
     const json m = read_json(out / "sweep.json");
     EXPECT_EQ(m["status"], "complete");
     EXPECT_EQ(m["merge"]["mode"], "class");
+    EXPECT_EQ(m["name"], "small");  // every learner ran the same config
     ASSERT_EQ(m["points"].size(), 28u);
     // Same points twice, told apart by the learner (named after the directory above, as both
     // runs are called "lesson"), each with its own baseline and context.
