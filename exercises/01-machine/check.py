@@ -73,7 +73,9 @@ def main():
         v.shape(f"pi: {most} threads not faster than {usable}, the usable cores",
                 outcome, ratio,
                 f"{usable} cores run at most {usable} threads at once; the rest wait their turn"
-                if outcome == "shown" else "")
+                if outcome == "shown" else
+                "no speedup up to the cores either: the machine is busy with other work"
+                if outcome == "inconclusive" and not shown else "")
     v.finish()
 
 
