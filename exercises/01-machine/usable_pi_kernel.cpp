@@ -34,7 +34,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -67,8 +66,8 @@ std::string deciding_limits(const parsweep::UsableCores& job) {
     if (job.affinity == job.count && job.affinity < job.online)
         limits.push_back(
             fmt::format("affinity mask: {} of the machine's {} CPUs", job.affinity, job.online));
-    if (job.cgroup_cpus &&
-        std::max(1, static_cast<int>(std::ceil(*job.cgroup_cpus - 1e-9))) == job.count)
+    // The count is at most ⌈quota⌉, so the quota decides it when quota ≤ count.
+    if (job.cgroup_cpus && *job.cgroup_cpus <= job.count + 1e-9)
         limits.push_back(fmt::format("cgroup CPU quota {:.2f} CPUs", *job.cgroup_cpus));
     if (job.slurm_cpus && *job.slurm_cpus == job.count) {
         const char* name =
