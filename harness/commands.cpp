@@ -100,6 +100,10 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     }
     r.sweep.source = source;
     r.context = old["context"];
+    if (old.contains("part")) {  // a part of a job array goes on with its own share
+        r.sweep.part.index = old["part"].value("index", 1);
+        r.sweep.part.count = old["part"].value("count", 1);
+    }
     std::set<std::string> keys;
     for (const auto& p : r.sweep.points) keys.insert(p.key());
     std::ifstream journal(dir / "checkpoint.jsonl");
@@ -129,6 +133,15 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
 
 int cmd_run(const RunOptions& options) {
     install_interrupt_handlers();
+    std::optional<Part> part;
+    if (!options.part.empty()) {
+        try {
+            part = parse_part(options.part);
+        } catch (const std::invalid_argument& e) {
+            fmt::print(stderr, "error: {}\n", e.what());
+            return kBadInput;
+        }
+    }
     const UsableCores cores = detect_usable_cores(options.cores);
     std::optional<Sweep> sweep;
     Checkpoint done_before;
@@ -139,6 +152,11 @@ int cmd_run(const RunOptions& options) {
         auto r = read_resumable(dir, options.config, options.cores);
         if (!r) return kBadInput;
         sweep = std::move(r->sweep);
+        if (part && (part->index != sweep->part.index || part->count != sweep->part.count)) {
+            fmt::print(stderr, "error: cannot resume {} with --part {}: it is part {}/{}\n",
+                       dir.string(), options.part, sweep->part.index, sweep->part.count);
+            return kBadInput;
+        }
         done_before = std::move(r->done);
         context = std::move(r->context);
         // Where and when it went on, next to where it started.
@@ -149,10 +167,11 @@ int cmd_run(const RunOptions& options) {
                                       {"build", again["build"]}});
         if (!options.quiet)
             fmt::print(stderr, "resuming {}: {} of {} points done before\n", dir.string(),
-                       done_before.size(), sweep->points.size());
+                       done_before.size(), sweep->points_to_run().size());
     } else {
         sweep = load_or_report(options.config, cores);
         if (!sweep) return kBadInput;
+        if (part) sweep->part = *part;
         context = run_context(cores);
         if (!options.out.empty()) {
             dir = options.out;
@@ -171,7 +190,8 @@ int cmd_run(const RunOptions& options) {
     }
 
     std::size_t over = 0;
-    for (const auto& p : sweep->points) over += p.processes * p.threads > sweep->usable_cores;
+    for (const Point* p : sweep->points_to_run())
+        over += p->processes * p->threads > sweep->usable_cores;
     if (over && !options.quiet)
         fmt::print(stderr,
                    "note: {} point{} oversubscribe{} the {} usable cores (processes × threads > "

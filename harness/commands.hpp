@@ -17,6 +17,7 @@ struct RunOptions {
     std::string results_root = "results";
     std::optional<int> cores;  // --cores: overrides the detected usable cores
     bool quiet = false;        // no progress output
+    std::string part;          // --part K/N: only the K-th of N disjoint shares ("" = all)
 };
 
 int cmd_run(const RunOptions& options);

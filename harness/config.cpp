@@ -72,6 +72,25 @@ std::string Point::key() const {
          threads}}.dump());
 }
 
+Part parse_part(const std::string& text) {
+    static const std::regex form(R"(([0-9]{1,9})/([0-9]{1,9}))");
+    std::smatch m;
+    if (!std::regex_match(text, m, form))
+        throw std::invalid_argument("--part " + text + ": expected K/N, e.g. 2/3 (part K of N)");
+    Part part{std::stoi(m[1]), std::stoi(m[2])};
+    if (part.count < 1 || part.index < 1 || part.index > part.count)
+        throw std::invalid_argument(fmt::format(
+            "--part {}: K must be between 1 and N (got K={}, N={})", text, part.index, part.count));
+    return part;
+}
+
+std::vector<const Point*> Sweep::points_to_run() const {
+    std::vector<const Point*> out;
+    for (const auto& p : points)
+        if (part.holds(p)) out.push_back(&p);
+    return out;
+}
+
 std::string Sweep::hash() const {
     return hash_text(given.dump());
 }
@@ -110,6 +129,7 @@ json Sweep::expanded() const {
              {"env", p.env},
              {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
              {"baseline_only", p.baseline_only}});
+        if (!part.whole()) pts.back()["part"] = p.index % std::size_t(part.count) + 1;
     }
     return {{"name", name},
             {"usable_cores", usable_cores},

@@ -81,6 +81,20 @@ struct Point {
     std::string key() const;
 };
 
+// A share of a sweep's points, for job arrays (`parsweep run CONFIG --part K/N`). Point i
+// (its position in the whole sweep, 0-based) belongs to part (i mod N) + 1: round robin
+// rather than blocks, so that each part gets a mix of small and large points and the parts
+// of a job array take about the same time. Parts are disjoint and together are the sweep.
+struct Part {
+    int index = 1;  // K, 1-based
+    int count = 1;  // N; 1 = the whole sweep
+    bool whole() const { return count == 1; }
+    bool holds(const Point& p) const { return int(p.index % std::size_t(count)) + 1 == index; }
+};
+
+// Parses "K/N" with 1 ≤ K ≤ N; throws std::invalid_argument with a message naming the text.
+Part parse_part(const std::string& text);
+
 struct Sweep {
     std::string name;
     std::string description;
@@ -88,9 +102,14 @@ struct Sweep {
     json given;                    // the config as written
     int usable_cores = 1;
     double oversubscribe = 1;
-    std::vector<Point> points;
+    std::vector<Point> points;  // every point of the sweep, whatever `part`
+    Part part;                  // the share this run measures (--part)
 
-    // The config as expanded: every point with its full parameters, for sweep.json.
+    // The points this run measures: all of them, or the part's share, in sweep order.
+    // Their Point::index stays their position in the whole sweep.
+    std::vector<const Point*> points_to_run() const;
+    // The config as expanded: every point with its full parameters (and, for a part, the
+    // part that measures it), for sweep.json.
     json expanded() const;
     // 16 hex digits of the config as written: --resume refuses a config that changed.
     std::string hash() const;

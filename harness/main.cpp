@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
         ->check(CLI::Range(1, 1 << 20));
     run_cmd->add_flag("-q,--quiet", run.quiet, "no progress output");
+    run_cmd->add_option("--part", run.part,
+                        "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
+                        "join them with parsweep merge)");
 
     std::string config;
     auto* validate_cmd = app.add_subcommand("validate", "check a config and list its points");

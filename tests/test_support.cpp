@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace parsweep::test {
 
@@ -144,6 +146,14 @@ std::size_t count_lines(const fs::path& path) {
     std::string line;
     while (std::getline(f, line)) ++n;
     return n;
+}
+
+bool wait_for_lines(const fs::path& path, std::size_t lines) {
+    for (int i = 0; i < 6000; ++i) {
+        if (count_lines(path) >= lines) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
 }
 
 }  // namespace parsweep::test

@@ -57,5 +57,7 @@ int wait_for(pid_t pid);
 int processes_tagged(const std::string& tag);
 // Lines in a file (0 when it does not exist).
 std::size_t count_lines(const fs::path& path);
+// Waits until `path` has at least `lines` lines (a run's checkpoint growing), up to 60 s.
+bool wait_for_lines(const fs::path& path, std::size_t lines);
 
 }  // namespace parsweep::test
