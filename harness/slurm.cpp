@@ -163,8 +163,15 @@ std::string array_script(const SlurmJob& job) {
         "# Since Slurm 22.05 srun no longer inherits --cpus-per-task; without this the step\n"
         "# would get 1 CPU. Thread counts are left to parsweep (the grid's threads axis).\n"
         "export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK\n"
-        "srun --ntasks=1 {parsweep} run {config} --part \"$SLURM_ARRAY_TASK_ID/{parts}\" \\\n"
-        "    --out \"{dir}/part-$SLURM_ARRAY_TASK_ID\"\n",
+        "part={dir}/part-$SLURM_ARRAY_TASK_ID\n"
+        "if [[ -f $part/sweep.json ]]; then\n"
+        "    # This task ran before (requeued, or submitted again with --array=K after its\n"
+        "    # time limit): only the points its part is missing.\n"
+        "    srun --ntasks=1 {parsweep} run --resume \"$part\"\n"
+        "else\n"
+        "    srun --ntasks=1 {parsweep} run {config} --part \"$SLURM_ARRAY_TASK_ID/{parts}\" "
+        "--out \"$part\"\n"
+        "fi\n",
         fmt::arg("parts", job.parts), fmt::arg("points", job.points), fmt::arg("name", job.name),
         fmt::arg("dir", job.dir), fmt::arg("merge", merge_command(job)),
         fmt::arg("nodes", job.nodes), fmt::arg("cpus", job.cpus_per_task),
@@ -256,10 +263,10 @@ int cmd_slurm(const SlurmOptions& options) {
     fs::permissions(dir / "merge.sbatch", fs::perms::owner_exec, fs::perm_options::add);
 
     fmt::print(
-        "{}/array.sbatch: a job array of {} tasks over the {} points of {} ({} CPUs per "
+        "{}/array.sbatch: a job array of {} tasks over the {} points of {} ({} CPU{} per "
         "task, {} node{} each)\n",
-        job.dir, job.parts, job.points, options.config, job.cpus_per_task, job.nodes,
-        job.nodes == 1 ? "" : "s");
+        job.dir, job.parts, job.points, options.config, job.cpus_per_task,
+        job.cpus_per_task == 1 ? "" : "s", job.nodes, job.nodes == 1 ? "" : "s");
     if (job.nodes > 1)
         fmt::print(
             "note: a part's workers all run on the first node of its allocation; more "

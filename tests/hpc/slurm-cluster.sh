@@ -121,8 +121,17 @@ start() {
     if [[ -e $dir ]] && [[ -n $(ls -A "$dir") ]]; then
         die "$dir exists and is not empty; give a new directory"
     fi
+    dir=$(realpath -m "$dir")
+    # munged serves its socket only from a path every user may search (clients of any user
+    # connect to it), so every directory above DIR needs o+x: mktemp -d's 0700 is too tight.
+    local up=$dir
+    while up=$(dirname "$up") && [[ $up != / ]]; do
+        [[ -e $up ]] || continue
+        [[ $((0$(stat -c %a "$up") & 1)) -eq 1 ]] ||
+            die "$up is not searchable by all users (mode $(stat -c %a "$up")), which munged" \
+                "needs for its socket under $dir: chmod o+x $up, or choose another DIR"
+    done
     mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
     touch "$dir/$marker"
     # From here on a failure stops whatever was started.
     trap 'status=$?; if [[ $status -ne 0 ]]; then logs >&2; stop; fi' EXIT
