@@ -24,6 +24,8 @@ set -euo pipefail
 
 # Whatever ran before must not point the daemons or clients elsewhere.
 unset SLURM_CONF SLURM_JOB_ID SLURM_JOBID
+# The daemons are in sbin, which a non-login root shell may not have on PATH.
+export PATH=$PATH:/usr/sbin:/sbin
 
 usage() {
     echo "usage: $0 start|stop|logs|env DIR" >&2
@@ -111,6 +113,15 @@ stop() {
     rm -rf "$dir"
 }
 
+# The EXIT trap of a start that has begun: on failure, the logs and a clean stop.
+stop_on_failure() {
+    local status=$?
+    if [[ $status -ne 0 ]]; then
+        logs >&2
+        stop
+    fi
+}
+
 start() {
     [[ $(id -u) -eq 0 ]] || die "must run as root (the cluster's SlurmUser is root)"
     local tool
@@ -134,7 +145,7 @@ start() {
     mkdir -p "$dir"
     touch "$dir/$marker"
     # From here on a failure stops whatever was started.
-    trap 'status=$?; if [[ $status -ne 0 ]]; then logs >&2; stop; fi' EXIT
+    trap stop_on_failure EXIT
 
     mkdir -p "$dir"/{munge,socket,state,spool,log,pid}
     # munged wants its key where only root can read, and its socket where everyone may
@@ -148,7 +159,7 @@ start() {
         --seed-file="$dir/munge/munged.seed" ||
         die "munged did not start (see $dir/log/munged.log)"
 
-    local node cpus mem ports ctld_port slurmd_port
+    local node cpus mem ctld_port slurmd_port
     node=$(hostname -s)
     cpus=$(nproc)
     mem=$(real_memory_mb)
@@ -193,6 +204,8 @@ SchedulerParameters=sched_min_interval=100000
 MinJobAge=300
 KillWait=5
 InactiveLimit=0
+# No mail from a test cluster (the default /bin/mail is rarely installed).
+MailProg=/bin/true
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
