@@ -69,6 +69,10 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     } catch (const std::exception& e) {
         return fail(std::string("sweep.json is unreadable: ") + e.what());
     }
+    if (old.contains("merge"))
+        return fail(
+            "it was made by parsweep merge; resume the runs it joined (a part that is "
+            "missing points), then merge them again");
     if (!old.contains("config") || !old["config"].contains("hash"))
         return fail("sweep.json was not written by this version of parsweep");
     const std::string hash = old["config"]["hash"].get<std::string>();

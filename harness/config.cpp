@@ -64,12 +64,12 @@ std::string hash_text(std::string_view text) {
 }
 
 std::string Point::key() const {
-    return hash_text(json{
-        {"kernel", kernel->id()},
-        {"params", params},
-        {"processes", processes},
-        {"threads",
-         threads}}.dump());
+    json id = {{"kernel", kernel->id()},
+               {"params", params},
+               {"processes", processes},
+               {"threads", threads}};
+    if (!learner.empty()) id["learner"] = learner;  // keys of other runs stay as they were
+    return hash_text(id.dump());
 }
 
 Part parse_part(const std::string& text) {
@@ -98,11 +98,59 @@ std::string Sweep::hash() const {
 std::string Point::group_key() const {
     // Per run: two runs of the same kernel and parameters (with a different env, say) each
     // have their own baseline.
-    return std::to_string(run) + " " + std::string(kernel->id()) + " " + params.dump();
+    return learner + " " + std::to_string(run) + " " + std::string(kernel->id()) + " " +
+           params.dump();
+}
+
+Point point_from_json(const json& e) {
+    auto field = [&](const char* name) -> const json& {
+        if (!e.is_object() || !e.contains(name))
+            throw std::runtime_error(fmt::format("{}: missing", name));
+        return e[name];
+    };
+    auto get = [&](const char* name, auto& out) {
+        try {
+            out = field(name).get<std::remove_reference_t<decltype(out)>>();
+        } catch (const json::exception& x) {
+            throw std::runtime_error(
+                fmt::format("{}: {} (got {})", name, x.what(), field(name).dump()));
+        }
+    };
+    Point p;
+    std::string id;
+    get("kernel", id);
+    p.kernel = find_kernel(id);
+    if (!p.kernel) throw std::runtime_error(fmt::format("kernel: unknown kernel \"{}\"", id));
+    p.params = field("params");
+    if (!p.params.is_object()) throw std::runtime_error("params: must be an object");
+    get("index", p.index);
+    get("run", p.run);
+    get("axes", p.axes);
+    get("processes", p.processes);
+    get("threads", p.threads);
+    get("repetitions", p.repetitions);
+    get("warmup", p.warmup);
+    get("timeout_s", p.timeout_s);
+    get("time_metric", p.time_metric);
+    get("env", p.env);
+    get("baseline_only", p.baseline_only);
+    const json& base = field("baseline");
+    try {
+        p.baseline_processes = base.at("processes").get<int>();
+        p.baseline_threads = base.at("threads").get<int>();
+    } catch (const json::exception& x) {
+        throw std::runtime_error(fmt::format("baseline: {} (got {})", x.what(), base.dump()));
+    }
+    if (e.contains("learner")) get("learner", p.learner);
+    if (p.processes < 1 || p.threads < 1)
+        throw std::runtime_error(fmt::format("processes and threads must be ≥ 1 (got {} and {})",
+                                             p.processes, p.threads));
+    return p;
 }
 
 std::string Point::label() const {
-    std::string s(kernel->id());
+    std::string s = learner.empty() ? "" : learner + ": ";
+    s += kernel->id();
     for (const auto& a : axes) {
         const json& v = params.at(a);
         s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
@@ -130,6 +178,7 @@ json Sweep::expanded() const {
              {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
              {"baseline_only", p.baseline_only}});
         if (!part.whole()) pts.back()["part"] = p.index % std::size_t(part.count) + 1;
+        if (!p.learner.empty()) pts.back()["learner"] = p.learner;
     }
     return {{"name", name},
             {"usable_cores", usable_cores},

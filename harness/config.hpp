@@ -67,17 +67,21 @@ struct Point {
     int baseline_processes = 1;
     int baseline_threads = 1;
     bool baseline_only = false;  // added to measure the baseline; not on the grid as given
+    // Whose machine measured it, in a class run (`parsweep merge --class`): several learners'
+    // runs of one lesson side by side. "" in every other run.
+    std::string learner;
 
     bool is_baseline() const {
         return processes == baseline_processes && threads == baseline_threads;
     }
-    // Identifies the run + kernel + parameters, whatever P and T: a point's baseline is the
-    // point with the same group key at the baseline's P and T.
+    // Identifies the learner + run + kernel + parameters, whatever P and T: a point's
+    // baseline is the point with the same group key at the baseline's P and T.
     std::string group_key() const;
-    // "invert n=2000 count=8": the kernel and its swept parameters.
+    // "invert n=2000 count=8": the kernel and its swept parameters ("alice: invert …" in a
+    // class run).
     std::string label() const;
-    // 16 hex digits identifying kernel + parameters + P + T: how checkpoints, --resume and
-    // merged runs recognise the same point.
+    // 16 hex digits identifying kernel + parameters + P + T (+ the learner, in a class run):
+    // how checkpoints, --resume and merged runs recognise the same point.
     std::string key() const;
 };
 
@@ -114,6 +118,11 @@ struct Sweep {
     // 16 hex digits of the config as written: --resume refuses a config that changed.
     std::string hash() const;
 };
+
+// A point read back from an entry of sweep.json's config.expanded.points (the inverse of
+// Sweep::expanded's entries), for runs measured elsewhere (`parsweep merge`): the config's
+// files need not exist here. Throws std::runtime_error naming the field that is wrong.
+Point point_from_json(const json& entry);
 
 // Reads, checks and expands a config file. Throws ConfigErrors.
 Sweep load_sweep(const std::filesystem::path& file, const LoadOptions& options);

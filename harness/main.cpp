@@ -81,6 +81,23 @@ int main(int argc, char** argv) {
     slurm_cmd->add_flag("--submit", slurm.submit,
                         "submit with sbatch, and a merge job that waits for the array");
 
+    parsweep::MergeOptions merge;
+    auto* merge_cmd = app.add_subcommand(
+        "merge", "join runs into one: the parts of a job array, or learners' runs (--class)");
+    merge_cmd->add_option("runs", merge.dirs, "the run directories to join")->required();
+    merge_cmd->add_option("--out", merge.out, "the merged run's directory")->required();
+    merge_cmd->add_flag("--force", merge.force, "replace --out when it is not empty");
+    merge_cmd->add_flag("--dedupe", merge.dedupe,
+                        "a point measured by two runs: keep one (the verified one, else the one "
+                        "with more repetitions, else the first given) instead of refusing");
+    merge_cmd->add_flag("--class", merge.class_mode,
+                        "learners' runs side by side, told apart by a learner label (the runs may "
+                        "come from different configs)");
+    merge_cmd->add_option("--label", merge.labels,
+                          "with --class: the learner of each run, in the order of the runs "
+                          "(default: each run directory's name)");
+    merge_cmd->add_flag("-q,--quiet", merge.quiet, "no summary table");
+
     app.add_subcommand("worker", "(internal) one worker process of a sweep")->group("");
 
     run_cmd->callback([&] {
@@ -97,6 +114,7 @@ int main(int argc, char** argv) {
     }
     run.cores = cores;
     if (*run_cmd) return parsweep::cmd_run(run);
+    if (*merge_cmd) return parsweep::cmd_merge(merge);
     if (*validate_cmd) return parsweep::cmd_validate(config, cores);
     if (*list_cmd) return parsweep::cmd_list(as_json, list_all);
     if (*info_cmd) return parsweep::cmd_info(as_json, cores);
