@@ -235,9 +235,13 @@ int cmd_slurm(const SlurmOptions& options) {
             problems.push_back(fmt::format(
                 "--out {}: exists and is not an empty directory; choose another", dir.string()));
     }
-    for (const auto& [what, path] :
-         {std::pair{"--out", dir.string()}, std::pair{"the current directory", job.workdir},
-          std::pair{"the parsweep binary", job.parsweep}})
+    // Without --out: results/<date>-<name>-slurm, whose name and root must fit too.
+    const std::string default_dir =
+        (fs::absolute(options.results_root) / ("date-" + sweep->name + "-slurm")).string();
+    for (const auto& [what, path] : {std::pair{"--out", dir.string()},
+                                     std::pair{"the default --out", dir.empty() ? default_dir : ""},
+                                     std::pair{"the current directory", job.workdir},
+                                     std::pair{"the parsweep binary", job.parsweep}})
         if (!path.empty() && !sbatch_safe(path))
             problems.push_back(fmt::format(
                 "{} {}: #SBATCH lines cannot carry this path (spaces, quotes or %); use one "
@@ -250,17 +254,27 @@ int cmd_slurm(const SlurmOptions& options) {
         return kBadInput;
     }
 
-    if (dir.empty()) dir = fs::absolute(make_run_dir(options.results_root, sweep->name + "-slurm"));
-    job.dir = dir.string();
-    fs::create_directories(dir / "logs");
-    std::ifstream in(options.config, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    write_atomic(dir / "config.json", text.str());
-    write_atomic(dir / "array.sbatch", array_script(job));
-    write_atomic(dir / "merge.sbatch", merge_script(job));
-    fs::permissions(dir / "array.sbatch", fs::perms::owner_exec, fs::perm_options::add);
-    fs::permissions(dir / "merge.sbatch", fs::perms::owner_exec, fs::perm_options::add);
+    const bool made = dir.empty() || !fs::exists(dir);
+    try {
+        if (dir.empty())
+            dir = fs::absolute(make_run_dir(options.results_root, sweep->name + "-slurm"));
+        job.dir = dir.string();
+        fs::create_directories(dir / "logs");
+        std::ifstream in(options.config, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        write_atomic(dir / "config.json", text.str());
+        for (const auto& [file, script] : {std::pair{"array.sbatch", array_script(job)},
+                                           std::pair{"merge.sbatch", merge_script(job)}}) {
+            write_atomic(dir / file, script);
+            fs::permissions(dir / file, fs::perms::owner_exec, fs::perm_options::add);
+        }
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "error: cannot write the scripts into {}: {}\n", dir.string(), e.what());
+        std::error_code ignored;
+        if (made && !dir.empty()) fs::remove_all(dir, ignored);  // nothing half-written
+        return kBadInput;
+    }
 
     fmt::print(
         "{}/array.sbatch: a job array of {} tasks over the {} points of {} ({} CPU{} per "
