@@ -2,7 +2,8 @@
 slurmd, started by tests/hpc/slurm-cluster.sh and stopped at the end, even on failure) runs
 
 - scripts/slurm/sweep.sbatch on a tiny config: the run is complete and verified, and its
-  context records the job (SLURM_* variables, usable cores = --cpus-per-task);
+  context records the job (SLURM_* variables, usable cores = --cpus-per-task); with
+  RESUME=<run> a second job goes on with that run;
 - a job step without SRUN_CPUS_PER_TASK: Slurm ≥ 22.05 gives it 1 CPU whatever the job
   has — why the template exports it;
 - `parsweep slurm --parts 3 --submit`: a job array of 3 tasks and a merge job that waits for
@@ -129,6 +130,15 @@ class OneAllocation(unittest.TestCase):
         self.assertEqual(cores["slurm_cpus"], CPUS)
         self.assertEqual(cores["affinity"], CPUS, cores["reason"])
         self.assertEqual(cores["count"], CPUS, cores["reason"])
+
+        # RESUME=DIR completes a run in a new job; this one has nothing left to run.
+        again = os.path.join(work, "again.out")
+        _, status, err = sbatch_wait([
+            f"--cpus-per-task={CPUS}", f"--output={again}",
+            f"--export=ALL,RESUME={out},PARSWEEP={BINARY}", TEMPLATE])
+        self.assertEqual(status, 0, err + read(again))
+        self.assertIn(f"{TINY_POINTS} of {TINY_POINTS} points done before", read(again))
+        self.assertEqual(sweep(out)["points"], s["points"])
 
     def test_a_step_without_srun_cpus_per_task_gets_one_cpu(self):
         # What the template's export is for: srun no longer inherits --cpus-per-task.
