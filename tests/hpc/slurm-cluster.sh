@@ -87,6 +87,36 @@ stop_pidfile() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
+# The processes of this cluster's job steps: each slurmstepd its slurmd started (they carry
+# its SLURM_CONF) and all their descendants. Read from /proc (procps is not in every minimal
+# image).
+step_processes() {
+    local proc pid stat rest comm
+    local -A parent=() mine=()
+    for proc in /proc/[0-9]*; do
+        pid=${proc#/proc/}
+        stat=$(cat "$proc/stat" 2>/dev/null) || continue
+        rest=${stat##*) }  # after "pid (comm) ": state ppid …
+        read -r _ "parent[$pid]" _ <<<"$rest"
+        comm=$(cat "$proc/comm" 2>/dev/null) || continue
+        if [[ $comm == slurmstepd ]] &&
+            tr '\0' '\n' <"$proc/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$dir/slurm.conf"; then
+            mine[$pid]=1
+        fi
+    done
+    local grew=1
+    while ((grew)); do
+        grew=0
+        for pid in "${!parent[@]}"; do
+            if [[ -z ${mine[$pid]:-} && -n ${mine[${parent[$pid]}]:-} ]]; then
+                mine[$pid]=1
+                grew=1
+            fi
+        done
+    done
+    echo "${!mine[@]}"
+}
+
 stop() {
     [[ -d $dir ]] || return 0
     [[ -f $dir/$marker ]] || die "$dir was not made by '$0 start'; not touching it"
@@ -103,12 +133,10 @@ stop() {
     stop_pidfile "$dir/pid/slurmd.pid"
     stop_pidfile "$dir/pid/slurmctld.pid"
     stop_pidfile "$dir/pid/munged.pid"
-    # A job step whose slurmd went first: slurmstepd processes of this cluster's spool.
+    # Job steps whose slurmd went first (killed, crashed): every process of them.
     local pid
-    for pid in $(pgrep -f "^slurmstepd: \[" 2>/dev/null || true); do
-        if tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$dir/slurm.conf"; then
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
+    for pid in $(step_processes); do
+        kill -KILL "$pid" 2>/dev/null || true
     done
     rm -rf "$dir"
 }
