@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
     auto* slurm_cmd = app.add_subcommand(
         "slurm", "write (and --submit) a Slurm job array that runs a sweep in parts");
     slurm_cmd->add_option("config", slurm.config, "the sweep's JSON config")->required();
-    slurm_cmd->add_option("--parts", slurm.parts, "array tasks, each a share of the points")
+    slurm_cmd
+        ->add_option("--parts", slurm.parts,
+                     "array tasks, each a share of the points (default 4, at most the points)")
         ->check(CLI::Range(1, 1 << 20));
     slurm_cmd->add_option("--nodes", slurm.nodes, "nodes per task")->capture_default_str();
     slurm_cmd
