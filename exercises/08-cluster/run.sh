@@ -2,7 +2,7 @@
 # Lesson 08's way to run: the learner's sbatch script (starter/ or solution/sweep.sbatch)
 # submitted with `sbatch --wait` — to the Slurm cluster this machine belongs to when
 # `sinfo` answers, or else to a one-node cluster started here for the run and stopped after
-# it (tests/hpc/slurm-cluster.sh: needs root, and Debian's slurm-wlm and munge).
+# it (tests/hpc/slurm-cluster.sh: needs Debian's slurm-wlm and munge).
 #
 #   exercises/08-cluster/run.sh starter|solution CONFIG OUT      (`make exercise N=08` calls it)
 #

@@ -2,7 +2,8 @@
 # A real single-node Slurm cluster on this machine, for parsweep's tests and lessons:
 # munged, slurmctld and slurmd (Debian slurm-wlm ≥ 22.05 + munge), with every key, config,
 # socket, state, spool, log and pid file under one directory, and nothing of the system's
-# (/etc/slurm, /etc/munge, systemd) used or changed. Run as root (SlurmUser=root).
+# (/etc/slurm, /etc/munge, systemd) used or changed. Root is not needed: the daemons and the
+# jobs run as whoever starts it (SlurmUser = SlurmdUser = that user).
 #
 #   tests/hpc/slurm-cluster.sh start DIR    DIR must not exist or be empty. Starts the daemons
 #                                           on free ports and waits until `sinfo` shows the
@@ -24,7 +25,7 @@ set -euo pipefail
 
 # Whatever ran before must not point the daemons or clients elsewhere.
 unset SLURM_CONF SLURM_JOB_ID SLURM_JOBID
-# The daemons are in sbin, which a non-login root shell may not have on PATH.
+# The daemons are in sbin, which a non-login shell may not have on PATH.
 export PATH=$PATH:/usr/sbin:/sbin
 
 usage() {
@@ -123,7 +124,7 @@ stop() {
     export SLURM_CONF=$dir/slurm.conf
     # Jobs first, while slurmctld and slurmd can still end them cleanly.
     if [[ -f $dir/pid/slurmctld.pid ]] && kill -0 "$(cat "$dir/pid/slurmctld.pid")" 2>/dev/null; then
-        scancel --quiet --full --user=root 2>/dev/null || true
+        scancel --quiet --full --user="$(id -un)" 2>/dev/null || true
         local i
         for ((i = 0; i < 50; i++)); do
             [[ -z $(squeue -h -o %i 2>/dev/null) ]] && break
@@ -151,7 +152,6 @@ stop_on_failure() {
 }
 
 start() {
-    [[ $(id -u) -eq 0 ]] || die "must run as root (the cluster's SlurmUser is root)"
     local tool
     for tool in munged mungekey slurmctld slurmd sinfo sbatch python3; do
         command -v "$tool" >/dev/null ||
@@ -176,7 +176,7 @@ start() {
     trap stop_on_failure EXIT
 
     mkdir -p "$dir"/{munge,socket,state,spool,log,pid}
-    # munged wants its key where only root can read, and its socket where everyone may
+    # munged wants its key where only its user can read, and its socket where everyone may
     # enter but nobody else may write.
     chmod 755 "$dir" "$dir/socket"
     chmod 700 "$dir/munge"
@@ -187,8 +187,9 @@ start() {
         --seed-file="$dir/munge/munged.seed" ||
         die "munged did not start (see $dir/log/munged.log)"
 
-    local node cpus mem ctld_port slurmd_port
+    local node cpus mem ctld_port slurmd_port user
     node=$(hostname -s)
+    user=$(id -un)
     cpus=$(nproc)
     mem=$(real_memory_mb)
     read -r ctld_port slurmd_port <<<"$(free_ports)"
@@ -198,8 +199,8 @@ ClusterName=parsweep-test
 SlurmctldHost=$node(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$slurmd_port
-SlurmUser=root
-SlurmdUser=root
+SlurmUser=$user
+SlurmdUser=$user
 AuthType=auth/munge
 AuthInfo=socket=$dir/socket/munge.socket
 CredType=cred/munge

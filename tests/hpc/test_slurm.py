@@ -10,7 +10,7 @@ slurmd, started by tests/hpc/slurm-cluster.sh and stopped at the end, even on fa
   it; every point of the sweep is in exactly one part, and exactly once in the merged run,
   verified; submitting a task again resumes its part (nothing left to run).
 
-Needs root, and Debian's slurm-wlm and munge (scripts/install-deps.sh installs them).
+Needs Debian's slurm-wlm and munge (scripts/install-deps.sh installs them); not root.
 Environment: PARSWEEP_BINARY, PARSWEEP_SOURCE_DIR.
 """
 import json
