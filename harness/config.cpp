@@ -120,7 +120,11 @@ Point point_from_json(const json& e) {
     std::string id;
     get("kernel", id);
     p.kernel = find_kernel(id);
-    if (!p.kernel) throw std::runtime_error(fmt::format("kernel: unknown kernel \"{}\"", id));
+    if (!p.kernel)
+        throw std::runtime_error(fmt::format(
+            "kernel: unknown kernel \"{}\" (a workshop lesson's kernel is only in that lesson's "
+            "binary: use build/exercises/parsweep-lessonNN-solution)",
+            id));
     p.params = field("params");
     if (!p.params.is_object()) throw std::runtime_error("params: must be an object");
     get("index", p.index);

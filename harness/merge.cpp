@@ -25,6 +25,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -93,6 +94,19 @@ Source read_source(const fs::path& dir) {
     s.hash = s.need("/config/hash", &json::is_string, "a string").get<std::string>();
     s.need("/points", &json::is_array, "a list");
     s.need("/context", &json::is_object, "an object");
+    // Optional fields that merge copies: when present, of the type the harness writes.
+    using Is = bool (json::*)() const noexcept;
+    for (const auto& [ptr, is, kind] :
+         {std::tuple<const char*, Is, const char*>{"/name", &json::is_string, "a string"},
+          {"/description", &json::is_string, "a string"},
+          {"/status", &json::is_string, "a string"},
+          {"/started_at", &json::is_string, "a string"},
+          {"/finished_at", &json::is_string, "a string"},
+          {"/elapsed_s", &json::is_number, "a number"},
+          {"/points_failed", &json::is_number_unsigned, "a count"},
+          {"/config/source", &json::is_string, "a string"},
+          {"/config/expanded/oversubscribe", &json::is_number, "a number"}})
+        if (s.doc.contains(json::json_pointer(ptr))) s.need(ptr, is, kind);
     const json& expanded = s.need("/config/expanded/points", &json::is_array, "a list");
     for (std::size_t i = 0; i < expanded.size(); ++i) {
         const std::string where = fmt::format("/config/expanded/points/{}", i);
@@ -192,11 +206,227 @@ void check_same_sweep(const std::vector<Source>& sources) {
         "\nto keep several learners' runs side by side, use parsweep merge --class");
 }
 
-// The one kept of a point measured twice, and why.
+// A measured point's repetitions, and the run they come from.
 struct Kept {
     std::size_t source = 0;
     std::vector<RepRecord> reps;
 };
+
+// Every point of every run once (by key), in the order of the first run that plans it: for
+// the parts of one job array, the whole sweep in its own order.
+struct Plan {
+    Sweep sweep;
+    std::vector<std::map<std::string, std::size_t>> local;  // per run: its key → position
+    std::vector<int> cores;  // per point: usable cores of the machine that measured it
+};
+
+Plan plan_points(const std::vector<Source>& sources, bool class_mode) {
+    Plan plan;
+    Sweep& sweep = plan.sweep;
+    const Source& first = sources.front();
+    sweep.name = first.doc.value("name", "merged");
+    sweep.description = first.doc.value("description", "");
+    sweep.source = first.doc["config"].value("source", "");
+    sweep.given = first.doc["config"].value("given", json());
+    sweep.usable_cores = first.usable_cores;
+    sweep.oversubscribe = first.doc["config"]["expanded"].value("oversubscribe", 1.0);
+    if (class_mode) {
+        // Learners may have run different configs: each one's hash is in merge.sources.
+        for (const auto& s : sources)
+            if (s.hash != first.hash) sweep.given = json();
+        for (const auto& s : sources)
+            if (s.doc.value("name", "") != sweep.name) sweep.name = "class";
+    }
+    std::map<std::string, std::size_t> index_of;  // merged key → position
+    plan.local.resize(sources.size());
+    for (std::size_t s = 0; s < sources.size(); ++s) {
+        for (Point p : sources[s].planned) {
+            const std::string stored = p.key();
+            if (class_mode) p.learner = sources[s].label;
+            const auto [it, fresh] = index_of.emplace(p.key(), sweep.points.size());
+            if (fresh) {
+                p.index = sweep.points.size();
+                sweep.points.push_back(std::move(p));
+                plan.cores.push_back(sources[s].usable_cores);
+            }
+            plan.local[s][stored] = it->second;
+        }
+    }
+    return plan;
+}
+
+// Every measured point, once: a point measured by two runs is BadInput, or with `dedupe`
+// one is kept (said on stderr, and recorded in `deduped`).
+std::vector<std::optional<Kept>> take_measured(const std::vector<Source>& sources, Plan& plan,
+                                               bool dedupe, json& deduped) {
+    std::vector<std::optional<Kept>> measured(plan.sweep.points.size());
+    std::vector<std::string> duplicates;
+    for (std::size_t s = 0; s < sources.size(); ++s) {
+        const Source& b = sources[s];
+        for (std::size_t j = 0; j < b.doc["points"].size(); ++j) {
+            auto [key, reps] = measured_point(b, j);
+            const auto at = plan.local[s].find(key);
+            if (at == plan.local[s].end())
+                throw BadInput(fmt::format("{}: /points/{}: point {} is not in its config.expanded",
+                                           b.file.string(), j, key));
+            auto& slot = measured[at->second];
+            const Point& point = plan.sweep.points[at->second];
+            if (!slot) {
+                slot = Kept{s, std::move(reps)};
+                plan.cores[at->second] = b.usable_cores;
+                continue;
+            }
+            const Source& a = sources[slot->source];
+            if (!dedupe) {
+                duplicates.push_back(fmt::format("  {} (key {}): in {} and in {}",
+                                                 point_text(point), key, a.dir.string(),
+                                                 b.dir.string()));
+                continue;
+            }
+            // Keep a verified measurement over a failed one, then the one with more
+            // repetitions (the better statistics), then the first given.
+            const bool ok_a = all_verified(slot->reps), ok_b = all_verified(reps);
+            std::string why = "the first given";
+            bool take_b = false;
+            if (ok_a != ok_b)
+                take_b = ok_b, why = "the other did not verify";
+            else if (slot->reps.size() != reps.size())
+                take_b = reps.size() > slot->reps.size(), why = "more repetitions";
+            const Source& kept = take_b ? b : a;
+            fmt::print(stderr, "note: {} was measured by {} and {}: kept {}'s ({})\n",
+                       point_text(point), a.dir.string(), b.dir.string(), kept.dir.string(), why);
+            deduped.push_back({{"key", point.key()},
+                               {"label", point.label()},
+                               {"processes", point.processes},
+                               {"threads", point.threads},
+                               {"kept", kept.dir.string()},
+                               {"dropped", (take_b ? a : b).dir.string()},
+                               {"why", why}});
+            if (take_b) {
+                slot = Kept{s, std::move(reps)};
+                plan.cores[at->second] = b.usable_cores;
+            }
+        }
+    }
+    if (!duplicates.empty()) {
+        std::string list;
+        for (const auto& d : duplicates) list += "\n" + d;
+        throw BadInput(fmt::format(
+            "{} point{} measured by two runs:{}\nmerge each point once, or pass --dedupe to keep "
+            "one of each",
+            duplicates.size(), duplicates.size() == 1 ? "" : "s", list));
+    }
+    return measured;
+}
+
+// Summaries and derived metrics over the merged points, in the plan's order: baselines
+// first, so that every point finds its own (the same learner, run, kernel and parameters)
+// wherever it was measured. The points no run measured go to `missing`.
+std::vector<PointResult> summarize_merged(const Plan& plan,
+                                          const std::vector<std::optional<Kept>>& measured,
+                                          const std::optional<Part>& part, json& missing) {
+    const auto& points = plan.sweep.points;
+    std::vector<std::optional<PointResult>> results(points.size());
+    std::map<std::string, std::size_t> baseline_of;
+    for (const bool baselines : {true, false}) {
+        for (std::size_t i = 0; i < points.size(); ++i) {
+            if (!measured[i] || points[i].is_baseline() != baselines) continue;
+            const PointResult* base = nullptr;
+            if (auto b = baseline_of.find(points[i].group_key()); b != baseline_of.end())
+                base = &*results[b->second];
+            results[i] = summarize_point(points[i], measured[i]->reps, base, plan.cores[i]);
+            if (baselines) baseline_of[points[i].group_key()] = i;
+        }
+    }
+    std::vector<PointResult> done;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (results[i]) {
+            done.push_back(std::move(*results[i]));
+            continue;
+        }
+        const Point& p = points[i];
+        json m = {{"index", p.index},
+                  {"key", p.key()},
+                  {"label", p.label()},
+                  {"processes", p.processes},
+                  {"threads", p.threads}};
+        if (part) m["part"] = fmt::format("{}/{}", p.index % part->count + 1, part->count);
+        missing.push_back(m);
+    }
+    return done;
+}
+
+// merge.sources: each run's directory, part or learner, status and its whole context.
+json describe_sources(const std::vector<Source>& sources, bool class_mode) {
+    json from = json::array();
+    for (const auto& s : sources) {
+        json f = {
+            {"dir", s.dir.string()},
+            {"name", s.doc.value("name", "")},
+            {"config_hash", s.hash},
+            {"status", s.doc.value("status", "")},
+            {"started_at", s.doc.value("started_at", "")},
+            {"finished_at", s.doc.value("finished_at", "")},
+            {"elapsed_s", s.doc.value("elapsed_s", 0.0)},
+            {"points_done", s.doc["points"].size()},
+            {"points_failed", s.doc.value("points_failed", 0)},
+            {"part", s.part ? json{{"index", s.part->index}, {"count", s.part->count}} : json()},
+            {"context", s.doc["context"]}};
+        if (class_mode) f["learner"] = s.label;
+        from.push_back(f);
+    }
+    return from;
+}
+
+// Writes the run through the same reporters as `parsweep run`, into a directory beside
+// `out` that is then renamed into place: a reader sees no run or the whole one. Throws
+// std::exception when it cannot, after removing what it wrote.
+void write_merged(RunInfo& run, const std::vector<PointResult>& done, const fs::path& out) {
+    const fs::path staging =
+        out.parent_path() / fmt::format(".{}.merging.{}", out.filename().string(), getpid());
+    try {
+        fs::create_directories(out.parent_path());
+        fs::remove_all(staging);
+        fs::create_directory(staging);
+        run.dir = staging;
+        for (auto& reporter : {make_json_reporter(), make_csv_reporter()})
+            reporter->run_finished(run, done);
+        if (fs::exists(out)) {  // --force
+            const fs::path old = out.parent_path() /
+                                 fmt::format(".{}.replaced.{}", out.filename().string(), getpid());
+            fs::rename(out, old);
+            fs::rename(staging, out);
+            fs::remove_all(old);
+        } else {
+            fs::rename(staging, out);
+        }
+    } catch (const std::exception&) {
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        throw;
+    }
+}
+
+void print_missing(const json& missing, std::size_t total, const std::string& out) {
+    fmt::print(stderr,
+               "warning: {} of {} points are missing: no run measured them, so {} is "
+               "incomplete:\n",
+               missing.size(), total, out);
+    constexpr std::size_t kShown = 20;
+    for (std::size_t i = 0; i < missing.size() && i < kShown; ++i) {
+        const json& m = missing[i];
+        fmt::print(stderr, "  [{}] {} P={} T={}{}\n", m["index"].get<std::size_t>(),
+                   m["label"].get<std::string>(), m["processes"].get<int>(),
+                   m["threads"].get<int>(),
+                   m.contains("part") ? " (part " + m["part"].get<std::string>() + ")" : "");
+    }
+    if (missing.size() > kShown)
+        fmt::print(stderr, "  … and {} more (all in sweep.json, merge.missing)\n",
+                   missing.size() - kShown);
+    fmt::print(stderr,
+               "finish them (parsweep run --resume PART_DIR, or run the missing part) and merge "
+               "again\n");
+}
 
 std::string iso_now() {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S%z}", fmt::localtime(std::time(nullptr)));
@@ -233,6 +463,9 @@ fs::path check_out(const MergeOptions& o, const std::vector<fs::path>& dirs) {
 int cmd_merge(const MergeOptions& options) {
     std::vector<Source> sources;
     fs::path out;
+    Plan plan;
+    std::vector<std::optional<Kept>> measured;
+    json deduped = json::array();
     try {
         std::vector<fs::path> dirs;
         for (const auto& d : options.dirs) {
@@ -254,233 +487,41 @@ int cmd_merge(const MergeOptions& options) {
             label_learners(sources, options.labels);
         else
             check_same_sweep(sources);
+        plan = plan_points(sources, options.class_mode);
+        measured = take_measured(sources, plan, options.dedupe, deduped);
     } catch (const BadInput& e) {
         fmt::print(stderr, "error: {}\nnothing was written\n", e.what());
         return kBadInput;
     }
 
-    // Every point of every sweep, once (by key), in the order of the first run that plans it:
-    // for the parts of one job array, the whole sweep in its own order.
-    Sweep sweep;
     const Source& first = sources.front();
-    sweep.name = first.doc.value("name", "merged");
-    sweep.description = first.doc.value("description", "");
-    sweep.source = first.doc["config"].value("source", "");
-    sweep.given = first.doc["config"].value("given", json());
-    sweep.usable_cores = first.usable_cores;
-    sweep.oversubscribe = first.doc["config"]["expanded"].value("oversubscribe", 1.0);
-    if (options.class_mode) {
-        bool same = true;
-        for (const auto& s : sources) same = same && s.hash == first.hash;
-        // Learners may have run different configs: each one's is in merge.sources.
-        if (!same) sweep.given = json();
-        for (const auto& s : sources) same = same && s.doc.value("name", "") == sweep.name;
-        if (!same) sweep.name = "class";
-    }
-    std::map<std::string, std::size_t> index_of;  // merged key → position
-    std::vector<std::map<std::string, std::size_t>> local(sources.size());  // stored key → position
-    std::vector<int> cores_of;  // usable cores of the machine that planned each point
-    for (std::size_t s = 0; s < sources.size(); ++s) {
-        for (Point p : sources[s].planned) {
-            const std::string stored = p.key();
-            if (options.class_mode) p.learner = sources[s].label;
-            const auto [it, fresh] = index_of.emplace(p.key(), sweep.points.size());
-            if (fresh) {
-                p.index = sweep.points.size();
-                sweep.points.push_back(std::move(p));
-                cores_of.push_back(sources[s].usable_cores);
-            }
-            local[s][stored] = it->second;
-        }
-    }
-
-    // Every measured point, once.
-    std::vector<std::optional<Kept>> measured(sweep.points.size());
-    json deduped = json::array();
-    std::vector<std::string> duplicates;
-    try {
-        for (std::size_t s = 0; s < sources.size(); ++s) {
-            const json& points = sources[s].doc["points"];
-            for (std::size_t j = 0; j < points.size(); ++j) {
-                auto [key, reps] = measured_point(sources[s], j);
-                const auto at = local[s].find(key);
-                if (at == local[s].end())
-                    throw BadInput(
-                        fmt::format("{}: /points/{}: point {} is not in its "
-                                    "config.expanded",
-                                    sources[s].file.string(), j, key));
-                auto& slot = measured[at->second];
-                const Point& point = sweep.points[at->second];
-                cores_of[at->second] = sources[s].usable_cores;
-                if (!slot) {
-                    slot = Kept{s, std::move(reps)};
-                    continue;
-                }
-                const Source& a = sources[slot->source];
-                if (!options.dedupe) {
-                    duplicates.push_back(fmt::format("  {} (key {}): in {} and in {}",
-                                                     point_text(point), key, a.dir.string(),
-                                                     sources[s].dir.string()));
-                    continue;
-                }
-                // Keep a verified measurement over a failed one, then the one with more
-                // repetitions (the better statistics), then the first given.
-                const bool ok_a = all_verified(slot->reps), ok_b = all_verified(reps);
-                std::string why;
-                bool take_b = false;
-                if (ok_a != ok_b)
-                    take_b = ok_b, why = "the other did not verify";
-                else if (slot->reps.size() != reps.size())
-                    take_b = reps.size() > slot->reps.size(), why = "more repetitions";
-                else
-                    why = "the first given";
-                const Source& kept = take_b ? sources[s] : a;
-                const Source& dropped = take_b ? a : sources[s];
-                fmt::print(stderr, "note: {} was measured by {} and {}: kept {}'s ({})\n",
-                           point_text(point), a.dir.string(), sources[s].dir.string(),
-                           kept.dir.string(), why);
-                deduped.push_back({{"key", point.key()},
-                                   {"label", point.label()},
-                                   {"processes", point.processes},
-                                   {"threads", point.threads},
-                                   {"kept", kept.dir.string()},
-                                   {"dropped", dropped.dir.string()},
-                                   {"why", why}});
-                if (take_b) {
-                    *slot = Kept{s, std::move(reps)};
-                    cores_of[at->second] = sources[s].usable_cores;
-                } else {
-                    cores_of[at->second] = a.usable_cores;
-                }
-            }
-        }
-        if (!duplicates.empty()) {
-            std::string list;
-            for (const auto& d : duplicates) list += "\n" + d;
-            throw BadInput(
-                fmt::format("{} point{} measured by two runs:{}\nmerge each point "
-                            "once, or pass --dedupe to keep one of each",
-                            duplicates.size(), duplicates.size() == 1 ? "" : "s", list));
-        }
-    } catch (const BadInput& e) {
-        fmt::print(stderr, "error: {}\nnothing was written\n", e.what());
-        return kBadInput;
-    }
-
-    // Summaries and derived metrics over the merged points: baselines first, so that every
-    // point finds its own (the same learner, run, kernel and parameters) wherever it was
-    // measured.
-    std::vector<std::optional<PointResult>> results(sweep.points.size());
-    std::map<std::string, std::size_t> baseline_of;
-    for (const bool baselines : {true, false}) {
-        for (std::size_t i = 0; i < sweep.points.size(); ++i) {
-            const Point& point = sweep.points[i];
-            if (!measured[i] || point.is_baseline() != baselines) continue;
-            const PointResult* base = nullptr;
-            if (auto b = baseline_of.find(point.group_key()); b != baseline_of.end())
-                base = &*results[b->second];
-            results[i] = summarize_point(point, measured[i]->reps, base, cores_of[i]);
-            if (baselines) baseline_of[point.group_key()] = i;
-        }
-    }
-    std::vector<PointResult> done;
     json missing = json::array();
+    const std::vector<PointResult> done = summarize_merged(plan, measured, first.part, missing);
     RunInfo run;
-    run.sweep = &sweep;
+    run.sweep = &plan.sweep;
     run.context = first.doc["context"];
-    for (std::size_t i = 0; i < sweep.points.size(); ++i) {
-        if (results[i]) {
-            done.push_back(std::move(*results[i]));
-            if (!done.back().verified) ++run.points_failed;
-            continue;
-        }
-        const Point& p = sweep.points[i];
-        json m = {{"index", p.index},
-                  {"key", p.key()},
-                  {"label", p.label()},
-                  {"processes", p.processes},
-                  {"threads", p.threads}};
-        if (first.part)
-            m["part"] = fmt::format("{}/{}", p.index % first.part->count + 1, first.part->count);
-        missing.push_back(m);
-    }
-
-    json from = json::array();
-    run.started_at = first.doc.value("started_at", "");
-    for (const auto& s : sources) {
-        json f = {
-            {"dir", s.dir.string()},
-            {"name", s.doc.value("name", "")},
-            {"config_hash", s.hash},
-            {"status", s.doc.value("status", "")},
-            {"started_at", s.doc.value("started_at", "")},
-            {"finished_at", s.doc.value("finished_at", "")},
-            {"points_done", s.doc["points"].size()},
-            {"points_failed", s.doc.value("points_failed", 0)},
-            {"part", s.part ? json{{"index", s.part->index}, {"count", s.part->count}} : json()},
-            {"context", s.doc["context"]}};
-        if (options.class_mode) f["learner"] = s.label;
-        from.push_back(f);
-        run.started_at = std::min(run.started_at, f["started_at"].get<std::string>());
-        run.finished_at = std::max(run.finished_at, f["finished_at"].get<std::string>());
-        run.elapsed_s += s.doc.value("elapsed_s", 0.0);  // time spent measuring, over all runs
-    }
     run.status = missing.empty() ? "complete" : "incomplete";
+    for (const auto& p : done) run.points_failed += !p.verified;
     run.merge = {{"mode", options.class_mode ? "class" : "parts"},
                  {"merged_at", iso_now()},
-                 {"sources", from},
+                 {"sources", describe_sources(sources, options.class_mode)},
                  {"missing", missing},
                  {"deduped", deduped}};
-
-    // Written beside --out and renamed into place: a reader sees no run or the whole one.
-    const fs::path staging =
-        out.parent_path() / fmt::format(".{}.merging.{}", out.filename().string(), getpid());
+    run.started_at = first.doc.value("started_at", "");
+    for (const auto& f : run.merge["sources"]) {
+        run.started_at = std::min(run.started_at, f["started_at"].get<std::string>());
+        run.finished_at = std::max(run.finished_at, f["finished_at"].get<std::string>());
+        run.elapsed_s += f["elapsed_s"].get<double>();  // time spent measuring, over all runs
+    }
     try {
-        fs::create_directories(out.parent_path());
-        fs::remove_all(staging);
-        fs::create_directory(staging);
-        run.dir = staging;
-        for (auto& reporter : {make_json_reporter(), make_csv_reporter()})
-            reporter->run_finished(run, done);
-        if (fs::exists(out)) {
-            const fs::path old = out.parent_path() /
-                                 fmt::format(".{}.replaced.{}", out.filename().string(), getpid());
-            fs::rename(out, old);
-            fs::rename(staging, out);
-            fs::remove_all(old);
-        } else {
-            fs::rename(staging, out);
-        }
+        write_merged(run, done, out);
     } catch (const std::exception& e) {
-        std::error_code ec;
-        fs::remove_all(staging, ec);
         fmt::print(stderr, "error: cannot write the merged run to {}: {}\n", out.string(),
                    e.what());
         return kBadInput;
     }
-    run.dir = out;
-
-    if (!missing.empty()) {
-        fmt::print(stderr,
-                   "warning: {} of {} points are missing: no run measured them, so {} is "
-                   "incomplete:\n",
-                   missing.size(), sweep.points.size(), out.string());
-        std::size_t shown = 0;
-        for (const auto& m : missing) {
-            if (++shown > 20) {
-                fmt::print(stderr, "  … and {} more (all in sweep.json, merge.missing)\n",
-                           missing.size() - 20);
-                break;
-            }
-            fmt::print(stderr, "  [{}] {} P={} T={}{}\n", m["index"].get<std::size_t>(),
-                       m["label"].get<std::string>(), m["processes"].get<int>(),
-                       m["threads"].get<int>(),
-                       m.contains("part") ? " (part " + m["part"].get<std::string>() + ")" : "");
-        }
-        fmt::print(stderr,
-                   "finish them (parsweep run --resume PART_DIR, or run the missing part) "
-                   "and merge again\n");
-    }
+    run.dir = options.out;  // as the user wrote it, like `run` prints its results
+    if (!missing.empty()) print_missing(missing, plan.sweep.points.size(), options.out);
     if (!options.quiet) make_console_reporter(stdout, nullptr)->run_finished(run, done);
     return missing.empty() && run.points_failed == 0 ? 0 : 1;
 }

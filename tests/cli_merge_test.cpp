@@ -239,8 +239,18 @@ TEST_F(Merged, AMissingPartIsReportedAndTheRunIsIncomplete) {
     EXPECT_NE(o.err.find(std::to_string(missing.size()) + " of 14 points are missing"),
               std::string::npos)
         << o.err;
-    // A point whose baseline is missing has no speedup; the others keep theirs.
-    for (const auto& p : m["points"]) EXPECT_TRUE(p["verified"].get<bool>());
+    // A point whose baseline is missing has no speedup; the others have theirs.
+    std::size_t without = 0;
+    for (const auto& p : m["points"]) {
+        EXPECT_TRUE(p["verified"].get<bool>());
+        bool has_base = false;
+        for (const auto& b : m["points"])
+            has_base = has_base || (b["run"] == p["run"] && b["params"] == p["params"] &&
+                                    b["processes"] == 1 && b["threads"] == 1);
+        EXPECT_EQ(p["derived"]["speedup"].is_number(), has_base) << p["label"];
+        without += !has_base;
+    }
+    EXPECT_GT(without, 0u);
 }
 
 TEST_F(Merged, APointMeasuredTwiceIsRefusedOrDeduped) {
@@ -284,6 +294,16 @@ TEST_F(Merged, RunsOfDifferentSweepsAreRefused) {
     EXPECT_NE(o.err.find((dir / "other").string() + ": sweep \"other\""), std::string::npos);
     EXPECT_NE(o.err.find("--class"), std::string::npos);
     EXPECT_FALSE(fs::exists(out));
+    // Side by side, runs of different configs are fine.
+    o = merge("--class -q '" + whole.string() + "' '" + (dir / "other").string() + "' --out '" +
+              out.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err;
+    const json m = read_json(out / "sweep.json");
+    EXPECT_EQ(m["name"], "class");
+    EXPECT_TRUE(m["config"]["given"].is_null());  // each learner's config hash is in merge.sources
+    EXPECT_EQ(m["points"].size(), 15u);
+    EXPECT_EQ(m["points"][14]["learner"], "other");
+    EXPECT_NE(m["merge"]["sources"][0]["config_hash"], m["merge"]["sources"][1]["config_hash"]);
 }
 
 TEST_F(Merged, BadInputIsRefusedAndNothingIsWritten) {
@@ -309,6 +329,11 @@ TEST_F(Merged, BadInputIsRefusedAndNothingIsWritten) {
     write_file(cut / "sweep.json", doc.dump());
     refused("'" + part(1).string() + "' '" + cut.string() + "'" + to,
             (cut / "sweep.json").string() + ": /points/1/reps/0: ");
+    doc = json::parse(text);
+    doc["elapsed_s"] = "soon";
+    write_file(cut / "sweep.json", doc.dump());
+    refused("'" + part(1).string() + "' '" + cut.string() + "'" + to,
+            (cut / "sweep.json").string() + ": /elapsed_s: must be a number (got \"soon\")");
     doc = json::parse(text);
     doc["config"]["expanded"]["points"][2]["kernel"] = "sqaure";
     write_file(cut / "sweep.json", doc.dump());
@@ -344,6 +369,7 @@ TEST_F(Merge, ClassModeKeepsEachLearnersRunSideBySide) {
     const json m = read_json(out / "sweep.json");
     EXPECT_EQ(m["status"], "complete");
     EXPECT_EQ(m["merge"]["mode"], "class");
+    EXPECT_EQ(m["name"], "small");  // every learner ran the same config
     ASSERT_EQ(m["points"].size(), 28u);
     // Same points twice, told apart by the learner (named after the directory above, as both
     // runs are called "lesson"), each with its own baseline and context.
