@@ -159,8 +159,12 @@ class JobArray(unittest.TestCase):
         made = run([BINARY, "slurm", "tiny.json", "--parts", "3", "--cpus-per-task", "1",
                     "--time", "10", "--out", arr, "--submit"], cwd=work)
         self.assertEqual(made.returncode, 0, made.stderr)
-        array_id = re.search(r"submitted job array (\d+) \(3 tasks\)", made.stdout).group(1)
+        self.assertRegex(made.stdout, r"submitted job array \d+ \(3 tasks\)")
+        self.assertRegex(made.stdout, r"submitted merge job \d+")
+        array_id = re.search(r"submitted job array (\d+)", made.stdout).group(1)
         merge_id = re.search(r"submitted merge job (\d+)", made.stdout).group(1)
+        self.assertIn(f"parsweep merge {arr}/part-1 {arr}/part-2 {arr}/part-3 --out {arr}/merged",
+                      made.stdout)
         tasks = wait_for(array_id, tasks=3)
         merged_job = wait_for(merge_id)
         logs = "".join(f"--- {name}\n{read(os.path.join(arr, 'logs', name))}"
