@@ -70,15 +70,18 @@ compare:
 	@$(call with_python,compare,compare_runs.py $(A) $(B),1)
 
 # A workshop lesson: builds the learner's code (exercises/NN-*/starter/, or WHICH=solution),
-# runs the lesson's sweep with it, draws the charts, and checks the results. The check's
-# verdict is the target's status; a missing matplotlib only skips the charts.
+# runs the lesson's sweep with it (through the lesson's run.sh when it has one: lesson 08
+# submits the learner's sbatch script to Slurm), draws the charts, and checks the results.
+# The check's verdict is the target's status; a missing matplotlib only skips the charts.
 WHICH ?= starter
 exercise: build
 	@if [ -z "$(N)" ]; then echo "usage: make exercise N=02 [WHICH=starter|solution]" >&2; exit 2; fi
 	@lesson=$$(ls -d exercises/$(N)-*/ 2>/dev/null | head -1); config=$$(ls configs/lessons/$(N)-*.json 2>/dev/null | head -1); \
 	if [ -z "$$lesson" ] || [ -z "$$config" ]; then echo "no lesson $(N) (ls exercises/)" >&2; exit 2; fi; \
 	bin=$(BUILD)/exercises/parsweep-lesson$(N)-$(WHICH); out=results/lesson$(N)-$(WHICH); \
-	rm -rf $$out; echo "$$bin run $$config --out $$out"; $$bin run $$config --out $$out; \
+	rm -rf $$out; if [ -x $${lesson}run.sh ]; then \
+	    echo "$${lesson}run.sh $(WHICH) $$config $$out"; PARSWEEP=$(PARSWEEP) $${lesson}run.sh $(WHICH) $$config $$out; \
+	else echo "$$bin run $$config --out $$out"; $$bin run $$config --out $$out; fi; \
 	status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi; \
 	( $(call with_python,exercise,plot_run.py $$out,0) ); \
 	python3 $${lesson}check.py $$out

@@ -168,6 +168,19 @@ def crossover(pairs, margin=1.3):
     return "inconclusive", None, outcomes[-1][2] if outcomes else None
 
 
+def two_workers_vs_one(sweep, kernel, margin=1.3):
+    """The shape of work that splits without communication: is 2 processes × 1 thread, and
+    1 process × 2 threads, faster than 1 × 1? Yields (label, outcome, ratio, the 2-worker
+    point) for each that the run measured; `outcome` as compare() says it."""
+    base = points(sweep, kernel, processes=1, threads=1)
+    for label, where in (("2 processes", {"processes": 2, "threads": 1}),
+                         ("2 threads", {"processes": 1, "threads": 2})):
+        fast = points(sweep, kernel, **where)
+        if base and fast:
+            outcome, ratio = compare(base[0], fast[0], margin)
+            yield label, outcome, ratio, fast[0]
+
+
 class Verdict:
     """Collects correctness problems and shape findings, prints them, and exits."""
 

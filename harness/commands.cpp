@@ -26,7 +26,8 @@ namespace {
 
 constexpr int kBadInput = 2;
 
-// Loads a config, or prints every problem in it and returns nullopt.
+}  // namespace
+
 std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores) {
     try {
         return load_sweep(config, {cores.count, available_memory_bytes(), "sweep"});
@@ -42,8 +43,6 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
         return std::nullopt;
     }
 }
-
-}  // namespace
 
 namespace {
 

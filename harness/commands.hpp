@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "config.hpp"
+#include "sysinfo.hpp"
+
 namespace parsweep {
 
 struct RunOptions {
@@ -35,5 +38,9 @@ int cmd_validate(const std::string& config, std::optional<int> cores);
 int cmd_list(bool as_json, bool all);  // all: also the hidden test kernels
 int cmd_info(bool as_json, std::optional<int> cores);
 int cmd_corpus(const std::string& size, const std::string& from, const std::string& out);
+
+// Loads a config with `cores` as the usable cores, or prints every problem in it (each with
+// the file and JSON path) and returns nullopt: what every subcommand that takes a config does.
+std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores);
 
 }  // namespace parsweep

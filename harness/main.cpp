@@ -6,6 +6,7 @@
 
 #include "build_info.hpp"
 #include "commands.hpp"
+#include "slurm.hpp"
 #include "worker.hpp"
 
 int main(int argc, char** argv) {
@@ -58,6 +59,30 @@ int main(int argc, char** argv) {
     corpus_cmd->add_option("--from", from, "the text to copy")->capture_default_str();
     corpus_cmd->add_option("--out", out, "the file to write")->required();
 
+    parsweep::SlurmOptions slurm;
+    auto* slurm_cmd = app.add_subcommand(
+        "slurm", "write (and --submit) a Slurm job array that runs a sweep in parts");
+    slurm_cmd->add_option("config", slurm.config, "the sweep's JSON config")->required();
+    slurm_cmd
+        ->add_option("--parts", slurm.parts,
+                     "array tasks, each a share of the points (default 4, at most the points)")
+        ->check(CLI::Range(1, 1 << 20));
+    slurm_cmd->add_option("--nodes", slurm.nodes, "nodes per task")->capture_default_str();
+    slurm_cmd
+        ->add_option("--cpus-per-task", slurm.cpus_per_task,
+                     "CPUs per task (default: the usable cores here)")
+        ->check(CLI::Range(1, 1 << 20));
+    slurm_cmd->add_option("--time", slurm.time, "time limit per task, e.g. 1:00:00");
+    slurm_cmd->add_option("--partition", slurm.partition, "Slurm partition");
+    slurm_cmd->add_option("--account", slurm.account, "Slurm account");
+    slurm_cmd->add_option("--out", slurm.out,
+                          "directory for the scripts, parts and merged run (default "
+                          "results/<date>-<name>-slurm)");
+    slurm_cmd->add_option("--results", slurm.results_root, "where default directories go")
+        ->capture_default_str();
+    slurm_cmd->add_flag("--submit", slurm.submit,
+                        "submit with sbatch, and a merge job that waits for the array");
+
     parsweep::MergeOptions merge;
     auto* merge_cmd = app.add_subcommand(
         "merge", "join runs into one: the parts of a job array, or learners' runs (--class)");
@@ -96,5 +121,6 @@ int main(int argc, char** argv) {
     if (*list_cmd) return parsweep::cmd_list(as_json, list_all);
     if (*info_cmd) return parsweep::cmd_info(as_json, cores);
     if (*corpus_cmd) return parsweep::cmd_corpus(size, from, out);
+    if (*slurm_cmd) return parsweep::cmd_slurm(slurm);
     return parsweep::worker_main();
 }

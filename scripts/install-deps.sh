@@ -25,6 +25,7 @@ DEBIAN_PACKAGES=(
     python3 python3-jsonschema             # the config schema test
     python3-matplotlib                     # plots/: charts and report.html (make plots)
     chromium                               # the report test opens report.html headless
+    slurm-wlm munge                        # the hpc tests start a one-node Slurm cluster
 )
 
 missing_debian() {

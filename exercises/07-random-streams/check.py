@@ -56,14 +56,9 @@ def main():
         reproducibility(v, sweep, kernel)
     # The shape of the lesson: independent blocks need no communication, so 2 workers —
     # processes or threads — finish sooner than 1.
-    base = c.points(sweep, "pi_streams", processes=1, threads=1)
-    for label, where in (("2 processes", {"processes": 2, "threads": 1}),
-                         ("2 threads", {"processes": 1, "threads": 2})):
-        fast = c.points(sweep, "pi_streams", **where)
-        if base and fast:
-            outcome, ratio = c.compare(base[0], fast[0], margin=1.3)
-            v.shape(f"pi_streams: {label} faster than 1", outcome, ratio,
-                    "the blocks are independent: no communication" if outcome == "shown" else "")
+    for label, outcome, ratio, _ in c.two_workers_vs_one(sweep, "pi_streams"):
+        v.shape(f"pi_streams: {label} faster than 1", outcome, ratio,
+                "the blocks are independent: no communication" if outcome == "shown" else "")
     v.finish()
 
 

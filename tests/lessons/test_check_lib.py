@@ -41,6 +41,18 @@ class Compare(unittest.TestCase):
         self.assertEqual(c.median_s(p), 0.5)
 
 
+class TwoWorkersVsOne(unittest.TestCase):
+    def test_each_measured_two_worker_point_against_one_by_one(self):
+        def at(processes, threads, median):
+            return dict(point(median, threads=threads), kernel="pi", params={},
+                        processes=processes)
+        sweep = {"points": [at(1, 1, 2.0), at(2, 1, 1.0), at(1, 2, 2.1)]}
+        found = {label: (outcome, p["processes"]) for label, outcome, _, p
+                 in c.two_workers_vs_one(sweep, "pi")}
+        self.assertEqual(found, {"2 processes": ("shown", 2), "2 threads": ("inconclusive", 1)})
+        self.assertEqual(list(c.two_workers_vs_one({"points": [at(2, 1, 1.0)]}, "pi")), [])
+
+
 class Symptoms(unittest.TestCase):
     def test_different_results_between_runs_is_a_race(self):
         self.assertIn("differs between runs", c.race_symptom(point(1, False, results=(1, 2)), True))
