@@ -372,10 +372,11 @@ TEST_F(Cli, PinningAxesBindWorkersAndRecordWhereTheyRan) {
             auto cpus = w["cpus"].get<std::vector<int>>();
             EXPECT_FALSE(cpus.empty());
             EXPECT_EQ(bound.empty(), policy == "none") << p["label"];
-            for (int c : cpus)
-                if (!bound.empty())
-                    EXPECT_TRUE(std::count(bound.begin(), bound.end(), c))
-                        << p["label"] << ": ran on CPU " << c << " outside its set";
+            for (int c : cpus) {
+                if (bound.empty()) continue;
+                EXPECT_TRUE(std::count(bound.begin(), bound.end(), c))
+                    << p["label"] << ": ran on CPU " << c << " outside its set";
+            }
         }
     }
     // A baseline (1×1) for each placement, then its 2×1 point.
