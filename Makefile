@@ -69,15 +69,18 @@ compare:
 	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "usage: make compare A=results/<run> B=results/<run>" >&2; exit 2; fi
 	@$(call with_python,compare,compare_runs.py $(A) $(B),1)
 
-# A workshop lesson: builds the learner's code (exercises/NN-*/starter/, or WHICH=solution),
-# runs the lesson's sweep with it (through the lesson's run.sh when it has one: lesson 08
+# A workshop lesson: builds parsweep and the learner's code (exercises/NN-*/starter/, or
+# WHICH=solution) — only those targets, so a learner's edit rebuilds in seconds — runs the
+# lesson's sweep with it (through the lesson's run.sh when it has one: lesson 08
 # submits the learner's sbatch script to Slurm), draws the charts, and checks the results.
 # The check's verdict is the target's status; a missing matplotlib only skips the charts.
 WHICH ?= starter
-exercise: build
+exercise: deps $(BUILD)/CMakeCache.txt
 	@if [ -z "$(N)" ]; then echo "usage: make exercise N=02 [WHICH=starter|solution]" >&2; exit 2; fi
 	@lesson=$$(ls -d exercises/$(N)-*/ 2>/dev/null | head -1); config=$$(ls configs/lessons/$(N)-*.json 2>/dev/null | head -1); \
 	if [ -z "$$lesson" ] || [ -z "$$config" ]; then echo "no lesson $(N) (ls exercises/)" >&2; exit 2; fi; \
+	targets=parsweep; if [ -f $${lesson}CMakeLists.txt ]; then targets="$$targets parsweep_lesson$(N)_$(WHICH)"; fi; \
+	cmake --build $(BUILD) -j $(JOBS) --target $$targets || exit $$?; \
 	bin=$(BUILD)/exercises/parsweep-lesson$(N)-$(WHICH); out=results/lesson$(N)-$(WHICH); \
 	rm -rf $$out; if [ -x $${lesson}run.sh ]; then \
 	    echo "$${lesson}run.sh $(WHICH) $$config $$out"; PARSWEEP=$(PARSWEEP) $${lesson}run.sh $(WHICH) $$config $$out; \
