@@ -3,6 +3,7 @@
 // naming the rank, and the configs refused where MPI cannot run.
 #include <gtest/gtest.h>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -144,6 +145,33 @@ TEST_F(Mpi, FailedRankIsAFailedPointNamingTheRank) {
               std::string::npos);
     EXPECT_TRUE(sweep["points"][5]["verified"].get<bool>()) << sweep["points"][5]["error"];
     EXPECT_EQ(sweep["points_failed"], 5);
+}
+
+// SIGTERM (Slurm's at the time limit) and SIGKILL of parsweep in the middle of an mpi point
+// leave neither mpirun nor a rank behind.
+TEST_F(Mpi, InterruptedOrKilledSweepLeavesNoRankBehind) {
+    auto cfg = config("hang.json", R"({"launcher": "mpi", "repetitions": 1, "warmup": 0,
+        "grid": {"processes": [2]}, "baseline": {"processes": 2}, "timeout_s": 120,
+        "runs": [{"kernel": "fault", "params": {"mode": "hang", "count": 4, "at": 3}}]})");
+    for (int sig : {SIGTERM, SIGKILL}) {
+        const std::string tag = fmt::format("mpi-signal{}-{}", sig, getpid());
+        const fs::path out = dir / fmt::format("run{}", sig);
+        const pid_t pid =
+            start_parsweep({"run", cfg.string(), "--out", out.string()}, dir / "log.txt", tag);
+        // parsweep, mpirun and both ranks, the hanging one in its share.
+        for (int i = 0; i < 600 && processes_tagged(tag) < 4; ++i) usleep(50000);
+        ASSERT_GE(processes_tagged(tag), 4) << read_file(dir / "log.txt");
+        usleep(1000000);  // past MPI_Init and set-up: rank 1 hangs in its share
+        kill(pid, sig);
+        EXPECT_EQ(wait_for(pid), 128 + sig);
+        // The ranks die with mpirun, which dies with parsweep (PR_SET_PDEATHSIG): not instantly.
+        for (int i = 0; i < 100 && processes_tagged(tag) > 0; ++i) usleep(50000);
+        EXPECT_EQ(processes_tagged(tag), 0) << "mpirun or ranks left behind after signal " << sig;
+        if (sig == SIGTERM) {
+            EXPECT_EQ(json::parse(read_file(out / "sweep.json"))["status"], "incomplete");
+            EXPECT_NE(read_file(dir / "log.txt").find("interrupted (SIGTERM)"), std::string::npos);
+        }
+    }
 }
 
 TEST_F(Mpi, BogusLauncherIsAConfigErrorAndNothingRuns) {
