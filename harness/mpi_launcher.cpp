@@ -258,13 +258,14 @@ std::vector<std::string> mpi_command(const MpiLaunch& how, int ranks,
                                      const std::string& worker, const std::string& task) {
     std::vector<std::string> cmd = {how.program};
     if (how.slurm) {
-        // srun passes the whole environment to the ranks. --overcommit: more ranks than the
-        // allocation's CPUs is allowed (oversubscription is a lesson; parsweep labels it).
+        // --export=ALL: the whole environment reaches the ranks (the thread counts, the
+        // point's env), even in a job submitted with --export=NONE. --overcommit: more ranks than
+        // the allocation's CPUs is allowed (oversubscription is a lesson; parsweep labels it).
         // --cpu-bind=none: a rank's OpenMP threads may use every CPU it was given on its
         // node, not one (OMP_PROC_BIND / OMP_PLACES in the point's env pin them).
         // --kill-on-bad-exit: a rank that dies ends the step, as mpirun does by default.
-        cmd.insert(cmd.end(), {fmt::format("--ntasks={}", ranks), "--overcommit", "--cpu-bind=none",
-                               "--kill-on-bad-exit=1"});
+        cmd.insert(cmd.end(), {fmt::format("--ntasks={}", ranks), "--export=ALL", "--overcommit",
+                               "--cpu-bind=none", "--kill-on-bad-exit=1"});
     } else {
         cmd.insert(cmd.end(), {"-np", std::to_string(ranks),
                                // More ranks than cores is allowed: it is one of the lessons,

@@ -107,6 +107,13 @@ TEST_F(Mpi, ResultsMatchTheSpawnLaunchers) {
         EXPECT_GE(rm["gather_s"].get<double>(), 0);
     }
     EXPECT_EQ(kernels, (std::set<std::string>{"square", "pi", "wordcount"}));
+    // Both CSVs say which launcher ran the point.
+    for (const char* csv : {"points.csv", "reps.csv"}) {
+        const std::string text = read_file(dir / "run-mpi" / csv);
+        EXPECT_NE(text.find(",point,launcher,"), std::string::npos) << csv;
+        EXPECT_EQ(text.find(",spawn,"), std::string::npos) << csv;
+        EXPECT_NE(text.find(",mpi,"), std::string::npos) << csv;
+    }
 }
 
 // A rank that crashes, exits, hangs, fails to set up or fails its check makes its point failed,
@@ -261,8 +268,8 @@ TEST(MpiCommand, SrunInsideASlurmAllocation) {
     MpiLaunch how{"/usr/bin/srun", true, true, false};
     const auto cmd = mpi_command(how, 4, {"OMP_NUM_THREADS"}, "/b/worker", "{}");
     const std::vector<std::string> expected = {
-        "/usr/bin/srun", "--ntasks=4", "--overcommit", "--cpu-bind=none", "--kill-on-bad-exit=1",
-        "/b/worker",     "{}"};
+        "/usr/bin/srun",   "--ntasks=4",           "--export=ALL", "--overcommit",
+        "--cpu-bind=none", "--kill-on-bad-exit=1", "/b/worker",    "{}"};
     EXPECT_EQ(cmd, expected);
 }
 
