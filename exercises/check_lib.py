@@ -6,7 +6,9 @@ shown" when the opposite clearly is, and "inconclusive" in between. Only correct
 a check's exit status (0 correct, 1 not); shapes are reported.
 """
 import json
+import math
 import os
+import statistics
 import sys
 
 
@@ -21,16 +23,48 @@ def load(run_dir):
         sys.exit(2)
 
 
+def _same_measurement(p):
+    """What makes two points the same measurement: kernel, parameters, processes, threads,
+    environment and time metric (not the run they came from)."""
+    return json.dumps([p.get("kernel"), p.get("params", {}), p.get("processes"),
+                       p.get("threads"), p.get("env", {}), p.get("time_metric")], sort_keys=True)
+
+
 def points(sweep, kernel, **params):
-    """The points of `kernel` whose parameters (and processes/threads) match `params`."""
-    out = []
+    """The points of `kernel` whose parameters (and processes/threads) match `params`, each
+    measurement once. Two runs of a config that share a kernel and parameters both measure
+    their baseline (1 × 1), the second as a `baseline_only` point: the same measurement
+    twice. Only the first is kept (a point on the grid as given wins over a baseline_only
+    one), so a lesson never reports one problem twice or picks a copy at random. To compare
+    a point with the baseline of its own run, use baseline(sweep, p)."""
+    kept, index = [], {}
     for p in sweep.get("points", []):
         if p.get("kernel") != kernel:
             continue
         fields = dict(p.get("params", {}), processes=p.get("processes"), threads=p.get("threads"))
-        if all(fields.get(k) == v for k, v in params.items()):
-            out.append(p)
-    return out
+        if not all(fields.get(k) == v for k, v in params.items()):
+            continue
+        key = _same_measurement(p)
+        if key not in index:
+            index[key] = len(kept)
+            kept.append(p)
+        elif kept[index[key]].get("baseline_only") and not p.get("baseline_only"):
+            kept[index[key]] = p
+    return kept
+
+
+def baseline(sweep, p):
+    """The baseline point of p's own group — the same run and parameters at the run's
+    baseline processes × threads (1 × 1 unless the config says otherwise) — or None when it
+    is missing. p itself when p is the baseline."""
+    want = p.get("baseline") or {"processes": 1, "threads": 1}
+    for q in sweep.get("points", []):
+        if (q.get("run") == p.get("run") and q.get("kernel") == p.get("kernel")
+                and q.get("params") == p.get("params")
+                and q.get("processes") == want.get("processes")
+                and q.get("threads") == want.get("threads")):
+            return q
+    return None
 
 
 def name(p):
@@ -46,15 +80,57 @@ def median_s(p):
     return (p.get("stats", {}).get(metric) or {}).get("median")
 
 
+def answers(point):
+    """How many different results the point's repetitions gave."""
+    return len({json.dumps(r.get("result"), sort_keys=True) for r in point.get("reps", [])})
+
+
+def differs_symptom(point, what="result"):
+    """The neutral wording for a point whose repetitions disagree, when a race is not the
+    only possible cause (an uninitialised value, a clock or thread id in the computation, a
+    split that depends on timing): "result differs between runs (3 answers in 5 runs)"."""
+    return (f"{what} differs between runs ({answers(point)} different answers in "
+            f"{len(point.get('reps', []))} runs)")
+
+
 def race_symptom(point, serial_ok):
     """Why a point failed, in the words of the lesson: a race when the same code is right
     with one thread and wrong with more, or gives different answers from run to run."""
-    results = [json.dumps(r.get("result"), sort_keys=True) for r in point.get("reps", [])]
-    if len(set(results)) > 1:
+    if answers(point) > 1:
         return "sum differs between runs: a data race"
     if serial_ok and point.get("threads", 1) > 1:
         return "correct with 1 thread, wrong with more: a data race"
     return "wrong result: " + (point.get("error") or "not verified")
+
+
+def rep_median(p, field):
+    """The median of a per-repetition field (spawn_s, compute_s, ctx_involuntary, …) over the
+    point's verified repetitions, or None when it has none: a failed point has no values."""
+    values = [r[field] for r in p.get("reps", [])
+              if r.get("verified") and isinstance(r.get(field), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def ratio_of_medians(a, b, field):
+    """rep_median(a, field) / rep_median(b, field): how many times more of `field` a had
+    (e.g. involuntary context switches). None when either is missing; +inf when only b's is
+    zero, 1.0 when both are."""
+    x, y = rep_median(a, field), rep_median(b, field)
+    if x is None or y is None:
+        return None
+    if y == 0:
+        return 1.0 if x == 0 else math.inf
+    return x / y
+
+
+def duration(seconds):
+    """A time for people: "2.31 ms", "840 µs", "1.20 s"; "failed" for None."""
+    if seconds is None:
+        return "failed"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(seconds) >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds * 1e9:.3g} ns"
 
 
 def compare(slow, fast, margin=1.3):
@@ -69,6 +145,27 @@ def compare(slow, fast, margin=1.3):
     if ratio <= 1 / margin:
         return "not shown", ratio
     return "inconclusive", ratio
+
+
+def crossover(pairs, margin=1.3):
+    """Where parallel starts to win. `pairs` is [(size, serial_point, parallel_point), …];
+    the crossover is the smallest size at which parallel is faster by `margin`× (medians)
+    and is not clearly slower at any larger size. Returns (outcome, size, ratio) with ratio
+    = serial / parallel at that size:
+      ("shown", size, ratio)       parallel wins from `size` on;
+      ("not shown", None, ratio)   parallel is clearly slower even at the largest size;
+      ("inconclusive", None, …)    no clear win, or a win followed by a clear loss (noise).
+    """
+    pairs = sorted(pairs, key=lambda t: t[0])
+    outcomes = [(size, *compare(serial, parallel, margin)) for size, serial, parallel in pairs]
+    for i, (size, outcome, ratio) in enumerate(outcomes):
+        if outcome == "shown":
+            if any(o == "not shown" for _, o, _ in outcomes[i + 1:]):
+                return "inconclusive", None, ratio
+            return "shown", size, ratio
+    if outcomes and outcomes[-1][1] == "not shown":
+        return "not shown", None, outcomes[-1][2]
+    return "inconclusive", None, outcomes[-1][2] if outcomes else None
 
 
 class Verdict:

@@ -14,6 +14,7 @@
 #include "interrupt.hpp"
 #include "launcher.hpp"
 #include "mpi_launcher.hpp"
+#include "pinning.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
 #include "sysinfo.hpp"
@@ -73,6 +74,10 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     } catch (const std::exception& e) {
         return fail(std::string("sweep.json is unreadable: ") + e.what());
     }
+    if (old.contains("merge"))
+        return fail(
+            "it was made by parsweep merge; resume the runs it joined (a part that is "
+            "missing points), then merge them again");
     if (!old.contains("config") || !old["config"].contains("hash"))
         return fail("sweep.json was not written by this version of parsweep");
     const std::string hash = old["config"]["hash"].get<std::string>();
@@ -105,6 +110,10 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     }
     r.sweep.source = source;
     r.context = old["context"];
+    if (old.contains("part")) {  // a part of a job array goes on with its own share
+        r.sweep.part.index = old["part"].value("index", 1);
+        r.sweep.part.count = old["part"].value("count", 1);
+    }
     std::set<std::string> keys;
     for (const auto& p : r.sweep.points) keys.insert(p.key());
     std::ifstream journal(dir / "checkpoint.jsonl");
@@ -134,6 +143,15 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
 
 int cmd_run(const RunOptions& options) {
     install_interrupt_handlers();
+    std::optional<Part> part;
+    if (!options.part.empty()) {
+        try {
+            part = parse_part(options.part);
+        } catch (const std::invalid_argument& e) {
+            fmt::print(stderr, "error: {}\n", e.what());
+            return kBadInput;
+        }
+    }
     const UsableCores cores = detect_usable_cores(options.cores);
     std::optional<Sweep> sweep;
     Checkpoint done_before;
@@ -144,6 +162,11 @@ int cmd_run(const RunOptions& options) {
         auto r = read_resumable(dir, options.config, options.cores);
         if (!r) return kBadInput;
         sweep = std::move(r->sweep);
+        if (part && (part->index != sweep->part.index || part->count != sweep->part.count)) {
+            fmt::print(stderr, "error: cannot resume {} with --part {}: it is part {}/{}\n",
+                       dir.string(), options.part, sweep->part.index, sweep->part.count);
+            return kBadInput;
+        }
         done_before = std::move(r->done);
         context = std::move(r->context);
         // Where and when it went on, next to where it started.
@@ -154,10 +177,11 @@ int cmd_run(const RunOptions& options) {
                                       {"build", again["build"]}});
         if (!options.quiet)
             fmt::print(stderr, "resuming {}: {} of {} points done before\n", dir.string(),
-                       done_before.size(), sweep->points.size());
+                       done_before.size(), sweep->points_to_run().size());
     } else {
         sweep = load_or_report(options.config, cores);
         if (!sweep) return kBadInput;
+        if (part) sweep->part = *part;
         context = run_context(cores);
         if (std::any_of(sweep->points.begin(), sweep->points.end(),
                         [](const Point& p) { return p.launcher == "mpi"; }))
@@ -178,9 +202,11 @@ int cmd_run(const RunOptions& options) {
         }
     }
 
+    // Said even with --quiet: it is a property of the results, not progress.
     std::size_t over = 0;
-    for (const auto& p : sweep->points) over += p.processes * p.threads > sweep->usable_cores;
-    if (over && !options.quiet)
+    for (const Point* p : sweep->points_to_run())
+        over += p->processes * p->threads > sweep->usable_cores;
+    if (over)
         fmt::print(stderr,
                    "note: {} point{} oversubscribe{} the {} usable cores (processes × threads > "
                    "cores); the results label them with their oversubscription factor\n",
@@ -217,11 +243,9 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
 }
 
 int cmd_list(bool as_json, bool include_hidden) {
-    json all = json::array();
-    for (const Kernel* k : kernels()) {
-        if (k->hidden() && !include_hidden) continue;
+    auto specs_json = [](const std::vector<ParamSpec>& specs) {
         json params = json::array();
-        for (const auto& s : k->params()) {
+        for (const auto& s : specs) {
             json p = {{"name", s.name},
                       {"type", to_string(s.type)},
                       {"default", s.default_value},
@@ -231,15 +255,20 @@ int cmd_list(bool as_json, bool include_hidden) {
             if (!s.choices.empty()) p["choices"] = s.choices;
             params.push_back(p);
         }
-        all.push_back({{"kernel", k->id()}, {"summary", k->summary()}, {"params", params}});
+        return params;
+    };
+    json all = json::array();
+    for (const Kernel* k : kernels()) {
+        if (k->hidden() && !include_hidden) continue;
+        all.push_back(
+            {{"kernel", k->id()}, {"summary", k->summary()}, {"params", specs_json(k->params())}});
     }
     if (as_json) {
         fmt::print("{}\n", all.dump(2));
         return 0;
     }
-    for (const auto& k : all) {
-        fmt::print("{}\n  {}\n", k["kernel"].get<std::string>(), k["summary"].get<std::string>());
-        for (const auto& p : k["params"]) {
+    auto print_params = [](const json& params, const char* absent) {
+        for (const auto& p : params) {
             std::string range;
             if (p.contains("choices")) range = "one of " + param_text(p["choices"]);
             if (p.contains("min") || p.contains("max"))
@@ -249,11 +278,17 @@ int cmd_list(bool as_json, bool include_hidden) {
                     p.contains("max") ? fmt::format("{:.15g}", p["max"].get<double>()) : "");
             fmt::print("    {:<12} {:<15} default {:<28} {}\n", p["name"].get<std::string>(),
                        p["type"].get<std::string>(),
-                       p["default"].is_null() ? "(required)" : p["default"].dump(),
+                       p["default"].is_null() ? absent : p["default"].dump(),
                        p["help"].get<std::string>() + (range.empty() ? "" : " [" + range + "]"));
         }
+    };
+    for (const auto& k : all) {
+        fmt::print("{}\n  {}\n", k["kernel"].get<std::string>(), k["summary"].get<std::string>());
+        print_params(k["params"], "(required)");
         fmt::print("\n");
     }
+    fmt::print("every kernel\n  pinning axes, under params or grid like a kernel parameter\n");
+    print_params(specs_json(pinning_params()), "(unset)");
     return 0;
 }
 

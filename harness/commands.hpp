@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parsweep {
 
@@ -14,9 +15,22 @@ struct RunOptions {
     std::string results_root = "results";
     std::optional<int> cores;  // --cores: overrides the detected usable cores
     bool quiet = false;        // no progress output
+    std::string part;          // --part K/N: only the K-th of N disjoint shares ("" = all)
+};
+
+// `parsweep merge RUN_DIR... --out DIR` (harness/merge.cpp).
+struct MergeOptions {
+    std::vector<std::string> dirs;    // the runs to join, in this order
+    std::string out;                  // the merged run's directory
+    bool force = false;               // replace a non-empty `out`
+    bool dedupe = false;              // a point measured twice: keep one instead of refusing
+    bool class_mode = false;          // learners' runs side by side (--class)
+    std::vector<std::string> labels;  // --label: one learner name per run, in order
+    bool quiet = false;
 };
 
 int cmd_run(const RunOptions& options);
+int cmd_merge(const MergeOptions& options);
 int cmd_validate(const std::string& config, std::optional<int> cores);
 int cmd_list(bool as_json, bool all);  // all: also the hidden test kernels
 int cmd_info(bool as_json, std::optional<int> cores);

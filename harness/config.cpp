@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "pinning.hpp"
 #include "units.hpp"
 
 namespace parsweep {
@@ -75,9 +76,28 @@ std::string Point::key() const {
                {"params", params},
                {"processes", processes},
                {"threads", threads}};
-    // Only when not the default, so that the keys of spawn points stay what they were.
-    if (launcher != "spawn") id["launcher"] = launcher;
+    if (!learner.empty()) id["learner"] = learner;       // keys of other runs stay as they were
+    if (launcher != "spawn") id["launcher"] = launcher;  // as do the keys of spawn points
     return hash_text(id.dump());
+}
+
+Part parse_part(const std::string& text) {
+    static const std::regex form(R"(([0-9]{1,9})/([0-9]{1,9}))");
+    std::smatch m;
+    if (!std::regex_match(text, m, form))
+        throw std::invalid_argument("--part " + text + ": expected K/N, e.g. 2/3 (part K of N)");
+    Part part{std::stoi(m[1]), std::stoi(m[2])};
+    if (part.count < 1 || part.index < 1 || part.index > part.count)
+        throw std::invalid_argument(fmt::format(
+            "--part {}: K must be between 1 and N (got K={}, N={})", text, part.index, part.count));
+    return part;
+}
+
+std::vector<const Point*> Sweep::points_to_run() const {
+    std::vector<const Point*> out;
+    for (const auto& p : points)
+        if (part.holds(p)) out.push_back(&p);
+    return out;
 }
 
 std::string Sweep::hash() const {
@@ -87,11 +107,64 @@ std::string Sweep::hash() const {
 std::string Point::group_key() const {
     // Per run: two runs of the same kernel and parameters (with a different env, say) each
     // have their own baseline.
-    return std::to_string(run) + " " + std::string(kernel->id()) + " " + params.dump();
+    return learner + " " + std::to_string(run) + " " + std::string(kernel->id()) + " " +
+           params.dump();
+}
+
+Point point_from_json(const json& e) {
+    auto field = [&](const char* name) -> const json& {
+        if (!e.is_object() || !e.contains(name))
+            throw std::runtime_error(fmt::format("{}: missing", name));
+        return e[name];
+    };
+    auto get = [&](const char* name, auto& out) {
+        try {
+            out = field(name).get<std::remove_reference_t<decltype(out)>>();
+        } catch (const json::exception& x) {
+            throw std::runtime_error(
+                fmt::format("{}: {} (got {})", name, x.what(), field(name).dump()));
+        }
+    };
+    Point p;
+    std::string id;
+    get("kernel", id);
+    p.kernel = find_kernel(id);
+    if (!p.kernel)
+        throw std::runtime_error(fmt::format(
+            "kernel: unknown kernel \"{}\" (a workshop lesson's kernel is only in that lesson's "
+            "binary: use build/exercises/parsweep-lessonNN-solution)",
+            id));
+    p.params = field("params");
+    if (!p.params.is_object()) throw std::runtime_error("params: must be an object");
+    get("index", p.index);
+    get("run", p.run);
+    get("axes", p.axes);
+    get("processes", p.processes);
+    get("threads", p.threads);
+    get("repetitions", p.repetitions);
+    get("warmup", p.warmup);
+    get("timeout_s", p.timeout_s);
+    get("time_metric", p.time_metric);
+    get("env", p.env);
+    get("baseline_only", p.baseline_only);
+    const json& base = field("baseline");
+    try {
+        p.baseline_processes = base.at("processes").get<int>();
+        p.baseline_threads = base.at("threads").get<int>();
+    } catch (const json::exception& x) {
+        throw std::runtime_error(fmt::format("baseline: {} (got {})", x.what(), base.dump()));
+    }
+    if (e.contains("learner")) get("learner", p.learner);
+    if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
+    if (p.processes < 1 || p.threads < 1)
+        throw std::runtime_error(fmt::format("processes and threads must be ≥ 1 (got {} and {})",
+                                             p.processes, p.threads));
+    return p;
 }
 
 std::string Point::label() const {
-    std::string s(kernel->id());
+    std::string s = learner.empty() ? "" : learner + ": ";
+    s += kernel->id();
     for (const auto& a : axes) {
         const json& v = params.at(a);
         s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
@@ -120,6 +193,8 @@ json Sweep::expanded() const {
              {"env", p.env},
              {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
              {"baseline_only", p.baseline_only}});
+        if (!part.whole()) pts.back()["part"] = p.index % std::size_t(part.count) + 1;
+        if (!p.learner.empty()) pts.back()["learner"] = p.learner;
     }
     return {{"name", name},
             {"usable_cores", usable_cores},
@@ -517,7 +592,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                         " (`parsweep list` shows them)");
             continue;
         }
-        const auto& specs = kernel->params();
+        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp).
+        std::vector<ParamSpec> specs = kernel->params();
+        specs.insert(specs.end(), pinning_params().begin(), pinning_params().end());
         std::vector<std::string> names;
         for (const auto& s : specs) names.push_back(s.name), params_of_used_kernels.insert(s.name);
 
@@ -611,6 +688,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 src = {top_params[spec.name], false, member("params", spec.name)};
             else if (!spec.default_value.is_null())
                 src = {spec.default_value, false, ""};
+            else if (is_pinning_param(spec.name))
+                continue;  // not given: the workers inherit the parent's placement
             else {
                 c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" +
                                                      spec.name + "\" (" + spec.help + ")");
@@ -671,6 +750,14 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         int memory_errors = 0;
         for (const auto& params : combos) {
             bool combo_ok = true;
+            // cpu_set binds each spawned worker before it starts; mpirun and srun start ranks.
+            if (run_launcher == "mpi" && params.contains("cpu_set") &&
+                params["cpu_set"] != "none") {
+                c.error(source_path["cpu_set"],
+                        "cpu_set binds the spawn launcher's workers; with launcher \"mpi\" place "
+                        "threads with bind and places (OMP_PROC_BIND, OMP_PLACES)");
+                combo_ok = false;
+            }
             for (const auto& e : kernel->validate(params)) {
                 auto it = source_path.find(e.param);
                 c.error(it != source_path.end() ? it->second : rpath, e.message);
@@ -693,6 +780,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.time_metric = metric;
                 pt.launcher = run_launcher;
                 pt.env = env;
+                for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
                 pt.baseline_processes = base.processes;
                 pt.baseline_threads = base.threads;
                 pt.baseline_only = baseline_only;

@@ -73,20 +73,38 @@ struct Point {
     int baseline_processes = 1;
     int baseline_threads = 1;
     bool baseline_only = false;  // added to measure the baseline; not on the grid as given
+    // Whose machine measured it, in a class run (`parsweep merge --class`): several learners'
+    // runs of one lesson side by side. "" in every other run.
+    std::string learner;
 
     bool is_baseline() const {
         return processes == baseline_processes && threads == baseline_threads;
     }
-    // Identifies the run + kernel + parameters, whatever P and T: a point's baseline is the
-    // point with the same group key at the baseline's P and T.
+    // Identifies the learner + run + kernel + parameters, whatever P and T: a point's
+    // baseline is the point with the same group key at the baseline's P and T.
     std::string group_key() const;
-    // "invert n=2000 count=8": the kernel and its swept parameters, and the launcher when it
-    // is not "spawn": "pi (mpi)".
+    // "invert n=2000 count=8": the kernel and its swept parameters ("alice: invert …" in a
+    // class run), and the launcher when it is not "spawn": "pi (mpi)".
     std::string label() const;
-    // 16 hex digits identifying kernel + parameters + P + T (+ the launcher when it is not
-    // "spawn"): how checkpoints, --resume and merged runs recognise the same point.
+    // 16 hex digits identifying kernel + parameters + P + T (+ the learner, in a class run;
+    // + the launcher when it is not "spawn"): how checkpoints, --resume and merged runs
+    // recognise the same point.
     std::string key() const;
 };
+
+// A share of a sweep's points, for job arrays (`parsweep run CONFIG --part K/N`). Point i
+// (its position in the whole sweep, 0-based) belongs to part (i mod N) + 1: round robin
+// rather than blocks, so that each part gets a mix of small and large points and the parts
+// of a job array take about the same time. Parts are disjoint and together are the sweep.
+struct Part {
+    int index = 1;  // K, 1-based
+    int count = 1;  // N; 1 = the whole sweep
+    bool whole() const { return count == 1; }
+    bool holds(const Point& p) const { return int(p.index % std::size_t(count)) + 1 == index; }
+};
+
+// Parses "K/N" with 1 ≤ K ≤ N; throws std::invalid_argument with a message naming the text.
+Part parse_part(const std::string& text);
 
 struct Sweep {
     std::string name;
@@ -95,13 +113,23 @@ struct Sweep {
     json given;                    // the config as written
     int usable_cores = 1;
     double oversubscribe = 1;
-    std::vector<Point> points;
+    std::vector<Point> points;  // every point of the sweep, whatever `part`
+    Part part;                  // the share this run measures (--part)
 
-    // The config as expanded: every point with its full parameters, for sweep.json.
+    // The points this run measures: all of them, or the part's share, in sweep order.
+    // Their Point::index stays their position in the whole sweep.
+    std::vector<const Point*> points_to_run() const;
+    // The config as expanded: every point with its full parameters (and, for a part, the
+    // part that measures it), for sweep.json.
     json expanded() const;
     // 16 hex digits of the config as written: --resume refuses a config that changed.
     std::string hash() const;
 };
+
+// A point read back from an entry of sweep.json's config.expanded.points (the inverse of
+// Sweep::expanded's entries), for runs measured elsewhere (`parsweep merge`): the config's
+// files need not exist here. Throws std::runtime_error naming the field that is wrong.
+Point point_from_json(const json& entry);
 
 // Reads, checks and expands a config file. Throws ConfigErrors.
 Sweep load_sweep(const std::filesystem::path& file, const LoadOptions& options);

@@ -14,6 +14,13 @@ namespace parsweep {
 
 namespace {
 
+// " (part 2/3 of 45)" for a part of a sweep, "" for a whole one.
+std::string part_text(const Sweep& sweep) {
+    if (sweep.part.whole()) return "";
+    return fmt::format(" (part {}/{} of {})", sweep.part.index, sweep.part.count,
+                       sweep.points.size());
+}
+
 std::string ratio(const std::optional<double>& v) {
     return v ? fmt::format("{:.2f}", *v) : "-";
 }
@@ -25,11 +32,12 @@ class ConsoleReporter : public Reporter {
 
     void run_started(const RunInfo& run) override {
         start_ = monotonic_s();
-        for (const auto& p : run.sweep->points) reps_total_ += p.warmup + p.repetitions;
+        const auto todo = run.sweep->points_to_run();
+        for (const Point* p : todo) reps_total_ += p->warmup + p->repetitions;
         if (progress_)
             fmt::print(progress_,
-                       "parsweep: {} points, {} repetitions with warmups; usable cores {}\n",
-                       run.sweep->points.size(), reps_total_, run.sweep->usable_cores);
+                       "parsweep: {} points{}, {} repetitions with warmups; usable cores {}\n",
+                       todo.size(), part_text(*run.sweep), reps_total_, run.sweep->usable_cores);
     }
 
     void point_started(const RunInfo&, const Point& point, std::size_t i, std::size_t n) override {
@@ -84,10 +92,11 @@ class ConsoleReporter : public Reporter {
                        "\ninterrupted ({}): {} of {} points done and written; the rest with\n"
                        "  parsweep run --resume {}\n",
                        run.interrupted_by == SIGTERM ? "SIGTERM" : "SIGINT", done.size(),
-                       run.sweep->points.size(), run.dir.string());
-        fmt::print(out_, "\n{} of {} points verified in {}{}\nresults: {}\n", done.size() - failed,
-                   run.sweep->points.size(), format_duration(run.elapsed_s),
-                   failed ? fmt::format("; {} FAILED", failed) : "", run.dir.string());
+                       run.sweep->points_to_run().size(), run.dir.string());
+        fmt::print(out_, "\n{} of {} points{} verified in {}{}\nresults: {}\n",
+                   done.size() - failed, run.sweep->points_to_run().size(), part_text(*run.sweep),
+                   format_duration(run.elapsed_s), failed ? fmt::format("; {} FAILED", failed) : "",
+                   run.dir.string());
         std::fflush(out_);
     }
 

@@ -46,16 +46,27 @@ class Row {
     bool first_ = true;
 };
 
-// kernel, processes, threads, param_…, point, launcher: the columns that identify a point in
-// both files.
-void key_header(Row& row, const std::vector<std::string>& params) {
+// Whether the points come from several learners (a class run): then a `learner` column
+// comes first. Other runs keep their columns as they were.
+bool has_learners(const std::vector<PointResult>& done) {
+    for (const auto& p : done)
+        if (!p.point->learner.empty()) return true;
+    return false;
+}
+
+// [learner,] kernel, processes, threads, param_…, point, launcher: the columns that identify
+// a point in both files.
+void key_header(Row& row, const std::vector<std::string>& params, bool learners) {
+    if (learners) row << std::string("learner");
     row << std::string("kernel") << std::string("processes") << std::string("threads");
     for (const auto& p : params) row << "param_" + p;
     row << std::string("point") << std::string("launcher");
 }
 
-void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& params) {
+void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& params,
+               bool learners) {
     const Point& pt = *p.point;
+    if (learners) row << pt.learner;
     row << std::string(pt.kernel->id()) << pt.processes << pt.threads;
     for (const auto& name : params)
         row << (pt.params.contains(name) ? param_text(pt.params[name]) : std::string());
@@ -74,10 +85,11 @@ class CsvReporter : public Reporter {
   private:
     static void write(const RunInfo& run, const std::vector<PointResult>& done) {
         const auto params = param_names(done);
+        const bool learners = has_learners(done);
         std::string points, reps;
         {
             Row h;
-            key_header(h, params);
+            key_header(h, params, learners);
             for (const char* c :
                  {"baseline_only",   "time_metric", "repetitions",      "min_s",
                   "median_s",        "mean_s",      "stddev_s",         "max_s",
@@ -91,7 +103,7 @@ class CsvReporter : public Reporter {
         }
         {
             Row h;
-            key_header(h, params);
+            key_header(h, params, learners);
             for (const char* c :
                  {"rep", "wall_s", "spawn_s", "dispatch_s", "compute_s", "gather_s", "imbalance_s",
                   "user_s", "sys_s", "cpu_util", "ctx_voluntary", "ctx_involuntary", "max_rss_kb",
@@ -101,7 +113,7 @@ class CsvReporter : public Reporter {
         }
         for (const auto& p : done) {
             Row r;
-            key_cells(r, p, params);
+            key_cells(r, p, params, learners);
             r << p.point->baseline_only << p.point->time_metric << p.reps.size();
             const bool ok = p.verified && p.wall.count > 0;
             auto t = [&](double v) { return ok ? num(v) : std::string(); };
@@ -115,7 +127,7 @@ class CsvReporter : public Reporter {
             points += r.str();
             for (const auto& rep : p.reps) {
                 Row x;
-                key_cells(x, p, params);
+                key_cells(x, p, params, learners);
                 x << rep.rep << rep.wall_s << rep.spawn_s << rep.dispatch_s << rep.compute_s
                   << rep.gather_s << rep.imbalance_s << rep.user_s << rep.sys_s << rep.cpu_util
                   << rep.ctx_voluntary << rep.ctx_involuntary << rep.max_rss_kb << rep.omp_threads

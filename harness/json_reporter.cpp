@@ -37,7 +37,7 @@ class JsonReporter : public Reporter {
                     {"started_at", run.started_at},
                     {"finished_at", run.finished_at},
                     {"elapsed_s", run.elapsed_s},
-                    {"points_total", run.sweep->points.size()},
+                    {"points_total", run.sweep->points_to_run().size()},
                     {"points_done", done.size()},
                     {"points_failed", run.points_failed},
                     {"context", run.context},
@@ -47,6 +47,13 @@ class JsonReporter : public Reporter {
                       {"given", run.sweep->given},
                       {"expanded", run.sweep->expanded()}}},
                     {"points", points}};
+        // A part of a sweep (--part K/N): config.hash is the whole sweep's, and
+        // config.expanded lists every point of the sweep with the part that measures it.
+        if (!run.merge.is_null()) doc["merge"] = run.merge;
+        if (!run.sweep->part.whole())
+            doc["part"] = {{"index", run.sweep->part.index},
+                           {"count", run.sweep->part.count},
+                           {"sweep_points_total", run.sweep->points.size()}};
         write_atomic(run.dir / "sweep.json", doc.dump(2) + "\n");
     }
 };

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -18,6 +19,7 @@
 #include "files.hpp"
 #include "interrupt.hpp"
 #include "mpi_launcher.hpp"
+#include "pinning.hpp"
 #include "protocol.hpp"
 
 extern char** environ;
@@ -64,6 +66,7 @@ struct Child {
     bool done = false;  // report (or error) received, or the pipe closed
     bool reaped = false;
     bool killed_by_us = false;  // parsweep sent a SIGKILL (timeout, another worker failed)
+    std::vector<int> cpu_set;   // the CPUs it was bound to (cpu_set axis); empty: unbound
 
     // Died of parsweep's SIGKILL, rather than of its own fault before it.
     bool stopped_by_us() const {
@@ -181,6 +184,19 @@ bool pump(std::vector<Child>& children, int phase_lines, double deadline, std::s
     }
 }
 
+// The parent's own CPUs, as they were before any worker was bound.
+const std::vector<int>& parent_cpus() {
+    static const std::vector<int> cpus = affinity_cpus();
+    return cpus;
+}
+
+void set_affinity(const std::vector<int>& cpus) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : cpus) CPU_SET(c, &set);
+    sched_setaffinity(0, sizeof set, &set);
+}
+
 }  // namespace
 
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w) {
@@ -191,18 +207,20 @@ std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int
 }
 
 std::vector<std::string> worker_environment(int threads,
-                                            const std::map<std::string, std::string>& extra) {
+                                            const std::map<std::string, std::string>& extra,
+                                            int processes) {
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) {
         std::string_view kv(*e);
         const std::string_view name = kv.substr(0, kv.find('='));
         bool owned = extra.count(std::string(name)) > 0;
         for (const auto& v : thread_count_vars()) owned = owned || name == v;
-        owned = owned || name == kParentPidVar;
+        owned = owned || name == kParentPidVar || name == kProcessesVar;
         if (!owned) env.emplace_back(kv);
     }
     for (const auto& v : thread_count_vars()) env.push_back(fmt::format("{}={}", v, threads));
     env.push_back(fmt::format("{}={}", kParentPidVar, getpid()));
+    env.push_back(fmt::format("{}={}", kProcessesVar, processes));
     for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
     return env;
 }
@@ -262,12 +280,20 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     const std::uint64_t items = point.kernel->items(point.params);
     std::vector<Child> children(static_cast<std::size_t>(P));
 
-    const std::vector<std::string> env_strings = worker_environment(point.threads, point.env);
+    const std::vector<std::string> env_strings =
+        worker_environment(point.threads, point.env, point.processes);
     std::vector<char*> envp;
     for (const auto& s : env_strings) envp.push_back(const_cast<char*>(s.c_str()));
     envp.push_back(nullptr);
     std::string arg0 = executable, arg1 = "worker";
     char* argv[] = {arg0.data(), arg1.data(), nullptr};
+
+    // Per-worker CPU sets (cpu_set axis), worked out before the clock starts. A spawned
+    // process inherits the affinity of the thread that spawns it, so the parent narrows its
+    // own mask around each posix_spawn: the worker is bound before its first instruction,
+    // before OpenMP reads its places.
+    const std::vector<std::vector<int>> cpu_sets =
+        worker_cpu_sets(point.params, P, point.threads, parent_cpus());
 
     std::string failure;
     const double t0 = monotonic_s();
@@ -286,7 +312,11 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         posix_spawn_file_actions_adddup2(&fa, out.write, 2);
         posix_spawn_file_actions_adddup2(&fa, to.read, kTaskFd);
         posix_spawn_file_actions_adddup2(&fa, from.write, kReportFd);
+        const std::vector<int>* bound = cpu_sets.empty() ? nullptr : &cpu_sets[std::size_t(w)];
+        if (bound) set_affinity(*bound);
         int rc = posix_spawn(&c.pid, executable.c_str(), &fa, nullptr, argv, envp.data());
+        if (bound) set_affinity(parent_cpus());
+        c.cpu_set = bound ? *bound : std::vector<int>{};
         posix_spawn_file_actions_destroy(&fa);
         close_fd(to.read);
         close_fd(from.write);
@@ -365,6 +395,8 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
             wr.ready_s = c.ready.time - t0;
             wr.omp_threads = c.ready.omp_threads;
             wr.blas_threads = c.ready.blas_threads;
+            wr.cpus = c.ready.cpus;
+            wr.cpu_set = c.cpu_set;
             last_ready = std::max(last_ready, c.ready.time);
         }
         if (c.lines >= 2) {

@@ -26,9 +26,11 @@ namespace parsweep {
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w);
 
 // The environment of a worker of a point with `threads` threads: this process's
-// environment without any thread-count variable, plus the thread counts and `extra`.
+// environment without any thread-count variable, plus the thread counts, the point's
+// `processes` (PARSWEEP_PROCESSES, protocol.hpp) and `extra`.
 std::vector<std::string> worker_environment(int threads,
-                                            const std::map<std::string, std::string>& extra);
+                                            const std::map<std::string, std::string>& extra,
+                                            int processes = 1);
 
 // Runs one repetition of `point`. `executable` is the parsweep binary to spawn. Points with
 // launcher "mpi" go to run_mpi_repetition (mpi_launcher.hpp).

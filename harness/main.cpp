@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
         ->check(CLI::Range(1, 1 << 20));
     run_cmd->add_flag("-q,--quiet", run.quiet, "no progress output");
+    run_cmd->add_option("--part", run.part,
+                        "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
+                        "join them with parsweep merge)");
 
     std::string config;
     auto* validate_cmd = app.add_subcommand("validate", "check a config and list its points");
@@ -55,6 +58,23 @@ int main(int argc, char** argv) {
     corpus_cmd->add_option("--from", from, "the text to copy")->capture_default_str();
     corpus_cmd->add_option("--out", out, "the file to write")->required();
 
+    parsweep::MergeOptions merge;
+    auto* merge_cmd = app.add_subcommand(
+        "merge", "join runs into one: the parts of a job array, or learners' runs (--class)");
+    merge_cmd->add_option("runs", merge.dirs, "the run directories to join")->required();
+    merge_cmd->add_option("--out", merge.out, "the merged run's directory")->required();
+    merge_cmd->add_flag("--force", merge.force, "replace --out when it is not empty");
+    merge_cmd->add_flag("--dedupe", merge.dedupe,
+                        "a point measured by two runs: keep one (the verified one, else the one "
+                        "with more repetitions, else the first given) instead of refusing");
+    merge_cmd->add_flag("--class", merge.class_mode,
+                        "learners' runs side by side, told apart by a learner label (the runs may "
+                        "come from different configs)");
+    merge_cmd->add_option("--label", merge.labels,
+                          "with --class: the learner of each run, in the order of the runs "
+                          "(default: each run directory's name)");
+    merge_cmd->add_flag("-q,--quiet", merge.quiet, "no summary table");
+
     app.add_subcommand("worker", "(internal) one worker process of a sweep")->group("");
 
     run_cmd->callback([&] {
@@ -71,6 +91,7 @@ int main(int argc, char** argv) {
     }
     run.cores = cores;
     if (*run_cmd) return parsweep::cmd_run(run);
+    if (*merge_cmd) return parsweep::cmd_merge(merge);
     if (*validate_cmd) return parsweep::cmd_validate(config, cores);
     if (*list_cmd) return parsweep::cmd_list(as_json, list_all);
     if (*info_cmd) return parsweep::cmd_info(as_json, cores);

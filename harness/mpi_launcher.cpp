@@ -382,6 +382,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
         return rec;
     }
     std::vector<std::string> exported = thread_count_vars();
+    exported.push_back(kProcessesVar);
     for (const auto& [name, value] : point.env) exported.push_back(name);
     const Task task{std::string(point.kernel->id()), point.params, 0, items, 0, point.threads};
     const std::vector<std::string> argv =
@@ -391,7 +392,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
     Heard h;
     const double t0 = monotonic_s();
     const double deadline = t0 + point.timeout_s;
-    std::string failure = start(l, argv, worker_environment(point.threads, point.env));
+    std::string failure = start(l, argv, worker_environment(point.threads, point.env, P));
     if (failure.empty()) failure = listen(l, h, deadline);
     const double t_end = h.reported ? h.t_report : monotonic_s();
     if (failure.empty() && !reap_until(l, deadline)) failure = "timed out";
@@ -439,6 +440,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
             first_release = std::min(first_release, parent_clock(r, r.released));
             wr.omp_threads = r.ready.omp_threads;
             wr.blas_threads = r.ready.blas_threads;
+            wr.cpus = r.ready.cpus;
             wr.user_s = r.user_s;
             wr.sys_s = r.sys_s;
             wr.ctx_voluntary = r.ctx_voluntary;

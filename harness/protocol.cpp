@@ -27,12 +27,15 @@ Task task_from_json(const json& j) {
 }
 
 json to_json(const Ready& r) {
-    return {{"ready", r.time}, {"omp_threads", r.omp_threads}, {"blas_threads", r.blas_threads}};
+    return {{"ready", r.time},
+            {"omp_threads", r.omp_threads},
+            {"blas_threads", r.blas_threads},
+            {"cpus", r.cpus}};
 }
 
 Ready ready_from_json(const json& j) {
     return {j.at("ready").get<double>(), j.at("omp_threads").get<int>(),
-            j.at("blas_threads").get<int>()};
+            j.at("blas_threads").get<int>(), j.at("cpus").get<std::vector<int>>()};
 }
 
 json to_json(const Report& r) {

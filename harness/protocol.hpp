@@ -21,6 +21,10 @@ inline constexpr int kTaskFd = 3;    // worker reads the task and "go" here
 inline constexpr int kReportFd = 4;  // worker writes Ready and Report here
 // The parent's pid, in the worker's environment: a worker whose parent is gone exits.
 inline constexpr const char* kParentPidVar = "PARSWEEP_PARENT_PID";
+// The number of worker processes of the point (P), in every worker's environment: a kernel
+// that must share the machine with its sibling workers (e.g. choose its BLAS threads so that
+// P × threads fits the usable cores) reads it in prepare(). Its own share is in the Task.
+inline constexpr const char* kProcessesVar = "PARSWEEP_PROCESSES";
 
 // CLOCK_MONOTONIC in seconds.
 double monotonic_s();
@@ -39,6 +43,7 @@ struct Ready {
     double time = 0;
     int omp_threads = 0;
     int blas_threads = 0;
+    std::vector<int> cpus;  // the CPUs its OpenMP threads were on (pinning.hpp cpus_in_use)
 };
 
 // The worker's share is done.

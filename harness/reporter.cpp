@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "pinning.hpp"
+
 namespace parsweep {
 
 namespace {
@@ -44,6 +46,8 @@ json to_json(const RepRecord& r) {
                            {"max_rss_kb", w.max_rss_kb},
                            {"omp_threads", w.omp_threads},
                            {"blas_threads", w.blas_threads},
+                           {"cpu_set", w.cpu_set},
+                           {"cpus", w.cpus},
                            {"ok", w.ok},
                            {"error", w.error}});
     for (std::size_t i = 0; i < r.workers.size(); ++i)
@@ -73,35 +77,38 @@ json to_json(const PointResult& p) {
     const Point& pt = *p.point;
     json reps = json::array();
     for (const auto& r : p.reps) reps.push_back(to_json(r));
-    return {{"index", pt.index},
-            {"key", pt.key()},
-            {"run", pt.run},
-            {"kernel", pt.kernel->id()},
-            {"label", pt.label()},
-            {"params", pt.params},
-            {"axes", pt.axes},
-            {"processes", pt.processes},
-            {"threads", pt.threads},
-            {"env", pt.env},
-            {"time_metric", pt.time_metric},
-            {"launcher", pt.launcher},
-            {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
-            {"baseline_only", pt.baseline_only},
-            {"status", p.verified ? "ok" : "failed"},
-            {"verified", p.verified},
-            {"error", p.error},
-            {"result", p.result},
-            {"stats",
-             {{"wall_s", to_json(p.wall)},
-              {"spawn_s", to_json(p.spawn)},
-              {"dispatch_s", to_json(p.dispatch)},
-              {"compute_s", to_json(p.compute)},
-              {"gather_s", to_json(p.gather)},
-              {"imbalance_s", to_json(p.imbalance)},
-              {"cpu_util", to_json(p.cpu_util)},
-              {"ctx_involuntary_median", p.wall.count ? json(p.ctx_involuntary_median) : json()}}},
-            {"derived", to_json(p.derived)},
-            {"reps", reps}};
+    json out = {
+        {"index", pt.index},
+        {"key", pt.key()},
+        {"run", pt.run},
+        {"kernel", pt.kernel->id()},
+        {"label", pt.label()},
+        {"params", pt.params},
+        {"axes", pt.axes},
+        {"processes", pt.processes},
+        {"threads", pt.threads},
+        {"env", pt.env},
+        {"time_metric", pt.time_metric},
+        {"launcher", pt.launcher},
+        {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
+        {"baseline_only", pt.baseline_only},
+        {"status", p.verified ? "ok" : "failed"},
+        {"verified", p.verified},
+        {"error", p.error},
+        {"result", p.result},
+        {"stats",
+         {{"wall_s", to_json(p.wall)},
+          {"spawn_s", to_json(p.spawn)},
+          {"dispatch_s", to_json(p.dispatch)},
+          {"compute_s", to_json(p.compute)},
+          {"gather_s", to_json(p.gather)},
+          {"imbalance_s", to_json(p.imbalance)},
+          {"cpu_util", to_json(p.cpu_util)},
+          {"ctx_involuntary_median", p.wall.count ? json(p.ctx_involuntary_median) : json()}}},
+        {"derived", to_json(p.derived)},
+        {"reps", reps}};
+    if (!pt.learner.empty()) out["learner"] = pt.learner;
+    return out;
 }
 
 RepRecord rep_from_json(const json& j) {
@@ -142,6 +149,8 @@ RepRecord rep_from_json(const json& j) {
         wr.max_rss_kb = w.at("max_rss_kb").get<long>();
         wr.omp_threads = w.at("omp_threads").get<int>();
         wr.blas_threads = w.at("blas_threads").get<int>();
+        wr.cpu_set = w.value("cpu_set", std::vector<int>{});
+        wr.cpus = w.value("cpus", std::vector<int>{});
         wr.ok = w.at("ok").get<bool>();
         wr.error = w.at("error").get<std::string>();
         wr.host = w.value("host", "");
@@ -156,6 +165,11 @@ std::vector<std::string> param_names(const std::vector<PointResult>& points) {
         for (const auto& spec : p.point->kernel->params())
             if (std::find(names.begin(), names.end(), spec.name) == names.end())
                 names.push_back(spec.name);
+    // The pinning axes, only when some point has them: a run without pinning keeps its columns.
+    for (const auto& spec : pinning_params())
+        if (std::any_of(points.begin(), points.end(),
+                        [&](const PointResult& p) { return p.point->params.contains(spec.name); }))
+            names.push_back(spec.name);
     return names;
 }
 

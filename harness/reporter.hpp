@@ -29,6 +29,7 @@ struct RunInfo {
     std::string started_at;          // ISO 8601
     std::string finished_at;
     double elapsed_s = 0;
+    json merge;  // how `parsweep merge` made this run from others; null for a measured run
 };
 
 class Reporter {

@@ -22,10 +22,12 @@ struct WorkerRecord {
     double user_s = 0, sys_s = 0;                  // CPU time the OS charged the process (wait4)
     long ctx_voluntary = 0, ctx_involuntary = 0;
     long max_rss_kb = 0;
-    int omp_threads = 0;   // omp_get_max_threads() in the worker
-    int blas_threads = 0;  // openblas_get_num_threads() in the worker
-    bool ok = false;       // ran, exited 0 and its own checks passed
-    std::string error;     // why not
+    int omp_threads = 0;       // omp_get_max_threads() in the worker
+    int blas_threads = 0;      // openblas_get_num_threads() in the worker
+    std::vector<int> cpu_set;  // the CPUs parsweep bound it to (cpu_set axis); empty: unbound
+    std::vector<int> cpus;     // the CPUs its threads were on when it was ready
+    bool ok = false;           // ran, exited 0 and its own checks passed
+    std::string error;         // why not
 };
 
 // One repetition of one point: the phases of the parallel operation and what it cost.

@@ -72,13 +72,17 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
     run.status = "running";
     for (auto* r : reporters) r->run_started(run);
 
+    // A part (--part K/N) measures only its share. Points whose baseline is in another part
+    // get no speedup here: the parts stay disjoint (no point is measured twice) and
+    // `parsweep merge` recomputes every derived metric over the joined points.
+    const std::vector<const Point*> todo = sweep.points_to_run();
     std::vector<PointResult> done;
-    done.reserve(sweep.points.size());
+    done.reserve(todo.size());
     std::map<std::string, std::size_t> baseline_of;  // group key → index in `done`
-    for (std::size_t i = 0; i < sweep.points.size(); ++i) {
-        const Point& point = sweep.points[i];
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        const Point& point = *todo[i];
         if (interrupted()) break;
-        for (auto* r : reporters) r->point_started(run, point, i, sweep.points.size());
+        for (auto* r : reporters) r->point_started(run, point, i, todo.size());
         std::vector<RepRecord> reps;
         const auto before = done_before.find(point.key());
         bool stopped = false;

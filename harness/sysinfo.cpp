@@ -46,6 +46,33 @@ std::optional<fs::path> cgroup2_dir(const fs::path& root) {
     return std::nullopt;
 }
 
+// The cgroup v1 directories of the process's cpu controller, from its own group up to the
+// mount point (/sys/fs/cgroup/cpu,cpuacct or /sys/fs/cgroup/cpu), from /proc/self/cgroup
+// lines "N:cpu,cpuacct:/path". Without such a line, just the mount points.
+std::vector<fs::path> cgroup1_cpu_dirs(const fs::path& root) {
+    std::string own = "/";
+    std::ifstream in(root / "proc/self/cgroup");
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto a = line.find(':'), b = line.find(':', a + 1);
+        if (a == std::string::npos || b == std::string::npos) continue;
+        std::istringstream controllers(line.substr(a + 1, b - a - 1));
+        for (std::string c; std::getline(controllers, c, ',');)
+            if (c == "cpu") own = line.substr(b + 1);
+    }
+    std::vector<fs::path> dirs;
+    for (const char* mount : {"sys/fs/cgroup/cpu,cpuacct", "sys/fs/cgroup/cpu"}) {
+        const fs::path top = root / mount;
+        if (!fs::is_directory(top)) continue;
+        for (fs::path d = top / fs::path(own).relative_path();; d = d.parent_path()) {
+            dirs.push_back(d);
+            if (d.string().size() <= top.string().size() || d == d.parent_path()) break;
+        }
+        break;  // cpu,cpuacct and cpu are the same hierarchy when both exist
+    }
+    return dirs;
+}
+
 // The CPU quota in CPUs: the tightest cpu.max from the process's cgroup up to the root
 // (v2), or cpu.cfs_quota_us / cpu.cfs_period_us (v1).
 std::optional<double> cgroup_cpu_quota(const fs::path& root) {
@@ -66,13 +93,14 @@ std::optional<double> cgroup_cpu_quota(const fs::path& root) {
         }
         return best;
     }
-    auto q = read_first_line(root / "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us");
-    auto p = read_first_line(root / "sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us");
-    if (!q) q = read_first_line(root / "sys/fs/cgroup/cpu/cpu.cfs_quota_us");
-    if (!p) p = read_first_line(root / "sys/fs/cgroup/cpu/cpu.cfs_period_us");
-    if (q && p) {
+    // v1: the cpu controller's hierarchy, from the process's own group (a Slurm job's
+    // /slurm/uid_N/job_M, say) up to the mount point, tightest quota wins.
+    for (const auto& group : cgroup1_cpu_dirs(root)) {
+        auto q = read_first_line(group / "cpu.cfs_quota_us");
+        auto p = read_first_line(group / "cpu.cfs_period_us");
+        if (!q || !p) continue;
         double quota = std::atof(q->c_str()), period = std::atof(p->c_str());
-        if (quota > 0 && period > 0) best = quota / period;
+        if (quota > 0 && period > 0 && (!best || quota / period < *best)) best = quota / period;
     }
     return best;
 }
@@ -105,8 +133,14 @@ UsableCores detect_usable_cores(std::optional<int> explicit_cores, const fs::pat
     CPU_ZERO(&set);
     u.affinity = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : u.online;
     u.cgroup_cpus = cgroup_cpu_quota(root);
-    u.slurm_cpus = env_int("SLURM_CPUS_PER_TASK");
-    if (!u.slurm_cpus) u.slurm_cpus = env_int("SRUN_CPUS_PER_TASK");
+    // Inside a Slurm job: CPUs per task when the job asked for them (srun's own copy after
+    // it), else every CPU the job holds on this node.
+    for (const char* var : {"SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"})
+        if (auto n = env_int(var)) {
+            u.slurm_cpus = n;
+            u.slurm_variable = var;
+            break;
+        }
     u.explicit_cores = explicit_cores;
 
     // Every limit that applies, and the smallest of them.
@@ -121,7 +155,7 @@ UsableCores detect_usable_cores(std::optional<int> explicit_cores, const fs::pat
         why.push_back("no cgroup CPU quota");
     }
     if (u.slurm_cpus) {
-        why.push_back(fmt::format("SLURM_CPUS_PER_TASK={}", *u.slurm_cpus));
+        why.push_back(fmt::format("{}={}", u.slurm_variable, *u.slurm_cpus));
         u.count = std::min(u.count, *u.slurm_cpus);
     }
     u.reason = fmt::format("{} (the smallest of: {})", u.count, fmt::join(why, "; "));
@@ -256,7 +290,8 @@ json run_context(const UsableCores& cores) {
               {"online", cores.online},
               {"affinity", cores.affinity},
               {"cgroup_cpus", cores.cgroup_cpus ? json(*cores.cgroup_cpus) : json()},
-              {"slurm_cpus", cores.slurm_cpus ? json(*cores.slurm_cpus) : json()}}},
+              {"slurm_cpus", cores.slurm_cpus ? json(*cores.slurm_cpus) : json()},
+              {"slurm_variable", cores.slurm_cpus ? json(cores.slurm_variable) : json()}}},
             {"memory",
              {{"total_bytes", total_kb * 1024}, {"available_bytes", available_memory_bytes()}}},
             {"build", build_info()},

@@ -18,7 +18,8 @@ struct UsableCores {
     int online = 1;                     // CPUs the OS has online
     int affinity = 1;                   // CPUs in this process's affinity mask
     std::optional<double> cgroup_cpus;  // cgroup CPU quota, in CPUs
-    std::optional<int> slurm_cpus;      // SLURM_CPUS_PER_TASK / SRUN_CPUS_PER_TASK
+    std::optional<int> slurm_cpus;  // SLURM_CPUS_PER_TASK / SRUN_CPUS_PER_TASK / SLURM_CPUS_ON_NODE
+    std::string slurm_variable;     // which of them set slurm_cpus
     std::optional<int> explicit_cores;  // --cores
 };
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "files.hpp"
+#include "pinning.hpp"
 #include "protocol.hpp"
 #include "sysinfo.hpp"
 
@@ -57,15 +58,10 @@ Prepared prepare_share(const Task& task) {
 }
 
 Ready ready_now() {
-    // Start the OpenMP team now, so thread creation counts as spawn, not compute.
-    int team = 0;
-#pragma omp parallel
-    {
-#pragma omp single
-        team = omp_get_num_threads();
-    }
-    (void)team;
-    return Ready{monotonic_s(), omp_get_max_threads(), blas_threads()};
+    // Start the OpenMP team now, so thread creation counts as spawn, not compute; the same
+    // region records where the threads run (with binding, where they stay).
+    const std::vector<int> cpus = cpus_in_use();
+    return Ready{monotonic_s(), omp_get_max_threads(), blas_threads(), cpus};
 }
 
 int worker_main() {

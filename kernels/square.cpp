@@ -48,6 +48,7 @@
 #include <fmt/format.h>
 
 #include "kernel.hpp"
+#include "square.hpp"
 
 namespace parsweep {
 namespace {
@@ -116,6 +117,10 @@ u64 power_mod64(u64 i, unsigned p) {
     return r;
 }
 
+}  // namespace
+
+namespace square {
+
 // Largest m for which the closed forms below are exact in 128 bits: m(m−1)(2m−1) < 2^128
 // needs m < 2^42.3; we allow 2^40 (n itself is capped at 4e10 < 2^36).
 constexpr u64 kMaxClosedForm = u64{1} << 40;
@@ -150,6 +155,13 @@ u64 power_sum_prefix(u64 m, unsigned p) {
 u64 power_sum(u64 b, u64 e, unsigned p) {
     return power_sum_prefix(e, p) - power_sum_prefix(b, p);
 }
+
+}  // namespace square
+
+namespace {
+
+using square::power_sum;
+using square::power_sum_prefix;
 
 // ---------------------------------------------------------------------------------------
 // The loops. P is a template parameter so that each loop body is a straight-line multiply

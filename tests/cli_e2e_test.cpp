@@ -294,7 +294,8 @@ TEST_F(Cli, ValidateListsThePoints) {
 TEST_F(Cli, ListShowsKernelsAndParameters) {
     Output o = run_parsweep("list");
     ASSERT_EQ(o.status, 0);
-    for (const char* s : {"square", "wordcount", "invert", "pi", "chunk_bytes", "tokenizer", "schedule", "samples"})
+    for (const char* s :
+         {"square", "wordcount", "invert", "pi", "chunk_bytes", "tokenizer", "schedule", "samples"})
         EXPECT_NE(o.out.find(s), std::string::npos) << s;
     json j = json::parse(run_parsweep("list --json").out);
     ASSERT_EQ(j.size(), 4u);
@@ -309,6 +310,84 @@ TEST_F(Cli, InfoShowsCoresAndLibraries) {
     json j = json::parse(run_parsweep("info --json --cores 1").out);
     EXPECT_EQ(j["usable_cores"]["count"], 1);
     EXPECT_NE(j["usable_cores"]["reason"].get<std::string>().find("--cores 1"), std::string::npos);
+}
+
+// The usable cores come from the job's limits, not the machine: a narrowed affinity mask
+// (taskset) and SLURM_CPUS_PER_TASK each shrink "auto" grids, and a point above them is run
+// but labelled oversubscribed.
+TEST_F(Cli, UsableCoresFollowTasksetAndSlurm) {
+    json j = json::parse(run_parsweep("info --json", dir.path(), "taskset -c 0").out);
+    EXPECT_EQ(j["usable_cores"]["affinity"], 1);
+    EXPECT_EQ(j["usable_cores"]["count"], 1);
+    EXPECT_NE(j["usable_cores"]["reason"].get<std::string>().find("affinity mask 1 of"),
+              std::string::npos);
+
+    const std::string slurm = "env SLURM_CPUS_PER_TASK=1";
+    j = json::parse(run_parsweep("info --json", dir.path(), slurm).out);
+    EXPECT_EQ(j["usable_cores"]["count"], 1);
+    EXPECT_EQ(j["usable_cores"]["slurm_variable"], "SLURM_CPUS_PER_TASK");
+
+    auto cfg = config("auto.json", R"({"repetitions": 1, "warmup": 0,
+        "grid": {"processes": [1, 2], "threads": "auto"},
+        "runs": [{"kernel": "square", "params": {"n": 1000}}]})");
+    Output o = run_parsweep("validate '" + cfg.string() + "'", dir.path(), slurm);
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_NE(o.out.find("SLURM_CPUS_PER_TASK=1"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("P=2 T=1"), std::string::npos) << o.out;
+    EXPECT_EQ(o.out.find("T=2"), std::string::npos) << "auto threads above 1 core:\n" << o.out;
+
+    auto out = dir / "slurm-run";
+    o = run_parsweep("run -q '" + cfg.string() + "' --out '" + out.string() + "'", dir.path(),
+                     slurm);
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_NE(o.err.find("oversubscribe"), std::string::npos) << o.err;
+    json sweep = json::parse(read_file(out / "sweep.json"));
+    EXPECT_EQ(sweep["context"]["usable_cores"]["count"], 1);
+    for (const auto& p : sweep["points"])
+        EXPECT_DOUBLE_EQ(p["derived"]["oversubscription"].get<double>(),
+                         p["processes"].get<double>() * p["threads"].get<double>());
+}
+
+// Pinning axes: each point's workers get the OMP_* placement and CPU set it names, and every
+// worker records the set it was bound to and the CPUs its threads were on.
+TEST_F(Cli, PinningAxesBindWorkersAndRecordWhereTheyRan) {
+    auto cfg = config("pin.json", R"({"repetitions": 1, "warmup": 0,
+        "grid": {"processes": [2], "threads": [1], "cpu_set": ["none", "compact", "scatter"]},
+        "params": {"bind": "close", "places": "cores"},
+        "runs": [{"kernel": "square", "params": {"n": 100000}}]})");
+    auto out = dir / "pinned";
+    Output o = run_parsweep("run -q '" + cfg.string() + "' --out '" + out.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err;
+    json sweep = json::parse(read_file(out / "sweep.json"));
+    std::set<std::string> seen;
+    for (const auto& p : sweep["points"]) {
+        ASSERT_TRUE(p["verified"].get<bool>()) << p["label"];
+        const std::string policy = p["params"].value("cpu_set", "");
+        seen.insert(policy + (p["baseline_only"].get<bool>() ? " baseline" : ""));
+        EXPECT_NE(p["label"].get<std::string>().find("cpu_set=" + policy), std::string::npos);
+        EXPECT_EQ(p["env"]["OMP_PROC_BIND"], "close");
+        EXPECT_EQ(p["env"]["OMP_PLACES"], "cores");
+        for (const auto& w : p["reps"][0]["workers"]) {
+            auto bound = w["cpu_set"].get<std::vector<int>>();
+            auto cpus = w["cpus"].get<std::vector<int>>();
+            EXPECT_FALSE(cpus.empty());
+            EXPECT_EQ(bound.empty(), policy == "none") << p["label"];
+            for (int c : cpus)
+                if (!bound.empty())
+                    EXPECT_TRUE(std::count(bound.begin(), bound.end(), c))
+                        << p["label"] << ": ran on CPU " << c << " outside its set";
+        }
+    }
+    // A baseline (1×1) for each placement, then its 2×1 point.
+    EXPECT_EQ(seen, (std::set<std::string>{"none", "compact", "scatter", "none baseline",
+                                           "compact baseline", "scatter baseline"}));
+    EXPECT_NE(read_file(out / "points.csv").find("cpu_set"), std::string::npos);
+
+    auto bad = config("badpin.json", R"({"grid": {"bind": ["sideways"]},
+        "runs": [{"kernel": "square", "params": {"n": 10}}]})");
+    o = run_parsweep("validate '" + bad.string() + "'");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.err.find("grid.bind[0]"), std::string::npos) << o.err;
 }
 
 TEST_F(Cli, CorpusBuildsALargeTextOfWholeLines) {

@@ -28,15 +28,6 @@ std::string tag_for(const std::string& what) {
            std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
 }
 
-// Waits until `path` has at least `lines` lines (a run's checkpoint growing), up to 60 s.
-bool wait_for_lines(const fs::path& path, std::size_t lines) {
-    for (int i = 0; i < 6000; ++i) {
-        if (count_lines(path) >= lines) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-}
-
 class Reliability : public ::testing::Test {
   protected:
     TempDir dir;

@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace parsweep::test {
 
@@ -25,6 +27,7 @@ TempDir::~TempDir() {
 }
 
 fs::path write_file(const fs::path& path, const std::string& content) {
+    if (path.has_parent_path()) fs::create_directories(path.parent_path());
     std::ofstream f(path, std::ios::binary);
     f << content;
     if (!f) throw std::runtime_error("cannot write " + path.string());
@@ -85,11 +88,12 @@ std::string slurp(FILE* f) {
 }
 }  // namespace
 
-Output run_parsweep(const std::string& args, const fs::path& cwd) {
+Output run_parsweep(const std::string& args, const fs::path& cwd, const std::string& prefix) {
     TempDir tmp;
     fs::path err_path = tmp / "stderr";
-    std::string cmd = "cd '" + cwd.string() + "' && '" + std::string(PARSWEEP_BINARY) + "' " +
-                      args + " 2>'" + err_path.string() + "' </dev/null";
+    std::string cmd = "cd '" + cwd.string() + "' && " + prefix + " '" +
+                      std::string(PARSWEEP_BINARY) + "' " + args + " 2>'" + err_path.string() +
+                      "' </dev/null";
     Output o;
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) throw std::runtime_error("popen failed");
@@ -144,6 +148,14 @@ std::size_t count_lines(const fs::path& path) {
     std::string line;
     while (std::getline(f, line)) ++n;
     return n;
+}
+
+bool wait_for_lines(const fs::path& path, std::size_t lines) {
+    for (int i = 0; i < 6000; ++i) {
+        if (count_lines(path) >= lines) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
 }
 
 }  // namespace parsweep::test

@@ -26,7 +26,7 @@ class TempDir {
     fs::path path_;
 };
 
-// Writes `content` to `path` (binary) and returns the path.
+// Writes `content` to `path` (binary), creating its folders, and returns the path.
 fs::path write_file(const fs::path& path, const std::string& content);
 std::string read_file(const fs::path& path);
 
@@ -44,8 +44,10 @@ struct Output {
     std::string out;  // stdout
     std::string err;  // stderr
 };
-// Runs the parsweep binary with `args` (a shell-quoted string) in `cwd`.
-Output run_parsweep(const std::string& args, const fs::path& cwd = fs::current_path());
+// Runs the parsweep binary with `args` (a shell-quoted string) in `cwd`, behind `prefix`
+// (a command that runs it, e.g. "taskset -c 0" or "env SLURM_CPUS_PER_TASK=1").
+Output run_parsweep(const std::string& args, const fs::path& cwd = fs::current_path(),
+                    const std::string& prefix = "");
 
 // Starts the parsweep binary with `args` in the background, stdout and stderr to `log`, and
 // PARSWEEP_TEST_TAG=`tag` in its environment (its workers inherit it). Returns its pid.
@@ -57,5 +59,7 @@ int wait_for(pid_t pid);
 int processes_tagged(const std::string& tag);
 // Lines in a file (0 when it does not exist).
 std::size_t count_lines(const fs::path& path);
+// Waits until `path` has at least `lines` lines (a run's checkpoint growing), up to 60 s.
+bool wait_for_lines(const fs::path& path, std::size_t lines);
 
 }  // namespace parsweep::test

@@ -291,6 +291,13 @@ TEST(Errors, LauncherChoicesAndWhereMpiCannotRun) {
     EXPECT_TRUE(has_error(errors, "launcher", "\"mpi\" cannot run here: mpirun not found"));
     EXPECT_TRUE(has_error(errors, "runs[1].launcher", "cannot run here"));
     EXPECT_TRUE(errors_of(R"({"runs": [{"kernel": "square"}]})", no_mpi).empty());
+    // Ranks are placed by OMP_PROC_BIND / OMP_PLACES, not by the spawn launcher's cpu_set.
+    EXPECT_TRUE(has_error(errors_of(R"({"launcher": "mpi", "grid": {"cpu_set": ["none", "compact"]},
+        "runs": [{"kernel": "square"}]})"),
+                          "grid.cpu_set", "with launcher \"mpi\" place threads with bind"));
+    EXPECT_TRUE(errors_of(R"({"launcher": "mpi", "grid": {"bind": ["close", "spread"]},
+        "runs": [{"kernel": "square"}]})")
+                    .empty());
 }
 
 TEST(Errors, RepeatedAxisValuesWouldMakeIdenticalPoints) {

@@ -53,6 +53,8 @@ class SchemaTest(unittest.TestCase):
             {"env": {"OMP_NUM_THREADS": "4"}, "runs": [{"kernel": "square"}]},
             {"launcher": "bogus", "runs": [{"kernel": "square"}]},
             {"runs": [{"kernel": "square", "launcher": "mpirun"}]},
+            {"grid": {"bind": ["sideways"]}, "runs": [{"kernel": "square"}]},
+            {"runs": [{"kernel": "square", "params": {"cpu_set": "packed"}}]},
         ]
         for doc in bad:
             self.assertFalse(self.validator.is_valid(doc), json.dumps(doc))
@@ -69,9 +71,17 @@ class SchemaTest(unittest.TestCase):
         self.assertEqual(run["properties"]["kernel"]["enum"], [k["kernel"] for k in listed])
         by_kernel = {v["if"]["properties"]["kernel"]["const"]: v["then"]["properties"]
                      for v in run["allOf"]}
+        # Every kernel also takes the pinning axes (harness/pinning.cpp, `parsweep list`).
+        pinning = self.schema["$defs"]["pinning"]
+        self.assertEqual(sorted(pinning), ["bind", "cpu_set", "places"])
+        human = subprocess.run([BINARY, "list"], check=True, capture_output=True,
+                               text=True).stdout
+        for name, spec in pinning.items():
+            self.assertIn(f"[one of {' '.join(spec['enum'])}]", human, name)
         for k in listed:
             props = by_kernel[k["kernel"]]["params"]["properties"]
-            self.assertEqual(sorted(props), sorted(p["name"] for p in k["params"]), k["kernel"])
+            self.assertEqual(sorted(props), sorted([p["name"] for p in k["params"]] + list(pinning)),
+                             k["kernel"])
             for p in k["params"]:
                 spec = props[p["name"]]
                 if "choices" in p:

@@ -117,6 +117,12 @@ TEST(WorkerEnvironment, ThreadCountsOwnedByTheLauncher) {
     EXPECT_EQ(count("BLIS_NUM_THREADS=3"), 1);
     EXPECT_EQ(count("OMP_PROC_BIND=close"), 1);
     EXPECT_EQ(count("PARSWEEP_TEST_KEEP=yes"), 1);
+    EXPECT_EQ(count("PARSWEEP_PROCESSES=1"), 1);
+    setenv("PARSWEEP_PROCESSES", "7", 1);  // a parent's own value never reaches its workers
+    auto four = worker_environment(1, {}, 4);
+    EXPECT_EQ(std::count(four.begin(), four.end(), std::string("PARSWEEP_PROCESSES=4")), 1);
+    EXPECT_EQ(std::count(four.begin(), four.end(), std::string("PARSWEEP_PROCESSES=7")), 0);
+    unsetenv("PARSWEEP_PROCESSES");
     unsetenv("OMP_NUM_THREADS");
 }
 

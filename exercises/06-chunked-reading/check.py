@@ -109,17 +109,15 @@ def main():
 
     # Shape 2: threads and processes at the workshop's chunk size, each against the 1 × 1
     # point of its own run (the run's baseline, as the harness's speedup).
-    def at(chunk_bytes, processes, threads, run=None):
-        for p in c.points(sweep, KERNEL, chunk_bytes=chunk_bytes, processes=processes,
-                          threads=threads):
-            if run is None or p.get("run") == run:
-                return p
-        return None
+    def at(chunk_bytes, processes, threads):
+        found = c.points(sweep, KERNEL, chunk_bytes=chunk_bytes, processes=processes,
+                         threads=threads)
+        return found[0] if found else None
 
     for processes, threads, detail in ((1, 2, "each thread takes the next chunk"),
                                        (2, 1, "each process counts its own share of the chunks")):
         p = at(WORKSHOP_CHUNK, processes, threads)
-        base = at(WORKSHOP_CHUNK, 1, 1, run=p.get("run")) if p else None
+        base = c.baseline(sweep, p) if p else None
         if timed(base, p):
             outcome, ratio = c.compare(base, p)
             what = "threads" if threads > 1 else "processes"

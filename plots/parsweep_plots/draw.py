@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from . import captions, curves, overhead, oversub, scaling
+from . import captions, classview, curves, overhead, oversub, scaling
 from .charts import Drawn, Skipped, render
 from .compare import default_out_dir, draw_compare
 from .load import Run, RunError, load_run
@@ -61,6 +61,10 @@ def draw_groups(run: Run, out_dir: str, formats: list, drawn: Drawn) -> None:
 
 def draw_run(run: Run, out_dir: str, formats: list) -> Drawn:
     drawn = Drawn()
+    if run.learners:
+        # A class run: every learner side by side; each one's own charts are in their run.
+        classview.draw_all(run, out_dir, formats, drawn)
+        return drawn
     draw_groups(run, out_dir, formats, drawn)
     scaling.draw_all(run, out_dir, formats, drawn)
     return drawn

@@ -83,6 +83,7 @@ class Point:
     stats: dict
     derived: dict
     reps: list  # the recorded repetitions as exported (dicts)
+    learner: str = ""  # whose machine measured it, in a class run (parsweep merge --class)
 
     @property
     def workers(self) -> int:
@@ -131,7 +132,8 @@ class Point:
 
 @dataclass
 class Group:
-    """The points of one kernel + parameters in one run: one speedup curve's worth."""
+    """The points of one kernel + parameters in one run (of one learner, in a class run):
+    one speedup curve's worth."""
 
     key: tuple
     run: int
@@ -139,6 +141,7 @@ class Group:
     params: dict
     axes: list
     points: list = field(default_factory=list)
+    learner: str = ""
     expected: list = field(default_factory=list)  # (P, T) of its grid, run yet or not
     slug: str = ""  # unique in the run: names its chart files
     heading: str = ""  # unique in the run: its section of the report
@@ -181,6 +184,21 @@ class Run:
     config: dict
     points: list
     groups: list
+    merge: dict = field(default_factory=dict)  # how parsweep merge made it; {} for a measured run
+
+    @property
+    def learners(self) -> list:
+        """The learners of a class run, in the order they were merged; [] for other runs."""
+        out: list = []
+        for p in self.points:
+            if p.learner and p.learner not in out:
+                out.append(p.learner)
+        return out
+
+    @property
+    def sources(self) -> list:
+        """The runs a merged run was made from (dir, learner or part, context, …)."""
+        return [s for s in (self.merge.get("sources") or []) if isinstance(s, dict)]
 
     @property
     def points_done(self) -> int:
@@ -281,11 +299,12 @@ def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
         stats=_dict(raw.get("stats")),
         derived=_dict(raw.get("derived")),
         reps=[r for r in (raw.get("reps") or []) if isinstance(r, dict)],
+        learner=str(raw.get("learner") or ""),
     )
 
 
-def _group_key(run: int, kernel: str, params: dict) -> tuple:
-    return (run, kernel, json.dumps(params, sort_keys=True))
+def _group_key(run: int, kernel: str, params: dict, learner: str = "") -> tuple:
+    return (learner, run, kernel, json.dumps(params, sort_keys=True))
 
 
 def slug(text: str) -> str:
@@ -313,13 +332,18 @@ def _infer_axes(groups: list) -> None:
 def _make_groups(points: list, planned: dict) -> list:
     groups: dict = {}
     for p in points:
-        key = _group_key(p.run, p.kernel, p.params)
+        key = _group_key(p.run, p.kernel, p.params, p.learner)
         if key not in groups:
-            groups[key] = Group(key=key, run=p.run, kernel=p.kernel, params=p.params, axes=p.axes)
+            groups[key] = Group(
+                key=key, run=p.run, kernel=p.kernel, params=p.params, axes=p.axes, learner=p.learner
+            )
         groups[key].points.append(p)
     for plan in planned.values():
         key = _group_key(
-            int(plan.get("run") or 0), str(plan.get("kernel")), _dict(plan.get("params"))
+            int(plan.get("run") or 0),
+            str(plan.get("kernel")),
+            _dict(plan.get("params")),
+            str(plan.get("learner") or ""),
         )
         if (
             key in groups
@@ -335,7 +359,9 @@ def _make_groups(points: list, planned: dict) -> list:
     # environment) only where two runs share them (OMP_WAIT_POLICY active and passive, say).
     seen: dict = {}
     for g in out:
-        base = slug("-".join([g.kernel] + [f"{a}{param_text(g.params.get(a))}" for a in g.axes]))
+        words = [g.learner] if g.learner else []
+        words += [g.kernel] + [f"{a}{param_text(g.params.get(a))}" for a in g.axes]
+        base = slug("-".join(words))
         seen.setdefault(base, []).append(g)
     for base, same in seen.items():
         for g in same:
@@ -396,4 +422,5 @@ def load_run(run_dir: str) -> Run:
         config=config,
         points=points,
         groups=_make_groups(points, planned),
+        merge=_dict(doc.get("merge")),
     )

@@ -12,6 +12,7 @@ import html
 import os
 from typing import Iterable, Optional
 
+from . import classview
 from .charts import Chart, Drawn
 from .load import Run
 from .style import METRIC_WORDS, env_line, fmt_count, fmt_ratio, fmt_time
@@ -204,7 +205,7 @@ def _summary(run: Run) -> str:
                     fmt_time(p.stat(p.time_metric, "ci95")) if ok else "–",
                     fmt_ratio(p.value("speedup")),
                     fmt_ratio(p.value("efficiency")),
-                    fmt_ratio(p.workers / run.usable_cores if run.usable_cores else None),
+                    fmt_ratio(_oversubscription(run, p)),
                     fmt_count(p.ctx_involuntary),
                     fmt_ratio(p.stat("cpu_util")),
                     "yes" if ok else f"✗ NO: {p.error or p.status}",
@@ -222,6 +223,61 @@ def _summary(run: Run) -> str:
         "speedup and efficiency are against each point's baseline. Failed points have no numbers."
     )
     return f"<p>{e(note)}</p>\n" + _table(header, rows, numeric=range(1, 11), classes=classes)
+
+
+def _oversubscription(run: Run, p) -> Optional[float]:
+    """P·T ÷ the usable cores of the machine that measured the point (the harness's own
+    figure: in a class run every learner has their own cores)."""
+    v = p.derived.get("oversubscription")
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+        return float(v)
+    return p.workers / run.usable_cores if run.usable_cores else None
+
+
+def _merged_from(run: Run) -> str:
+    """Where a merged run's points come from: a row per run it was made of."""
+    if not run.sources:
+        return ""
+    rows = []
+    for s in run.sources:
+        part = s.get("part") or {}
+        ctx = s.get("context") or {}
+        rows.append(
+            [
+                s.get("dir", ""),
+                f"{part.get('index')}/{part.get('count')}" if part else "–",
+                ctx.get("host", "?"),
+                (ctx.get("usable_cores") or {}).get("count", "?"),
+                s.get("status", "?"),
+                s.get("points_done", "?"),
+            ]
+        )
+    missing = run.merge.get("missing") or []
+    note = (
+        f'<p class="warn">{len(missing)} point(s) of the sweep are missing: no run given to '
+        f"parsweep merge measured them (listed in sweep.json, merge.missing).</p>"
+        if missing
+        else ""
+    )
+    return (
+        f"<p>Merged by <code>parsweep merge</code> from {len(run.sources)} runs; speedups "
+        f"are computed over the merged points.</p>\n"
+        + _table(["run", "part", "host", "usable cores", "status", "points"], rows, numeric=[3, 5])
+        + note
+    )
+
+
+def _machines(run: Run) -> str:
+    """A class run's table of machines, a row per learner."""
+    return (
+        "<p>Each learner's run was measured on their own machine; every speedup is against "
+        "that learner's own baseline.</p>\n"
+        + _table(
+            ["learner", "host", "usable cores", "CPU", "BLAS", "OpenMP", "points"],
+            classview.machine_rows(run),
+            css="machines",
+        )
+    )
 
 
 def _status(run: Run) -> str:
@@ -262,8 +318,15 @@ def write_run_report(run: Run, drawn: Drawn, path: str) -> str:
             f"<h1>parsweep run: {e(run.name)}</h1>",
             f'<p class="lead">{e(run.description)}</p>' if run.description else "",
             _status(run),
-            "<h2>Where it ran</h2>",
-            _table(["", ""], _context_rows(run), css="context"),
+            *(
+                [f"<h2>The class: {len(run.learners)} learners' machines</h2>", _machines(run)]
+                if run.learners
+                else [
+                    "<h2>Where it ran</h2>",
+                    _table(["", ""], _context_rows(run), css="context"),
+                    _merged_from(run),
+                ]
+            ),
             f"<p>Data: {links}</p>" if links else "",
             "<h2>Summary</h2>",
             _summary(run),

@@ -1,10 +1,15 @@
 """check_lib on recorded (hand-made) results: symptoms, and shape checks that say
 "inconclusive" rather than pass or fail on noise."""
+import json
+import math
 import os
+import subprocess
 import sys
+import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.environ["PARSWEEP_SOURCE_DIR"], "exercises"))
+EXERCISES = os.path.join(os.environ["PARSWEEP_SOURCE_DIR"], "exercises")
+sys.path.insert(0, EXERCISES)
 import check_lib as c  # noqa: E402
 
 
@@ -55,6 +60,211 @@ class Points(unittest.TestCase):
             {"kernel": "square", "params": {}, "processes": 1, "threads": 2}]}
         self.assertEqual(len(c.points(sweep, "sum_cubes", method="race")), 2)
         self.assertEqual(len(c.points(sweep, "sum_cubes", method="race", threads=2)), 1)
+
+    def test_a_baseline_measured_twice_is_one_point(self):
+        one = {"kernel": "k", "params": {"n": 9}, "processes": 1, "threads": 1, "env": {},
+               "time_metric": "wall_s"}
+        sweep = {"points": [dict(one, run=0, baseline_only=False),
+                            dict(one, processes=2, run=0, baseline_only=False),
+                            dict(one, run=1, baseline_only=True),
+                            dict(one, threads=2, run=1, baseline_only=False)]}
+        found = c.points(sweep, "k", processes=1, threads=1)
+        self.assertEqual(len(found), 1)
+        self.assertEqual(found[0]["run"], 0)
+        self.assertEqual(len(c.points(sweep, "k")), 3)
+
+    def test_the_point_on_the_grid_wins_over_a_baseline_only_copy(self):
+        one = {"kernel": "k", "params": {}, "processes": 1, "threads": 1}
+        sweep = {"points": [dict(one, run=0, baseline_only=True), dict(one, run=1)]}
+        self.assertEqual(c.points(sweep, "k")[0]["run"], 1)
+
+    def test_another_environment_is_another_measurement(self):
+        one = {"kernel": "k", "params": {}, "processes": 1, "threads": 1}
+        sweep = {"points": [dict(one, env={}), dict(one, env={"OMP_WAIT_POLICY": "passive"})]}
+        self.assertEqual(len(c.points(sweep, "k")), 2)
+
+    def test_baseline_is_the_one_of_the_points_own_run(self):
+        one = {"kernel": "k", "params": {"n": 9}, "baseline": {"processes": 1, "threads": 1}}
+        sweep = {"points": [dict(one, run=0, processes=1, threads=1, tag="a"),
+                            dict(one, run=1, processes=1, threads=1, tag="b"),
+                            dict(one, run=1, processes=1, threads=2, tag="c"),
+                            dict(one, run=1, params={"n": 7}, processes=1, threads=1, tag="d")]}
+        self.assertEqual(c.baseline(sweep, sweep["points"][2])["tag"], "b")
+        self.assertEqual(c.baseline(sweep, sweep["points"][1])["tag"], "b")
+        lone = dict(one, run=2, processes=2, threads=1)
+        self.assertIsNone(c.baseline({"points": [lone]}, lone))
+
+
+class Neutral(unittest.TestCase):
+    def test_differs_between_runs_names_no_cause(self):
+        words = c.differs_symptom(point(1, False, results=(1, 2, 2)), "the sum")
+        self.assertEqual(words, "the sum differs between runs (2 different answers in 3 runs)")
+        self.assertNotIn("race", words)
+
+
+def rep_point(values, field="ctx_involuntary", verified=True):
+    return {"verified": verified, "reps": [{"verified": verified, field: x} for x in values]}
+
+
+class RepMedians(unittest.TestCase):
+    def test_median_of_the_verified_repetitions(self):
+        p = rep_point([5, 1, 9])
+        p["reps"].append({"verified": False, "ctx_involuntary": 1000})
+        self.assertEqual(c.rep_median(p, "ctx_involuntary"), 5)
+        self.assertIsNone(c.rep_median(rep_point([1], verified=False), "ctx_involuntary"))
+
+    def test_ratio_of_medians(self):
+        self.assertAlmostEqual(c.ratio_of_medians(rep_point([90, 100]), rep_point([10, 9, 11]),
+                                                  "ctx_involuntary"), 9.5)
+        self.assertEqual(c.ratio_of_medians(rep_point([3]), rep_point([0]), "ctx_involuntary"),
+                         math.inf)
+        self.assertEqual(c.ratio_of_medians(rep_point([0]), rep_point([0]), "ctx_involuntary"), 1.0)
+        self.assertIsNone(c.ratio_of_medians(rep_point([3]), rep_point([], verified=False),
+                                             "ctx_involuntary"))
+
+    def test_duration(self):
+        self.assertEqual(c.duration(0.00231), "2.31 ms")
+        self.assertEqual(c.duration(8.4e-4), "840 µs")
+        self.assertEqual(c.duration(1.2), "1.2 s")
+        self.assertEqual(c.duration(None), "failed")
+
+
+class Crossover(unittest.TestCase):
+    def series(self, *ratios):
+        """(n, serial, parallel) with serial / parallel = ratio at n = 10, 100, …"""
+        return [(10 ** (i + 1), point(r), point(1.0)) for i, r in enumerate(ratios)]
+
+    def test_the_smallest_size_that_wins_and_keeps_winning(self):
+        outcome, n, ratio = c.crossover(self.series(0.2, 0.9, 1.5, 1.9), margin=1.3)
+        self.assertEqual((outcome, n), ("shown", 1000))
+        self.assertAlmostEqual(ratio, 1.5)
+
+    def test_a_win_then_a_clear_loss_is_noise(self):
+        self.assertEqual(c.crossover(self.series(0.2, 1.5, 0.5))[0], "inconclusive")
+
+    def test_losing_at_the_largest_size_is_not_shown(self):
+        outcome, n, _ = c.crossover(self.series(0.2, 0.3, 0.5))
+        self.assertEqual((outcome, n), ("not shown", None))
+
+    def test_within_the_margin_everywhere_is_inconclusive(self):
+        self.assertEqual(c.crossover(self.series(0.9, 1.0, 1.1))[0], "inconclusive")
+        self.assertEqual(c.crossover([])[0], "inconclusive")
+
+    def test_a_failed_point_decides_nothing(self):
+        pairs = self.series(0.2, 2.0)
+        pairs[1] = (pairs[1][0], point(2.0), point(1.0, verified=False))
+        self.assertEqual(c.crossover(pairs)[0], "inconclusive")
+
+
+# Lesson checks on hand-made runs: the shape verdicts they print, never a pass/fail in CI.
+def run_check(lesson, points, cores=2):
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "sweep.json"), "w", encoding="utf-8") as f:
+            json.dump({"context": {"usable_cores": {"count": cores}}, "points": points}, f)
+        return subprocess.run([sys.executable, os.path.join(EXERCISES, lesson, "check.py"), tmp],
+                              capture_output=True, text=True)
+
+
+def made(kernel, P, T, wall_s, run=0, params=None, ctx=0, result=None, error="", **phases):
+    """A verified point with 3 identical repetitions (or failed, with `error`)."""
+    ok = not error
+    rep = dict({"wall_s": wall_s, "ctx_involuntary": ctx, "verified": ok, "result": result},
+               **phases)
+    return {"kernel": kernel, "label": kernel, "processes": P, "threads": T, "run": run,
+            "params": params or {}, "env": {}, "time_metric": "wall_s", "verified": ok,
+            "error": error, "baseline": {"processes": 1, "threads": 1}, "result": result,
+            "baseline_only": False, "stats": {"wall_s": {"median": wall_s}} if ok else {},
+            "reps": [rep] * 3}
+
+
+class Lesson03Shapes(unittest.TestCase):
+    def sweep(self, times):
+        """times: {n: (1×1, 2×1, 1×2)} in seconds; runs as configs/lessons/03-overhead.json."""
+        pts = []
+        for n, (t11, t21, t12) in times.items():
+            phases = {"spawn_s": t21 * 0.9, "compute_s": 4e-6, "dispatch_s": 1e-5,
+                      "gather_s": 5e-5}
+            pts += [made("split_sum", 1, 1, t11, 0, {"n": n}, **phases),
+                    made("split_sum", 2, 1, t21, 0, {"n": n}, **phases),
+                    dict(made("split_sum", 1, 1, t11, 1, {"n": n}), baseline_only=True),
+                    made("split_sum", 1, 2, t12, 1, {"n": n})]
+        return pts
+
+    def test_overhead_and_crossovers_shown(self):
+        out = run_check("03-overhead", self.sweep({999: (1e-3, 3e-3, 2e-3),
+                                                   99999: (2e-3, 2e-3, 2e-3),
+                                                   9999999: (40e-3, 22e-3, 21e-3)})).stdout
+        self.assertIn("999 items: 2 processes slower than 1 (3.00×): shows the lesson", out)
+        self.assertIn("spawn 2.7 ms", out)
+        self.assertIn("compute 4 µs", out)
+        self.assertIn("2 processes win from n = 9,999,999 on", out)
+        self.assertIn("2 threads win from n = 9,999,999 on", out)
+        self.assertEqual(out.count("items: 2 processes slower"), 1)  # the duplicate 1×1 once
+
+    def test_noise_is_inconclusive(self):
+        out = run_check("03-overhead", self.sweep({999: (1e-3, 1.1e-3, 1e-3),
+                                                   9999999: (40e-3, 38e-3, 41e-3)})).stdout
+        self.assertIn("999 items: 2 processes slower than 1 (1.10×): inconclusive", out)
+        self.assertIn("crossover: 2 threads beat 1 from some n on (0.98×): inconclusive", out)
+
+    def test_the_starters_symptom_names_the_remainder(self):
+        error = ("repetition 0: worker 0: split_sum: items never computed: the last 1 of 999 "
+                 "items — the split drops the remainder of n / parts (999 / 2 leaves 1)")
+        pts = self.sweep({999: (1e-3, 3e-3, 2e-3)})
+        pts[3] = made("split_sum", 1, 2, 0, 1, {"n": 999}, error=error)
+        out = run_check("03-overhead", pts)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("the split drops the remainder of n / parts", out.stdout)
+        self.assertIn("TODO(share)", out.stdout)
+
+
+class Lesson04Shapes(unittest.TestCase):
+    def sweep(self, t22, ctx22, t21=0.4, t12=0.5):
+        budget = {"processes": 2, "usable_cores": 2, "blas_threads_asked": 1}
+        return [made("pool_invert", 2, 1, 0.4, 0, result=budget),
+                made("invert", 1, 1, 0.7, 1, ctx=40),
+                made("invert", 2, 1, t21, 1, ctx=50),
+                made("invert", 1, 2, t12, 1, ctx=100),
+                made("invert", 2, 2, t22, 1, ctx=ctx22)]
+
+    def test_oversubscription_cost_shown_with_context_switches(self):
+        out = run_check("04-oversubscription", self.sweep(0.56, 450)).stdout
+        self.assertIn("2 processes × 2 threads on 2 cores slower than 2 × 1 (one BLAS thread "
+                      "per process) (1.40×): shows the lesson", out)
+        self.assertIn("4 busy threads take turns: 9.0× more involuntary context switches "
+                      "(450 vs 50 per repetition)", out)
+        self.assertIn("slower than 1 × 2 (one process with all the threads) (1.12×): "
+                      "inconclusive", out)
+
+    def test_as_many_switches_is_said_so(self):
+        pts = self.sweep(0.56, 450, t12=0.3)
+        pts[3] = made("invert", 1, 2, 0.3, 1, ctx=400)
+        out = run_check("04-oversubscription", pts).stdout
+        self.assertIn("slower than 1 × 2 (one process with all the threads) (1.87×): shows the "
+                      "lesson — about as many involuntary context switches (450 vs 400 per "
+                      "repetition)", out)
+
+    def test_faster_when_oversubscribed_is_not_shown(self):
+        out = run_check("04-oversubscription", self.sweep(0.2, 60)).stdout
+        self.assertIn("slower than 2 × 1 (one BLAS thread per process) (0.50×): does NOT show "
+                      "it", out)
+
+    def test_the_starters_symptom(self):
+        error = ("repetition 0: oversubscribed: 4 workers × 2 BLAS threads = 8 threads on 2 "
+                 "usable cores (blas_threads_per_worker(4, 2) returned 2)")
+        pts = self.sweep(0.56, 450) + [made("pool_invert", 4, 1, 0, 0, error=error)]
+        out = run_check("04-oversubscription", pts)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("oversubscribed: 4 workers × 2 BLAS threads = 8 threads on 2 usable cores",
+                      out.stdout)
+        self.assertIn("TODO(threads)", out.stdout)
+
+    def test_processes_alone_above_the_cores_are_not_the_functions_fault(self):
+        budget = {"processes": 4, "usable_cores": 2, "blas_threads_asked": 1}
+        pts = self.sweep(0.56, 450) + [made("pool_invert", 4, 1, 0.5, 0, result=budget)]
+        out = run_check("04-oversubscription", pts)
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("the processes alone oversubscribe", out.stdout)
 
 
 if __name__ == "__main__":

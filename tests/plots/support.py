@@ -287,6 +287,22 @@ def plot(run_dir: str, *extra) -> list:
     return sorted(os.listdir(plots)) if os.path.isdir(plots) else []
 
 
+def require_binary() -> None:
+    """The end-to-end tests run real sweeps: without the binary they fail, never skip."""
+    if not os.access(BINARY, os.X_OK):
+        raise AssertionError(f"no parsweep binary at {BINARY}: build it, or set PARSWEEP_BINARY")
+
+
+def script(name: str, *args) -> subprocess.CompletedProcess:
+    """A plots/ script run as `make plots` runs it: its own process, this Python."""
+    return subprocess.run(
+        [sys.executable, os.path.join(PLOTS, name), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 class ImageChecks:
     """Mixed into TestCases: what a drawn file must be."""
 

@@ -5,11 +5,17 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
-from support import BINARY, GROUP_CHARTS, PLOTS, ImageChecks, images_loaded_in_chromium
+from support import (
+    BINARY,
+    GROUP_CHARTS,
+    ImageChecks,
+    images_loaded_in_chromium,
+    require_binary,
+    script,
+)
 
 CONFIG = {
     "repetitions": 2,
@@ -35,23 +41,10 @@ def sweep(parent: str, name: str, env: dict) -> str:
     return out
 
 
-def script(name: str, *args) -> subprocess.CompletedProcess:
-    """A plots/ script run as `make plots` runs it: its own process, this Python."""
-    return subprocess.run(
-        [sys.executable, os.path.join(PLOTS, name), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 class RealSweep(ImageChecks, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.access(BINARY, os.X_OK):
-            raise AssertionError(
-                f"no parsweep binary at {BINARY}: build it, or set PARSWEEP_BINARY"
-            )
+        require_binary()
         cls.dir = tempfile.mkdtemp(prefix="parsweep-plots-e2e-")
         cls.active = sweep(cls.dir, "active", {"OMP_WAIT_POLICY": "active"})
         cls.passive = sweep(cls.dir, "passive", {"OMP_WAIT_POLICY": "passive"})

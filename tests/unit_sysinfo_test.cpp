@@ -1,0 +1,242 @@
+// Usable cores: every limit detect_usable_cores() honours, each on its own and together —
+// cgroup v2 and v1 quotas in fake /proc + /sys trees, the Slurm variables, --cores, and a
+// real affinity mask set on the calling thread; and the CPU sets of the pinning axes.
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "pinning.hpp"
+#include "sysinfo.hpp"
+#include "test_support.hpp"
+
+namespace parsweep {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+using test::write_file;
+
+constexpr const char* kSlurmVars[] = {"SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK",
+                                      "SLURM_CPUS_ON_NODE"};
+
+// Clears the Slurm variables for a test (they may be set when the tests run in a job) and
+// puts back what was there.
+class SysinfoTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        for (const char* v : kSlurmVars) {
+            const char* old = std::getenv(v);
+            saved_.emplace_back(v, old ? std::optional<std::string>(old) : std::nullopt);
+            unsetenv(v);
+        }
+    }
+    void TearDown() override {
+        for (const auto& [name, value] : saved_) {
+            if (value)
+                setenv(name.c_str(), value->c_str(), 1);
+            else
+                unsetenv(name.c_str());
+        }
+    }
+    // The affinity count of this thread: the most any detection can answer.
+    static int affinity() {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        EXPECT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+        return CPU_COUNT(&set);
+    }
+    TempDir root_;
+
+  private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+TEST_F(SysinfoTest, NoCgroupNoSlurmIsTheAffinityMask) {
+    auto u = detect_usable_cores(std::nullopt, root_.path());
+    EXPECT_FALSE(u.cgroup_cpus);
+    EXPECT_FALSE(u.slurm_cpus);
+    EXPECT_EQ(u.count, affinity());
+    EXPECT_NE(u.reason.find("affinity mask"), std::string::npos) << u.reason;
+    EXPECT_NE(u.reason.find("no cgroup CPU quota"), std::string::npos) << u.reason;
+}
+
+TEST_F(SysinfoTest, CgroupV2TightestQuotaFromOwnGroupUpToTheRoot) {
+    write_file(root_ / "proc/self/cgroup", "0::/user.slice/job.scope\n");
+    fs::create_directories(root_ / "sys/fs/cgroup/user.slice/job.scope");
+    write_file(root_ / "sys/fs/cgroup/cpu.max", "max 100000\n");
+    // The parent's quota is tighter than the group's own: the parent's applies.
+    write_file(root_ / "sys/fs/cgroup/user.slice/cpu.max", "50000 100000\n");
+    write_file(root_ / "sys/fs/cgroup/user.slice/job.scope/cpu.max", "300000 100000\n");
+    auto u = detect_usable_cores(std::nullopt, root_.path());
+    ASSERT_TRUE(u.cgroup_cpus);
+    EXPECT_DOUBLE_EQ(*u.cgroup_cpus, 0.5);
+    EXPECT_EQ(u.count, 1);  // a fraction of a CPU still keeps one busy
+    EXPECT_NE(u.reason.find("cgroup CPU quota 0.50 CPUs"), std::string::npos) << u.reason;
+}
+
+TEST_F(SysinfoTest, CgroupV2WithoutQuotaIsNoLimit) {
+    write_file(root_ / "proc/self/cgroup", "0::/\n");
+    write_file(root_ / "sys/fs/cgroup/cpu.max", "max 100000\n");
+    auto u = detect_usable_cores(std::nullopt, root_.path());
+    EXPECT_FALSE(u.cgroup_cpus);
+    EXPECT_EQ(u.count, affinity());
+}
+
+TEST_F(SysinfoTest, CgroupV1QuotaOfTheProcessOwnGroup) {
+    // A Slurm job on a cgroup v1 node: the quota is on the job's group, not on the mount.
+    write_file(root_ / "proc/self/cgroup",
+               "5:memory:/slurm/uid_0/job_7\n4:cpu,cpuacct:/slurm/uid_0/job_7\n");
+    const fs::path mount = root_ / "sys/fs/cgroup/cpu,cpuacct";
+    write_file(mount / "cpu.cfs_quota_us", "-1\n");
+    write_file(mount / "cpu.cfs_period_us", "100000\n");
+    write_file(mount / "slurm/uid_0/job_7/cpu.cfs_quota_us", "100000\n");
+    write_file(mount / "slurm/uid_0/job_7/cpu.cfs_period_us", "100000\n");
+    auto u = detect_usable_cores(std::nullopt, root_.path());
+    ASSERT_TRUE(u.cgroup_cpus);
+    EXPECT_DOUBLE_EQ(*u.cgroup_cpus, 1.0);
+    EXPECT_EQ(u.count, 1);
+}
+
+TEST_F(SysinfoTest, CgroupV1QuotaAtTheMountPoint) {
+    write_file(root_ / "proc/self/cgroup", "3:cpu:/\n");
+    write_file(root_ / "sys/fs/cgroup/cpu/cpu.cfs_quota_us", "250000\n");
+    write_file(root_ / "sys/fs/cgroup/cpu/cpu.cfs_period_us", "100000\n");
+    auto u = detect_usable_cores(std::nullopt, root_.path());
+    ASSERT_TRUE(u.cgroup_cpus);
+    EXPECT_DOUBLE_EQ(*u.cgroup_cpus, 2.5);
+    EXPECT_EQ(u.count, std::min(affinity(), 3));
+}
+
+TEST_F(SysinfoTest, SlurmVariablesInOrderOfPrecedence) {
+    setenv("SLURM_CPUS_ON_NODE", "3", 1);
+    auto u = detect_usable_cores(std::nullopt, root_.path());
+    ASSERT_TRUE(u.slurm_cpus);
+    EXPECT_EQ(*u.slurm_cpus, 3);
+    EXPECT_EQ(u.slurm_variable, "SLURM_CPUS_ON_NODE");
+
+    setenv("SRUN_CPUS_PER_TASK", "2", 1);
+    u = detect_usable_cores(std::nullopt, root_.path());
+    EXPECT_EQ(u.slurm_variable, "SRUN_CPUS_PER_TASK");
+
+    setenv("SLURM_CPUS_PER_TASK", "1", 1);
+    u = detect_usable_cores(std::nullopt, root_.path());
+    EXPECT_EQ(*u.slurm_cpus, 1);
+    EXPECT_EQ(u.count, 1);
+    EXPECT_NE(u.reason.find("SLURM_CPUS_PER_TASK=1"), std::string::npos) << u.reason;
+}
+
+TEST_F(SysinfoTest, SlurmLargerThanTheMaskDoesNotRaiseIt) {
+    setenv("SLURM_CPUS_PER_TASK", "4096", 1);
+    EXPECT_EQ(detect_usable_cores(std::nullopt, root_.path()).count, affinity());
+}
+
+TEST_F(SysinfoTest, MalformedSlurmValueIsIgnored) {
+    setenv("SLURM_CPUS_PER_TASK", "two", 1);
+    auto u = detect_usable_cores(std::nullopt, root_.path());
+    EXPECT_FALSE(u.slurm_cpus);
+    EXPECT_EQ(u.count, affinity());
+}
+
+TEST_F(SysinfoTest, ExplicitCoresWinAndKeepTheDetectedReason) {
+    setenv("SLURM_CPUS_PER_TASK", "1", 1);
+    auto u = detect_usable_cores(7, root_.path());
+    EXPECT_EQ(u.count, 7);
+    EXPECT_NE(u.reason.find("--cores 7"), std::string::npos) << u.reason;
+    EXPECT_NE(u.reason.find("SLURM_CPUS_PER_TASK=1"), std::string::npos) << u.reason;
+}
+
+TEST_F(SysinfoTest, AffinityMaskOfTheCallingThread) {
+    if (affinity() < 2) GTEST_SKIP() << "needs 2 CPUs in the affinity mask to narrow it";
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
+    int first = 0;
+    while (!CPU_ISSET(first, &mine)) ++first;
+    UsableCores seen;
+    // A thread of its own, so that narrowing its mask leaves the test runner's alone.
+    std::thread([&] {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(first, &one);
+        if (sched_setaffinity(0, sizeof one, &one) == 0)
+            seen = detect_usable_cores(std::nullopt, root_.path());
+    }).join();
+    EXPECT_EQ(seen.affinity, 1);
+    EXPECT_EQ(seen.count, 1);
+    EXPECT_NE(seen.reason.find("affinity mask 1 of"), std::string::npos) << seen.reason;
+}
+
+}  // namespace
+}  // namespace parsweep
+
+namespace parsweep {
+namespace {
+
+// Pinning: the CPU sets handed to workers. The machine's topology is whatever it is, so
+// these check the properties that hold on any: sets within the allowed CPUs, sizes, wrap-around.
+TEST(Pinning, CompactGivesEachWorkerItsThreadsInTopologyOrder) {
+    const std::vector<int> allowed = affinity_cpus();
+    ASSERT_FALSE(allowed.empty());
+    const int n = static_cast<int>(allowed.size());
+    auto sets = worker_cpu_sets({{"cpu_set", "compact"}}, n, 1, allowed);
+    ASSERT_EQ(sets.size(), std::size_t(n));
+    std::vector<int> all;
+    for (const auto& s : sets) {
+        ASSERT_EQ(s.size(), 1u);
+        all.push_back(s[0]);
+    }
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(all, allowed) << "one worker per CPU covers every CPU once";
+    // More workers × threads than CPUs: the sets wrap around, each still of allowed CPUs.
+    sets = worker_cpu_sets({{"cpu_set", "compact"}}, n + 1, 2, allowed);
+    ASSERT_EQ(sets.size(), std::size_t(n + 1));
+    for (const auto& s : sets) {
+        EXPECT_EQ(s.size(), std::size_t(std::min(2, n)));
+        for (int c : s) EXPECT_TRUE(std::count(allowed.begin(), allowed.end(), c)) << c;
+    }
+}
+
+TEST(Pinning, ScatterSpreadsWorkersOverDisjointCpus) {
+    const std::vector<int> allowed = affinity_cpus();
+    const int n = static_cast<int>(allowed.size());
+    for (int workers = 1; workers <= n; ++workers) {
+        auto sets = worker_cpu_sets({{"cpu_set", "scatter"}}, workers, 1, allowed);
+        ASSERT_EQ(sets.size(), std::size_t(workers));
+        std::vector<int> all;
+        for (const auto& s : sets) {
+            EXPECT_FALSE(s.empty());
+            all.insert(all.end(), s.begin(), s.end());
+        }
+        std::sort(all.begin(), all.end());
+        EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end())
+            << workers << " workers share a CPU";
+        for (int c : all) EXPECT_TRUE(std::count(allowed.begin(), allowed.end(), c)) << c;
+    }
+}
+
+TEST(Pinning, NoneOrAbsentBindsNothing) {
+    const std::vector<int> allowed = affinity_cpus();
+    EXPECT_TRUE(worker_cpu_sets(json::object(), 2, 1, allowed).empty());
+    EXPECT_TRUE(worker_cpu_sets({{"cpu_set", "none"}}, 2, 1, allowed).empty());
+    EXPECT_EQ(
+        pinning_env({{"bind", "close"}, {"places", "cores"}}),
+        (std::map<std::string, std::string>{{"OMP_PLACES", "cores"}, {"OMP_PROC_BIND", "close"}}));
+    EXPECT_TRUE(pinning_env({{"n", 5}}).empty());
+}
+
+TEST(Pinning, CpuListText) {
+    EXPECT_EQ(cpu_list_text({}), "");
+    EXPECT_EQ(cpu_list_text({3}), "3");
+    EXPECT_EQ(cpu_list_text({0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
+}
+
+}  // namespace
+}  // namespace parsweep
