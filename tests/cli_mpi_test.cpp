@@ -181,6 +181,33 @@ TEST_F(Mpi, InterruptedOrKilledSweepLeavesNoRankBehind) {
     }
 }
 
+// Job-array parts of an mpi sweep merge into one run, its points still mpi points.
+TEST_F(Mpi, PartsOfAnMpiSweepMerge) {
+    auto cfg = config("parts.json", R"({"launcher": "mpi", "repetitions": 1, "warmup": 0,
+        "grid": {"processes": [1, 2]},
+        "runs": [{"kernel": "pi", "params": {"samples": 10000}},
+                 {"kernel": "pi", "params": {"samples": 10000}, "launcher": "spawn"}]})");
+    std::string parts;
+    for (int k : {1, 2}) {
+        const fs::path out = dir / fmt::format("part{}", k);
+        Output o = run_parsweep(
+            fmt::format("run -q '{}' --part {}/2 --out '{}'", cfg.string(), k, out.string()));
+        ASSERT_EQ(o.status, 0) << o.err << o.out;
+        parts += " '" + out.string() + "'";
+    }
+    const fs::path merged = dir / "merged";
+    Output o = run_parsweep(fmt::format("merge -q{} --out '{}'", parts, merged.string()));
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    json sweep = json::parse(read_file(merged / "sweep.json"));
+    ASSERT_EQ(sweep["points"].size(), 4u);
+    std::multiset<std::string> launchers;
+    for (const auto& p : sweep["points"]) {
+        EXPECT_TRUE(p["verified"].get<bool>()) << p["error"];
+        launchers.insert(p["launcher"].get<std::string>());
+    }
+    EXPECT_EQ(launchers, (std::multiset<std::string>{"mpi", "mpi", "spawn", "spawn"}));
+}
+
 TEST_F(Mpi, BogusLauncherIsAConfigErrorAndNothingRuns) {
     auto cfg = config("bogus.json", R"({"launcher": "bogus", "runs": [{"kernel": "pi"}]})");
     const fs::path out = dir / "never";
