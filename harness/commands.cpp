@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include "files.hpp"
 #include "interrupt.hpp"
 #include "launcher.hpp"
+#include "mpi_launcher.hpp"
 #include "pinning.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
@@ -30,7 +32,8 @@ constexpr int kBadInput = 2;
 
 std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores) {
     try {
-        return load_sweep(config, {cores.count, available_memory_bytes(), "sweep"});
+        return load_sweep(config, {cores.count, available_memory_bytes(), "sweep",
+                                   mpi_unavailable(self_executable())});
     } catch (const ConfigErrors& e) {
         for (const auto& err : e.errors()) {
             if (err.path.empty())
@@ -99,7 +102,8 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     const int cores = cores_opt.value_or(old["context"]["usable_cores"]["count"].get<int>());
     Resumable r;
     try {
-        r.sweep = parse_sweep(given, {cores, available_memory_bytes(), old.value("name", "sweep")});
+        r.sweep = parse_sweep(given, {cores, available_memory_bytes(), old.value("name", "sweep"),
+                                      mpi_unavailable(self_executable())});
     } catch (const ConfigErrors& e) {
         return fail("its config no longer loads:\n" + std::string(e.what()));
     }
@@ -178,6 +182,9 @@ int cmd_run(const RunOptions& options) {
         if (!sweep) return kBadInput;
         if (part) sweep->part = *part;
         context = run_context(cores);
+        if (std::any_of(sweep->points.begin(), sweep->points.end(),
+                        [](const Point& p) { return p.launcher == "mpi"; }))
+            context["mpi"] = mpi_info(self_executable());
         if (!options.out.empty()) {
             dir = options.out;
             if (fs::exists(dir / "sweep.json")) {
@@ -286,7 +293,8 @@ int cmd_list(bool as_json, bool include_hidden) {
 
 int cmd_info(bool as_json, std::optional<int> cores_opt) {
     const UsableCores cores = detect_usable_cores(cores_opt);
-    const json ctx = run_context(cores);
+    json ctx = run_context(cores);
+    ctx["mpi"] = mpi_info(self_executable());
     if (as_json) {
         fmt::print("{}\n", ctx.dump(2));
         return 0;
@@ -325,6 +333,14 @@ int cmd_info(bool as_json, std::optional<int> cores_opt) {
             b["blas_library"].get<std::string>(), b["lapack_library"].get<std::string>(),
             b["lapacke_library"].get<std::string>());
     }
+    const json& mpi = ctx["mpi"];
+    if (mpi.contains("unavailable"))
+        fmt::print("mpi           launcher \"mpi\" unavailable: {}\n",
+                   mpi["unavailable"].get<std::string>());
+    else
+        fmt::print("mpi           {}\n              ranks started by {} ({})\n",
+                   mpi["library"].get<std::string>(), mpi["launcher_path"].get<std::string>(),
+                   mpi["launcher_version"].get<std::string>());
     const json& build = ctx["build"];
     fmt::print("parsweep      {} ({}), {} build, {} {}\n",
                build["parsweep_version"].get<std::string>(), build["git_commit"].get<std::string>(),

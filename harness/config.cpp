@@ -51,6 +51,13 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
     return best;
 }
 
+const std::vector<std::string>& thread_count_vars() {
+    static const std::vector<std::string> vars = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                  "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                                                  "GOTO_NUM_THREADS"};
+    return vars;
+}
+
 std::vector<int> auto_counts(int limit) {
     std::vector<int> out;
     for (int v = 1; v <= limit; v *= 2) out.push_back(v);
@@ -69,7 +76,8 @@ std::string Point::key() const {
                {"params", params},
                {"processes", processes},
                {"threads", threads}};
-    if (!learner.empty()) id["learner"] = learner;  // keys of other runs stay as they were
+    if (!learner.empty()) id["learner"] = learner;       // keys of other runs stay as they were
+    if (launcher != "spawn") id["launcher"] = launcher;  // as do the keys of spawn points
     return hash_text(id.dump());
 }
 
@@ -147,6 +155,7 @@ Point point_from_json(const json& e) {
         throw std::runtime_error(fmt::format("baseline: {} (got {})", x.what(), base.dump()));
     }
     if (e.contains("learner")) get("learner", p.learner);
+    if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
     if (p.processes < 1 || p.threads < 1)
         throw std::runtime_error(fmt::format("processes and threads must be ≥ 1 (got {} and {})",
                                              p.processes, p.threads));
@@ -160,6 +169,7 @@ std::string Point::label() const {
         const json& v = params.at(a);
         s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
     }
+    if (launcher != "spawn") s += " (" + launcher + ")";
     return s;
 }
 
@@ -179,6 +189,7 @@ json Sweep::expanded() const {
              {"warmup", p.warmup},
              {"timeout_s", p.timeout_s},
              {"time_metric", p.time_metric},
+             {"launcher", p.launcher},
              {"env", p.env},
              {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
              {"baseline_only", p.baseline_only}});
@@ -197,18 +208,14 @@ constexpr int kMaxProcesses = 1024;
 constexpr int kMaxThreads = 1024;
 constexpr std::size_t kMaxPoints = 100000;
 
-// Environment variables the threads axis sets in every worker; a config may not set them.
-const std::vector<std::string> kThreadVars = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                              "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-                                              "GOTO_NUM_THREADS"};
-
 const std::vector<std::string> kTopKeys = {
-    "$schema",  "name", "description", "repetitions",   "warmup",    "grid",       "params",
-    "baseline", "env",  "runs",        "oversubscribe", "timeout_s", "time_metric"};
-const std::vector<std::string> kRunKeys = {"kernel",      "description", "params", "grid",
-                                           "repetitions", "warmup",      "env",    "baseline",
-                                           "timeout_s",   "time_metric"};
+    "$schema",  "name", "description", "repetitions",   "warmup",    "grid",        "params",
+    "baseline", "env",  "runs",        "oversubscribe", "timeout_s", "time_metric", "launcher"};
+const std::vector<std::string> kRunKeys = {"kernel",      "description", "params",  "grid",
+                                           "repetitions", "warmup",      "env",     "baseline",
+                                           "timeout_s",   "time_metric", "launcher"};
 const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
+const std::vector<std::string> kLaunchers = {"spawn", "mpi"};
 const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
 
 std::string show(const json& v) {
@@ -340,16 +347,7 @@ class Checker {
                     error(path, "must be a string (got " + show(v) + ")");
                     return std::nullopt;
                 }
-                const auto s = v.get<std::string>();
-                if (!spec.choices.empty() &&
-                    std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
-                    std::string all;
-                    for (const auto& c : spec.choices) all += (all.empty() ? "" : ", ") + c;
-                    std::string hint = did_you_mean(s, spec.choices);
-                    error(path, "must be one of " + all + " (got " + show(v) + ")" +
-                                    (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
-                    return std::nullopt;
-                }
+                if (!spec.choices.empty() && !choice(v, path, spec.choices)) return std::nullopt;
                 return v;
             }
             case ParamType::StringList: {
@@ -399,6 +397,20 @@ class Checker {
         return std::nullopt;
     }
 
+    // One of `choices`, or an error listing them (with a suggestion for a typo).
+    std::optional<std::string> choice(const json& v, const std::string& path,
+                                      const std::vector<std::string>& choices) {
+        if (v.is_string() &&
+            std::find(choices.begin(), choices.end(), v.get<std::string>()) != choices.end())
+            return v.get<std::string>();
+        std::string all;
+        for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+        std::string hint = v.is_string() ? did_you_mean(v.get<std::string>(), choices) : "";
+        error(path, "must be one of " + all + " (got " + show(v) + ")" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+        return std::nullopt;
+    }
+
     // A processes/threads axis: a list of counts, or "auto".
     std::vector<int> counts(const json& v, const std::string& path, int auto_limit, int max) {
         if (v.is_string() && v.get<std::string>() == "auto") return auto_counts(auto_limit);
@@ -425,8 +437,8 @@ class Checker {
             const std::string p = member(path, key);
             if (!std::regex_match(key, name)) {
                 error(p, "is not a valid environment variable name");
-            } else if (std::find(kThreadVars.begin(), kThreadVars.end(), key) !=
-                       kThreadVars.end()) {
+            } else if (std::find(thread_count_vars().begin(), thread_count_vars().end(), key) !=
+                       thread_count_vars().end()) {
                 error(p,
                       "is set in every worker from the \"threads\" axis; sweep threads with "
                       "grid.threads instead");
@@ -442,14 +454,15 @@ class Checker {
     }
 };
 
-std::optional<std::string> parse_time_metric(Checker& c, const json& v, const std::string& path) {
-    if (v.is_string() && std::find(kTimeMetrics.begin(), kTimeMetrics.end(),
-                                   v.get<std::string>()) != kTimeMetrics.end())
-        return v.get<std::string>();
-    std::string hint = v.is_string() ? did_you_mean(v.get<std::string>(), kTimeMetrics) : "";
-    c.error(path, "must be \"wall_s\" or \"compute_s\" (got " + show(v) + ")" +
-                      (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
-    return std::nullopt;
+// "spawn" or "mpi"; "mpi" only where it can run (LoadOptions::mpi_unavailable).
+std::optional<std::string> parse_launcher(Checker& c, const json& v, const std::string& path,
+                                          const LoadOptions& options) {
+    auto launcher = c.choice(v, path, kLaunchers);
+    if (launcher == "mpi" && !options.mpi_unavailable.empty()) {
+        c.error(path, "\"mpi\" cannot run here: " + options.mpi_unavailable);
+        return std::nullopt;
+    }
+    return launcher;
 }
 
 struct Baseline {
@@ -524,7 +537,10 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         if (auto d = c.number(doc["timeout_s"], "timeout_s", 0, 7 * 86400.0, true)) timeout_s = *d;
     std::string time_metric = "wall_s";
     if (doc.contains("time_metric"))
-        if (auto m = parse_time_metric(c, doc["time_metric"], "time_metric")) time_metric = *m;
+        if (auto m = c.choice(doc["time_metric"], "time_metric", kTimeMetrics)) time_metric = *m;
+    std::string launcher = "spawn";
+    if (doc.contains("launcher"))
+        if (auto l = parse_launcher(c, doc["launcher"], "launcher", options)) launcher = *l;
     Baseline baseline;
     if (doc.contains("baseline"))
         baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
@@ -595,8 +611,12 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 tmo = *d;
         std::string metric = time_metric;
         if (run.contains("time_metric"))
-            if (auto m = parse_time_metric(c, run["time_metric"], member(rpath, "time_metric")))
+            if (auto m = c.choice(run["time_metric"], member(rpath, "time_metric"), kTimeMetrics))
                 metric = *m;
+        std::string run_launcher = launcher;
+        if (run.contains("launcher"))
+            if (auto l = parse_launcher(c, run["launcher"], member(rpath, "launcher"), options))
+                run_launcher = *l;
         Baseline base = baseline;
         if (run.contains("baseline"))
             base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
@@ -730,6 +750,14 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         int memory_errors = 0;
         for (const auto& params : combos) {
             bool combo_ok = true;
+            // cpu_set binds each spawned worker before it starts; mpirun and srun start ranks.
+            if (run_launcher == "mpi" && params.contains("cpu_set") &&
+                params["cpu_set"] != "none") {
+                c.error(source_path["cpu_set"],
+                        "cpu_set binds the spawn launcher's workers; with launcher \"mpi\" place "
+                        "threads with bind and places (OMP_PROC_BIND, OMP_PLACES)");
+                combo_ok = false;
+            }
             for (const auto& e : kernel->validate(params)) {
                 auto it = source_path.find(e.param);
                 c.error(it != source_path.end() ? it->second : rpath, e.message);
@@ -750,6 +778,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.warmup = warm;
                 pt.timeout_s = tmo;
                 pt.time_metric = metric;
+                pt.launcher = run_launcher;
                 pt.env = env;
                 for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
                 pt.baseline_processes = base.processes;

@@ -46,6 +46,9 @@ struct LoadOptions {
     int usable_cores = 1;                // "auto" grids expand up to this (× oversubscribe)
     std::uint64_t memory_available = 0;  // bytes a run may use; 0 = do not check
     std::string default_name = "sweep";  // when the config has no "name"
+    // Why launcher "mpi" cannot run here (mpi_launcher.hpp: no MPI worker built, no mpirun);
+    // "" when it can. A config asking for it then fails with this reason.
+    std::string mpi_unavailable = {};
 };
 
 // One point of the sweep: a kernel with all its parameters, at P processes × T threads.
@@ -64,6 +67,9 @@ struct Point {
     // operation: spawn, set-up, dispatch, compute, gather) or "compute_s" (the kernel alone).
     std::string time_metric = "wall_s";
     std::map<std::string, std::string> env;  // extra environment of the workers
+    // How the P processes start: "spawn" (fresh processes on this node, launcher.hpp) or
+    // "mpi" (P MPI ranks through mpirun, or srun inside a Slurm allocation; mpi_launcher.hpp).
+    std::string launcher = "spawn";
     int baseline_processes = 1;
     int baseline_threads = 1;
     bool baseline_only = false;  // added to measure the baseline; not on the grid as given
@@ -78,10 +84,11 @@ struct Point {
     // baseline is the point with the same group key at the baseline's P and T.
     std::string group_key() const;
     // "invert n=2000 count=8": the kernel and its swept parameters ("alice: invert …" in a
-    // class run).
+    // class run), and the launcher when it is not "spawn": "pi (mpi)".
     std::string label() const;
-    // 16 hex digits identifying kernel + parameters + P + T (+ the learner, in a class run):
-    // how checkpoints, --resume and merged runs recognise the same point.
+    // 16 hex digits identifying kernel + parameters + P + T (+ the learner, in a class run;
+    // + the launcher when it is not "spawn"): how checkpoints, --resume and merged runs
+    // recognise the same point.
     std::string key() const;
 };
 
@@ -131,6 +138,10 @@ Sweep parse_sweep_text(std::string_view text, const std::string& origin,
                        const LoadOptions& options);
 // The same for a parsed document.
 Sweep parse_sweep(const json& doc, const LoadOptions& options);
+
+// The environment variables that set a thread count (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
+// …): the launchers set them in every worker from the threads axis, and a config may not.
+const std::vector<std::string>& thread_count_vars();
 
 // The closest of `candidates` to `word` when it is a plausible typo, else "".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);

@@ -54,13 +54,13 @@ bool has_learners(const std::vector<PointResult>& done) {
     return false;
 }
 
-// [learner,] kernel, processes, threads, param_… : the columns that identify a point in both
-// files.
+// [learner,] kernel, processes, threads, param_…, point, launcher: the columns that identify
+// a point in both files.
 void key_header(Row& row, const std::vector<std::string>& params, bool learners) {
     if (learners) row << std::string("learner");
     row << std::string("kernel") << std::string("processes") << std::string("threads");
     for (const auto& p : params) row << "param_" + p;
-    row << std::string("point");
+    row << std::string("point") << std::string("launcher");
 }
 
 void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& params,
@@ -70,7 +70,7 @@ void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& p
     row << std::string(pt.kernel->id()) << pt.processes << pt.threads;
     for (const auto& name : params)
         row << (pt.params.contains(name) ? param_text(pt.params[name]) : std::string());
-    row << pt.index;
+    row << pt.index << pt.launcher;
 }
 
 class CsvReporter : public Reporter {

@@ -18,6 +18,7 @@
 
 #include "files.hpp"
 #include "interrupt.hpp"
+#include "mpi_launcher.hpp"
 #include "pinning.hpp"
 #include "protocol.hpp"
 
@@ -26,10 +27,6 @@ extern char** environ;
 namespace parsweep {
 
 namespace {
-
-// Environment variables that set a thread count; the launcher owns them.
-const char* const kThreadVars[] = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                                   "BLIS_NUM_THREADS", "GOTO_NUM_THREADS"};
 
 constexpr std::size_t kOutputTail = 4096;  // bytes of a worker's stdout/stderr kept
 
@@ -55,11 +52,6 @@ struct Pipe {
 void close_fd(int& fd) {
     if (fd >= 0) close(fd);
     fd = -1;
-}
-
-std::string signal_name(int sig) {
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
 }
 
 // One worker process as the parent sees it.
@@ -222,15 +214,56 @@ std::vector<std::string> worker_environment(int threads,
         std::string_view kv(*e);
         const std::string_view name = kv.substr(0, kv.find('='));
         bool owned = extra.count(std::string(name)) > 0;
-        for (const char* v : kThreadVars) owned = owned || name == v;
+        for (const auto& v : thread_count_vars()) owned = owned || name == v;
         owned = owned || name == kParentPidVar || name == kProcessesVar;
         if (!owned) env.emplace_back(kv);
     }
-    for (const char* v : kThreadVars) env.push_back(fmt::format("{}={}", v, threads));
+    for (const auto& v : thread_count_vars()) env.push_back(fmt::format("{}={}", v, threads));
     env.push_back(fmt::format("{}={}", kParentPidVar, getpid()));
     env.push_back(fmt::format("{}={}", kProcessesVar, processes));
     for (const auto& [k, v] : extra) env.push_back(k + "=" + v);
     return env;
+}
+
+std::string signal_name(int sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
+}
+
+void add_worker(RepRecord& rec, WorkerRecord wr) {
+    const bool first = rec.workers.empty();
+    rec.user_s += wr.user_s;
+    rec.sys_s += wr.sys_s;
+    rec.ctx_voluntary += wr.ctx_voluntary;
+    rec.ctx_involuntary += wr.ctx_involuntary;
+    rec.max_rss_kb = std::max(rec.max_rss_kb, wr.max_rss_kb);
+    rec.omp_threads = first ? wr.omp_threads : std::min(rec.omp_threads, wr.omp_threads);
+    rec.blas_threads = first ? wr.blas_threads : std::min(rec.blas_threads, wr.blas_threads);
+    rec.workers.push_back(std::move(wr));
+}
+
+std::string with_output(std::string error, const std::string& output) {
+    if (output.empty()) return error;
+    std::string tail = output.size() > 300 ? "…" + output.substr(output.size() - 300) : output;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+    return error + " [output: " + tail + "]";
+}
+
+void verify_repetition(const Point& point, const std::vector<json>& partials, RepRecord& rec) {
+    try {
+        rec.result = point.kernel->merge(point.params, partials);
+        Verdict v = point.kernel->verify(point.params, rec.result);
+        rec.verified = v.ok;
+        if (!v.ok) rec.error = v.message;
+    } catch (const std::exception& e) {
+        rec.error = std::string("verification failed: ") + e.what();
+    }
+    // The threads the workers actually ran with must be the ones the point asked for.
+    if (rec.verified && rec.omp_threads != point.threads) {
+        rec.verified = false;
+        rec.error = fmt::format("workers ran with {} OpenMP threads, not {}", rec.omp_threads,
+                                point.threads);
+    }
 }
 
 std::string self_executable() {
@@ -241,6 +274,7 @@ std::string self_executable() {
 }
 
 RepRecord run_repetition(const Point& point, const std::string& executable) {
+    if (point.launcher == "mpi") return run_mpi_repetition(point, executable);
     RepRecord rec;
     const int P = point.processes;
     const std::uint64_t items = point.kernel->items(point.params);
@@ -337,8 +371,6 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     bool all_ok = failure.empty();
     double first_start = std::numeric_limits<double>::max(), last_end = 0, last_ready = t0;
     double min_busy = std::numeric_limits<double>::max(), max_busy = 0, last_start = 0;
-    rec.omp_threads = std::numeric_limits<int>::max();
-    rec.blas_threads = std::numeric_limits<int>::max();
     std::vector<json> partials;
     for (std::size_t w = 0; w < children.size(); ++w) {
         Child& c = children[w];
@@ -386,21 +418,10 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         } else if (wr.error.empty()) {
             wr.error = fmt::format("worker {} did not report", w);
         }
-        if (!wr.error.empty() && !c.out.empty()) {
-            std::string tail = c.out.size() > 300 ? "…" + c.out.substr(c.out.size() - 300) : c.out;
-            while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
-            wr.error += " [output: " + tail + "]";
-        }
+        if (!wr.error.empty()) wr.error = with_output(std::move(wr.error), c.out);
         wr.ok = wr.error.empty();
         all_ok = all_ok && wr.ok;
-        rec.user_s += wr.user_s;
-        rec.sys_s += wr.sys_s;
-        rec.ctx_voluntary += wr.ctx_voluntary;
-        rec.ctx_involuntary += wr.ctx_involuntary;
-        rec.max_rss_kb = std::max(rec.max_rss_kb, wr.max_rss_kb);
-        rec.omp_threads = std::min(rec.omp_threads, wr.omp_threads);
-        rec.blas_threads = std::min(rec.blas_threads, wr.blas_threads);
-        rec.workers.push_back(std::move(wr));
+        add_worker(rec, std::move(wr));
     }
 
     rec.wall_s = t_end - t0;
@@ -411,20 +432,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         rec.compute_s = last_end - first_start;
         rec.gather_s = std::max(0.0, t_end - last_end);
         rec.imbalance_s = max_busy - min_busy;
-        try {
-            rec.result = point.kernel->merge(point.params, partials);
-            Verdict v = point.kernel->verify(point.params, rec.result);
-            rec.verified = v.ok;
-            if (!v.ok) rec.error = v.message;
-        } catch (const std::exception& e) {
-            rec.error = std::string("verification failed: ") + e.what();
-        }
-        // The threads the workers actually ran with must be the ones the point asked for.
-        if (rec.verified && rec.omp_threads != point.threads) {
-            rec.verified = false;
-            rec.error = fmt::format("workers ran with {} OpenMP threads, not {}", rec.omp_threads,
-                                    point.threads);
-        }
+        verify_repetition(point, partials, rec);
     } else {
         // The most specific reason first: a worker's own death or message, not the symptom the
         // parent saw ("stopped before it reported") nor the workers parsweep stopped itself.
@@ -443,8 +451,6 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
             rec.error = failure.empty() ? cause : failure;
         if (rec.error.empty()) rec.error = "a worker failed";
     }
-    if (rec.omp_threads == std::numeric_limits<int>::max()) rec.omp_threads = 0;
-    if (rec.blas_threads == std::numeric_limits<int>::max()) rec.blas_threads = 0;
     return rec;
 }
 

@@ -32,8 +32,23 @@ std::vector<std::string> worker_environment(int threads,
                                             const std::map<std::string, std::string>& extra,
                                             int processes = 1);
 
-// Runs one repetition of `point`. `executable` is the parsweep binary to spawn.
+// Runs one repetition of `point`. `executable` is the parsweep binary to spawn. Points with
+// launcher "mpi" go to run_mpi_repetition (mpi_launcher.hpp).
 RepRecord run_repetition(const Point& point, const std::string& executable);
+
+// Pieces of a repetition's record that every launcher assembles the same way.
+
+// "SIGSEGV" (or "signal 42" for one without a name).
+std::string signal_name(int sig);
+// Appends one worker's record: its CPU time, context switches and peak RSS go to the totals,
+// and the repetition's thread counts are the smallest any worker ran with.
+void add_worker(RepRecord& rec, WorkerRecord wr);
+// `error` followed by the tail of what the process printed: "… [output: …]".
+std::string with_output(std::string error, const std::string& output);
+// Merges the workers' partials (in worker order) into rec.result and verifies it, and fails the
+// repetition when the workers did not run with the point's thread count. Sets rec.verified and
+// rec.error.
+void verify_repetition(const Point& point, const std::vector<json>& partials, RepRecord& rec);
 
 // The path of the running executable (/proc/self/exe).
 std::string self_executable();

@@ -57,4 +57,53 @@ Report report_from_json(const json& j) {
     return r;
 }
 
+json to_json(const RankReport& r) {
+    json j = {{"rank", r.rank},
+              {"host", r.host},
+              {"released", r.released},
+              {"ready", to_json(r.ready)},
+              {"user_s", r.user_s},
+              {"sys_s", r.sys_s},
+              {"ctx_voluntary", r.ctx_voluntary},
+              {"ctx_involuntary", r.ctx_involuntary},
+              {"max_rss_kb", r.max_rss_kb}};
+    if (r.error.empty())
+        j["report"] = to_json(r.report);
+    else
+        j["error"] = r.error;
+    return j;
+}
+
+RankReport rank_report_from_json(const json& j) {
+    RankReport r;
+    r.rank = j.at("rank").get<int>();
+    r.host = j.at("host").get<std::string>();
+    r.released = j.at("released").get<double>();
+    r.ready = ready_from_json(j.at("ready"));
+    r.user_s = j.at("user_s").get<double>();
+    r.sys_s = j.at("sys_s").get<double>();
+    r.ctx_voluntary = j.at("ctx_voluntary").get<long>();
+    r.ctx_involuntary = j.at("ctx_involuntary").get<long>();
+    r.max_rss_kb = j.at("max_rss_kb").get<long>();
+    if (j.contains("error"))
+        r.error = j["error"].get<std::string>();
+    else
+        r.report = report_from_json(j.at("report"));
+    return r;
+}
+
+json to_json(const MpiReport& r) {
+    json ranks = json::array();
+    for (const auto& rank : r.ranks) ranks.push_back(to_json(rank));
+    return {{"release_s", r.release_s}, {"compute_s", r.compute_s}, {"ranks", ranks}};
+}
+
+MpiReport mpi_report_from_json(const json& j) {
+    MpiReport r;
+    r.release_s = j.at("release_s").get<double>();
+    r.compute_s = j.at("compute_s").get<double>();
+    for (const auto& rank : j.at("ranks")) r.ranks.push_back(rank_report_from_json(rank));
+    return r;
+}
+
 }  // namespace parsweep

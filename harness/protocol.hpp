@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "kernel.hpp"
 
@@ -64,5 +66,45 @@ Report report_from_json(const json& j);
 inline bool is_error(const json& message) {
     return message.contains("error");
 }
+
+// The mpi launcher's conversation (mpi_launcher.hpp). Its ranks have no pipe to the parent:
+// the Task is parsweep-mpi-worker's command-line argument (each rank takes its share of
+// [begin, end) itself), and the ranks write their messages on standard output, which mpirun
+// or srun forwards to the parent, each line starting with kMpiLinePrefix to set it apart from
+// anything else printed there:
+//
+//   rank 0 → parent:  Ready (every rank is set up)                    | Error "rank 2: …"
+//   rank w → parent:  {"done": w} (its share is computed: a timeout then names the others)
+//   rank 0 → parent:  MpiReport (every rank's record, gathered)      | Error
+inline constexpr std::string_view kMpiLinePrefix = "@parsweep ";
+
+// One rank's record in an MpiReport. Its times are CLOCK_MONOTONIC on its own node: the
+// parent's clock when the rank ran on the parent's node, else comparable only with each other.
+struct RankReport {
+    int rank = 0;
+    std::string host;     // MPI_Get_processor_name: ranks may run on several nodes
+    double released = 0;  // left the release barrier
+    Ready ready;
+    Report report;
+    double user_s = 0, sys_s = 0;  // getrusage(RUSAGE_SELF) once the share is done
+    long ctx_voluntary = 0, ctx_involuntary = 0;
+    long max_rss_kb = 0;
+    std::string error;  // the rank could not compute its share ("kernel failed: …")
+};
+
+// Rank 0's report of the whole point.
+struct MpiReport {
+    double release_s = 0;  // rank 0: Ready sent → left the release barrier
+    // Left the release barrier → left the closing barrier (MPI_Wtime), the longest over the
+    // ranks: the ranks do not leave a barrier at the same moment (least of all on busy cores),
+    // and the rank that left first saw the whole parallel computation.
+    double compute_s = 0;
+    std::vector<RankReport> ranks;  // in rank order
+};
+
+json to_json(const RankReport& r);
+RankReport rank_report_from_json(const json& j);
+json to_json(const MpiReport& r);
+MpiReport mpi_report_from_json(const json& j);
 
 }  // namespace parsweep

@@ -50,6 +50,8 @@ json to_json(const RepRecord& r) {
                            {"cpus", w.cpus},
                            {"ok", w.ok},
                            {"error", w.error}});
+    for (std::size_t i = 0; i < r.workers.size(); ++i)
+        if (!r.workers[i].host.empty()) workers[i]["host"] = r.workers[i].host;
     return {{"rep", r.rep},
             {"wall_s", r.wall_s},
             {"spawn_s", r.spawn_s},
@@ -87,6 +89,7 @@ json to_json(const PointResult& p) {
         {"threads", pt.threads},
         {"env", pt.env},
         {"time_metric", pt.time_metric},
+        {"launcher", pt.launcher},
         {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
         {"baseline_only", pt.baseline_only},
         {"status", p.verified ? "ok" : "failed"},
@@ -150,6 +153,7 @@ RepRecord rep_from_json(const json& j) {
         wr.cpus = w.value("cpus", std::vector<int>{});
         wr.ok = w.at("ok").get<bool>();
         wr.error = w.at("error").get<std::string>();
+        wr.host = w.value("host", "");
         r.workers.push_back(std::move(wr));
     }
     return r;

@@ -13,6 +13,7 @@ namespace parsweep {
 // One worker process in one repetition. Times are relative to the repetition's first spawn.
 struct WorkerRecord {
     int worker = 0;
+    std::string host;  // the node an MPI rank ran on; "" for spawned workers (this node)
     std::uint64_t items_begin = 0, items_end = 0;  // its share of the point's items
     double ready_s = 0;                            // worker set up and waiting for "go"
     double start_s = 0;                            // first timed batch began

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 
 #include "files.hpp"
@@ -44,6 +45,25 @@ int fail(const std::string& why) {
 
 }  // namespace
 
+Prepared prepare_share(const Task& task) {
+    Prepared p;
+    p.kernel = find_kernel(task.kernel);
+    if (!p.kernel) throw std::runtime_error("unknown kernel " + task.kernel);
+    try {
+        p.run = p.kernel->prepare(task.params, task.begin, task.end);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("set-up failed: ") + e.what());
+    }
+    return p;
+}
+
+Ready ready_now() {
+    // Start the OpenMP team now, so thread creation counts as spawn, not compute; the same
+    // region records where the threads run (with binding, where they stay).
+    const std::vector<int> cpus = cpus_in_use();
+    return Ready{monotonic_s(), omp_get_max_threads(), blas_threads(), cpus};
+}
+
 int worker_main() {
     // Die with the parent (killed, crashed or interrupted): a worker must never outlive its
     // sweep, hung or not. The check after prctl closes the race where the parent died first.
@@ -53,43 +73,48 @@ int worker_main() {
     std::string line;
     if (!read_line(kTaskFd, line)) return fail("no task received");
     Task task;
-    const Kernel* kernel = nullptr;
-    std::unique_ptr<KernelRun> run;
+    Prepared prepared;
     try {
         task = task_from_json(json::parse(line));
-        kernel = find_kernel(task.kernel);
-        if (!kernel) return fail("unknown kernel " + task.kernel);
-        run = kernel->prepare(task.params, task.begin, task.end);
     } catch (const std::exception& e) {
         return fail(std::string("set-up failed: ") + e.what());
     }
-    // Start the OpenMP team now, so thread creation counts as spawn, not compute; the same
-    // region records where the threads run (with binding, where they stay).
-    const std::vector<int> cpus = cpus_in_use();
-    if (!send(to_json(Ready{monotonic_s(), omp_get_max_threads(), blas_threads(), cpus}))) return 1;
+    try {
+        prepared = prepare_share(task);
+    } catch (const std::exception& e) {
+        return fail(e.what());
+    }
+    const Kernel* kernel = prepared.kernel;
+    std::unique_ptr<KernelRun>& run = prepared.run;
+    if (!send(to_json(ready_now()))) return 1;
     if (!read_line(kTaskFd, line) || line != "go") return fail("no go received");
 
     Report report;
     try {
-        const std::uint64_t batch = kernel->batch_items(task.params);
-        const std::uint64_t step =
-            batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
-        report.start = monotonic_s();
-        report.end = report.start;
-        for (std::uint64_t b = task.begin; b < task.end; b += step) {
-            const std::uint64_t e = std::min(task.end, b + step);
-            const double t0 = monotonic_s();
-            run->run(b, e);
-            const double t1 = monotonic_s();
-            report.busy_s += t1 - t0;
-            report.end = t1;
-            report.verdict &= run->check(b, e);
-        }
-        report.partial = run->partial();
+        report = run_share(*kernel, task, *run);
     } catch (const std::exception& e) {
         return fail(std::string("kernel failed: ") + e.what());
     }
     return send(to_json(report)) ? 0 : 1;
+}
+
+Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
+    Report report;
+    const std::uint64_t batch = kernel.batch_items(task.params);
+    const std::uint64_t step = batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
+    report.start = monotonic_s();
+    report.end = report.start;
+    for (std::uint64_t b = task.begin; b < task.end; b += step) {
+        const std::uint64_t e = std::min(task.end, b + step);
+        const double t0 = monotonic_s();
+        run.run(b, e);
+        const double t1 = monotonic_s();
+        report.busy_s += t1 - t0;
+        report.end = t1;
+        report.verdict &= run.check(b, e);
+    }
+    report.partial = run.partial();
+    return report;
 }
 
 }  // namespace parsweep

@@ -7,10 +7,29 @@
 // untimed checks between them, and sends its Report.
 #pragma once
 
+#include "protocol.hpp"
+
 namespace parsweep {
 
 // Returns the process exit status: 0 when the share ran (whatever its verdict), 1 when it
 // could not (the reason was sent as {"error": ...} when fd 4 was usable).
 int worker_main();
+
+// What every worker does, whatever started it (the spawn launcher's `parsweep worker`, or an
+// MPI rank of parsweep-mpi-worker):
+
+// The task's kernel, prepared for the share [task.begin, task.end) (untimed). Throws
+// std::runtime_error saying why not: "unknown kernel …", "set-up failed: …".
+struct Prepared {
+    const Kernel* kernel = nullptr;
+    std::unique_ptr<KernelRun> run;
+};
+Prepared prepare_share(const Task& task);
+// Starts the OpenMP team (so that thread creation counts as set-up, not compute) and says
+// what the process runs with: now, OpenMP threads, BLAS threads.
+Ready ready_now();
+// Runs the share [task.begin, task.end) in timed batches of kernel.batch_items(), each
+// followed by its untimed check. Times are CLOCK_MONOTONIC. Throws what the kernel throws.
+Report run_share(const Kernel& kernel, const Task& task, KernelRun& run);
 
 }  // namespace parsweep

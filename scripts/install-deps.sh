@@ -26,6 +26,7 @@ DEBIAN_PACKAGES=(
     python3-matplotlib                     # plots/: charts and report.html (make plots)
     chromium                               # the report test opens report.html headless
     slurm-wlm munge                        # the hpc tests start a one-node Slurm cluster
+    openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
 )
 
 missing_debian() {
@@ -81,11 +82,11 @@ Install them, then run make again (or set PARSWEEP_SKIP_DEPS=1 to skip this chec
   Fedora / RHEL / Rocky (dnf, EPEL for some):
     dnf install gcc-c++ cmake make pkgconf-pkg-config git openblas-devel lapack-devel \
         json-devel cli11-devel fmt-devel hwloc-devel gtest-devel google-benchmark-devel \
-        python3-jsonschema
+        python3-jsonschema openmpi-devel
   Spack:
-    spack install openblas netlib-lapack+lapacke nlohmann-json cli11 fmt hwloc googletest benchmark
-    spack load openblas netlib-lapack nlohmann-json cli11 fmt hwloc googletest benchmark
+    spack install openblas netlib-lapack+lapacke nlohmann-json cli11 fmt hwloc googletest benchmark openmpi
+    spack load openblas netlib-lapack nlohmann-json cli11 fmt hwloc googletest benchmark openmpi
   HPC environment modules (names vary by site; `module avail` lists them):
-    module load gcc cmake openblas hwloc
+    module load gcc cmake openblas hwloc openmpi
 MSG
 exit 1

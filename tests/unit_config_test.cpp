@@ -261,6 +261,45 @@ TEST(Expand, TimeMetricDefaultsToWallAndRunsOverride) {
                   "time_metric", "did you mean \"compute_s\""));
 }
 
+TEST(Expand, LauncherDefaultsToSpawnAndRunsOverride) {
+    Sweep s = parse(R"({"launcher": "mpi", "runs": [
+        {"kernel": "square", "params": {"n": 5}},
+        {"kernel": "square", "params": {"n": 5}, "launcher": "spawn"}]})");
+    EXPECT_EQ(s.points[0].launcher, "mpi");
+    EXPECT_EQ(s.points[1].launcher, "spawn");
+    EXPECT_EQ(parse(R"({"runs": [{"kernel": "square"}]})").points[0].launcher, "spawn");
+    // The same kernel, parameters, P and T under two launchers are two points.
+    EXPECT_NE(s.points[0].key(), s.points[1].key());
+    EXPECT_EQ(s.points[0].label(), "square (mpi)");
+    EXPECT_EQ(s.points[1].label(), "square");
+    EXPECT_EQ(s.expanded()["points"][0]["launcher"], "mpi");
+}
+
+TEST(Errors, LauncherChoicesAndWhereMpiCannotRun) {
+    const auto bogus = errors_of(R"({"launcher": "bogus", "runs": [
+        {"kernel": "square", "launcher": "mpii"}]})");
+    EXPECT_TRUE(has_error(bogus, "launcher", "must be one of spawn, mpi (got \"bogus\")"));
+    EXPECT_TRUE(has_error(bogus, "runs[0].launcher", "did you mean \"mpi\""));
+    // Where MPI is missing, asking for it is an error with the reason; spawn is still fine.
+    LoadOptions no_mpi = opts();
+    no_mpi.mpi_unavailable = "mpirun not found on PATH";
+    const auto errors = errors_of(R"({"launcher": "mpi", "runs": [
+        {"kernel": "square"}, {"kernel": "pi", "launcher": "mpi"},
+        {"kernel": "square", "launcher": "spawn"}]})",
+                                  no_mpi);
+    EXPECT_EQ(errors.size(), 2u);
+    EXPECT_TRUE(has_error(errors, "launcher", "\"mpi\" cannot run here: mpirun not found"));
+    EXPECT_TRUE(has_error(errors, "runs[1].launcher", "cannot run here"));
+    EXPECT_TRUE(errors_of(R"({"runs": [{"kernel": "square"}]})", no_mpi).empty());
+    // Ranks are placed by OMP_PROC_BIND / OMP_PLACES, not by the spawn launcher's cpu_set.
+    EXPECT_TRUE(has_error(errors_of(R"({"launcher": "mpi", "grid": {"cpu_set": ["none", "compact"]},
+        "runs": [{"kernel": "square"}]})"),
+                          "grid.cpu_set", "with launcher \"mpi\" place threads with bind"));
+    EXPECT_TRUE(errors_of(R"({"launcher": "mpi", "grid": {"bind": ["close", "spread"]},
+        "runs": [{"kernel": "square"}]})")
+                    .empty());
+}
+
 TEST(Errors, RepeatedAxisValuesWouldMakeIdenticalPoints) {
     auto e = errors_of(R"({"grid": {"processes": [1, 2, 1]},
         "runs": [{"kernel": "square", "grid": {"n": [10, 20, 10.0]}}]})");

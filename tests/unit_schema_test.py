@@ -51,11 +51,18 @@ class SchemaTest(unittest.TestCase):
             {"runs": [{"kernel": "square", "params": {"mode": "openmp"}}]},
             {"grid": {"processes": []}, "runs": [{"kernel": "square"}]},
             {"env": {"OMP_NUM_THREADS": "4"}, "runs": [{"kernel": "square"}]},
+            {"launcher": "bogus", "runs": [{"kernel": "square"}]},
+            {"runs": [{"kernel": "square", "launcher": "mpirun"}]},
             {"grid": {"bind": ["sideways"]}, "runs": [{"kernel": "square"}]},
             {"runs": [{"kernel": "square", "params": {"cpu_set": "packed"}}]},
         ]
         for doc in bad:
             self.assertFalse(self.validator.is_valid(doc), json.dumps(doc))
+
+    def test_launchers_are_accepted_at_both_levels(self):
+        for launcher in ("spawn", "mpi"):
+            doc = {"launcher": launcher, "runs": [{"kernel": "pi", "launcher": launcher}]}
+            self.assertTrue(self.validator.is_valid(doc), json.dumps(doc))
 
     def test_schema_describes_the_binarys_kernels(self):
         listed = json.loads(subprocess.run([BINARY, "list", "--json"], check=True,
