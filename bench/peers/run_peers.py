@@ -2,7 +2,7 @@
 
     run_peers.py [--out DIR] [--reps R] [--workers 1,2] [--square-n 1000,1000000]
                  [--invert-n 1000] [--invert-count 4] [--text data/t8.shakespeare.txt]
-                 [--parsweep build/parsweep] [--formats png,svg]
+                 [--parsweep build/parsweep] [--formats png,svg] [--timeout-s 600]
 
 Runs the real parsweep binary on a config written for the occasion (DIR/parsweep.json; its
 run in DIR/parsweep-run/), then each peer of workshop.py on the same inputs (the same
@@ -10,15 +10,17 @@ text, chunk size and words; the same n and count), and ripgrep where installed, 
 worker count, with the same warm-up and repetitions. Every peer's answer is verified:
 against parsweep's own verified result (word counts), a closed form (the sum of squares),
 or parsweep's residual test (inversions). A peer whose answer differs is reported as
-wrong, with no time and no ratio; a peer that is not installed is reported as such and the
-run goes on.
+wrong, with no time and no ratio (so is a peer whose parsweep point failed: "parsweep
+failed"); a peer that is not installed is reported as such and the run goes on.
 
 Writes DIR/peers.json, DIR/peers.csv and DIR/peers.png|svg (chart.py), and prints the
 table. ratio = the peer's median time ÷ parsweep's median time on the point it is paired
 with (> 1: parsweep is faster): its wall_s (first spawn → last result) for the peers that
 start processes — the Pools, whose time includes creating the Pool, and rg, whose time
-includes starting it — and its compute_s for numpy_inv, a loop inside one process. Exit status: 0 every measured peer verified, 1 some
-peer was wrong or failed, 2 bad input or parsweep itself failed.
+includes starting it — and its compute_s for numpy_inv, a loop inside one process.
+
+Exit status: 0 every installed peer and its parsweep point verified; 1 some peer (or its
+parsweep point) was wrong, failed or timed out; 2 bad input, or parsweep refused to run.
 """
 from __future__ import annotations
 
@@ -142,13 +144,14 @@ def run_parsweep(args, out: str) -> list:
         return json.load(f)["points"]
 
 
-def find_point(points: list, kernel: str, P: int, T: int, **params) -> dict:
+def find_point(points: list, kernel: str, P: int, T: int, **params):
+    """parsweep's point of this kernel, P×T and parameters, or None."""
     for p in points:
         if p["kernel"] == kernel and p["processes"] == P and p["threads"] == T and all(
             p["params"].get(k) == v for k, v in params.items()
         ):
             return p
-    raise LookupError(f"parsweep ran no {kernel} point {params} at {P}×{T}")
+    return None
 
 
 # --- peers ----------------------------------------------------------------------------------
@@ -161,27 +164,34 @@ def peer_env(threads: int) -> dict:
     return env
 
 
-def run_workshop(peer: str, workers: int, options: list, reps: int) -> dict:
+def run_workshop(peer: str, workers: int, options: list, args) -> dict:
     """Runs one Python peer in its own process; its BLAS threads are set before numpy starts:
     one per Pool worker, or `workers` for numpy_inv."""
     threads = workers if peer == "numpy_inv" else 1
-    cmd = [sys.executable, WORKSHOP, peer, "--workers", str(workers), "--reps", str(reps)] + options
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=peer_env(threads))
+    cmd = [sys.executable, WORKSHOP, peer, "--workers", str(workers), "--reps", str(args.reps)]
+    try:
+        proc = subprocess.run(cmd + options, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=peer_env(threads), timeout=args.timeout_s)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {args.timeout_s:g} s (--timeout-s)"}
     if proc.returncode != 0:
         return {"error": f"exited with {proc.returncode}: {proc.stderr.strip()[-400:]}"}
     return json.loads(proc.stdout)
 
 
-def run_ripgrep(rg: str, text: str, threads: int, reps: int) -> dict:
+def run_ripgrep(rg: str, text: str, threads: int, args) -> dict:
     """rg counting the four words with word boundaries: the timed command prints the total of
     matches; an untimed `rg -o` run gives the count of each word for the verification."""
     words = [a for w in WORDS for a in ("-e", w)]
     cmd = [rg, "--no-config", "--count-matches", "-w", "-j", str(threads)] + words + [text]
     times = []
-    for rep in range(1 + reps):  # one warm-up, as parsweep and the Python peers
+    for rep in range(1 + args.reps):  # one warm-up, as parsweep and the Python peers
         t0 = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  timeout=args.timeout_s)
+        except subprocess.TimeoutExpired:
+            return {"error": f"timed out after {args.timeout_s:g} s (--timeout-s)"}
         elapsed = time.perf_counter() - t0
         if proc.returncode not in (0, 1):  # 1: no match, a valid answer
             return {"error": f"{' '.join(cmd)} exited with {proc.returncode}: {proc.stderr.strip()}"}
@@ -189,7 +199,7 @@ def run_ripgrep(rg: str, text: str, threads: int, reps: int) -> dict:
             times.append(elapsed)
     total = int(proc.stdout.strip() or 0)
     found = subprocess.run([rg, "--no-config", "-o", "-w"] + words + [text], stdout=subprocess.PIPE,
-                           text=True).stdout.split()
+                           text=True, timeout=args.timeout_s).stdout.split()
     counts = {w: found.count(w) for w in WORDS}
     if os.environ.get("PARSWEEP_PEERS_WRONG") == "ripgrep":
         counts[WORDS[0]] += 1
@@ -201,8 +211,6 @@ def run_ripgrep(rg: str, text: str, threads: int, reps: int) -> dict:
 
 def verify(peer: str, answer: dict, point: dict, args, n=None):
     """None when the peer's answer is right, else what is wrong with it."""
-    if not point["verified"]:
-        return f"parsweep's point failed ({point['error']}): nothing to compare with"
     want = point["result"]
     if peer in ("wordcount_pool", "ripgrep"):
         problems = [f"\"{w}\" counted {answer['counts'].get(w)}, expected {want['counts'][w]}"
@@ -272,6 +280,11 @@ def measure(args, out: str) -> dict:
         if result is None:
             row["status"] = "not installed"
             row["error"] = "rg not on PATH" if peer == "ripgrep" else "numpy not importable"
+        elif point is None or not point["verified"]:
+            # Nothing verified to compare with, nor a time to divide by.
+            row["status"] = "parsweep failed"
+            row["error"] = (f"parsweep's point failed: {point['error']}" if point
+                            else f"parsweep measured no point for {info['vs']}")
         elif "error" in result:
             row["status"], row["error"] = "failed", result["error"]
         else:
@@ -293,21 +306,21 @@ def measure(args, out: str) -> dict:
     inv_params = f"n={args.invert_n} count={args.invert_count}"
     for w in args.workers:
         point = find_point(points, "wordcount", w, 1, tokenizer="whitespace")
-        add("wordcount_pool", w, point, run_workshop("wordcount_pool", w, text_opts, args.reps),
+        add("wordcount_pool", w, point, run_workshop("wordcount_pool", w, text_opts, args),
             "chunk_bytes=262144")
         point = find_point(points, "wordcount", 1, w, tokenizer="alpha")
-        add("ripgrep", w, point, run_ripgrep(rg, args.text, w, args.reps) if rg else None,
+        add("ripgrep", w, point, run_ripgrep(rg, args.text, w, args) if rg else None,
             "tokenizer=alpha")
         for n in args.square_n:
             point = find_point(points, "square", w, 1, n=n)
             add("square_pool", w, point,
-                run_workshop("square_pool", w, ["--n", str(n)], args.reps), f"n={n}", n)
+                run_workshop("square_pool", w, ["--n", str(n)], args), f"n={n}", n)
         point = find_point(points, "invert", w, 1)
         add("invert_pool", w, point,
-            run_workshop("invert_pool", w, inv_opts, args.reps) if have_numpy else None, inv_params)
+            run_workshop("invert_pool", w, inv_opts, args) if have_numpy else None, inv_params)
         point = find_point(points, "invert", 1, w)
         add("numpy_inv", w, point,
-            run_workshop("numpy_inv", w, inv_opts, args.reps) if have_numpy else None, inv_params)
+            run_workshop("numpy_inv", w, inv_opts, args) if have_numpy else None, inv_params)
 
     return {
         "schema_version": 1,
@@ -374,12 +387,13 @@ def main(argv=None) -> int:
     ap.add_argument("--text", default=os.path.join(SOURCE, "data", "t8.shakespeare.txt"))
     ap.add_argument("--parsweep", default=os.path.join(SOURCE, "build", "parsweep"))
     ap.add_argument("--formats", default="png,svg", help="chart formats; '' draws none")
+    ap.add_argument("--timeout-s", type=float, default=600, help="a peer taking longer fails")
     args = ap.parse_args(argv)
     try:
         args.workers = int_list(args.workers, "workers")
         args.square_n = int_list(args.square_n, "square-n")
-        if args.reps < 1 or args.invert_n < 1 or args.invert_count < 1:
-            raise BadInput("--reps, --invert-n and --invert-count must be >= 1")
+        if args.reps < 1 or args.invert_n < 1 or args.invert_count < 1 or not args.timeout_s > 0:
+            raise BadInput("--reps, --invert-n and --invert-count must be >= 1, --timeout-s > 0")
         args.text = os.path.abspath(args.text)
         if not os.path.isfile(args.text):
             raise BadInput(f"--text {args.text}: no such file (make data fetches the workshop text)")

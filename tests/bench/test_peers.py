@@ -133,6 +133,17 @@ class PeersTest(unittest.TestCase):
         self.assertIn("WRONG", proc.stdout)
         self.assertIn("wrong", {r["status"] for r in csv_rows})
 
+    def test_peer_past_its_timeout_fails(self):
+        proc, out = self.run_peers("timeout", "--workers", "1", "--timeout-s", "0.001")
+        self.assertEqual(proc.returncode, 1, proc.stdout + proc.stderr)
+        doc, _ = self.load(out)
+        for r in doc["rows"]:
+            with self.subTest(peer=r["peer"]):
+                if r["status"] != "not installed":
+                    self.assertEqual(r["status"], "failed")
+                    self.assertIn("timed out after 0.001 s", r["error"])
+                    self.assertIsNone(r["ratio"])
+
     def test_bad_input_names_it_and_writes_nothing(self):
         missing = os.path.join(self.tmp, "no-such-text.txt")
         out = os.path.join(self.tmp, "bad")
