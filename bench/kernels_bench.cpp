@@ -85,8 +85,10 @@ void set_work_counters(benchmark::State& state, const parsweep::Work& w) {
         state.counters["flops"] = benchmark::Counter(w.flops * it, benchmark::Counter::kIsRate);
 }
 
-// Runs one share of a kernel in-process with `threads` OpenMP threads, timing run() only;
-// the last execution is checked, and the merged result verified, as a sweep would.
+// Runs one share of a kernel in-process with `threads` OpenMP threads, timing run() only.
+// Then one more execution, untimed and on a fresh run (partials add up over executions), is
+// checked and its merged result verified, as a sweep does: a wrong kernel is an error, not a
+// time.
 void run_kernel(benchmark::State& state, const char* id, json params, int threads) {
     const parsweep::Kernel& k = *parsweep::find_kernel(id);
     params = with_defaults(k, std::move(params));
@@ -94,7 +96,11 @@ void run_kernel(benchmark::State& state, const char* id, json params, int thread
     const std::uint64_t items = k.items(params);
     auto run = k.prepare(params, 0, items);
     for (auto _ : state) run->run(0, items);
-    if (const auto v = run->check(0, items); !v.ok) state.SkipWithError(v.message.c_str());
+    auto fresh = k.prepare(params, 0, items);
+    fresh->run(0, items);
+    parsweep::Verdict v = fresh->check(0, items);
+    if (v.ok) v = k.verify(params, k.merge(params, {fresh->partial()}));
+    if (!v.ok) state.SkipWithError(v.message.c_str());
     set_work_counters(state, k.work(params));
 }
 
@@ -157,8 +163,8 @@ void BM_Invert(benchmark::State& state) {
                                                       work.size());
         if (info.getrf || info.getri) state.SkipWithError("singular");
     }
-    set_work_counters(state, parsweep::find_kernel("invert")->work(with_defaults(
-                                 *parsweep::find_kernel("invert"), {{"n", n}, {"count", 1}})));
+    const parsweep::Kernel& kernel = *parsweep::find_kernel("invert");
+    set_work_counters(state, kernel.work(with_defaults(kernel, {{"n", n}, {"count", 1}})));
     state.SetLabel(trtri ? "trtri" : "getri");
 }
 BENCHMARK(BM_Invert)
