@@ -26,7 +26,7 @@ py='$(PYTHON)'; if [ -z "$$py" ]; then \
 echo "$$py plots/$(2)"; $$py plots/$(2)
 endef
 
-.PHONY: all deps build sweep plots compare exercise test test-sanitize fuzz bench data clean help
+.PHONY: all deps build sweep plots compare exercise test test-sanitize fuzz bench bench-peers data clean help
 
 all: build
 
@@ -39,6 +39,7 @@ help:
 	@echo "make test-sanitize                   unit and kernel tests under ASan + UBSan"
 	@echo "make fuzz [FUZZ_SECONDS=60]          libFuzzer on the config loader"
 	@echo "make bench                           Google Benchmark micro-benchmarks → results/bench/"
+	@echo "make bench-peers                     parsweep vs the workshop's Python and ripgrep → results/bench-peers/"
 	@echo "make data [SOURCE=file]              fetch the workshop text into data/"
 	@echo "make build [NATIVE=ON]               build $(PARSWEEP) (NATIVE=ON: -march=native)"
 
@@ -122,6 +123,16 @@ bench: build
 	@mkdir -p results/bench
 	$(BUILD)/bench/parsweep_bench --benchmark_out=results/bench/$$(date +%Y%m%d-%H%M%S).json \
 	    --benchmark_out_format=json $(BENCH_ARGS)
+
+# parsweep against the workshop's Python versions of its tasks (and ripgrep), measured in one
+# run: bench/peers/run_peers.py → results/bench-peers/<date>/ (PEERS_ARGS=… for its options).
+bench-peers: build
+	@scripts/fetch-data.sh
+	@py='$(PYTHON)'; if [ -z "$$py" ]; then \
+	    echo "bench-peers: no Python with matplotlib (tried python3, /usr/bin/python3): run" \
+	         "scripts/install-deps.sh, then make bench-peers" >&2; exit 1; fi; \
+	echo "$$py bench/peers/run_peers.py --parsweep $(PARSWEEP) $(PEERS_ARGS)"; \
+	$$py bench/peers/run_peers.py --parsweep $(PARSWEEP) $(PEERS_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)

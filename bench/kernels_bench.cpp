@@ -1,9 +1,13 @@
-// Google Benchmark micro-benchmarks of the kernels, in-process, and of the reference they
-// are held to (DGEMM for invert). `make bench` runs them and writes Google Benchmark JSON to
-// results/bench/, which compare.py and any tool reading that format can compare.
+// Google Benchmark micro-benchmarks of every kernel (square, wordcount, invert, pi),
+// in-process with sizes and thread counts as arguments, of the reference invert is held to
+// (DGEMM), and of the harness's own cost: spawning and gathering worker processes. `make
+// bench` runs them and writes Google Benchmark JSON to results/bench/, which compare.py and
+// any tool reading that format can compare.
 //
-// Counters: bytes_per_second (GB/s of STREAM-counted traffic, or text scanned), items, and
-// GFLOP/s as "flops" (rate). Times are real (wall) time: the kernels are multi-threaded.
+// Counters: bytes_per_second (GB/s of STREAM-counted traffic, or text scanned),
+// items_per_second (numbers, chunks, matrices, samples), and "flops" (a rate: FLOP/s, or
+// integer multiplies/s for square and pi, which count them in the flops slot). Times are
+// real (wall) time: the kernels are multi-threaded.
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
@@ -15,8 +19,10 @@
 #include <vector>
 
 #include "blas.hpp"
+#include "config.hpp"
 #include "invert.hpp"
 #include "kernel.hpp"
+#include "launcher.hpp"
 #include "wordcount.hpp"
 
 namespace {
@@ -63,19 +69,39 @@ void BM_WordCountCore(benchmark::State& state) {
 }
 BENCHMARK(BM_WordCountCore)->Arg(0)->Arg(1)->UseRealTime();
 
-// Runs one share of a kernel in-process with `threads` OpenMP threads, timing run() only.
-void run_kernel(benchmark::State& state, const char* id, json params, int threads) {
-    const parsweep::Kernel& k = *parsweep::find_kernel(id);
+// `params` with every parameter of kernel `k` the benchmark did not set at its default.
+json with_defaults(const parsweep::Kernel& k, json params) {
     for (const auto& spec : k.params())
         if (!params.contains(spec.name)) params[spec.name] = spec.default_value;
+    return params;
+}
+
+// The kernel's work per execution as Google Benchmark counters (a zero is left out).
+void set_work_counters(benchmark::State& state, const parsweep::Work& w) {
+    const auto it = static_cast<double>(state.iterations());
+    if (w.bytes > 0) state.SetBytesProcessed(static_cast<std::int64_t>(w.bytes * it));
+    if (w.items > 0) state.SetItemsProcessed(static_cast<std::int64_t>(w.items * it));
+    if (w.flops > 0)
+        state.counters["flops"] = benchmark::Counter(w.flops * it, benchmark::Counter::kIsRate);
+}
+
+// Runs one share of a kernel in-process with `threads` OpenMP threads, timing run() only.
+// Then one more execution, untimed and on a fresh run (partials add up over executions), is
+// checked and its merged result verified, as a sweep does: a wrong kernel is an error, not a
+// time.
+void run_kernel(benchmark::State& state, const char* id, json params, int threads) {
+    const parsweep::Kernel& k = *parsweep::find_kernel(id);
+    params = with_defaults(k, std::move(params));
     omp_set_num_threads(threads);
     const std::uint64_t items = k.items(params);
     auto run = k.prepare(params, 0, items);
     for (auto _ : state) run->run(0, items);
-    if (!run->check(0, items).ok) state.SkipWithError("verification failed");
-    const auto w = k.work(params);
-    state.SetBytesProcessed(static_cast<std::int64_t>(w.bytes * state.iterations()));
-    state.SetItemsProcessed(static_cast<std::int64_t>(w.items * state.iterations()));
+    auto fresh = k.prepare(params, 0, items);
+    fresh->run(0, items);
+    parsweep::Verdict v = fresh->check(0, items);
+    if (v.ok) v = k.verify(params, k.merge(params, {fresh->partial()}));
+    if (!v.ok) state.SkipWithError(v.message.c_str());
+    set_work_counters(state, k.work(params));
 }
 
 void BM_WordCountKernel(benchmark::State& state) {
@@ -90,6 +116,15 @@ void BM_Square(benchmark::State& state) {
                static_cast<int>(state.range(1)));
 }
 BENCHMARK(BM_Square)->ArgsProduct({{1000, 100000000}, {1, 2}})->UseRealTime();
+
+// Monte Carlo π: compute-bound, nothing in memory (about 1.7 ns per sample on one core).
+void BM_Pi(benchmark::State& state) {
+    run_kernel(state, "pi", {{"samples", state.range(0)}}, static_cast<int>(state.range(1)));
+}
+BENCHMARK(BM_Pi)
+    ->ArgsProduct({{1000000, 100000000}, {1, 2}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 // The BLAS reference: C = A·B, 2n³ flops.
 void BM_Dgemm(benchmark::State& state) {
@@ -128,12 +163,48 @@ void BM_Invert(benchmark::State& state) {
                                                       work.size());
         if (info.getrf || info.getri) state.SkipWithError("singular");
     }
-    state.counters["flops"] =
-        benchmark::Counter(2.0 * n * n * n * state.iterations(), benchmark::Counter::kIsRate);
+    const parsweep::Kernel& kernel = *parsweep::find_kernel("invert");
+    set_work_counters(state, kernel.work(with_defaults(kernel, {{"n", n}, {"count", 1}})));
     state.SetLabel(trtri ? "trtri" : "getri");
 }
 BENCHMARK(BM_Invert)
     ->ArgsProduct({{1000, 3000}, {1, 2}, {0, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+// The harness's own cost: one repetition of a trivial point (square of 1,000 numbers, whose
+// compute is a microsecond) on P fresh worker processes of the parsweep binary, through
+// run_repetition as a sweep runs it. Counters per repetition: spawn_s (first spawn → every
+// worker ready), gather_s (last batch end → last result received), and their sum per
+// worker, spawn_gather_s_per_worker — what each extra process costs.
+void BM_HarnessSpawnGather(benchmark::State& state) {
+    parsweep::Point point;
+    point.kernel = parsweep::find_kernel("square");
+    point.params = with_defaults(*point.kernel, {{"n", 1000}, {"mode", "serial"}});
+    point.processes = static_cast<int>(state.range(0));
+    point.threads = 1;
+    point.timeout_s = 60;
+    double spawn_s = 0, gather_s = 0;
+    for (auto _ : state) {
+        const parsweep::RepRecord rec = parsweep::run_repetition(point, PARSWEEP_BINARY);
+        if (!rec.verified) {
+            state.SkipWithError(rec.error.c_str());
+            break;
+        }
+        spawn_s += rec.spawn_s;
+        gather_s += rec.gather_s;
+    }
+    const auto reps = static_cast<double>(state.iterations());
+    if (reps == 0) return;
+    state.counters["spawn_s"] = spawn_s / reps;
+    state.counters["gather_s"] = gather_s / reps;
+    state.counters["spawn_gather_s_per_worker"] = (spawn_s + gather_s) / reps / point.processes;
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * point.processes);
+}
+BENCHMARK(BM_HarnessSpawnGather)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(4)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -24,6 +24,7 @@ DEBIAN_PACKAGES=(
     clang libclang-rt-dev libomp-dev       # make fuzz: libFuzzer, and OpenMP for clang
     python3 python3-jsonschema             # the config schema test
     python3-matplotlib                     # plots/: charts and report.html (make plots)
+    python3-numpy ripgrep                  # make bench-peers: the Python and rg peers
     chromium                               # the report test opens report.html headless
     slurm-wlm munge                        # the hpc tests start a one-node Slurm cluster
     openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
