@@ -182,12 +182,23 @@ fs::path calibration_cache_dir() {
 json calibration_key(const UsableCores& cores) {
     const json topo = topology_info();
     const json blas = blas_info();
+    // How the OpenMP runtime waits and binds changes its overheads by orders of magnitude
+    // (spinning threads on a busy machine): OMP_WAIT_POLICY=passive is another calibration.
+    // Thread counts are not part of it: calibration sets its own.
+    const json env = relevant_env();
+    json openmp_env = json::object();
+    for (const auto& [name, value] : env.items())
+        if ((name.rfind("OMP_", 0) == 0 || name.rfind("GOMP_", 0) == 0 ||
+             name.rfind("KMP_", 0) == 0) &&
+            name.find("NUM_THREADS") == std::string::npos)
+            openmp_env[name] = value;
     json key = {{"format", kCalibrationFormat},
                 {"host", host_name()},
                 {"cpu_model", topo.value("cpu_model", "unknown")},
                 {"usable_cores", cores.count},
                 {"blas", blas.value("config", blas.value("error", "unknown"))},
-                {"blas_library", blas.value("blas_library", "")}};
+                {"blas_library", blas.value("blas_library", "")},
+                {"openmp_env", openmp_env}};
     key["hash"] = hash_text(key.dump());
     return key;
 }

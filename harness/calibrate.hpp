@@ -6,7 +6,8 @@
 //
 // A calibration is cached per host, in $PARSWEEP_CACHE_DIR, else $XDG_CACHE_HOME/parsweep,
 // else ~/.cache/parsweep, as calibration-<host>-<key>.json, where the key hashes what the
-// limits depend on: the CPU model, the usable cores and the BLAS (its config and file). A
+// limits depend on: the CPU model, the usable cores, the BLAS (its config and file) and the
+// OpenMP settings in the environment. A
 // cached calibration is reused when its key matches and it is at least as thorough as the one
 // asked for (a full one serves a quick request, not the other way round).
 //
@@ -64,7 +65,9 @@ json measure_calibration(const CalibrationSettings& settings, const UsableCores&
 
 // Where calibrations are cached; empty when there is no such directory to use (no HOME).
 std::filesystem::path calibration_cache_dir();
-// What a calibration's limits depend on: host, CPU model, usable cores, BLAS (with its hash).
+// What a calibration's limits depend on: host, CPU model, usable cores, BLAS, and the OpenMP
+// runtime's settings from the environment (OMP_WAIT_POLICY, OMP_PROC_BIND, GOMP_SPINCOUNT …;
+// not the thread counts), with a hash of them all.
 json calibration_key(const UsableCores& cores);
 // The cache file of `key` in `dir`.
 std::filesystem::path calibration_cache_file(const std::filesystem::path& dir, const json& key);

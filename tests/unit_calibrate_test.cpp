@@ -234,6 +234,25 @@ TEST(CalibrationCache, ReusedOnlyWhenKeyAndThoroughnessMatch) {
     EXPECT_FALSE(read_cached_calibration(file, key, true));
 }
 
+TEST(CalibrationCache, KeyFollowsCoresAndOpenMPWaitPolicy) {
+    UsableCores two;
+    two.count = 2;
+    UsableCores four = two;
+    four.count = 4;
+    ::unsetenv("OMP_WAIT_POLICY");
+    const json base = calibration_key(two);
+    EXPECT_EQ(calibration_key(two)["hash"], base["hash"]);
+    EXPECT_NE(calibration_key(four)["hash"], base["hash"]);
+    ::setenv("OMP_WAIT_POLICY", "passive", 1);
+    const json passive = calibration_key(two);
+    ::setenv("OMP_NUM_THREADS", "7", 1);  // calibration sets its own thread counts
+    EXPECT_EQ(calibration_key(two)["hash"], passive["hash"]);
+    ::unsetenv("OMP_WAIT_POLICY");
+    ::unsetenv("OMP_NUM_THREADS");
+    EXPECT_NE(passive["hash"], base["hash"]);
+    EXPECT_EQ(passive["openmp_env"]["OMP_WAIT_POLICY"], "passive");
+}
+
 TEST(DgemmKernel, VerifiesItsProductsAndCountsFlops) {
     const Kernel* k = find_kernel("dgemm");
     ASSERT_NE(k, nullptr);
