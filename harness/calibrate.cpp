@@ -315,7 +315,7 @@ void print_table(const json& c) {
     const json& k = c["key"];
     fmt::print("calibration of {} ({}), {} usable cores, BLAS {}\n", k["host"].get<std::string>(),
                k["cpu_model"].get<std::string>(), k["usable_cores"].get<int>(),
-               k["blas"].get<std::string>().substr(0, 40));
+               k["blas"].get<std::string>());
     fmt::print("{} calibration measured {} in {:.1f} s\n\n",
                c["quick"].get<bool>() ? "quick" : "full", c["measured_at"].get<std::string>(),
                c["elapsed_s"].get<double>());
