@@ -106,7 +106,9 @@ json measure_overheads(const CalibrationSettings& s, std::FILE* progress) {
     sync.outer = s.overhead_outer;
     json points = json::array();
     for (int t : s.threads) {
-        for (const auto& o : syncbench::measure(t, sync))
+        std::string line = fmt::format("  overheads {:>2} threads:", t);
+        for (const auto& o : syncbench::measure(t, sync)) {
+            line += fmt::format(" {} {}", o.construct, format_seconds(o.overhead_s.mean));
             points.push_back({{"construct", o.construct},
                               {"threads", o.threads},
                               {"inner", o.inner},
@@ -119,7 +121,8 @@ json measure_overheads(const CalibrationSettings& s, std::FILE* progress) {
                               {"max_s", o.overhead_s.max},
                               {"stddev_s", o.overhead_s.stddev},
                               {"outliers", o.outliers}});
-        say(progress, fmt::format("  overheads {:>2} threads: measured", t));
+        }
+        say(progress, line);
     }
     return {{"method", "EPCC syncbench: (test − reference) per use of the construct"},
             {"delay_s", sync.delay_s},
