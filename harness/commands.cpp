@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "calibrate.hpp"
 #include "config.hpp"
 #include "corpus.hpp"
 #include "files.hpp"
@@ -185,6 +186,12 @@ int cmd_run(const RunOptions& options) {
         if (std::any_of(sweep->points.begin(), sweep->points.end(),
                         [](const Point& p) { return p.launcher == "mpi"; }))
             context["mpi"] = mpi_info(self_executable());
+        // The machine's limits, for roofline_fraction: cached per host, else measured once
+        // (quick). A resumed run keeps the calibration it started with.
+        context["calibration"] =
+            options.no_calibrate
+                ? json()
+                : calibration_for_run(cores, self_executable(), options.quiet ? nullptr : stderr);
         if (!options.out.empty()) {
             dir = options.out;
             if (fs::exists(dir / "sweep.json")) {

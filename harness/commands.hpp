@@ -16,9 +16,10 @@ struct RunOptions {
     std::string resume;  // an interrupted run's directory to complete
     std::string out;     // "" → results/<date>-<name>/
     std::string results_root = "results";
-    std::optional<int> cores;  // --cores: overrides the detected usable cores
-    bool quiet = false;        // no progress output
-    std::string part;          // --part K/N: only the K-th of N disjoint shares ("" = all)
+    std::optional<int> cores;   // --cores: overrides the detected usable cores
+    bool quiet = false;         // no progress output
+    std::string part;           // --part K/N: only the K-th of N disjoint shares ("" = all)
+    bool no_calibrate = false;  // --no-calibrate: no context.calibration, no roofline_fraction
 };
 
 // `parsweep merge RUN_DIR... --out DIR` (harness/merge.cpp).

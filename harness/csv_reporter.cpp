@@ -90,6 +90,7 @@ class CsvReporter : public Reporter {
         {
             Row h;
             key_header(h, params, learners);
+            // clang-format off
             for (const char* c :
                  {"baseline_only",   "time_metric", "repetitions",      "min_s",
                   "median_s",        "mean_s",      "stddev_s",         "max_s",
@@ -97,7 +98,8 @@ class CsvReporter : public Reporter {
                   "imbalance_s",     "speedup",     "efficiency",       "efficiency_cores",
                   "overhead_s",      "karp_flatt",  "oversubscription", "cpu_util",
                   "ctx_involuntary", "gflops",      "bandwidth_gbs",    "items_per_s",
-                  "verified",        "error"})
+                  "roofline_fraction",              "verified",         "error"})
+                // clang-format on
                 h << std::string(c);
             points = h.str();
         }
@@ -123,7 +125,8 @@ class CsvReporter : public Reporter {
             const Derived& d = p.derived;
             r << d.speedup << d.efficiency << d.efficiency_cores << d.overhead_s << d.karp_flatt
               << d.oversubscription << t(p.cpu_util.median) << t(p.ctx_involuntary_median)
-              << d.gflops << d.bandwidth_gbs << d.items_per_s << p.verified << p.error;
+              << d.gflops << d.bandwidth_gbs << d.items_per_s << d.roofline_fraction << p.verified
+              << p.error;
             points += r.str();
             for (const auto& rep : p.reps) {
                 Row x;

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "build_info.hpp"
+#include "calibrate.hpp"
 #include "commands.hpp"
 #include "slurm.hpp"
 #include "worker.hpp"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
         ->check(CLI::Range(1, 1 << 20));
     run_cmd->add_flag("-q,--quiet", run.quiet, "no progress output");
+    run_cmd->add_flag("--no-calibrate", run.no_calibrate,
+                      "do not measure or record the machine's limits (parsweep calibrate)");
     run_cmd->add_option("--part", run.part,
                         "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
                         "join them with parsweep merge)");
@@ -100,6 +103,18 @@ int main(int argc, char** argv) {
                           "(default: each run directory's name)");
     merge_cmd->add_flag("-q,--quiet", merge.quiet, "no summary table");
 
+    parsweep::CalibrateOptions calibrate;
+    auto* calibrate_cmd = app.add_subcommand(
+        "calibrate", "the machine's limits: STREAM, DGEMM, OpenMP overheads (cached per host)");
+    calibrate_cmd
+        ->add_option("--cores", calibrate.cores, "usable cores, overriding what is detected")
+        ->check(CLI::Range(1, 1 << 20));
+    calibrate_cmd->add_flag("--json", calibrate.as_json, "as JSON");
+    calibrate_cmd->add_option("--out", calibrate.out, "also write the calibration's JSON here");
+    calibrate_cmd->add_flag("--quick", calibrate.quick,
+                            "thread counts 1, 2, 4, …, a smaller DGEMM: what run measures");
+    calibrate_cmd->add_flag("--force", calibrate.force, "measure again even when one is cached");
+
     app.add_subcommand("worker", "(internal) one worker process of a sweep")->group("");
 
     run_cmd->callback([&] {
@@ -122,5 +137,6 @@ int main(int argc, char** argv) {
     if (*info_cmd) return parsweep::cmd_info(as_json, cores);
     if (*corpus_cmd) return parsweep::cmd_corpus(size, from, out);
     if (*slurm_cmd) return parsweep::cmd_slurm(slurm);
+    if (*calibrate_cmd) return parsweep::cmd_calibrate(calibrate);
     return parsweep::worker_main();
 }

@@ -321,8 +321,9 @@ std::vector<std::optional<Kept>> take_measured(const std::vector<Source>& source
 
 // Summaries and derived metrics over the merged points, in the plan's order: baselines
 // first, so that every point finds its own (the same learner, run, kernel and parameters)
-// wherever it was measured. The points no run measured go to `missing`.
-std::vector<PointResult> summarize_merged(const Plan& plan,
+// wherever it was measured. The points no run measured go to `missing`. Each point's
+// roofline_fraction is against the calibration of the run that measured it.
+std::vector<PointResult> summarize_merged(const std::vector<Source>& sources, const Plan& plan,
                                           const std::vector<std::optional<Kept>>& measured,
                                           const std::optional<Part>& part, json& missing) {
     const auto& points = plan.sweep.points;
@@ -334,7 +335,10 @@ std::vector<PointResult> summarize_merged(const Plan& plan,
             const PointResult* base = nullptr;
             if (auto b = baseline_of.find(points[i].group_key()); b != baseline_of.end())
                 base = &*results[b->second];
-            results[i] = summarize_point(points[i], measured[i]->reps, base, plan.cores[i]);
+            const json& doc = sources[measured[i]->source].doc;
+            const json::json_pointer calibration("/context/calibration");
+            results[i] = summarize_point(points[i], measured[i]->reps, base, plan.cores[i],
+                                         doc.contains(calibration) ? doc.at(calibration) : json());
             if (baselines) baseline_of[points[i].group_key()] = i;
         }
     }
@@ -496,7 +500,8 @@ int cmd_merge(const MergeOptions& options) {
 
     const Source& first = sources.front();
     json missing = json::array();
-    const std::vector<PointResult> done = summarize_merged(plan, measured, first.part, missing);
+    const std::vector<PointResult> done =
+        summarize_merged(sources, plan, measured, first.part, missing);
     RunInfo run;
     run.sweep = &plan.sweep;
     run.context = first.doc["context"];

@@ -27,7 +27,9 @@ json to_json(const Derived& d) {
             {"oversubscription", d.oversubscription},
             {"gflops", opt(d.gflops)},
             {"bandwidth_gbs", opt(d.bandwidth_gbs)},
-            {"items_per_s", opt(d.items_per_s)}};
+            {"items_per_s", opt(d.items_per_s)},
+            {"roofline_fraction", opt(d.roofline_fraction)},
+            {"roofline_bound", d.roofline_bound.empty() ? json() : json(d.roofline_bound)}};
 }
 
 json to_json(const RepRecord& r) {

@@ -1,25 +1,21 @@
 #include "runner.hpp"
 
-#include <ctime>
 #include <map>
 
-#include <fmt/chrono.h>
+#include <fmt/format.h>
 
+#include "calibrate.hpp"
 #include "interrupt.hpp"
 #include "launcher.hpp"
 #include "protocol.hpp"
 #include "stats.hpp"
+#include "sysinfo.hpp"
 
 namespace parsweep {
 
-namespace {
-std::string now_iso() {
-    return fmt::format("{:%Y-%m-%dT%H:%M:%S%z}", fmt::localtime(std::time(nullptr)));
-}
-}  // namespace
-
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
-                            const PointResult* baseline, int usable_cores) {
+                            const PointResult* baseline, int usable_cores,
+                            const json& calibration) {
     PointResult p;
     p.point = &point;
     p.reps = std::move(reps);
@@ -57,10 +53,12 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     auto time_of = [&](const PointResult& r) {
         return point.time_metric == "compute_s" ? r.compute.median : r.wall.median;
     };
+    const Work work = point.kernel->work(point.params);
     p.derived =
         derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
                base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
-               usable_cores, point.kernel->work(point.params), p.verified ? p.compute.median : 0);
+               usable_cores, work, p.verified ? p.compute.median : 0);
+    apply_roofline(p.derived, work, point.processes * point.threads, calibration);
     return p;
 }
 
@@ -101,7 +99,8 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         const PointResult* baseline = nullptr;
         if (auto it = baseline_of.find(point.group_key()); it != baseline_of.end())
             baseline = &done[it->second];
-        done.push_back(summarize_point(point, std::move(reps), baseline, sweep.usable_cores));
+        done.push_back(summarize_point(point, std::move(reps), baseline, sweep.usable_cores,
+                                       run.context.value("calibration", json())));
         done.back().resumed = before != done_before.end();
         if (point.is_baseline()) baseline_of[point.group_key()] = done.size() - 1;
         if (!done.back().verified) ++run.points_failed;

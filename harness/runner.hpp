@@ -12,8 +12,10 @@ namespace parsweep {
 
 // Summarises a point's repetitions against its baseline (nullptr when none was measured).
 // Statistics cover verified repetitions only; a point is verified when all of them are.
+// `calibration` (context.calibration, null when none) gives the roofline_fraction.
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
-                            const PointResult* baseline, int usable_cores);
+                            const PointResult* baseline, int usable_cores,
+                            const json& calibration = json());
 
 // The repetitions of points finished by an earlier run, by Point::key().
 using Checkpoint = std::map<std::string, std::vector<RepRecord>>;

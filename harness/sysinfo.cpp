@@ -271,17 +271,25 @@ json relevant_env() {
     return env;
 }
 
+std::string host_name() {
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    return host;
+}
+
+std::string now_iso() {
+    return fmt::format("{:%Y-%m-%dT%H:%M:%S%z}", fmt::localtime(std::time(nullptr)));
+}
+
 json run_context(const UsableCores& cores) {
     utsname u{};
     uname(&u);
-    char host[256] = {};
-    gethostname(host, sizeof host - 1);
     std::ifstream meminfo("/proc/meminfo");
     std::string key;
     std::uint64_t total_kb = 0;
     meminfo >> key >> total_kb;
-    return {{"date", fmt::format("{:%Y-%m-%dT%H:%M:%S%z}", fmt::localtime(std::time(nullptr)))},
-            {"host", host},
+    return {{"date", now_iso()},
+            {"host", host_name()},
             {"os", fmt::format("{} {} {}", u.sysname, u.release, u.machine)},
             {"topology", topology_info()},
             {"usable_cores",

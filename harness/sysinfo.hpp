@@ -42,6 +42,10 @@ json openmp_info();    // OpenMP version, runtime library, max threads
 json build_info();     // parsweep version, git commit, compiler, flags
 json relevant_env();   // OMP_*, OPENBLAS_*, GOMP_*, KMP_*, MKL_*, BLIS_*, SLURM_*, SRUN_*
 
+// This machine's host name, and the local time now as ISO 8601 (2026-11-22T06:12:00+0000).
+std::string host_name();
+std::string now_iso();
+
 // The BLAS's threads in this process; 0 when no kernel has loaded it.
 int blas_threads();
 

@@ -12,6 +12,7 @@ std::string format_bytes(double b) {
 }
 
 std::string format_seconds(double s) {
+    if (s < 0) return fmt::format("-{}", format_seconds(-s));  // below a reference: noise
     if (s >= 100) return fmt::format("{:.0f} s", s);
     if (s >= 1) return fmt::format("{:.3g} s", s);
     if (s >= 1e-3) return fmt::format("{:.3g} ms", s * 1e3);

@@ -8,7 +8,8 @@
     X(wordcount)            \
     X(invert)               \
     X(pi)                   \
-    X(fault)
+    X(fault)                \
+    X(dgemm)
 
 namespace parsweep {
 

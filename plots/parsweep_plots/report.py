@@ -146,6 +146,33 @@ def _words(*parts) -> str:
     return " ".join(str(p) for p in parts if p not in (None, ""))
 
 
+def _limits(calibration) -> str:
+    """The machine's limits the run recorded (`parsweep calibrate`: context.calibration), from
+    the fewest to the most threads calibrated; "" when it recorded none."""
+    if not isinstance(calibration, dict):
+        return ""
+
+    def span(part: str, field: str, unit: str) -> str:
+        points = [
+            p
+            for p in (calibration.get(part) or {}).get("points") or []
+            if isinstance(p.get(field), (int, float)) and isinstance(p.get("threads"), int)
+        ]
+        if not points:
+            return ""
+        lo, hi = points[0], points[-1]
+        text = f"{lo[field]:.1f} {unit} at {lo['threads']} thread{'s' * (lo['threads'] != 1)}"
+        if hi is not lo:
+            text += f" … {hi[field]:.1f} at {hi['threads']}"
+        return text
+
+    parts = [
+        f"STREAM triad {t}" if (t := span("stream", "triad_gbs", "GB/s")) else "",
+        f"DGEMM {g}" if (g := span("dgemm", "gflops", "GFLOP/s")) else "",
+    ]
+    return "; ".join(p for p in parts if p)
+
+
 def _context_rows(run: Run) -> list:
     """(name, value) of what the run recorded about where it ran; absent fields are left out."""
     c = run.context
@@ -168,6 +195,7 @@ def _context_rows(run: Run) -> list:
         ("BLAS", run.blas),
         ("BLAS config", blas.get("config")),
         ("LAPACK from", blas.get("lapack_library")),
+        ("machine limits", _limits(c.get("calibration"))),
         ("environment", env_line(run.env) or "nothing set"),
         ("parsweep", _words(build.get("parsweep_version"), build.get("git_commit"))),
         ("date", c.get("date")),

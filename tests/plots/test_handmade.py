@@ -61,6 +61,20 @@ class HandMade(ImageChecks, unittest.TestCase):
         self.assertRegex(html, r"serial fraction f = 0\.\d{3}")  # the fit, in the speedup's caption
         self.assert_contains(html, "testhost")
 
+    def test_report_shows_the_machines_limits(self):
+        doc = make_run([ONE_SQUARE])
+        doc["context"]["calibration"] = {
+            "stream": {
+                "points": [{"threads": 1, "triad_gbs": 17.3}, {"threads": 2, "triad_gbs": 21.0}]
+            },
+            "dgemm": {"points": [{"threads": 1, "gflops": 36.1}, {"threads": 2, "gflops": 53.0}]},
+        }
+        run = write_run(self.dir, "limits", doc)
+        plot(run)
+        html = read(os.path.join(run, "report.html"))
+        self.assert_contains(html, "STREAM triad 17.3 GB/s at 1 thread … 21.0 at 2")
+        self.assert_contains(html, "DGEMM 36.1 GFLOP/s at 1 thread … 53.0 at 2")
+
     def test_partial_run_shows_what_is_in_and_what_is_not(self):
         doc = make_run([SQUARE])
         run = write_run(self.dir, "partial", truncate(doc, 9))  # n=1000 done, n=1000000 half

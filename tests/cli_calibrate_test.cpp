@@ -1,0 +1,175 @@
+// `parsweep calibrate` and the calibration `parsweep run` records, with the real binary, real
+// worker processes and a cache in a temporary directory.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.hpp"
+
+namespace parsweep {
+namespace {
+
+using json = nlohmann::json;
+using namespace parsweep::test;
+
+bool positive(const json& v) {
+    return v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() > 0;
+}
+
+class Calibrate : public ::testing::Test {
+  protected:
+    TempDir dir;
+    // The binary with its cache here, never the user's or the suite's.
+    Output parsweep(const std::string& args) {
+        return run_parsweep(args, dir.path(), "env PARSWEEP_CACHE_DIR='" + cache().string() + "'");
+    }
+    fs::path cache() const { return dir / "cache"; }
+    std::size_t cached_files() const {
+        if (!fs::exists(cache())) return 0;
+        return static_cast<std::size_t>(std::distance(fs::directory_iterator(cache()), {}));
+    }
+};
+
+// Every part, each thread count, with positive finite values.
+void expect_complete(const json& c, const std::vector<int>& threads) {
+    ASSERT_TRUE(c.is_object()) << c.dump();
+    EXPECT_EQ(c["threads"].get<std::vector<int>>(), threads);
+    const json& s = c["stream"];
+    EXPECT_TRUE(positive(s["array_bytes"]));
+    EXPECT_TRUE(s["validated"].get<bool>());
+    EXPECT_EQ(s["repetitions"].get<int>(), 10);
+    ASSERT_EQ(s["points"].size(), threads.size());
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        const json& p = s["points"][i];
+        EXPECT_EQ(p["threads"].get<int>(), threads[i]);
+        for (const char* f : {"copy_gbs", "triad_gbs", "copy_best_s", "triad_best_s"})
+            EXPECT_TRUE(positive(p[f])) << f << ": " << p.dump();
+    }
+    const json& g = c["dgemm"];
+    EXPECT_TRUE(g["verified"].get<bool>());
+    ASSERT_EQ(g["points"].size(), threads.size());
+    for (std::size_t i = 0; i < threads.size(); ++i) {
+        const json& p = g["points"][i];
+        EXPECT_EQ(p["threads"].get<int>(), threads[i]);
+        // The BLAS started with T threads (OpenBLAS caps them at the CPUs it sees).
+        const int cpus = static_cast<int>(std::thread::hardware_concurrency());
+        EXPECT_EQ(p["blas_threads"].get<int>(), std::min(threads[i], std::max(1, cpus)));
+        for (const char* f : {"gflops", "best_s", "median_s"})
+            EXPECT_TRUE(positive(p[f])) << f << ": " << p.dump();
+    }
+    const json& o = c["overheads"];
+    ASSERT_EQ(o["points"].size(), 4 * threads.size());
+    for (const auto& p : o["points"]) {
+        for (const char* f : {"mean_s", "median_s", "max_s", "min_s", "ci95_s", "stddev_s"})
+            EXPECT_TRUE(p[f].is_number() && std::isfinite(p[f].get<double>())) << f;
+        EXPECT_TRUE(positive(p["reference_s"]));
+        EXPECT_GE(p["inner"].get<long>(), 1);
+        EXPECT_GE(p["outliers"].get<int>(), 0);
+    }
+    EXPECT_TRUE(positive(c["elapsed_s"]));
+}
+
+TEST_F(Calibrate, JsonHasEveryPartAndIsCachedThenReused) {
+    Output o = parsweep("calibrate --quick --cores 1 --json --out calibration.json");
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    const json first = json::parse(o.out);
+    expect_complete(first, {1});
+    EXPECT_FALSE(first["reused"].get<bool>());
+    EXPECT_TRUE(first["quick"].get<bool>());
+    EXPECT_EQ(first["key"]["usable_cores"].get<int>(), 1);
+    EXPECT_EQ(json::parse(read_file(dir / "calibration.json"))["measured_at"],
+              first["measured_at"]);
+    ASSERT_EQ(cached_files(), 1u);
+    EXPECT_TRUE(fs::exists(first["cache_file"].get<std::string>()));
+
+    // The same machine and cores: the cached one, not a new measurement.
+    o = parsweep("calibrate --quick --cores 1 --json");
+    ASSERT_EQ(o.status, 0) << o.err;
+    const json again = json::parse(o.out);
+    EXPECT_TRUE(again["reused"].get<bool>());
+    EXPECT_EQ(again["measured_at"], first["measured_at"]);
+    EXPECT_EQ(again["stream"], first["stream"]);
+
+    // The readable table says where it came from.
+    o = parsweep("calibrate --quick --cores 1");
+    ASSERT_EQ(o.status, 0) << o.err;
+    for (const char* text : {"STREAM", "triad GB/s", "DGEMM", "GFLOP/s", "parallel", "barrier",
+                             "reduction", "outliers", "reused"})
+        EXPECT_NE(o.out.find(text), std::string::npos) << text << " in\n" << o.out;
+}
+
+TEST_F(Calibrate, OtherCoreCountsAndForceMeasureAgain) {
+    Output o = parsweep("calibrate --quick --cores 1 --json");
+    ASSERT_EQ(o.status, 0) << o.err;
+    const json one = json::parse(o.out);
+    // Another core count is another key: measured again, cached beside the first.
+    o = parsweep("calibrate --quick --cores 2 --json");
+    ASSERT_EQ(o.status, 0) << o.err;
+    const json two = json::parse(o.out);
+    EXPECT_FALSE(two["reused"].get<bool>());
+    expect_complete(two, {1, 2});
+    EXPECT_NE(two["cache_file"], one["cache_file"]);
+    EXPECT_EQ(cached_files(), 2u);
+    // --force measures even when one is cached.
+    o = parsweep("calibrate --quick --cores 1 --json --force");
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_FALSE(json::parse(o.out)["reused"].get<bool>());
+    // A damaged cache file is measured again and replaced, not an error.
+    write_file(one["cache_file"].get<std::string>(), "{\"format\": 1, \"key\": ");
+    o = parsweep("calibrate --quick --cores 1 --json");
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_FALSE(json::parse(o.out)["reused"].get<bool>());
+    EXPECT_NO_THROW(json::parse(read_file(one["cache_file"].get<std::string>())));
+}
+
+TEST_F(Calibrate, BadOutIsBadInputBeforeMeasuring) {
+    Output o = parsweep("calibrate --quick --cores 1 --out no/such/dir/c.json");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.err.find("no/such/dir/c.json"), std::string::npos) << o.err;
+    EXPECT_EQ(cached_files(), 0u);
+    EXPECT_EQ(parsweep("calibrate --cores 0").status, 2);
+}
+
+TEST_F(Calibrate, RunRecordsTheCalibrationAndRooflineFractions) {
+    const fs::path cfg = write_file(dir / "tiny.json", R"({"name": "tiny", "repetitions": 2,
+        "warmup": 0, "grid": {"processes": [1, 2], "threads": [1]},
+        "runs": [{"kernel": "square", "params": {"mode": "omp", "n": 2000000}},
+                 {"kernel": "invert", "params": {"n": 200, "count": 2}}]})");
+    Output o = parsweep("run -q tiny.json --cores 2 --out run");
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    const json doc = json::parse(read_file(dir / "run" / "sweep.json"));
+    const json& c = doc["context"]["calibration"];
+    expect_complete(c, {1, 2});
+    EXPECT_TRUE(c["quick"].get<bool>());  // what a sweep pays for
+    EXPECT_FALSE(c["reused"].get<bool>());
+    for (const auto& p : doc["points"]) {
+        const json& d = p["derived"];
+        ASSERT_TRUE(positive(d["roofline_fraction"])) << p["label"] << ": " << d.dump();
+        EXPECT_EQ(d["roofline_bound"], p["kernel"] == "square" ? "memory" : "compute");
+    }
+    const std::string csv = read_file(dir / "run" / "points.csv");
+    EXPECT_NE(csv.find("roofline_fraction"), std::string::npos);
+
+    // A second run reuses the cached calibration; --no-calibrate records none.
+    ASSERT_EQ(parsweep("run -q tiny.json --cores 2 --out run2").status, 0);
+    EXPECT_TRUE(
+        json::parse(read_file(dir / "run2" / "sweep.json"))["context"]["calibration"]["reused"]
+            .get<bool>());
+    // A merged run holds each point against the calibration of the run that measured it.
+    o = parsweep("merge run run2 --dedupe --out merged -q");
+    ASSERT_EQ(o.status, 0) << o.err;
+    for (const auto& p : json::parse(read_file(dir / "merged" / "sweep.json"))["points"])
+        EXPECT_TRUE(positive(p["derived"]["roofline_fraction"])) << p["label"];
+
+    o = parsweep("run -q tiny.json --cores 2 --out run3 --no-calibrate");
+    ASSERT_EQ(o.status, 0) << o.err;
+    const json none = json::parse(read_file(dir / "run3" / "sweep.json"));
+    EXPECT_TRUE(none["context"]["calibration"].is_null());
+    for (const auto& p : none["points"]) EXPECT_TRUE(p["derived"]["roofline_fraction"].is_null());
+}
+
+}  // namespace
+}  // namespace parsweep
