@@ -96,7 +96,8 @@ test: build
 # The unit and kernel tests under AddressSanitizer + UndefinedBehaviorSanitizer (-O1 keeps
 # the build short); any report fails the test.
 SANITIZE_BUILD ?= build-sanitize
-SANITIZE_TESTS := unit_config_test unit_stats_test unit_sysinfo_test kernel_square_test kernel_wordcount_test \
+SANITIZE_TESTS := unit_config_test unit_stats_test unit_sysinfo_test unit_calibrate_test \
+                  kernel_square_test kernel_wordcount_test \
                   kernel_invert_test kernel_pi_test
 test-sanitize: deps
 	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \

@@ -123,14 +123,16 @@ std::vector<std::vector<int>> compute_cpu_sets(const std::string& policy, int pr
     }
     // scatter: hwloc divides the machine's tree among the workers, a subtree each (a package,
     // then cores, then PUs), so that workers share as little as the machine allows.
-    std::vector<hwloc_bitmap_t> raw(static_cast<std::size_t>(processes));
-    for (auto& b : raw) b = hwloc_bitmap_alloc();
+    // hwloc_distrib fills the array with sets it allocates (hwloc_bitmap_dup): ours to free.
+    std::vector<hwloc_bitmap_t> raw(static_cast<std::size_t>(processes), nullptr);
     hwloc_obj_t root = hwloc_get_root_obj(topo.t);
     hwloc_distrib(topo.t, &root, 1, raw.data(), static_cast<unsigned>(processes), INT_MAX, 0);
     for (std::size_t w = 0; w < raw.size(); ++w) {
-        hwloc_bitmap_and(raw[w], raw[w], mask.get());
-        sets[w] = cpus_of(raw[w]);
-        hwloc_bitmap_free(raw[w]);
+        if (raw[w]) {
+            hwloc_bitmap_and(raw[w], raw[w], mask.get());
+            sets[w] = cpus_of(raw[w]);
+            hwloc_bitmap_free(raw[w]);
+        }
         if (sets[w].empty()) sets[w] = allowed;  // never bind a worker to nothing
     }
     return sets;
