@@ -34,73 +34,81 @@ std::optional<std::string> read_first_line(const fs::path& p) {
     return line;
 }
 
-// The process's cgroup v2 directory (from /proc/self/cgroup "0::/path"), if any.
-std::optional<fs::path> cgroup2_dir(const fs::path& root) {
-    std::ifstream in(root / "proc/self/cgroup");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("0::", 0) == 0) {
-            fs::path dir = root / "sys/fs/cgroup" / fs::path(line.substr(3)).relative_path();
-            if (fs::exists(dir)) return dir;
-        }
-    return std::nullopt;
-}
-
-// The cgroup v1 directories of the process's cpu controller, from its own group up to the
-// mount point (/sys/fs/cgroup/cpu,cpuacct or /sys/fs/cgroup/cpu), from /proc/self/cgroup
-// lines "N:cpu,cpuacct:/path". Without such a line, just the mount points.
-std::vector<fs::path> cgroup1_cpu_dirs(const fs::path& root) {
-    std::string own = "/";
+// The process's group in a cgroup hierarchy, from /proc/self/cgroup: the v2 line
+// "0::/path" when `controller` is empty, else the v1 line whose controllers include it
+// ("4:cpu,cpuacct:/path").
+std::optional<std::string> own_cgroup(const fs::path& root, std::string_view controller) {
     std::ifstream in(root / "proc/self/cgroup");
     std::string line;
     while (std::getline(in, line)) {
+        if (controller.empty()) {
+            if (line.rfind("0::", 0) == 0) return line.substr(3);
+            continue;
+        }
         const auto a = line.find(':'), b = line.find(':', a + 1);
         if (a == std::string::npos || b == std::string::npos) continue;
         std::istringstream controllers(line.substr(a + 1, b - a - 1));
         for (std::string c; std::getline(controllers, c, ',');)
-            if (c == "cpu") own = line.substr(b + 1);
+            if (c == controller) return line.substr(b + 1);
     }
+    return std::nullopt;
+}
+
+// The directory of `group` in the hierarchy mounted at `top`.
+fs::path group_dir(const fs::path& top, const std::string& group) {
+    const fs::path rel = fs::path(group).relative_path();
+    return rel.empty() ? top : top / rel;
+}
+
+// The process's cgroup v2 directory, if any.
+std::optional<fs::path> cgroup2_dir(const fs::path& root) {
+    auto group = own_cgroup(root, "");
+    if (!group) return std::nullopt;
+    fs::path dir = group_dir(root / "sys/fs/cgroup", *group);
+    if (!fs::exists(dir)) return std::nullopt;
+    return dir;
+}
+
+// `dir` and its parents up to `top`, the hierarchy's mount point: a quota anywhere on that
+// path limits the process.
+std::vector<fs::path> up_to(const fs::path& top, fs::path dir) {
     std::vector<fs::path> dirs;
-    for (const char* mount : {"sys/fs/cgroup/cpu,cpuacct", "sys/fs/cgroup/cpu"}) {
-        const fs::path top = root / mount;
-        if (!fs::is_directory(top)) continue;
-        for (fs::path d = top / fs::path(own).relative_path();; d = d.parent_path()) {
-            dirs.push_back(d);
-            if (d.string().size() <= top.string().size() || d == d.parent_path()) break;
-        }
-        break;  // cpu,cpuacct and cpu are the same hierarchy when both exist
+    for (;; dir = dir.parent_path()) {
+        dirs.push_back(dir);
+        if (dir.string().size() <= top.string().size() || dir == dir.parent_path()) break;
     }
     return dirs;
 }
 
-// The CPU quota in CPUs: the tightest cpu.max from the process's cgroup up to the root
-// (v2), or cpu.cfs_quota_us / cpu.cfs_period_us (v1).
+// The CPU quota in CPUs: the tightest one from the process's cgroup up to the root — cpu.max
+// (v2), or cpu.cfs_quota_us / cpu.cfs_period_us of the cpu controller (v1; a Slurm job's
+// /slurm/uid_N/job_M, say).
 std::optional<double> cgroup_cpu_quota(const fs::path& root) {
     std::optional<double> best;
+    auto keep_tightest = [&](double quota, double period) {
+        if (quota > 0 && period > 0 && (!best || quota / period < *best)) best = quota / period;
+    };
     if (auto dir = cgroup2_dir(root)) {
-        const fs::path top = root / "sys/fs/cgroup";
-        for (fs::path d = *dir;; d = d.parent_path()) {
+        for (const auto& d : up_to(root / "sys/fs/cgroup", *dir))
             if (auto line = read_first_line(d / "cpu.max")) {
                 std::istringstream s(*line);
                 std::string quota;
                 double period = 0;
-                if (s >> quota >> period && quota != "max" && period > 0) {
-                    double cpus = std::stod(quota) / period;
-                    if (!best || cpus < *best) best = cpus;
-                }
+                if (s >> quota >> period && quota != "max")
+                    keep_tightest(std::atof(quota.c_str()), period);
             }
-            if (d == top || d == d.parent_path() || d.string().size() <= top.string().size()) break;
-        }
         return best;
     }
-    // v1: the cpu controller's hierarchy, from the process's own group (a Slurm job's
-    // /slurm/uid_N/job_M, say) up to the mount point, tightest quota wins.
-    for (const auto& group : cgroup1_cpu_dirs(root)) {
-        auto q = read_first_line(group / "cpu.cfs_quota_us");
-        auto p = read_first_line(group / "cpu.cfs_period_us");
-        if (!q || !p) continue;
-        double quota = std::atof(q->c_str()), period = std::atof(p->c_str());
-        if (quota > 0 && period > 0 && (!best || quota / period < *best)) best = quota / period;
+    // cpu,cpuacct and cpu are the same v1 hierarchy when both exist.
+    for (const char* mount : {"sys/fs/cgroup/cpu,cpuacct", "sys/fs/cgroup/cpu"}) {
+        const fs::path top = root / mount;
+        if (!fs::is_directory(top)) continue;
+        for (const auto& d : up_to(top, group_dir(top, own_cgroup(root, "cpu").value_or("/")))) {
+            auto q = read_first_line(d / "cpu.cfs_quota_us");
+            auto p = read_first_line(d / "cpu.cfs_period_us");
+            if (q && p) keep_tightest(std::atof(q->c_str()), std::atof(p->c_str()));
+        }
+        break;
     }
     return best;
 }
