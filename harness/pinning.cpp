@@ -77,27 +77,6 @@ std::vector<int> cpus_of(hwloc_const_bitmap_t b) {
 }
 
 std::vector<std::vector<int>> compute_cpu_sets(const std::string& policy, int processes,
-                                               int threads, const std::vector<int>& allowed);
-
-}  // namespace
-
-std::vector<std::vector<int>> worker_cpu_sets(const json& params, int processes, int threads,
-                                              const std::vector<int>& allowed) {
-    const std::string policy = params.value("cpu_set", std::string("none"));
-    if (policy == "none" || allowed.empty() || processes < 1) return {};
-    // Loading the topology takes milliseconds: once per point shape, not per repetition.
-    static std::map<std::string, std::vector<std::vector<int>>> cache;
-    const std::string key =
-        fmt::format("{} {} {} {}", policy, processes, threads, cpu_list_text(allowed));
-    if (auto it = cache.find(key); it != cache.end()) return it->second;
-    auto sets = compute_cpu_sets(policy, processes, threads, allowed);
-    cache.emplace(key, sets);
-    return sets;
-}
-
-namespace {
-
-std::vector<std::vector<int>> compute_cpu_sets(const std::string& policy, int processes,
                                                int threads, const std::vector<int>& allowed) {
     // The topology restricted to the CPUs the parent may use: its PUs in logical order
     // (siblings of a core next to each other, cores of a package next to each other), which
@@ -139,6 +118,20 @@ std::vector<std::vector<int>> compute_cpu_sets(const std::string& policy, int pr
 }
 
 }  // namespace
+
+std::vector<std::vector<int>> worker_cpu_sets(const json& params, int processes, int threads,
+                                              const std::vector<int>& allowed) {
+    const std::string policy = params.value("cpu_set", std::string("none"));
+    if (policy == "none" || allowed.empty() || processes < 1) return {};
+    // Loading the topology takes milliseconds: once per point shape, not per repetition.
+    static std::map<std::string, std::vector<std::vector<int>>> cache;
+    const std::string key =
+        fmt::format("{} {} {} {}", policy, processes, threads, cpu_list_text(allowed));
+    if (auto it = cache.find(key); it != cache.end()) return it->second;
+    auto sets = compute_cpu_sets(policy, processes, threads, allowed);
+    cache.emplace(key, sets);
+    return sets;
+}
 
 std::vector<int> affinity_cpus() {
     cpu_set_t set;
