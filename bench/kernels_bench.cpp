@@ -11,6 +11,7 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -146,29 +147,43 @@ BENCHMARK(BM_Dgemm)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-// One inversion (2n³ flops) as the kernel times it: generate + getrf + getri (or trtri).
+// One inversion (2n³ flops) as the kernel times it: getrf + getri (0), trtri (1) or blocked
+// Gauss-Jordan (2, the kernel's default), the matrix generated outside the timed region (the
+// kernel's stage()). The last inverse is checked with the kernel's residual test: a wrong
+// inverse is an error, not a time.
 void BM_Invert(benchmark::State& state) {
+    namespace inv = parsweep::invert;
     const auto& lib = parsweep::blas::library();
     lib.set_num_threads(static_cast<int>(state.range(1)));
     const int n = static_cast<int>(state.range(0));
-    const bool trtri = state.range(2) != 0;
+    const auto method = state.range(2);
     const auto N = static_cast<std::size_t>(n);
-    std::vector<double> a(N * N), l(N * N), work(parsweep::invert::getri_workspace(n));
+    std::vector<double> a(N * N), l(N * N),
+        work(std::max(inv::getri_workspace(n), inv::gje_workspace(n)));
     std::vector<int> ipiv(N);
+    inv::LuInfo info;
     for (auto _ : state) {
-        parsweep::invert::generate_matrix(a.data(), N, 42, 0);
-        auto info =
-            trtri ? parsweep::invert::invert_in_place_trtri(a.data(), n, ipiv.data(), l.data())
-                  : parsweep::invert::invert_in_place(a.data(), n, ipiv.data(), work.data(),
-                                                      work.size());
-        if (info.getrf || info.getri) state.SkipWithError("singular");
+        state.PauseTiming();
+        inv::generate_matrix(a.data(), N, 42, 0);
+        state.ResumeTiming();
+        info = method == 0
+                   ? inv::invert_in_place(a.data(), n, ipiv.data(), work.data(), work.size())
+               : method == 1 ? inv::invert_in_place_trtri(a.data(), n, ipiv.data(), l.data())
+                             : inv::invert_in_place_gje(a.data(), n, ipiv.data(), work.data());
     }
+    std::vector<double> original(N * N), x(N), y(N), r(N), sums(N);
+    inv::generate_matrix(original.data(), N, 42, 0);
+    inv::generate_vector(x.data(), N, 42, 0);
+    const double ratio = inv::residual_ratio(original.data(), a.data(), x.data(), n, y.data(),
+                                             r.data(), sums.data());
+    const parsweep::Verdict v = inv::judge_inverse(0, info, ratio);
+    if (!v.ok) state.SkipWithError(v.message.c_str());
     const parsweep::Kernel& kernel = *parsweep::find_kernel("invert");
     set_work_counters(state, kernel.work(with_defaults(kernel, {{"n", n}, {"count", 1}})));
-    state.SetLabel(trtri ? "trtri" : "getri");
+    state.SetLabel(method == 0 ? "getri" : method == 1 ? "trtri" : "gje");
 }
 BENCHMARK(BM_Invert)
-    ->ArgsProduct({{1000, 3000}, {1, 2}, {0, 1}})
+    ->ArgsProduct({{1000, 3000, 5000}, {1, 2}, {0, 1, 2}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -79,6 +79,7 @@ class KernelAround : public parsweep::Kernel {
       public:
         Run(std::unique_ptr<parsweep::KernelRun> inner, Before before)
             : inner_(std::move(inner)), before_(std::move(before)) {}
+        void stage(std::uint64_t b, std::uint64_t e) override { inner_->stage(b, e); }
         void run(std::uint64_t b, std::uint64_t e) override { inner_->run(b, e); }
         parsweep::Verdict check(std::uint64_t b, std::uint64_t e) override {
             parsweep::Verdict v = before_.verdict;

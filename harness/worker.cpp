@@ -106,6 +106,7 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
     report.end = report.start;
     for (std::uint64_t b = task.begin; b < task.end; b += step) {
         const std::uint64_t e = std::min(task.end, b + step);
+        run.stage(b, e);
         const double t0 = monotonic_s();
         run.run(b, e);
         const double t1 = monotonic_s();

@@ -60,9 +60,11 @@ void load() {
         bind(b, lib.dgemv, "cblas_dgemv", true);
         bind(b, lib.dgemm, "cblas_dgemm", true);
         bind(b, lib.dtrsm, "cblas_dtrsm", true);
+        bind(b, lib.dtrmm, "cblas_dtrmm", true);
         bind(l, lib.dgetrf, "LAPACKE_dgetrf_work", true);
         bind(l, lib.dgetri, "LAPACKE_dgetri_work", true);
         bind(l, lib.dtrtri, "LAPACKE_dtrtri_work", true);
+        bind(l, lib.dlaswp, "LAPACKE_dlaswp_work", true);
         bind(b, lib.get_num_threads, "openblas_get_num_threads", false);
         bind(b, lib.set_num_threads, "openblas_set_num_threads", false);
         bind(b, lib.get_config, "openblas_get_config", false);

@@ -26,9 +26,11 @@ struct Library {
     decltype(&cblas_dgemv) dgemv = nullptr;
     decltype(&cblas_dgemm) dgemm = nullptr;
     decltype(&cblas_dtrsm) dtrsm = nullptr;
+    decltype(&cblas_dtrmm) dtrmm = nullptr;
     decltype(&LAPACKE_dgetrf_work) dgetrf = nullptr;
     decltype(&LAPACKE_dgetri_work) dgetri = nullptr;
     decltype(&LAPACKE_dtrtri_work) dtrtri = nullptr;
+    decltype(&LAPACKE_dlaswp_work) dlaswp = nullptr;
     // OpenBLAS extensions; null for another BLAS.
     decltype(&openblas_get_num_threads) get_num_threads = nullptr;
     decltype(&openblas_set_num_threads) set_num_threads = nullptr;

@@ -9,6 +9,7 @@
 //
 //   auto run = kernel.prepare(params, begin, end);    // untimed: allocate, first-touch, open
 //   for each batch [b, e) of the share:               // batch_items() items at a time
+//       run->stage(b, e);                             // untimed: the batch's input, if any
 //       run->run(b, e);                               // TIMED
 //       verdict &= run->check(b, e);                  // untimed: prove the batch's answer
 //   partial = run->partial();                         // sent to the parent
@@ -57,8 +58,8 @@ std::uint64_t count_param(const json& params, std::string_view kernel, const cha
 struct ParamSpec {
     std::string name;
     ParamType type = ParamType::Integer;
-    json default_value;  // null: the parameter is required
-    std::string help;    // one line: meaning and unit
+    json default_value;         // null: the parameter is required
+    std::string help;           // one line: meaning and unit
     std::optional<double> min;  // inclusive bounds, for Integer and Number
     std::optional<double> max;
     std::vector<std::string> choices;  // for String: the allowed values
@@ -98,8 +99,15 @@ struct Work {
 // One worker's share of one point. Created in the worker process after its OpenMP / BLAS
 // environment is fixed; run() is the only timed call.
 class KernelRun {
-public:
+  public:
     virtual ~KernelRun() = default;
+    // Untimed, just before run(begin, end): builds the batch's input when it is generated per
+    // batch (invert's matrix k), so that the timed region holds only the work the kernel's
+    // flops and bytes count. run() must still work when stage() was not called for its range.
+    virtual void stage(std::uint64_t begin, std::uint64_t end) {
+        (void)begin;
+        (void)end;
+    }
     // TIMED. Processes items [begin, end), a sub-range of the share given to prepare(),
     // using the threads of this process (omp_get_max_threads(), the BLAS's own threads).
     virtual void run(std::uint64_t begin, std::uint64_t end) = 0;
@@ -110,7 +118,7 @@ public:
 };
 
 class Kernel {
-public:
+  public:
     virtual ~Kernel() = default;
 
     // lower_snake id, identical in the folder, JSON configs and CSV files.

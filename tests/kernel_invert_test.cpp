@@ -77,55 +77,97 @@ TEST(Invert, Metadata) {
     EXPECT_GE(inv::getri_workspace(100), 100u);
 }
 
-TEST(Invert, EveryOrderSplitAndThreadCount) {
-    for (u64 n : {1, 2, 17, 200})
-        for (int shares = 1; shares <= 3; ++shares)
-            for (int threads : {1, 2}) {
-                BlasThreadsGuard guard(threads);
-                const json params = make_params(n);
-                SCOPED_TRACE(params.dump() + " shares=" + std::to_string(shares) +
-                             " threads=" + std::to_string(threads));
-                const Outcome o = run_point(params, split(3, shares));
-                ASSERT_TRUE(o.checks.ok) << o.checks.message;
-                ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
-                EXPECT_EQ(o.result["matrices"].get<u64>(), 3u);
-                const double r = o.result["max_residual"].get<double>();
-                EXPECT_GE(r, 0.0);
-                EXPECT_LT(r, inv::kResidualThreshold);
-            }
+// Orders around gje's block width (kGjeBlock = 256): one block, one block and one row, several
+// blocks with a remainder.
+TEST(Invert, EveryMethodOrderSplitAndThreadCount) {
+    for (const char* method : {"gje", "getri", "trtri"})
+        for (u64 n : {1, 2, 17, 200, 256, 257, 600})
+            for (int shares = 1; shares <= 3; ++shares)
+                for (int threads : {1, 2}) {
+                    BlasThreadsGuard guard(threads);
+                    const json params = make_params(n, 3, 42, method);
+                    SCOPED_TRACE(params.dump() + " shares=" + std::to_string(shares) +
+                                 " threads=" + std::to_string(threads));
+                    const Outcome o = run_point(params, split(3, shares));
+                    ASSERT_TRUE(o.checks.ok) << o.checks.message;
+                    ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
+                    EXPECT_EQ(o.result["matrices"].get<u64>(), 3u);
+                    const double r = o.result["max_residual"].get<double>();
+                    EXPECT_GE(r, 0.0);
+                    EXPECT_LT(r, inv::kResidualThreshold);
+                }
 }
 
-TEST(Invert, TrtriMethodVerifiesForEveryOrderSplitAndThreadCount) {
-    for (u64 n : {1, 2, 17, 200})
-        for (int shares = 1; shares <= 3; ++shares)
-            for (int threads : {1, 2}) {
-                BlasThreadsGuard guard(threads);
-                const json params = make_params(n, 3, 42, "trtri");
-                SCOPED_TRACE(params.dump() + " shares=" + std::to_string(shares));
-                const Outcome o = run_point(params, split(3, shares));
-                ASSERT_TRUE(o.checks.ok) << o.checks.message;
-                ASSERT_TRUE(o.verdict.ok) << o.verdict.message;
-                EXPECT_EQ(o.result["matrices"].get<u64>(), 3u);
-            }
-}
-
-TEST(Invert, TrtriAndGetriComputeTheSameInverse) {
-    for (int n : {1, 5, 64, 150}) {
+TEST(Invert, TheThreeMethodsComputeTheSameInverse) {
+    for (int n : {1, 5, 64, 150, 256, 300, 520}) {
         const auto N = static_cast<std::size_t>(n);
-        std::vector<double> a(N * N), b(N * N), l(N * N), work(inv::getri_workspace(n));
+        std::vector<double> a(N * N),
+            work(std::max(inv::getri_workspace(n), inv::gje_workspace(n)));
         std::vector<int> ipiv(N);
         inv::generate_matrix(a.data(), N, 7, 3);
-        b = a;
-        ASSERT_EQ(inv::invert_in_place(a.data(), n, ipiv.data(), work.data(), work.size()).getri,
-                  0);
-        ASSERT_EQ(inv::invert_in_place_trtri(b.data(), n, ipiv.data(), l.data()).getri, 0);
-        double diff = 0, scale = 0;
+        std::vector<double> getri = a, trtri = a, gje = a, l(N * N);
+        ASSERT_EQ(
+            inv::invert_in_place(getri.data(), n, ipiv.data(), work.data(), work.size()).getri, 0);
+        ASSERT_EQ(inv::invert_in_place_trtri(trtri.data(), n, ipiv.data(), l.data()).getri, 0);
+        const inv::LuInfo info = inv::invert_in_place_gje(gje.data(), n, ipiv.data(), work.data());
+        ASSERT_EQ(info.getrf, 0);
+        ASSERT_EQ(info.getri, 0);
+        double d_trtri = 0, d_gje = 0, scale = 0;
         for (std::size_t i = 0; i < N * N; ++i) {
-            diff = std::max(diff, std::fabs(a[i] - b[i]));
-            scale = std::max(scale, std::fabs(a[i]));
+            d_trtri = std::max(d_trtri, std::fabs(getri[i] - trtri[i]));
+            d_gje = std::max(d_gje, std::fabs(getri[i] - gje[i]));
+            scale = std::max(scale, std::fabs(getri[i]));
         }
-        EXPECT_LE(diff, 1e-8 * scale * n) << "n=" << n;
+        EXPECT_LE(d_trtri, 1e-8 * scale * n) << "n=" << n;
+        EXPECT_LE(d_gje, 1e-8 * scale * n) << "n=" << n;
     }
+}
+
+// The pivot search must see every row below the diagonal: a matrix whose leading entries are
+// zero (no inverse without row interchanges) across block boundaries.
+TEST(Invert, GjePivotsAcrossBlocks) {
+    const int n = 2 * inv::kGjeBlock + 3;
+    const auto N = static_cast<std::size_t>(n);
+    // A cyclic shift of a random matrix's rows: A(i, j) = B((i + 1) mod n, j) with B's
+    // diagonal dominant, so A's diagonal is small and every column must pivot.
+    std::vector<double> b(N * N), a(N * N), work(inv::gje_workspace(n));
+    inv::generate_matrix(b.data(), N, 3, 0);
+    for (std::size_t j = 0; j < N; ++j) b[j + j * N] += static_cast<double>(n);
+    for (std::size_t j = 0; j < N; ++j)
+        for (std::size_t i = 0; i < N; ++i) a[i + j * N] = b[(i + 1) % N + j * N];
+    std::vector<double> a_inv = a;
+    std::vector<int> ipiv(N);
+    const inv::LuInfo info = inv::invert_in_place_gje(a_inv.data(), n, ipiv.data(), work.data());
+    ASSERT_EQ(info.getrf, 0);
+    int swapped = 0;
+    for (int i = 0; i < n; ++i) swapped += ipiv[i] != i + 1;
+    EXPECT_GT(swapped, n / 2);
+    std::vector<double> x(N), y(N), r(N), sums(N);
+    inv::generate_vector(x.data(), N, 3, 0);
+    const double ratio =
+        inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(), r.data(), sums.data());
+    EXPECT_LT(ratio, inv::kResidualThreshold);
+}
+
+// stage() generates matrix k untimed; run() gives the same inverse with or without it.
+TEST(Invert, StagedAndUnstagedRunsAgree) {
+    BlasThreadsGuard guard(1);
+    const json params = make_params(300, 3, 5, "gje");
+    const Outcome staged = run_point(params, {{0, 3}});  // run_point stages every batch
+    auto run = K().prepare(params, 0, 3);
+    double unstaged = 0;
+    for (u64 k = 0; k < 3; ++k) {
+        run->run(k, k + 1);
+        ASSERT_TRUE(run->check(k, k + 1).ok);
+    }
+    unstaged = run->partial()["max_residual"].get<double>();
+    EXPECT_EQ(staged.result["max_residual"].get<double>(), unstaged);
+    // A stale stage (matrix 0 staged, matrix 1 run) is regenerated, not inverted as matrix 1.
+    auto stale = K().prepare(params, 0, 3);
+    stale->stage(0, 1);
+    stale->run(1, 2);
+    EXPECT_TRUE(stale->check(1, 2).ok);
+    EXPECT_THROW(stale->stage(2, 4), std::out_of_range);
 }
 
 TEST(Invert, MatrixKIsTheSameWhicheverShareInvertsIt) {
@@ -234,6 +276,17 @@ TEST(InvertResidual, SingularMatrixIsReportedWithItsPivot) {
     const Inverted z = invert({0, 0, 0, 0}, 2);
     EXPECT_EQ(z.info.getrf, 1);
     EXPECT_FALSE(inv::judge_inverse(0, z.info, 0.0).ok);
+
+    // gje names the same pivot, in the first block and in a later one.
+    std::vector<int> ipiv(3);
+    std::vector<double> g = a, work(inv::gje_workspace(3));
+    EXPECT_EQ(inv::invert_in_place_gje(g.data(), 3, ipiv.data(), work.data()).getrf, 3);
+    const int n = inv::kGjeBlock + 10;
+    const auto N = static_cast<std::size_t>(n);
+    std::vector<double> big(N * N, 0.0), big_work(inv::gje_workspace(n));
+    std::vector<int> big_ipiv(N);
+    for (std::size_t i = 0; i + 1 < N; ++i) big[i + i * N] = 2.0;  // the last column is zero
+    EXPECT_EQ(inv::invert_in_place_gje(big.data(), n, big_ipiv.data(), big_work.data()).getrf, n);
 }
 
 TEST(InvertResidual, NearSingularMatrixStillPassesTheNormwiseTest) {

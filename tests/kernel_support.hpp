@@ -47,6 +47,7 @@ inline Outcome run_point(const Kernel& kernel, const json& params, const Shares&
         const std::uint64_t step = batch ? batch : (e > b ? e - b : 1);
         for (std::uint64_t k = b; k < e; k += step) {
             const std::uint64_t end = k + step < e ? k + step : e;
+            run->stage(k, end);
             run->run(k, end);
             o.checks &= run->check(k, end);
         }

@@ -70,13 +70,13 @@ PEERS = {
     "invert_pool": dict(
         task="invert",
         what="multiprocessing Pool(P).map of numpy.linalg.inv over count matrices, 1 BLAS thread each",
-        vs="parsweep invert (getrf + getri), P processes × 1 thread",
+        vs="parsweep invert (blocked Gauss-Jordan, the default), P processes × 1 thread",
         axis="processes",
     ),
     "numpy_inv": dict(
         task="invert",
         what="numpy.linalg.inv of count matrices in one process, T BLAS threads",
-        vs="parsweep invert (getrf + getri), 1 process × T threads, compute_s",
+        vs="parsweep invert (blocked Gauss-Jordan, the default), 1 process × T threads, compute_s",
         axis="threads",
         # In-process like the peer's loop: no process start on either side.
         metric="compute_s",
@@ -109,7 +109,7 @@ def parsweep_config(args) -> dict:
     threads = {"processes": [1], "threads": args.workers}
     base_t = {"processes": 1, "threads": min(args.workers)}
     text = {"file": args.text, "chunk_bytes": CHUNK_BYTES, "words": WORDS}
-    inv = {"n": args.invert_n, "count": args.invert_count, "seed": SEED, "method": "getri"}
+    inv = {"n": args.invert_n, "count": args.invert_count, "seed": SEED, "method": "gje"}
     return {
         "name": "bench-peers",
         "description": "parsweep's side of make bench-peers (bench/peers/run_peers.py)",

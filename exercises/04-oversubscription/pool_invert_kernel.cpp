@@ -71,6 +71,7 @@ class PoolInvertRun final : public parsweep::KernelRun {
   public:
     PoolInvertRun(std::unique_ptr<parsweep::KernelRun> inner, json budget)
         : inner_(std::move(inner)), budget_(std::move(budget)) {}
+    void stage(u64 b, u64 e) override { inner_->stage(b, e); }
     void run(u64 b, u64 e) override { inner_->run(b, e); }
     Verdict check(u64 b, u64 e) override { return inner_->check(b, e); }
     json partial() const override {

@@ -25,6 +25,8 @@ EXPECTED = {
     "BM_Square/1000/2/": ["bytes_per_second", "items_per_second", "flops"],
     "BM_Pi/1000000/1/": ["items_per_second", "flops"],
     "BM_Pi/1000000/2/": ["items_per_second", "flops"],
+    "BM_Invert/1000/1/0/": ["items_per_second", "flops"],
+    "BM_Invert/1000/2/2/": ["items_per_second", "flops"],
     "BM_HarnessSpawnGather/1/": ["spawn_s", "gather_s", "spawn_gather_s_per_worker"],
     "BM_HarnessSpawnGather/2/": ["spawn_s", "gather_s", "spawn_gather_s_per_worker"],
 }
