@@ -3,11 +3,11 @@
  * BLAS the process was started with (OpenBLAS here), loaded on first use (blas.hpp).
  *
  * Methods (`method`); all three cost 2n³ flops
- *   gje (default): blocked Gauss-Jordan elimination with partial pivoting
- *   (invert_in_place_gje): each 256-column block is eliminated from every other row by rank-256
- *   GEMMs, which hold almost all of the flops, so the inversion runs close to the DGEMM rate;
- *   the panels (dgetrf of the column below the diagonal, small triangular inverses) are the
- *   rest. Measured at n = 5000 on one thread: 90% of DGEMM.
+ *   gje (default): recursive Gauss-Jordan elimination with partial pivoting
+ *   (invert_in_place_gje): half of the pivot columns are eliminated, the other half updated by
+ *   GEMMs of inner dimension n/2, and so on down to 64-column panels, so almost all of the
+ *   flops run at the DGEMM rate; the panels (dgetrf of a 64-column strip below the diagonal,
+ *   small triangular inverses) are the rest.
  *   getri (the workshop's LAPACKE calls): dgetrf, then dgetri. Reference LAPACK's dgetri
  *   (OpenBLAS has no optimised one) works in 64-column panels whose narrow GEMMs run below
  *   the DGEMM rate: 65-76% of DGEMM at n = 3000.
@@ -198,100 +198,153 @@ LuInfo invert_in_place_trtri(double* a, int n, int* ipiv, double* l) {
     return info;
 }
 
-std::size_t gje_workspace(int n) {
-    const auto nn = static_cast<std::size_t>(std::max(n, 1));
-    const std::size_t b = std::min<std::size_t>(kGjeBlock, nn);
-    return 2 * b * nn + b * b;  // R (b×n), W (n×b), L11 (b×b)
-}
+namespace {
 
-LuInfo invert_in_place_gje(double* a, int n, int* ipiv, double* work) {
-    // Blocked Gauss-Jordan elimination with partial pivoting, in place (Quintana-Ortí,
-    // Quintana-Ortí, van de Geijn and Sun, "A note on parallel matrix inversion", SIAM J. Sci.
-    // Comput. 22(5), 2001). Step k eliminates block column k (width kb) from every other row;
-    // the columns already eliminated hold the inverse being built. With A11 the pivot block,
-    // A01 / A21 the block column above / below it and R = [R10 R12] its block row outside it:
-    //   panel:  A11 := A11⁻¹,  A01 := −A01·A11⁻¹,  A21 := −A21·A11⁻¹
-    //   rest:   rows ∉ k += (new A01 / A21)·R (four GEMMs, inner dimension kb),
-    //           block row := A11⁻¹·R
-    // Almost all of the 2n³ flops are in those GEMMs, at the DGEMM rate for kb ≥ 128. The
-    // panel's pivots come from dgetrf on the (n−k)×kb column below the diagonal (A11 = L11·U11
-    // after the swaps, A21 = L21·U11), so A21·A11⁻¹ = L21·L11⁻¹ and A11⁻¹ = U11⁻¹·L11⁻¹: small
-    // triangular inverses, one dtrmm and one GEMM. Row swaps are applied to whole rows, so the
-    // result is (P·A)⁻¹ = A⁻¹·Pᵀ, and the columns are swapped back at the end, last first.
-    LuInfo info;
-    if (n < 1) return info;
-    const blas::Library& lib = blas::library();
-    const auto N = static_cast<std::size_t>(n);
-    const int b = static_cast<int>(std::min<std::size_t>(kGjeBlock, N));
-    double* R = work;                                 // block row outside the block column, ld kb
-    double* W = R + static_cast<std::size_t>(b) * N;  // copy of A01, ld k
-    double* L = W + static_cast<std::size_t>(b) * N;  // L11 and then L11⁻¹, ld kb
-    const auto at = [&](int i, int j) { return a + static_cast<std::size_t>(i) + j * N; };
-    const auto gemm = [&](int m, int cols, int kb, double alpha, const double* x, int ldx,
-                          const double* y, int ldy, double beta, double* c) {
-        if (m > 0 && cols > 0)
-            lib.dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, cols, kb, alpha, x, ldx, y, ldy,
-                      beta, c, n);
-    };
-    for (int k = 0; k < n; k += b) {
-        const int kb = std::min(b, n - k);
-        const int right = k + kb;  // first column (and row) after the block
-        const int below = n - right;
+// Recursive Gauss-Jordan elimination with partial pivoting, in place (the blocked algorithm of
+// Quintana-Ortí, Quintana-Ortí, van de Geijn and Sun, "A note on parallel matrix inversion",
+// SIAM J. Sci. Comput. 22(5), 2001, with its blocks split recursively as in Toledo's recursive
+// LU). Eliminating pivot columns P = [p0, p1) turns them into the matching columns of the
+// inverse being built: with A11 the pivot block, A01 / A21 the columns of P above / below it,
+//   A11 := A11⁻¹,   A01 := −A01·A11⁻¹,   A21 := −A21·A11⁻¹
+// and every other column X is then updated from R = A(P, X), P's rows of X before the step:
+//   rows ∉ P: A(·, X) += A(·, P)·R        rows P: A(P, X) := A11⁻¹·R
+// rec() eliminates the left half of its columns, updates the right half, eliminates the right
+// half and updates the left half, so the updates — almost all of the 2n³ flops — are GEMMs
+// whose inner dimension is n/2 at the top, n/4 below, and so on down to the base width. Row
+// swaps are applied to whole rows, so the result is (P·A)⁻¹ = A⁻¹·Pᵀ: the columns are swapped
+// back at the end, last first.
+class Gje {
+  public:
+    Gje(double* a, int n, int* ipiv, double* work)
+        : lib_(blas::library()),
+          a_(a),
+          n_(n),
+          N_(static_cast<std::size_t>(n)),
+          ipiv_(ipiv),
+          r_(work),
+          w_(r_ + N_ * strip(n)),
+          l_(w_ + N_ * kGjeBase) {}
+
+    static std::size_t strip(int n) { return std::min<std::size_t>(kGjeStrip, std::max(n, 1)); }
+
+    LuInfo run() {
+        LuInfo info = rec(0, n_);
+        if (info.getrf != 0 || info.getri != 0) return info;
+        for (int j = n_ - 1; j >= 0; --j) {
+            const int p = ipiv_[j] - 1;
+            if (p != j) std::swap_ranges(col(j), col(j) + N_, col(p));
+        }
+        return info;
+    }
+
+  private:
+    double* col(int j) const { return a_ + static_cast<std::size_t>(j) * N_; }
+    double* at(int i, int j) const { return col(j) + i; }
+
+    LuInfo rec(int c0, int c1) {
+        const int w = c1 - c0;
+        if (w <= kGjeBase) return base(c0, w);
+        // The split on a multiple of 32 columns: GEMM kernels work in such panels.
+        int h = (w / 2 + 31) / 32 * 32;
+        if (h >= w) h = w / 2;
+        const int m = c0 + h;
+        LuInfo info = rec(c0, m);
+        if (info.getrf != 0 || info.getri != 0) return info;
+        swap_rows(c0, m, m, c1);
+        update(c0, m, m, c1);
+        info = rec(m, c1);
+        if (info.getrf != 0 || info.getri != 0) return info;
+        swap_rows(m, c1, c0, m);
+        update(m, c1, c0, m);
+        return info;
+    }
+
+    // Eliminates the kb pivot columns from k, updating only those columns. The pivots come from
+    // dgetrf on the column below the diagonal: after its swaps A11 = L11·U11 and A21 = L21·U11,
+    // so A11⁻¹ = U11⁻¹·L11⁻¹ and A21·A11⁻¹ = L21·L11⁻¹ (small triangular inverses, one dtrmm).
+    LuInfo base(int k, int kb) {
+        LuInfo info;
+        const int below = n_ - k - kb;
         double* a11 = at(k, k);
-        double* a21 = at(right, k);
-        double* a01 = at(0, k);
-        // Pivots and L11\U11, L21 of the column below the diagonal; the swaps (rows k..n−1)
-        // applied to the columns left and right of the block.
-        const int getrf = lib.dgetrf(LAPACK_COL_MAJOR, n - k, kb, a11, n, ipiv + k);
+        const int getrf = lib_.dgetrf(LAPACK_COL_MAJOR, n_ - k, kb, a11, n_, ipiv_ + k);
         if (getrf != 0) {
             info.getrf = getrf > 0 ? getrf + k : getrf;
             return info;
         }
-        if (k > 0) lib.dlaswp(LAPACK_COL_MAJOR, k, at(k, 0), n, 1, kb, ipiv + k, 1);
-        if (below > 0) lib.dlaswp(LAPACK_COL_MAJOR, below, at(k, right), n, 1, kb, ipiv + k, 1);
-        for (int i = k; i < right; ++i) ipiv[i] += k;  // now global, 1-based
-        // L11 out, A11 := U11⁻¹·L11⁻¹.
-        for (int j = 0; j < kb; ++j)
-            for (int i = 0; i < kb; ++i)
-                L[i + j * kb] = i > j ? a11[i + j * N] : (i == j ? 1.0 : 0.0);
-        const int trtri = lib.dtrtri(LAPACK_COL_MAJOR, 'U', 'N', kb, a11, n);
+        for (int i = k; i < k + kb; ++i) ipiv_[i] += k;  // now global, 1-based
+        const auto ukb = static_cast<std::size_t>(kb);
+        for (std::size_t j = 0; j < ukb; ++j)
+            for (std::size_t i = 0; i < ukb; ++i)
+                l_[i + j * ukb] = i > j ? a11[i + j * N_] : (i == j ? 1.0 : 0.0);
+        const int trtri = lib_.dtrtri(LAPACK_COL_MAJOR, 'U', 'N', kb, a11, n_);
         if (trtri != 0) {
             info.getri = trtri > 0 ? trtri + k : trtri;
             return info;
         }
-        for (int j = 0; j < kb; ++j)
-            for (int i = j + 1; i < kb; ++i) a11[i + j * N] = 0.0;
-        lib.dtrsm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, kb, kb, 1.0, L,
-                  kb, a11, n);
-        // A21 := −L21·L11⁻¹ (in place), A01 := −A01·A11⁻¹ (through a copy).
+        for (std::size_t j = 0; j < ukb; ++j)
+            for (std::size_t i = j + 1; i < ukb; ++i) a11[i + j * N_] = 0.0;
+        lib_.dtrsm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, kb, kb, 1.0, l_,
+                   kb, a11, n_);
         if (below > 0) {
-            lib.dtrtri(LAPACK_COL_MAJOR, 'L', 'U', kb, L, kb);
-            lib.dtrmm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, below, kb,
-                      -1.0, L, kb, a21, n);
+            lib_.dtrtri(LAPACK_COL_MAJOR, 'L', 'U', kb, l_, kb);
+            lib_.dtrmm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, below, kb,
+                       -1.0, l_, kb, a11 + kb, n_);
         }
-        if (k > 0) {
-            for (int j = 0; j < kb; ++j)
-                std::copy(a01 + j * N, a01 + j * N + k, W + static_cast<std::size_t>(j) * k);
-            gemm(k, kb, kb, -1.0, W, k, a11, n, 0.0, a01);
+        if (k > 0) {  // A01 := −A01·A11⁻¹, through a copy
+            for (std::size_t j = 0; j < ukb; ++j)
+                std::copy(col(k) + j * N_, col(k) + j * N_ + k,
+                          w_ + j * static_cast<std::size_t>(k));
+            gemm(k, kb, kb, -1.0, w_, k, a11, n_, 0.0, col(k));
         }
-        // R := the block row left and right of the block, before it is overwritten.
+        return info;
+    }
+
+    // The row swaps of pivots [p0, p1) applied to columns [x0, x1).
+    void swap_rows(int p0, int p1, int x0, int x1) {
+        if (x1 > x0) lib_.dlaswp(LAPACK_COL_MAJOR, x1 - x0, col(x0), n_, p0 + 1, p1, ipiv_, 1);
+    }
+
+    // Columns [x0, x1) updated by the eliminated pivots [p0, p1), in strips of kGjeStrip
+    // columns so that the copy R of P's rows stays small.
+    void update(int p0, int p1, int x0, int x1) {
+        const int kb = p1 - p0;
         const auto ukb = static_cast<std::size_t>(kb);
-        for (int j = 0; j < k; ++j) std::copy(at(k, j), at(right, j), R + j * ukb);
-        for (int j = right; j < n; ++j) std::copy(at(k, j), at(right, j), R + (j - kb) * ukb);
-        const double* r10 = R;
-        const double* r12 = R + static_cast<std::size_t>(k) * ukb;
-        gemm(k, k, kb, 1.0, a01, n, r10, kb, 1.0, at(0, 0));
-        gemm(k, below, kb, 1.0, a01, n, r12, kb, 1.0, at(0, right));
-        gemm(below, k, kb, 1.0, a21, n, r10, kb, 1.0, at(right, 0));
-        gemm(below, below, kb, 1.0, a21, n, r12, kb, 1.0, at(right, right));
-        gemm(kb, k, kb, 1.0, a11, n, r10, kb, 0.0, at(k, 0));
-        gemm(kb, below, kb, 1.0, a11, n, r12, kb, 0.0, at(k, right));
+        for (int s0 = x0; s0 < x1; s0 += kGjeStrip) {
+            const int m = std::min(kGjeStrip, x1 - s0);
+            for (int j = 0; j < m; ++j) std::copy(at(p0, s0 + j), at(p1, s0 + j), r_ + j * ukb);
+            gemm(p0, m, kb, 1.0, col(p0), n_, r_, kb, 1.0, col(s0));
+            gemm(n_ - p1, m, kb, 1.0, at(p1, p0), n_, r_, kb, 1.0, at(p1, s0));
+            gemm(kb, m, kb, 1.0, at(p0, p0), n_, r_, kb, 0.0, at(p0, s0));
+        }
     }
-    for (int j = n - 1; j >= 0; --j) {
-        const int p = ipiv[j] - 1;
-        if (p != j) std::swap_ranges(a + j * N, a + (j + 1) * N, a + p * N);
+
+    void gemm(int m, int cols, int k, double alpha, const double* x, int ldx, const double* y,
+              int ldy, double beta, double* c) const {
+        if (m > 0 && cols > 0 && k > 0)
+            lib_.dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, cols, k, alpha, x, ldx, y, ldy,
+                       beta, c, n_);
     }
-    return info;
+
+    const blas::Library& lib_;
+    double* a_;
+    int n_;
+    std::size_t N_;
+    int* ipiv_;
+    double* r_;  // P's rows of one strip, kb × kGjeStrip
+    double* w_;  // a copy of A01 in base(), n × kGjeBase
+    double* l_;  // L11, then L11⁻¹, kGjeBase × kGjeBase
+};
+
+}  // namespace
+
+std::size_t gje_workspace(int n) {
+    const auto nn = static_cast<std::size_t>(std::max(n, 1));
+    return nn * Gje::strip(n) + nn * kGjeBase + static_cast<std::size_t>(kGjeBase) * kGjeBase;
+}
+
+LuInfo invert_in_place_gje(double* a, int n, int* ipiv, double* work) {
+    if (n < 1) return {};
+    return Gje(a, n, ipiv, work).run();
 }
 
 double residual_ratio(const double* a, const double* a_inv, const double* x, int n, double* y,
@@ -383,7 +436,7 @@ InvertParams parse_params(const json& params) {
 u64 invert_memory_bytes(u64 n, int threads) {
     const u64 matrices = 2 * n * n * sizeof(double);               // work (A⁻¹) + regenerated A
     const u64 vectors = 4 * n * sizeof(double) + n * sizeof(int);  // x, y, r, row sums; ipiv
-    // dgetri's (n·64) or gje's (2·256·n + 256²) workspace, whichever is larger
+    // dgetri's (n·64) or gje's (n·512 + n·64 + 64²) workspace, whichever is larger
     const u64 lwork =
         std::max<u64>(n * 64, static_cast<u64>(inv::gje_workspace(static_cast<int>(n)))) *
         sizeof(double);
@@ -495,7 +548,7 @@ class InvertKernel final : public Kernel {
   public:
     std::string_view id() const override { return "invert"; }
     std::string_view summary() const override {
-        return "invert count seeded random n×n matrices on the threaded BLAS (blocked "
+        return "invert count seeded random n×n matrices on the threaded BLAS (recursive "
                "Gauss-Jordan, or LAPACKE dgetrf + dgetri / dtrtri); verified by a normwise "
                "residual";
     }
@@ -526,7 +579,7 @@ class InvertKernel final : public Kernel {
             {"method",
              ParamType::String,
              "gje",
-             "gje: blocked Gauss-Jordan, the flops in rank-256 GEMMs (fastest); getri: dgetrf + "
+             "gje: recursive Gauss-Jordan, the flops in large GEMMs (fastest); getri: dgetrf + "
              "dgetri (the workshop's LAPACKE calls); trtri: dgetrf + dtrtri + dtrsm",
              std::nullopt,
              std::nullopt,

@@ -32,11 +32,12 @@ struct LuInfo {
     int getri = 0;  // the inversion step: dgetri, or dtrtri for method trtri; 0 when not run
 };
 
-// Block width of invert_in_place_gje: the inner dimension of its GEMMs. OpenBLAS's DGEMM
-// reaches its full rate from about 128 (rank-128 updates at 95% of a square product, rank-256
-// at 98%, n = 3000, one thread); wider blocks spend more in the panels (dgetrf of an
-// (n−k)×256 column runs at a sixth of the DGEMM rate).
-inline constexpr int kGjeBlock = 256;
+// invert_in_place_gje's widths: pivot columns are eliminated kGjeBase at a time by dgetrf
+// (a sixth of the DGEMM rate on a tall narrow column, so kept narrow; 64 measured best of
+// 32 / 64 / 128 at n = 3000), and its updates run in strips of kGjeStrip columns (the size of
+// the one copy they need).
+inline constexpr int kGjeBase = 64;
+inline constexpr int kGjeStrip = 512;
 
 // Optimal dgetri workspace for order n, in doubles (LAPACK's workspace query; n·64 with the
 // reference block size).
@@ -50,9 +51,9 @@ LuInfo invert_in_place(double* a, int n, int* ipiv, double* work, std::size_t lw
 // (whole-matrix BLAS-3 calls). `l` is n×n scratch (receives L).
 LuInfo invert_in_place_trtri(double* a, int n, int* ipiv, double* l);
 
-// The same inverse by blocked Gauss-Jordan elimination with partial pivoting: the 2n³ flops
-// almost all in rank-kGjeBlock GEMMs. ipiv has n entries (the row interchanges, 1-based),
-// work has gje_workspace(n) doubles.
+// The same inverse by recursive Gauss-Jordan elimination with partial pivoting: the 2n³ flops
+// almost all in GEMMs of inner dimension n/2, n/4, … kGjeBase. ipiv has n entries (the row
+// interchanges, 1-based), work has gje_workspace(n) doubles.
 std::size_t gje_workspace(int n);
 LuInfo invert_in_place_gje(double* a, int n, int* ipiv, double* work);
 

@@ -77,11 +77,11 @@ TEST(Invert, Metadata) {
     EXPECT_GE(inv::getri_workspace(100), 100u);
 }
 
-// Orders around gje's block width (kGjeBlock = 256): one block, one block and one row, several
-// blocks with a remainder.
+// Orders around gje's base width (kGjeBase = 64): one base panel, one panel and one column,
+// several levels of recursion with uneven halves.
 TEST(Invert, EveryMethodOrderSplitAndThreadCount) {
     for (const char* method : {"gje", "getri", "trtri"})
-        for (u64 n : {1, 2, 17, 200, 256, 257, 600})
+        for (u64 n : {1, 2, 17, 64, 65, 200, 601})
             for (int shares = 1; shares <= 3; ++shares)
                 for (int threads : {1, 2}) {
                     BlasThreadsGuard guard(threads);
@@ -99,7 +99,7 @@ TEST(Invert, EveryMethodOrderSplitAndThreadCount) {
 }
 
 TEST(Invert, TheThreeMethodsComputeTheSameInverse) {
-    for (int n : {1, 5, 64, 150, 256, 300, 520}) {
+    for (int n : {1, 5, 64, 150, 300, 520, 1100}) {  // 1100: updates in several strips
         const auto N = static_cast<std::size_t>(n);
         std::vector<double> a(N * N),
             work(std::max(inv::getri_workspace(n), inv::gje_workspace(n)));
@@ -123,10 +123,11 @@ TEST(Invert, TheThreeMethodsComputeTheSameInverse) {
     }
 }
 
-// The pivot search must see every row below the diagonal: a matrix whose leading entries are
-// zero (no inverse without row interchanges) across block boundaries.
+// The pivot search must see every row below the diagonal, and the swaps must reach every
+// column: a matrix that cannot be inverted without row interchanges, large enough for several
+// levels of recursion and several update strips.
 TEST(Invert, GjePivotsAcrossBlocks) {
-    const int n = 2 * inv::kGjeBlock + 3;
+    const int n = 2 * inv::kGjeStrip + 3;
     const auto N = static_cast<std::size_t>(n);
     // A cyclic shift of a random matrix's rows: A(i, j) = B((i + 1) mod n, j) with B's
     // diagonal dominant, so A's diagonal is small and every column must pivot.
@@ -281,7 +282,7 @@ TEST(InvertResidual, SingularMatrixIsReportedWithItsPivot) {
     std::vector<int> ipiv(3);
     std::vector<double> g = a, work(inv::gje_workspace(3));
     EXPECT_EQ(inv::invert_in_place_gje(g.data(), 3, ipiv.data(), work.data()).getrf, 3);
-    const int n = inv::kGjeBlock + 10;
+    const int n = 3 * inv::kGjeBase + 10;
     const auto N = static_cast<std::size_t>(n);
     std::vector<double> big(N * N, 0.0), big_work(inv::gje_workspace(n));
     std::vector<int> big_ipiv(N);
