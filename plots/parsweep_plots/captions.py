@@ -81,6 +81,14 @@ def _kernels(names: list, verb: str) -> str:
 
 
 def roofline(facts: dict) -> str:
+    if not facts.get("roofline"):
+        return (
+            f"{_kernels(facts['no_flops'], 'count')} bytes but no flops, so no point has a "
+            f"place on a roofline; each bar is a point's share of the STREAM triad bandwidth "
+            f"at its P·T threads (roofline_fraction), and a bar above the dashed line reaches "
+            f"{facts['guide']:g} of what the machine can do ({facts['near']} of "
+            f"{facts['held']} points here)."
+        ) + _roofline_notes(facts)
     text = (
         "Top: each roof is what the machine allows at P·T threads, min(DGEMM GFLOP/s, "
         "intensity × STREAM triad GB/s) from the run's calibration, in the colour of its "
@@ -114,6 +122,12 @@ def roofline(facts: dict) -> str:
         f"GFLOP/s over DGEMM); a bar above the dashed line reaches {facts['guide']:g} of what "
         f"the machine can do ({facts['near']} of {facts['held']} points here)."
     )
+    return text + _roofline_notes(facts)
+
+
+def _roofline_notes(facts: dict) -> str:
+    """The closest point, and what to make of shares above 1 or of merged runs' limits."""
+    text = ""
     best = facts.get("best")
     if best:
         text += f" The closest: {best[0]} at {best[1]}, {best[2] * 100:.0f}% of its limit."

@@ -359,6 +359,7 @@ def _draw_roofline(ax, run: Run, roofs: dict, groups: list) -> dict:
     style.label_ticks(ax.xaxis)
     style.label_ticks(ax.yaxis)
     return {
+        "roofline": True,
         "at_edge": sorted({g.kernel for g, _, ai in on_chart if ai == EDGE}),
         "no_flops": sorted(
             {g.kernel for g in groups for p in g.points if p.ok and intensity(p) is None}
@@ -453,15 +454,14 @@ def draw(run: Run):
             "count neither flops nor bytes, or no point verified)"
         )
     roofs = _roofs(calibration, [p.workers for g in groups for p in g.points])
-    fig, (upper, lower) = style.figure(
-        (14, 12.5), nrows=2, gridspec_kw={"height_ratios": [1.45, 1]}
-    )
     if any(intensity(p) is not None for g in groups for p in g.points):
+        fig, (upper, lower) = style.figure(
+            (14, 12.5), nrows=2, gridspec_kw={"height_ratios": [1.45, 1]}
+        )
         facts = _draw_roofline(upper, run, roofs, groups)
-    else:
-        style.note(upper, "no point counts flops: nothing to place on the roofline")
-        upper.set_axis_off()
-        facts = {"at_edge": [], "no_flops": sorted({g.kernel for g in groups}), "unnamed": 0}
+    else:  # only kernels that count no flops (wordcount): their shares of triad alone
+        fig, lower = style.figure()
+        facts = {"no_flops": sorted({g.kernel for g in groups}), "roofline": False}
     facts.update(_draw_fractions(lower, roofs, groups))
     facts["sources_differ"] = _sources_differ(run, calibration)
     facts["shared_roofs"] = [r.workers for r in _distinct(roofs) if len(r.workers) > 1]

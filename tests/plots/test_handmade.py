@@ -163,6 +163,14 @@ class HandMade(ImageChecks, unittest.TestCase):
         self.assertEqual(facts["near"], sum(f >= 0.8 for f, _, _ in shares))
         self.assertEqual(facts["held"], len(shares))
         self.assert_contains(captions.roofline(facts), "recorded different limits")
+        # Only a kernel that counts no flops: its shares of triad, and no roofline to stand on.
+        wordcount = dict(SMALL, kernel="wordcount", params={"chunk_bytes": 4096})
+        run = write_run(self.dir, "bytes-only", with_limits(make_run([wordcount])))
+        fig, facts = roofline.draw(load_run(run))
+        self.assertEqual(len(fig.axes), 1)
+        style.plt.close(fig)
+        self.assertFalse(facts["roofline"])
+        self.assertTrue(captions.roofline(facts).startswith("wordcount counts bytes but no flops"))
 
     def test_roofline_limits_are_read_as_the_harness_reads_them(self):
         # harness/calibrate.cpp limit_at: exact, interpolated, the first count's below it and
