@@ -25,6 +25,19 @@ std::string ratio(const std::optional<double>& v) {
     return v ? fmt::format("{:.2f}", *v) : "-";
 }
 
+// The point's rate as a share of the machine's limit and which limit: "84% triad" (memory
+// bound: GB/s over STREAM triad), "0.4% dgemm" (compute bound: GFLOP/s over DGEMM); "" when
+// the run has no calibration or the point no rate. A decimal below 10% so that small work
+// does not read as 0%.
+std::string roof_text(const Derived& d) {
+    if (!d.roofline_fraction) return "";
+    const double percent = *d.roofline_fraction * 100;
+    const char* limit = d.roofline_bound == "memory" ? "triad" : "dgemm";
+    if (percent >= 9.95) return fmt::format("{:.0f}% {}", percent, limit);
+    if (percent >= 0.05) return fmt::format("{:.1f}% {}", percent, limit);
+    return fmt::format("<0.1% {}", limit);
+}
+
 class ConsoleReporter : public Reporter {
   public:
     ConsoleReporter(std::FILE* out, std::FILE* progress)
@@ -68,16 +81,24 @@ class ConsoleReporter : public Reporter {
         if (live_) fmt::print(progress_, "\r\033[K");
         std::size_t w = 5;
         for (const auto& p : done) w = std::max(w, p.point->label().size());
-        fmt::print(out_, "\n{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}  {}\n", "point", w, "P",
-                   "T", "median", "±95%", "speedup", "effic.", "verified");
+        // The roof column only when some point has a limit to be held to (a calibrated run),
+        // so that a run without one keeps the narrower table.
+        std::size_t roof_w = 0;
+        for (const auto& p : done) roof_w = std::max(roof_w, roof_text(p.derived).size());
+        const auto roof_cell = [&](const std::string& text) {
+            return roof_w ? fmt::format("  {:<{}}", text, std::max<std::size_t>(roof_w, 4)) : "";
+        };
+        fmt::print(out_, "\n{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}{}  {}\n", "point", w,
+                   "P", "T", "median", "±95%", "speedup", "effic.", roof_cell("roof"), "verified");
         int failed = 0;
         for (const auto& p : done) {
             const Point& pt = *p.point;
             if (!p.verified) ++failed;
-            fmt::print(out_, "{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}  {}\n", pt.label(), w,
-                       pt.processes, pt.threads, p.verified ? format_seconds(p.wall.median) : "-",
+            fmt::print(out_, "{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}{}  {}\n", pt.label(),
+                       w, pt.processes, pt.threads,
+                       p.verified ? format_seconds(p.wall.median) : "-",
                        p.verified ? format_seconds(p.wall.ci95) : "-", ratio(p.derived.speedup),
-                       ratio(p.derived.efficiency),
+                       ratio(p.derived.efficiency), roof_cell(roof_text(p.derived)),
                        p.verified ? "yes" : "NO: " + p.error.substr(0, 60));
         }
         if (failed) {

@@ -19,6 +19,15 @@ bool positive(const json& v) {
     return v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() > 0;
 }
 
+// Terminal columns of the first `bytes` bytes of UTF-8 text ("±" and "µ" are two bytes, one
+// column).
+std::size_t columns(const std::string& text, std::size_t bytes = std::string::npos) {
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < std::min(bytes, text.size()); ++i)
+        n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+    return n;
+}
+
 class Calibrate : public ::testing::Test {
   protected:
     TempDir dir;
@@ -169,6 +178,54 @@ TEST_F(Calibrate, RunRecordsTheCalibrationAndRooflineFractions) {
     const json none = json::parse(read_file(dir / "run3" / "sweep.json"));
     EXPECT_TRUE(none["context"]["calibration"].is_null());
     for (const auto& p : none["points"]) EXPECT_TRUE(p["derived"]["roofline_fraction"].is_null());
+}
+
+// The summary table's line of a point: the first line that starts with its label followed by
+// its P and T columns.
+std::string table_line(const std::string& out, const std::string& label) {
+    std::size_t at = 0;
+    while ((at = out.find(label + " ", at)) != std::string::npos) {
+        if (at == 0 || out[at - 1] == '\n') return out.substr(at, out.find('\n', at) - at);
+        ++at;
+    }
+    return "";
+}
+
+TEST_F(Calibrate, ConsoleTableShowsTheShareOfTheMachinesLimit) {
+    write_file(dir / "roof.json", R"({"name": "roof", "repetitions": 2,
+        "warmup": 0, "grid": {"processes": [1], "threads": [1]},
+        "runs": [{"kernel": "square", "params": {"mode": "omp", "n": 2000000}},
+                 {"kernel": "invert", "params": {"n": 200, "count": 2}}]})");
+    Output o = parsweep("run -q roof.json --cores 1 --out run");
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    const json doc = json::parse(read_file(dir / "run" / "sweep.json"));
+    const std::string header = table_line(o.out, "point");
+    ASSERT_NE(header.find(" roof "), std::string::npos) << o.out;
+    // Each point's share of its limit, as sweep.json has it, rounded to a percent and named by
+    // the limit: triad for the memory-bound square, dgemm for the compute-bound invert.
+    for (const auto& p : doc["points"]) {
+        const std::string line = table_line(o.out, p["label"].get<std::string>());
+        ASSERT_FALSE(line.empty()) << p["label"] << " in\n" << o.out;
+        const double percent = p["derived"]["roofline_fraction"].get<double>() * 100;
+        const std::string limit = p["kernel"] == "square" ? "triad" : "dgemm";
+        const std::size_t at = line.find("% " + limit + " ");
+        ASSERT_NE(at, std::string::npos) << limit << " in\n" << line;
+        const std::size_t cell = line.rfind(' ', at) + 1;
+        const std::string shown = line.substr(cell, at - cell);  // "84", "3.5", "<0.1"
+        if (shown == "<0.1")
+            EXPECT_LT(percent, 0.1) << line;
+        else  // rounded to whole percents from 10%, to one decimal below
+            EXPECT_NEAR(std::stod(shown), percent, percent >= 9.95 ? 0.5 : 0.05) << line;
+        // Under the header's "roof", and within 100 columns.
+        EXPECT_EQ(columns(line, cell), columns(header, header.find("roof"))) << header << "\n"
+                                                                             << line;
+        EXPECT_LE(columns(line), 100u) << line;
+    }
+    // A run without a calibration has no roof column at all.
+    o = parsweep("run -q roof.json --cores 1 --out plain --no-calibrate");
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_EQ(table_line(o.out, "point").find("roof"), std::string::npos) << o.out;
+    EXPECT_EQ(o.out.find("% triad"), std::string::npos) << o.out;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ exported (sweep.json); it never links to or imports the C++ side.
     oversub.py      processes × threads heatmaps, matched vs oversubscribed bars
     overhead.py     where the wall time went: spawn, compute, imbalance, gather
     scaling.py      time against problem size
+    roofline.py     every point under the machine's limits, and its share of them
     compare.py      two runs side by side
     captions.py     one sentence per chart on how to read it
     report.py       report.html / compare.html

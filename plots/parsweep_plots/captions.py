@@ -75,6 +75,75 @@ def scaling(run: Run, axis: str, metric: str, facts: dict) -> str:
     )
 
 
+def _kernels(names: list, verb: str) -> str:
+    """The start of a sentence: 'invert and pi count', 'wordcount counts'."""
+    return f"{' and '.join(names)} {verb if len(names) > 1 else verb + 's'}"
+
+
+def roofline(facts: dict) -> str:
+    if not facts.get("roofline"):
+        return (
+            f"{_kernels(facts['no_flops'], 'count')} bytes but no flops, so no point has a "
+            f"place on a roofline; each bar is a point's share of the STREAM triad bandwidth "
+            f"at its P·T threads (roofline_fraction), and a bar above the dashed line reaches "
+            f"{facts['guide']:g} of what the machine can do ({facts['near']} of "
+            f"{facts['held']} points here)."
+        ) + _roofline_notes(facts)
+    text = (
+        "Top: each roof is what the machine allows at P·T threads, min(DGEMM GFLOP/s, "
+        "intensity × STREAM triad GB/s) from the run's calibration, in the colour of its "
+        "thread count; each point is a kernel at one setting, placed at its arithmetic "
+        "intensity and the GFLOP/s it achieved (median compute time), in its roof's colour. "
+        "Left of the bend bandwidth holds a point back, right of it arithmetic; the closer a "
+        "point sits under its own roof, the less there is left to gain."
+    )
+    shared = facts.get("shared_roofs")
+    if shared:
+        counts = "; ".join(", ".join(str(w) for w in ws) for ws in shared)
+        text += (
+            f" P·T = {counts} share one roof: beyond the calibrated thread counts the machine "
+            "has no more to give."
+        )
+    if facts.get("at_edge"):
+        text += (
+            f" {_kernels(facts['at_edge'], 'count')} flops but no bytes (the work stays in "
+            "registers and caches): with no finite intensity, those points stand in the strip "
+            "at the right, under the DGEMM ceiling."
+        )
+    if facts.get("no_flops"):
+        text += (
+            f" {_kernels(facts['no_flops'], 'count')} bytes but no flops: those points are not "
+            "on the roofline, and the lower panel judges them by bandwidth."
+        )
+    if facts.get("unnamed"):
+        text += f" {facts['unnamed']} points stood too close together to be named."
+    text += (
+        f" Bottom: each point's share of its limit (roofline_fraction: GB/s over triad, or "
+        f"GFLOP/s over DGEMM); a bar above the dashed line reaches {facts['guide']:g} of what "
+        f"the machine can do ({facts['near']} of {facts['held']} points here)."
+    )
+    return text + _roofline_notes(facts)
+
+
+def _roofline_notes(facts: dict) -> str:
+    """The closest point, and what to make of shares above 1 or of merged runs' limits."""
+    text = ""
+    best = facts.get("best")
+    if best:
+        text += f" The closest: {best[0]} at {best[1]}, {best[2] * 100:.0f}% of its limit."
+    if facts.get("above_one"):
+        text += (
+            " A share above 1 means the calibration ran while something else was using the "
+            "machine: calibrate again when it is quiet (parsweep calibrate --force)."
+        )
+    if facts.get("sources_differ"):
+        text += (
+            " The runs merged here recorded different limits: the roofs are the first run's, "
+            "each point's share is against its own run's."
+        )
+    return text
+
+
 def compare(a_label: str, b_label: str, metric: str) -> str:
     return (
         f"Top: the median {METRIC_WORDS[metric]} of each setting in A ({a_label}, blue) "

@@ -15,20 +15,6 @@ from . import style
 from .charts import Drawn, render
 from .load import Group, Run, _label, param_text, setting_order, slug
 
-# Every learner's line differs by colour, marker and line style, so that a class of ten
-# survives greyscale printing.
-COLORS = (style.BLUE, style.ORANGE, style.GREEN, style.VERMILLION, style.PURPLE, style.SKY_BLUE)
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-LINESTYLES = ("-", "--", "-.", ":")
-
-
-def series_style(i: int) -> dict:
-    return {
-        "color": COLORS[i % len(COLORS)],
-        "marker": MARKERS[i % len(MARKERS)],
-        "linestyle": LINESTYLES[(i // len(COLORS)) % len(LINESTYLES)],
-    }
-
 
 def lessons(run: Run) -> list:
     """[(label, {learner: group})]: the groups of each kernel + parameters across learners,
@@ -124,7 +110,7 @@ def draw_speedup(run: Run, label: str, groups: dict) -> tuple:
         m = machine(run, learner)
         n = m["cores"]
         cores = "cores unknown" if n is None else f"{n} core{'' if n == 1 else 's'}"
-        look = series_style(i)
+        look = style.series_style(i)
         ax.plot(xs, ys, label=f"{learner} ({m['host']}, {cores})", **look)
         if failed_xs:  # a gap with the learner's ✗ on the x axis, one row per learner
             ax.scatter(

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from . import captions, classview, curves, overhead, oversub, scaling
+from . import captions, classview, curves, overhead, oversub, roofline, scaling
 from .charts import Drawn, Skipped, render
 from .compare import default_out_dir, draw_compare
 from .load import Run, RunError, load_run
@@ -67,6 +67,7 @@ def draw_run(run: Run, out_dir: str, formats: list) -> Drawn:
         return drawn
     draw_groups(run, out_dir, formats, drawn)
     scaling.draw_all(run, out_dir, formats, drawn)
+    roofline.draw_all(run, out_dir, formats, drawn)
     return drawn
 
 

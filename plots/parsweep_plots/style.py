@@ -39,6 +39,21 @@ WAY_STYLE = {
     SERIAL: dict(color=BLACK, marker="D", linestyle="", label="1×1 (one process, one thread)"),
 }
 
+# Series that are not ways of spending workers (learners, thread counts): the i-th differs by
+# colour, marker and line style, so that ten of them survive greyscale printing.
+SERIES_COLORS = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY_BLUE)
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+SERIES_LINESTYLES = ("-", "--", "-.", ":")
+
+
+def series_style(i: int) -> dict:
+    return {
+        "color": SERIES_COLORS[i % len(SERIES_COLORS)],
+        "marker": SERIES_MARKERS[i % len(SERIES_MARKERS)],
+        "linestyle": SERIES_LINESTYLES[(i // len(SERIES_COLORS)) % len(SERIES_LINESTYLES)],
+    }
+
+
 # Hatches pair with colours wherever bars or cells are filled.
 FAILED_COLOR = VERMILLION
 FAILED_MARK = "✗"

@@ -249,6 +249,47 @@ def make_run(
     }
 
 
+# A machine's limits as `parsweep calibrate` records them (context.calibration), at 1 and 2
+# threads: the ridge is at 36/17 ≈ 2.1 flops per byte on one thread, 53/21 ≈ 2.5 on two.
+CALIBRATION = {
+    "quick": True,
+    "measured_at": "2026-01-01T00:00:00+0000",
+    "threads": [1, 2],
+    "stream": {"points": [{"threads": 1, "triad_gbs": 17.0}, {"threads": 2, "triad_gbs": 21.0}]},
+    "dgemm": {"points": [{"threads": 1, "gflops": 36.0}, {"threads": 2, "gflops": 53.0}]},
+}
+
+# What each kernel counts, as its Work does (kernels/*.cpp): square 16 bytes and 1 multiply
+# per number (n = 5·10⁷), invert 2n³ flops per matrix and no bytes (4 of n = 500), wordcount
+# the bytes of its text, and fault neither. (flops, bytes) per point.
+WORK = {"square": (5e7, 16 * 5e7), "invert": (2.0 * 500**3 * 4, 0.0), "wordcount": (0.0, 5e6)}
+
+
+def with_limits(doc: dict) -> dict:
+    """The document with CALIBRATION recorded and each verified point's rates and roofline
+    fraction filled in as the harness derives them (flops and bytes over the median compute
+    time; the 2-thread limits beyond 2 workers)."""
+    doc = copy.deepcopy(doc)
+    doc["context"]["calibration"] = copy.deepcopy(CALIBRATION)
+    for p in doc["points"]:
+        if not p["verified"]:
+            continue
+        flops, bytes_ = WORK.get(p["kernel"], (0.0, 0.0))
+        compute_s = p["stats"]["compute_s"]["median"]
+        d = p["derived"]
+        d["gflops"] = flops / compute_s / 1e9 if flops else None
+        d["bandwidth_gbs"] = bytes_ / compute_s / 1e9 if bytes_ else None
+        d["roofline_fraction"] = d["roofline_bound"] = None
+        at = min(p["processes"] * p["threads"], 2) - 1
+        if d["bandwidth_gbs"]:  # these kernels sit far below the ridge, or count no flops
+            d["roofline_fraction"] = d["bandwidth_gbs"] / (17.0, 21.0)[at]
+            d["roofline_bound"] = "memory"
+        elif d["gflops"]:
+            d["roofline_fraction"] = d["gflops"] / (36.0, 53.0)[at]
+            d["roofline_bound"] = "compute"
+    return doc
+
+
 def truncate(doc: dict, keep: int) -> dict:
     """A run interrupted after `keep` points: what sweep.json holds while a sweep runs."""
     doc = copy.deepcopy(doc)

@@ -110,13 +110,16 @@ class MergedRuns(ImageChecks, unittest.TestCase):
             for kind in GROUP_CHARTS
             for n in (1000, 200000)
             for ext in ("png", "svg")
-        ] + ["scaling-square-n.png", "scaling-square-n.svg"]
+        ] + ["scaling-square-n.png", "scaling-square-n.svg", "roofline.png", "roofline.svg"]
         self.assertEqual(files, sorted(expected))
         self.assertEqual(load_run(self.parts_run).learners, [])
         with open(os.path.join(self.parts_run, "report.html"), encoding="utf-8") as f:
             page = f.read()
         self.assert_contains(page, "from 2 runs; speedups are computed over the merged points")
         self.assertNotIn("learners", page)
+        # Both parts ran on this machine with its one cached calibration: one set of roofs.
+        self.assert_contains(page, "each roof is what the machine allows")
+        self.assertNotIn("recorded different limits", page)
 
 
 if __name__ == "__main__":

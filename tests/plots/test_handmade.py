@@ -1,5 +1,6 @@
 """Charts and reports from hand-made result files: a full grid, a partial run, failed points,
 a single point, a run with one axis, missing optional fields, and broken sweep.json files."""
+import copy
 import json
 import os
 import shutil
@@ -8,8 +9,10 @@ import unittest
 
 # support first: it puts plots/ on the path.
 from support import GROUP_CHARTS, ImageChecks, call, make_run, plot, plot_run_main, truncate
-from support import write_run
+from support import CALIBRATION, with_limits, write_run
 from parsweep_plots.load import load_run  # noqa: E402
+from parsweep_plots import captions, roofline, style  # noqa: E402
+from parsweep_plots.roofline import limit_at  # noqa: E402
 
 SQUARE = {
     "kernel": "square",
@@ -74,6 +77,116 @@ class HandMade(ImageChecks, unittest.TestCase):
         html = read(os.path.join(run, "report.html"))
         self.assert_contains(html, "STREAM triad 17.3 GB/s at 1 thread … 21.0 at 2")
         self.assert_contains(html, "DGEMM 36.1 GFLOP/s at 1 thread … 53.0 at 2")
+
+    def test_roofline_of_a_run_with_calibration(self):
+        # One setting each: every group's own charts cost a rendering.
+        wordcount = dict(SMALL, kernel="wordcount", params={"chunk_bytes": 4096}, processes=[1])
+        fault = dict(wordcount, kernel="fault", params={"count": 4}, threads=[1])  # counts neither
+        doc = with_limits(make_run([ONE_SQUARE, SMALL, wordcount, fault]))
+        run = write_run(self.dir, "roofline", doc)
+        files = plot(run, "--formats", "png,svg")
+        self.assertIn("roofline.png", files)
+        self.assert_png(os.path.join(run, "plots", "roofline.png"))
+        svg = read(os.path.join(run, "plots", "roofline.svg"))
+        # Every point that counts flops is named by its kernel and P×T; wordcount, with no
+        # flops, is in the panel of fractions, and fault in neither.
+        for p in doc["points"]:
+            name = f"{p['kernel']} {p['processes']}×{p['threads']}"
+            if p["kernel"] in ("square", "invert"):
+                self.assert_contains(svg, name)
+            else:
+                self.assertNotIn(name, svg)
+        self.assert_contains(svg, "wordcount")
+        self.assertNotIn("fault", svg)
+        for text in (
+            "P·T = 1",
+            "triad 17 GB/s, DGEMM 36 GFLOP/s",
+            "P·T = 2, 4",
+            "0.8 of the limit",
+        ):
+            self.assert_contains(svg, text)
+        html = read(os.path.join(run, "report.html"))
+        self.assert_report_offline(html_path := os.path.join(run, "report.html"))
+        self.assert_contains(html, "Roofline: the machine&#x27;s limits")
+        self.assert_contains(html, "each roof is what the machine allows at P·T threads")
+        self.assert_contains(html, "invert counts flops but no bytes")
+        self.assert_contains(html, "wordcount counts bytes but no flops")
+        self.assert_contains(html, "P·T = 2, 4, 8 share one roof")
+        self.assertIn('src="plots/roofline.png"', read(html_path))
+
+    def test_roofline_skipped_cleanly_without_calibration(self):
+        with_cal = with_limits(make_run([ONE_SQUARE, SMALL]))
+        cases = {
+            "nocalibration": ("recorded no calibration", lambda d: d["context"].pop("calibration")),
+            "failed": (
+                "calibration failed when the run started: no BLAS",
+                lambda d: d["context"].update(calibration={"error": "no BLAS"}),
+            ),
+            "nofractions": (
+                "no point was held to the machine",
+                lambda d: [p["derived"].update(roofline_fraction=None) for p in d["points"]],
+            ),
+        }
+        for name, (reason, change) in cases.items():
+            doc = copy.deepcopy(with_cal)
+            change(doc)
+            run = write_run(self.dir, name, doc)
+            files = plot(run)  # exit status 0, or plot() fails the test
+            self.assertNotIn("roofline.png", files, name)
+            self.assertIn("speedup-invert.png", files, name)  # the other charts as ever
+            html = read(os.path.join(run, "report.html"))
+            self.assert_contains(html, "No roofline chart for this run: ")
+            self.assert_contains(html, reason)
+
+    def test_roofline_facts_and_a_merged_run_with_other_limits(self):
+        doc = with_limits(make_run([ONE_SQUARE, SMALL]))
+        other = copy.deepcopy(CALIBRATION)
+        other["stream"]["points"][0]["triad_gbs"] = 12.0  # another node's
+        doc["merge"] = {"sources": [{"context": {"calibration": CALIBRATION}}]}
+        run = write_run(self.dir, "merged", doc)
+        fig, facts = roofline.draw(load_run(run))
+        style.plt.close(fig)
+        self.assertFalse(facts["sources_differ"])
+        doc["merge"]["sources"].append({"context": {"calibration": other}})
+        fig, facts = roofline.draw(load_run(write_run(self.dir, "merged", doc)))
+        style.plt.close(fig)
+        self.assertTrue(facts["sources_differ"])
+        self.assertEqual(facts["at_edge"], ["invert"])
+        self.assertEqual(facts["no_flops"], [])
+        # The closest point and the count above the guide, from the exported fractions.
+        shares = [
+            (p["derived"]["roofline_fraction"], p["processes"], p["threads"]) for p in doc["points"]
+        ]
+        best = max(shares)
+        self.assertAlmostEqual(facts["best"][2], best[0])
+        self.assertEqual(facts["best"][1], f"{best[1]}×{best[2]}")
+        self.assertEqual(facts["near"], sum(f >= 0.8 for f, _, _ in shares))
+        self.assertEqual(facts["held"], len(shares))
+        self.assert_contains(captions.roofline(facts), "recorded different limits")
+        # Only a kernel that counts no flops: its shares of triad, and no roofline to stand on.
+        wordcount = dict(SMALL, kernel="wordcount", params={"chunk_bytes": 4096})
+        run = write_run(self.dir, "bytes-only", with_limits(make_run([wordcount])))
+        fig, facts = roofline.draw(load_run(run))
+        self.assertEqual(len(fig.axes), 1)
+        style.plt.close(fig)
+        self.assertFalse(facts["roofline"])
+        self.assertTrue(captions.roofline(facts).startswith("wordcount counts bytes but no flops"))
+
+    def test_roofline_limits_are_read_as_the_harness_reads_them(self):
+        # harness/calibrate.cpp limit_at: exact, interpolated, the first count's below it and
+        # the top count's beyond (unit_calibrate_test's LimitAt has the same numbers).
+        points = [
+            {"threads": 1, "triad_gbs": 10.0},
+            {"threads": 2, "triad_gbs": 20.0},
+            {"threads": 4, "triad_gbs": 25.0},
+        ]
+        self.assertEqual(limit_at(points, "triad_gbs", 2), 20.0)
+        self.assertEqual(limit_at(points, "triad_gbs", 3), 22.5)
+        self.assertEqual(limit_at(points, "triad_gbs", 16), 25.0)
+        self.assertEqual(limit_at(points[1:], "triad_gbs", 1), 20.0)
+        self.assertIsNone(limit_at([], "triad_gbs", 1))
+        self.assertIsNone(limit_at(None, "triad_gbs", 1))
+        self.assertEqual(limit_at(CALIBRATION["dgemm"]["points"], "gflops", 2), 53.0)
 
     def test_partial_run_shows_what_is_in_and_what_is_not(self):
         doc = make_run([SQUARE])

@@ -1,5 +1,6 @@
-"""End to end: two small real sweeps (OMP_WAIT_POLICY active and passive) drawn by the
-command-line scripts, their report opened in headless Chromium, and `compare` of the two."""
+"""End to end: two small real sweeps (OMP_WAIT_POLICY active and passive, each recording the
+machine's calibration) drawn by the command-line scripts, their report opened in headless
+Chromium, and `compare` of the two."""
 import csv
 import json
 import os
@@ -63,7 +64,7 @@ class RealSweep(ImageChecks, unittest.TestCase):
             for kind in GROUP_CHARTS
             for n in (1000, 200000)
             for ext in ("png", "svg")
-        ] + ["scaling-square-n.png", "scaling-square-n.svg"]
+        ] + ["scaling-square-n.png", "scaling-square-n.svg", "roofline.png", "roofline.svg"]
         self.assertEqual(files, sorted(expected))
         for name in files:
             path = os.path.join(self.active, "plots", name)
@@ -74,7 +75,7 @@ class RealSweep(ImageChecks, unittest.TestCase):
         self.assert_report_offline(report)
         with open(report, encoding="utf-8") as f:
             images = f.read().count("<img ")
-        self.assertEqual(images, 11)
+        self.assertEqual(images, 12)
         self.assertEqual(images_loaded_in_chromium(report), f"{images}/{images}")
 
     def test_report_flags_a_missing_image(self):
@@ -82,7 +83,7 @@ class RealSweep(ImageChecks, unittest.TestCase):
         copy = os.path.join(self.dir, "copy")
         shutil.copytree(self.active, copy)
         os.remove(os.path.join(copy, "plots", "speedup-square-n1000.png"))
-        self.assertEqual(images_loaded_in_chromium(os.path.join(copy, "report.html")), "10/11")
+        self.assertEqual(images_loaded_in_chromium(os.path.join(copy, "report.html")), "11/12")
 
     def test_compare_two_runs(self):
         out = os.path.join(self.dir, "cmp")
