@@ -222,10 +222,15 @@ class Gje {
           N_(static_cast<std::size_t>(n)),
           ipiv_(ipiv),
           r_(work),
-          w_(r_ + N_ * strip(n)),
+          w_(r_ + r_size(n)),
           l_(w_ + N_ * kGjeBase) {}
 
-    static std::size_t strip(int n) { return std::min<std::size_t>(kGjeStrip, std::max(n, 1)); }
+    // R holds kb × m with kb, m ≤ n/2 + 32 (rec() splits w columns at ⌈w/2⌉ rounded up to a
+    // multiple of 32) and m ≤ kGjeStrip.
+    static std::size_t r_size(int n) {
+        const std::size_t half = static_cast<std::size_t>(std::max(n, 1)) / 2 + 32;
+        return half * std::min<std::size_t>(half, kGjeStrip);
+    }
 
     LuInfo run() {
         LuInfo info = rec(0, n_);
@@ -339,7 +344,7 @@ class Gje {
 
 std::size_t gje_workspace(int n) {
     const auto nn = static_cast<std::size_t>(std::max(n, 1));
-    return nn * Gje::strip(n) + nn * kGjeBase + static_cast<std::size_t>(kGjeBase) * kGjeBase;
+    return Gje::r_size(n) + nn * kGjeBase + static_cast<std::size_t>(kGjeBase) * kGjeBase;
 }
 
 LuInfo invert_in_place_gje(double* a, int n, int* ipiv, double* work) {
@@ -436,7 +441,7 @@ InvertParams parse_params(const json& params) {
 u64 invert_memory_bytes(u64 n, int threads) {
     const u64 matrices = 2 * n * n * sizeof(double);               // work (A⁻¹) + regenerated A
     const u64 vectors = 4 * n * sizeof(double) + n * sizeof(int);  // x, y, r, row sums; ipiv
-    // dgetri's (n·64) or gje's (n·512 + n·64 + 64²) workspace, whichever is larger
+    // dgetri's (n·64) or gje's (about n/2 · min(n/2, 2048) + n·64) workspace, the larger
     const u64 lwork =
         std::max<u64>(n * 64, static_cast<u64>(inv::gje_workspace(static_cast<int>(n)))) *
         sizeof(double);

@@ -32,12 +32,13 @@ struct LuInfo {
     int getri = 0;  // the inversion step: dgetri, or dtrtri for method trtri; 0 when not run
 };
 
-// invert_in_place_gje's widths: pivot columns are eliminated kGjeBase at a time by dgetrf
-// (a sixth of the DGEMM rate on a tall narrow column, so kept narrow; 64 measured best of
-// 32 / 64 / 128 at n = 3000), and its updates run in strips of kGjeStrip columns (the size of
-// the one copy they need).
+// invert_in_place_gje's widths: pivot columns are eliminated kGjeBase at a time by dgetrf (a
+// sixth of the DGEMM rate on a tall narrow column, so kept narrow; 32 and 64 measured alike at
+// n = 3000), and its updates run in strips of at most kGjeStrip columns, which bounds the one
+// copy they need (n/2 × 2048 doubles: 82 MB at n = 10000) while each GEMM stays wide enough
+// that re-packing its left operand per strip costs under 1%.
 inline constexpr int kGjeBase = 64;
-inline constexpr int kGjeStrip = 512;
+inline constexpr int kGjeStrip = 2048;
 
 // Optimal dgetri workspace for order n, in doubles (LAPACK's workspace query; n·64 with the
 // reference block size).
