@@ -197,10 +197,10 @@ BENCHMARK(BM_Invert)
     ->Unit(benchmark::kMillisecond);
 
 // The harness's own cost: one repetition of a trivial point (square of 1,000 numbers, whose
-// compute is a microsecond) on P fresh worker processes of the parsweep binary, through
-// run_repetition as a sweep runs it. Counters per repetition: spawn_s (first spawn → every
-// worker ready), gather_s (last batch end → last result received), and their sum per
-// worker, spawn_gather_s_per_worker — what each extra process costs.
+// compute is a microsecond) on P fresh worker processes of the parsweep binary (its
+// parsweep-worker), through run_repetition as a sweep runs it. Counters per repetition: spawn_s
+// (first spawn → every worker ready), gather_s (last batch end → last result received), and their
+// sum per worker, spawn_gather_s_per_worker — what each extra process costs.
 void BM_HarnessSpawnGather(benchmark::State& state) {
     parsweep::Point point;
     point.kernel = parsweep::find_kernel("square");

@@ -266,6 +266,12 @@ void verify_repetition(const Point& point, const std::vector<json>& partials, Re
     }
 }
 
+std::vector<std::string> worker_command(const std::string& executable) {
+    const std::string lean = executable + "-worker";
+    if (access(lean.c_str(), X_OK) == 0) return {lean};
+    return {executable, "worker"};
+}
+
 std::string self_executable() {
     char buf[4096];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -285,8 +291,10 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     std::vector<char*> envp;
     for (const auto& s : env_strings) envp.push_back(const_cast<char*>(s.c_str()));
     envp.push_back(nullptr);
-    std::string arg0 = executable, arg1 = "worker";
-    char* argv[] = {arg0.data(), arg1.data(), nullptr};
+    std::vector<std::string> command = worker_command(executable);
+    std::vector<char*> argv;
+    for (auto& a : command) argv.push_back(a.data());
+    argv.push_back(nullptr);
 
     // Per-worker CPU sets (cpu_set axis), worked out before the clock starts. A spawned
     // process inherits the affinity of the thread that spawns it, so the parent narrows its
@@ -314,7 +322,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         posix_spawn_file_actions_adddup2(&fa, from.write, kReportFd);
         const std::vector<int>* bound = cpu_sets.empty() ? nullptr : &cpu_sets[std::size_t(w)];
         if (bound) set_affinity(*bound);
-        int rc = posix_spawn(&c.pid, executable.c_str(), &fa, nullptr, argv, envp.data());
+        int rc = posix_spawn(&c.pid, argv[0], &fa, nullptr, argv.data(), envp.data());
         if (bound) set_affinity(parent_cpus());
         c.cpu_set = bound ? *bound : std::vector<int>{};
         posix_spawn_file_actions_destroy(&fa);
@@ -326,8 +334,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         c.output = out.read;
         if (rc != 0) {
             c.pid = -1;
-            failure =
-                fmt::format("cannot start worker {} ({}): {}", w, executable, std::strerror(rc));
+            failure = fmt::format("cannot start worker {} ({}): {}", w, argv[0], std::strerror(rc));
             break;
         }
         auto [b, e] = share_of(items, P, w);
@@ -392,6 +399,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         else if (c.pid <= 0)
             wr.error = fmt::format("worker {} did not start", w);
         if (c.lines >= 1) {
+            wr.main_s = c.ready.started - t0;
             wr.ready_s = c.ready.time - t0;
             wr.omp_threads = c.ready.omp_threads;
             wr.blas_threads = c.ready.blas_threads;

@@ -1,6 +1,6 @@
 // The launcher: runs one repetition of one point as P fresh worker processes.
 //
-// Each worker is a posix_spawn of this same binary's `worker` subcommand, with
+// Each worker is a posix_spawn of parsweep-worker (worker_command below), with
 // OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, BLIS_NUM_THREADS = T and the
 // point's `env` in its environment, so its OpenMP runtime and BLAS start with T threads.
 // The parent hands out contiguous shares of the items, waits until every worker is ready,
@@ -32,8 +32,8 @@ std::vector<std::string> worker_environment(int threads,
                                             const std::map<std::string, std::string>& extra,
                                             int processes = 1);
 
-// Runs one repetition of `point`. `executable` is the parsweep binary to spawn. Points with
-// launcher "mpi" go to run_mpi_repetition (mpi_launcher.hpp).
+// Runs one repetition of `point`. `executable` is the parsweep binary whose workers to spawn
+// (worker_command). Points with launcher "mpi" go to run_mpi_repetition (mpi_launcher.hpp).
 RepRecord run_repetition(const Point& point, const std::string& executable);
 
 // Pieces of a repetition's record that every launcher assembles the same way.
@@ -49,6 +49,12 @@ std::string with_output(std::string error, const std::string& output);
 // repetition when the workers did not run with the point's thread count. Sets rec.verified and
 // rec.error.
 void verify_repetition(const Point& point, const std::vector<json>& partials, RepRecord& rec);
+
+// How a worker of the parsweep binary `executable` is started, program first:
+// `<executable>-worker` when it is beside it (parsweep-worker, or a lesson binary's own: it
+// links only what a worker needs, so it starts in about half the time, bench/README.md), else
+// `<executable> worker` (a copy of the binary without its worker).
+std::vector<std::string> worker_command(const std::string& executable);
 
 // The path of the running executable (/proc/self/exe).
 std::string self_executable();

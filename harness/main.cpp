@@ -11,7 +11,8 @@
 #include "worker.hpp"
 
 int main(int argc, char** argv) {
-    // A worker is started thousands of times per sweep: go straight to it.
+    // The workers of a copy of parsweep without parsweep-worker beside it (launcher.hpp
+    // worker_command): started thousands of times per sweep, so straight to it.
     if (argc == 2 && std::strcmp(argv[1], "worker") == 0) return parsweep::worker_main();
     // A worker that dies must not take the parent with it through a write to its pipe.
     std::signal(SIGPIPE, SIG_IGN);

@@ -435,6 +435,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
         } else {
             const RankReport& r = *it;
             wr.host = r.host;
+            wr.main_s = parent_clock(r, r.ready.started) - t0;
             wr.ready_s = parent_clock(r, r.ready.time) - t0;
             last_ready = std::max(last_ready, parent_clock(r, r.ready.time));
             first_release = std::min(first_release, parent_clock(r, r.released));

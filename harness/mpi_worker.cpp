@@ -61,7 +61,7 @@ std::vector<std::string> gather(const std::string& mine, int rank, int size) {
     return out;
 }
 
-int rank_main(const char* task_text) {
+int rank_main(const char* task_text, double started) {
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -83,7 +83,7 @@ int rank_main(const char* task_text) {
     } catch (const std::exception& e) {
         error = e.what();
     }
-    const Ready ready = ready_now();
+    const Ready ready = ready_now(started);
     const auto readiness =
         gather(error.empty() ? to_json(ready).dump() : json{{"error", error}}.dump(), rank, size);
     int go = 1;
@@ -148,6 +148,7 @@ int rank_main(const char* task_text) {
 }  // namespace parsweep
 
 int main(int argc, char** argv) {
+    const double started = parsweep::monotonic_s();
     if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
         // Allowed before MPI_Init: no launcher needed.
         char version[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -169,7 +170,7 @@ int main(int argc, char** argv) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     int provided = 0;
     MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
-    const int status = parsweep::rank_main(argv[1]);
+    const int status = parsweep::rank_main(argv[1], started);
     MPI_Finalize();
     return status;
 }

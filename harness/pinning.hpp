@@ -13,7 +13,8 @@
 // A point carries them in its params only when the config gives them, so a config without
 // pinning keeps its point keys, labels and CSV columns. Kernels never read them; the launcher
 // does (pinning_env for OMP_*, worker_cpu_sets for the process masks) and every worker
-// reports the CPUs its threads actually ran on (cpus_in_use), recorded per worker.
+// reports the CPUs its threads actually ran on (affinity.hpp cpus_in_use), recorded per
+// worker.
 #pragma once
 
 #include <map>
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "affinity.hpp"
 #include "kernel.hpp"
 
 namespace parsweep {
@@ -37,15 +39,5 @@ std::map<std::string, std::string> pinning_env(const json& params);
 // affinity mask); with more workers × threads than CPUs the sets wrap around and overlap.
 std::vector<std::vector<int>> worker_cpu_sets(const json& params, int processes, int threads,
                                               const std::vector<int>& allowed);
-
-// The CPUs in this thread's affinity mask, ascending.
-std::vector<int> affinity_cpus();
-
-// The CPUs this process's OpenMP threads are on now: each thread of a parallel region asks
-// sched_getcpu(); ascending, without repeats.
-std::vector<int> cpus_in_use();
-
-// "0-3,8,10-11": a CPU list as the kernel and taskset write it.
-std::string cpu_list_text(const std::vector<int>& cpus);
 
 }  // namespace parsweep

@@ -28,14 +28,16 @@ Task task_from_json(const json& j) {
 
 json to_json(const Ready& r) {
     return {{"ready", r.time},
+            {"started", r.started},
             {"omp_threads", r.omp_threads},
             {"blas_threads", r.blas_threads},
             {"cpus", r.cpus}};
 }
 
 Ready ready_from_json(const json& j) {
-    return {j.at("ready").get<double>(), j.at("omp_threads").get<int>(),
-            j.at("blas_threads").get<int>(), j.at("cpus").get<std::vector<int>>()};
+    return {j.at("ready").get<double>(), j.at("started").get<double>(),
+            j.at("omp_threads").get<int>(), j.at("blas_threads").get<int>(),
+            j.at("cpus").get<std::vector<int>>()};
 }
 
 json to_json(const Report& r) {

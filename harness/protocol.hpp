@@ -41,9 +41,10 @@ struct Task {
 // The worker is set up (kernel prepared, OpenMP team started) and waits for "go".
 struct Ready {
     double time = 0;
+    double started = 0;  // the process's main() began: exec, loader and constructors were done
     int omp_threads = 0;
     int blas_threads = 0;
-    std::vector<int> cpus;  // the CPUs its OpenMP threads were on (pinning.hpp cpus_in_use)
+    std::vector<int> cpus;  // the CPUs its OpenMP threads were on (affinity.hpp cpus_in_use)
 };
 
 // The worker's share is done.

@@ -37,6 +37,7 @@ json to_json(const RepRecord& r) {
     for (const auto& w : r.workers)
         workers.push_back({{"worker", w.worker},
                            {"items", {w.items_begin, w.items_end}},
+                           {"main_s", w.main_s},
                            {"ready_s", w.ready_s},
                            {"start_s", w.start_s},
                            {"end_s", w.end_s},
@@ -151,6 +152,7 @@ RepRecord rep_from_json(const json& j) {
         wr.max_rss_kb = w.at("max_rss_kb").get<long>();
         wr.omp_threads = w.at("omp_threads").get<int>();
         wr.blas_threads = w.at("blas_threads").get<int>();
+        wr.main_s = w.value("main_s", 0.0);  // not in the records of older versions
         wr.cpu_set = w.value("cpu_set", std::vector<int>{});
         wr.cpus = w.value("cpus", std::vector<int>{});
         wr.ok = w.at("ok").get<bool>();

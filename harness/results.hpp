@@ -15,11 +15,12 @@ struct WorkerRecord {
     int worker = 0;
     std::string host;  // the node an MPI rank ran on; "" for spawned workers (this node)
     std::uint64_t items_begin = 0, items_end = 0;  // its share of the point's items
-    double ready_s = 0;                            // worker set up and waiting for "go"
-    double start_s = 0;                            // first timed batch began
-    double end_s = 0;                              // last timed batch ended
-    double busy_s = 0;                             // sum of the timed batches
-    double user_s = 0, sys_s = 0;                  // CPU time the OS charged the process (wait4)
+    double main_s = 0;             // its main() began: exec, dynamic loading and constructors done
+    double ready_s = 0;            // worker set up and waiting for "go"
+    double start_s = 0;            // first timed batch began
+    double end_s = 0;              // last timed batch ended
+    double busy_s = 0;             // sum of the timed batches
+    double user_s = 0, sys_s = 0;  // CPU time the OS charged the process (wait4)
     long ctx_voluntary = 0, ctx_involuntary = 0;
     long max_rss_kb = 0;
     int omp_threads = 0;       // omp_get_max_threads() in the worker

@@ -232,10 +232,6 @@ json topology_info() {
     return t;
 }
 
-int blas_threads() {
-    return blas::threads();
-}
-
 json blas_info() {
     return blas::info();
 }

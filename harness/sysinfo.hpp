@@ -46,7 +46,4 @@ json relevant_env();   // OMP_*, OPENBLAS_*, GOMP_*, KMP_*, MKL_*, BLIS_*, SLURM
 std::string host_name();
 std::string now_iso();
 
-// The BLAS's threads in this process; 0 when no kernel has loaded it.
-int blas_threads();
-
 }  // namespace parsweep

@@ -11,26 +11,31 @@
 #include <stdexcept>
 #include <string>
 
+#include "affinity.hpp"
+#include "blas.hpp"
 #include "files.hpp"
-#include "pinning.hpp"
 #include "protocol.hpp"
-#include "sysinfo.hpp"
 
 namespace parsweep {
 
 namespace {
 
-bool read_line(int fd, std::string& line) {
-    line.clear();
-    char c;
+// Reads the next line from `fd` into `line` (without its newline). The task and "go" can
+// arrive in one read: what follows a line waits in `pending` for the next call. A read per
+// byte would cost a system call per byte of the task, on every worker's way to Ready.
+bool read_line(int fd, std::string& pending, std::string& line) {
     for (;;) {
-        ssize_t n = read(fd, &c, 1);  // tiny messages: byte reads keep it simple and exact
-        if (n == 1) {
-            if (c == '\n') return true;
-            line += c;
-        } else if (n == 0 || errno != EINTR) {
-            return false;
+        if (const std::size_t nl = pending.find('\n'); nl != std::string::npos) {
+            line.assign(pending, 0, nl);
+            pending.erase(0, nl + 1);
+            return true;
         }
+        char buf[4096];
+        const ssize_t n = read(fd, buf, sizeof buf);
+        if (n > 0)
+            pending.append(buf, static_cast<std::size_t>(n));
+        else if (n == 0 || errno != EINTR)
+            return false;
     }
 }
 
@@ -57,21 +62,22 @@ Prepared prepare_share(const Task& task) {
     return p;
 }
 
-Ready ready_now() {
+Ready ready_now(double started) {
     // Start the OpenMP team now, so thread creation counts as spawn, not compute; the same
     // region records where the threads run (with binding, where they stay).
     const std::vector<int> cpus = cpus_in_use();
-    return Ready{monotonic_s(), omp_get_max_threads(), blas_threads(), cpus};
+    return Ready{monotonic_s(), started, omp_get_max_threads(), blas::threads(), cpus};
 }
 
 int worker_main() {
+    const double started = monotonic_s();
     // Die with the parent (killed, crashed or interrupted): a worker must never outlive its
     // sweep, hung or not. The check after prctl closes the race where the parent died first.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (const char* parent = std::getenv(kParentPidVar); parent && std::atol(parent) != getppid())
         return 1;
-    std::string line;
-    if (!read_line(kTaskFd, line)) return fail("no task received");
+    std::string pending, line;
+    if (!read_line(kTaskFd, pending, line)) return fail("no task received");
     Task task;
     Prepared prepared;
     try {
@@ -86,8 +92,8 @@ int worker_main() {
     }
     const Kernel* kernel = prepared.kernel;
     std::unique_ptr<KernelRun>& run = prepared.run;
-    if (!send(to_json(ready_now()))) return 1;
-    if (!read_line(kTaskFd, line) || line != "go") return fail("no go received");
+    if (!send(to_json(ready_now(started)))) return 1;
+    if (!read_line(kTaskFd, pending, line) || line != "go") return fail("no go received");
 
     Report report;
     try {

@@ -1,4 +1,5 @@
-// The `parsweep worker` subcommand: one worker process of one repetition.
+// A worker process of one repetition: parsweep-worker (harness/worker_main.cpp), or the
+// `parsweep worker` subcommand of a binary without one beside it (launcher.hpp).
 //
 // Started by the launcher with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS already in its
 // environment (so the OpenMP runtime and the BLAS start with the point's thread count and
@@ -26,8 +27,9 @@ struct Prepared {
 };
 Prepared prepare_share(const Task& task);
 // Starts the OpenMP team (so that thread creation counts as set-up, not compute) and says
-// what the process runs with: now, OpenMP threads, BLAS threads.
-Ready ready_now();
+// what the process runs with: now, when its main() began (`started`), OpenMP threads, BLAS
+// threads, CPUs.
+Ready ready_now(double started);
 // Runs the share [task.begin, task.end) in timed batches of kernel.batch_items(), each
 // followed by its untimed check. Times are CLOCK_MONOTONIC. Throws what the kernel throws.
 Report run_share(const Kernel& kernel, const Task& task, KernelRun& run);
