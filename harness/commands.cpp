@@ -16,6 +16,7 @@
 #include "launcher.hpp"
 #include "mpi_launcher.hpp"
 #include "pinning.hpp"
+#include "protocol.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
 #include "sysinfo.hpp"
@@ -142,6 +143,8 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
 }  // namespace
 
 int cmd_run(const RunOptions& options) {
+    const double started_s = monotonic_s();  // the start of the run's time accounting
+    TimeAccounting time;
     install_interrupt_handlers();
     std::optional<Part> part;
     if (!options.part.empty()) {
@@ -188,10 +191,12 @@ int cmd_run(const RunOptions& options) {
             context["mpi"] = mpi_info(self_executable());
         // The machine's limits, for roofline_fraction: cached per host, else measured once
         // (quick). A resumed run keeps the calibration it started with.
+        const double calibrate_start_s = monotonic_s();
         context["calibration"] =
             options.no_calibrate
                 ? json()
                 : calibration_for_run(cores, self_executable(), options.quiet ? nullptr : stderr);
+        time.calibrate_s = monotonic_s() - calibrate_start_s;
         if (!options.out.empty()) {
             dir = options.out;
             if (fs::exists(dir / "sweep.json")) {
@@ -222,6 +227,8 @@ int cmd_run(const RunOptions& options) {
     run.sweep = &*sweep;
     run.context = context;
     run.dir = dir;
+    run.time = time;
+    run.started_s = started_s;
     auto json_out = make_json_reporter();
     auto csv_out = make_csv_reporter();
     auto console = make_console_reporter(stdout, options.quiet ? nullptr : stderr);

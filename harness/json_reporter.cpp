@@ -50,6 +50,7 @@ class JsonReporter : public Reporter {
         // A part of a sweep (--part K/N): config.hash is the whole sweep's, and
         // config.expanded lists every point of the sweep with the part that measures it.
         if (!run.merge.is_null()) doc["merge"] = run.merge;
+        if (run.time) doc["time_accounting"] = to_json(*run.time);
         if (!run.sweep->part.whole())
             doc["part"] = {{"index", run.sweep->part.index},
                            {"count", run.sweep->part.count},

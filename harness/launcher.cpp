@@ -250,6 +250,7 @@ std::string with_output(std::string error, const std::string& output) {
 }
 
 void verify_repetition(const Point& point, const std::vector<json>& partials, RepRecord& rec) {
+    const double t0 = monotonic_s();
     try {
         rec.result = point.kernel->merge(point.params, partials);
         Verdict v = point.kernel->verify(point.params, rec.result);
@@ -264,6 +265,7 @@ void verify_repetition(const Point& point, const std::vector<json>& partials, Re
         rec.error = fmt::format("workers ran with {} OpenMP threads, not {}", rec.omp_threads,
                                 point.threads);
     }
+    rec.verify_s = monotonic_s() - t0;
 }
 
 std::vector<std::string> worker_command(const std::string& executable) {
@@ -433,6 +435,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     }
 
     rec.wall_s = t_end - t0;
+    rec.reap_s = monotonic_s() - t_end;
     rec.cpu_util = rec.wall_s > 0 ? (rec.user_s + rec.sys_s) / rec.wall_s : 0;
     if (failure.empty() && all_ok) {
         rec.spawn_s = last_ready - t0;

@@ -46,8 +46,8 @@ void add_worker(RepRecord& rec, WorkerRecord wr);
 // `error` followed by the tail of what the process printed: "… [output: …]".
 std::string with_output(std::string error, const std::string& output);
 // Merges the workers' partials (in worker order) into rec.result and verifies it, and fails the
-// repetition when the workers did not run with the point's thread count. Sets rec.verified and
-// rec.error.
+// repetition when the workers did not run with the point's thread count. Sets rec.verified,
+// rec.error and rec.verify_s (how long it took).
 void verify_repetition(const Point& point, const std::vector<json>& partials, RepRecord& rec);
 
 // How a worker of the parsweep binary `executable` is started, program first:

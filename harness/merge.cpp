@@ -376,6 +376,7 @@ json describe_sources(const std::vector<Source>& sources, bool class_mode) {
             {"points_failed", s.doc.value("points_failed", 0)},
             {"part", s.part ? json{{"index", s.part->index}, {"count", s.part->count}} : json()},
             {"context", s.doc["context"]}};
+        if (s.doc.contains("time_accounting")) f["time_accounting"] = s.doc["time_accounting"];
         if (class_mode) f["learner"] = s.label;
         from.push_back(f);
     }

@@ -471,6 +471,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
     }
 
     rec.wall_s = t_end - t0;
+    rec.reap_s = monotonic_s() - t_end;
     rec.cpu_util = rec.wall_s > 0 ? (rec.user_s + rec.sys_s) / rec.wall_s : 0;
     const std::string launcher = fs::path(how.program).filename().string();
     if (failure.empty() && h.reported && rank_error.empty()) {

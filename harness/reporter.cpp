@@ -114,6 +114,52 @@ json to_json(const PointResult& p) {
     return out;
 }
 
+void TimeAccounting::add(const RepRecord& rec) {
+    ++repetitions;
+    workers += static_cast<long>(rec.workers.size());
+    kernels_s += rec.compute_s;
+    // The worker that was ready last decided spawn_s; its own set-up is the part after its main()
+    // began (none known when it did not say: a failed repetition, an older record).
+    const WorkerRecord* last = nullptr;
+    for (const auto& w : rec.workers)
+        if (!last || w.ready_s > last->ready_s) last = &w;
+    const double setup =
+        last && last->main_s > 0 ? std::clamp(last->ready_s - last->main_s, 0.0, rec.spawn_s) : 0;
+    setup_s += setup;
+    start_s += rec.spawn_s - setup;
+    gather_s += rec.gather_s;
+    reap_s += rec.reap_s;
+    verify_s += rec.verify_s;
+    // What wall_s holds beyond the three phases: the "go" handshake of a repetition that went
+    // through, or everything unmeasured of one that did not (a crash, a timeout, Ctrl-C).
+    const double rest = std::max(0.0, rec.wall_s - rec.spawn_s - rec.compute_s - rec.gather_s);
+    (rec.verified ? release_s : failed_s) += rest;
+}
+
+std::vector<std::pair<std::string_view, double>> TimeAccounting::parts() const {
+    return {{"start_s", start_s},   {"setup_s", setup_s},         {"release_s", release_s},
+            {"gather_s", gather_s}, {"reap_s", reap_s},           {"verify_s", verify_s},
+            {"failed_s", failed_s}, {"calibrate_s", calibrate_s}, {"write_s", write_s}};
+}
+
+void TimeAccounting::close(double since_s, double now_s) {
+    wall_s = now_s - since_s;
+    other_s = wall_s - kernels_s;
+    for (const auto& [name, s] : parts()) other_s -= s;
+}
+
+json to_json(const TimeAccounting& t) {
+    json j = {{"wall_s", t.wall_s},
+              {"kernels_s", t.kernels_s},
+              {"outside_s", t.outside_s()},
+              {"outside_fraction", t.outside_fraction()}};
+    for (const auto& [name, s] : t.parts()) j[std::string(name)] = s;
+    j["other_s"] = t.other_s;
+    j["repetitions"] = t.repetitions;
+    j["workers"] = t.workers;
+    return j;
+}
+
 RepRecord rep_from_json(const json& j) {
     RepRecord r;
     r.rep = j.at("rep").get<int>();

@@ -10,13 +10,49 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "config.hpp"
 #include "results.hpp"
 
 namespace parsweep {
+
+// Where a run's wall time went: inside the kernels' timed regions, and the harness's own
+// cost around them. Every repetition run counts, warm-ups included; points read back by
+// --resume do not (their time was spent by the earlier run). The parts add up to wall_s.
+struct TimeAccounting {
+    double wall_s = 0;     // `parsweep run` started → the results last written (not that write)
+    double kernels_s = 0;  // Σ compute_s: inside the timed batches
+    // Σ spawn_s (first spawn → every worker ready), in two parts at the moment the last worker
+    // to be ready entered its main():
+    double start_s = 0;      // starting the processes: exec, dynamic loading, constructors
+    double setup_s = 0;      // that worker's set-up: its task, the kernel's inputs, OpenMP team
+    double release_s = 0;    // Σ every worker ready → the first timed batch began ("go")
+    double gather_s = 0;     // Σ gather_s: last batch end → last result received
+    double reap_s = 0;       // Σ the workers exiting and reaped after their last result
+    double verify_s = 0;     // Σ the parent merging and verifying results
+    double failed_s = 0;     // Σ repetitions that failed or were interrupted, beyond the above
+    double calibrate_s = 0;  // the machine's limits (reading the cached calibration, or measuring)
+    double write_s = 0;      // the reporters: sweep.json, CSVs, checkpoint, console
+    double other_s = 0;      // the rest: config, machine description, statistics, …
+    long repetitions = 0;    // repetitions run, warm-ups included
+    long workers = 0;        // worker processes (or ranks) started
+
+    // Adds one repetition's phases (the launcher's own set-up before the first spawn stays in
+    // other_s).
+    void add(const RepRecord& rec);
+    // Sets wall_s to `now_s` − `since_s`, and other_s to what the other parts leave of it.
+    void close(double since_s, double now_s);
+    // The parts outside the kernels but other_s, by their JSON names, in the order of a
+    // repetition and then of the run.
+    std::vector<std::pair<std::string_view, double>> parts() const;
+    double outside_s() const { return wall_s - kernels_s; }
+    double outside_fraction() const { return wall_s > 0 ? outside_s() / wall_s : 0; }
+};
 
 // The run as a whole.
 struct RunInfo {
@@ -30,6 +66,10 @@ struct RunInfo {
     std::string finished_at;
     double elapsed_s = 0;
     json merge;  // how `parsweep merge` made this run from others; null for a measured run
+    // A measured run's time accounting (written as time_accounting), kept up to date by the
+    // runner from `started_s` (CLOCK_MONOTONIC, when `parsweep run` started); none for a merge.
+    std::optional<TimeAccounting> time;
+    double started_s = 0;
 };
 
 class Reporter {
@@ -55,6 +95,7 @@ json to_json(const Stats& s);
 json to_json(const Derived& d);
 json to_json(const RepRecord& r);
 json to_json(const PointResult& p);
+json to_json(const TimeAccounting& t);
 // A repetition read back from sweep.json or checkpoint.jsonl (the inverse of to_json).
 RepRecord rep_from_json(const json& j);
 

@@ -51,6 +51,10 @@ struct RepRecord {
     std::string error;         // why the repetition failed, "" when verified
     json result;               // the kernel's merged result
     std::vector<WorkerRecord> workers;
+    // The parent's own work after the last result, for the run's time accounting (TimeAccounting
+    // in reporter.hpp); not recorded per repetition.
+    double reap_s = 0;    // the workers exiting and reaped, their records built
+    double verify_s = 0;  // the partial results merged and the merged one verified
 };
 
 // Summary of one series of measurements.

@@ -66,9 +66,20 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
                                    const std::string& executable, const Checkpoint& done_before) {
     const Sweep& sweep = *run.sweep;
     const double t0 = monotonic_s();
+    if (!run.time) run.time.emplace();
+    if (run.started_s == 0) run.started_s = t0;
+    TimeAccounting& time = *run.time;
+    // Every reporter call is timed as writing results; the accounting is brought up to date
+    // just before the calls that write it.
+    auto tell = [&](auto&& call) {
+        const double t = monotonic_s();
+        for (auto* r : reporters) call(r);
+        time.write_s += monotonic_s() - t;
+    };
     run.started_at = now_iso();
     run.status = "running";
-    for (auto* r : reporters) r->run_started(run);
+    time.close(run.started_s, monotonic_s());
+    tell([&](Reporter* r) { r->run_started(run); });
 
     // A part (--part K/N) measures only its share. Points whose baseline is in another part
     // get no speedup here: the parts stay disjoint (no point is measured twice) and
@@ -80,7 +91,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
     for (std::size_t i = 0; i < todo.size(); ++i) {
         const Point& point = *todo[i];
         if (interrupted()) break;
-        for (auto* r : reporters) r->point_started(run, point, i, todo.size());
+        tell([&](Reporter* r) { r->point_started(run, point, i, todo.size()); });
         std::vector<RepRecord> reps;
         const auto before = done_before.find(point.key());
         bool stopped = false;
@@ -91,7 +102,8 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
                 RepRecord rec = run_repetition(point, executable);
                 rec.rep = k;
                 stopped = rec.interrupted;
-                for (auto* r : reporters) r->repetition_done(run, point, rec);
+                time.add(rec);
+                tell([&](Reporter* r) { r->repetition_done(run, point, rec); });
                 if (k >= 0) reps.push_back(std::move(rec));
             }
         }
@@ -105,12 +117,14 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         if (point.is_baseline()) baseline_of[point.group_key()] = done.size() - 1;
         if (!done.back().verified) ++run.points_failed;
         run.elapsed_s = monotonic_s() - t0;
-        for (auto* r : reporters) r->point_done(run, done);
+        time.close(run.started_s, monotonic_s());
+        tell([&](Reporter* r) { r->point_done(run, done); });
     }
     run.interrupted_by = interrupted();
     run.status = run.interrupted_by ? "incomplete" : "complete";
     run.finished_at = now_iso();
     run.elapsed_s = monotonic_s() - t0;
+    time.close(run.started_s, monotonic_s());
     for (auto* r : reporters) r->run_finished(run, done);
     return done;
 }

@@ -174,6 +174,64 @@ TEST_F(Cli, TinySweepWritesEveryFileAndVerifiesEveryPoint) {
         EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
 }
 
+// sweep.json's time_accounting says where the run's wall time went: every repetition run
+// (warm-ups and failed ones included) counts, and the parts add up to the wall time.
+TEST_F(Cli, TimeAccountingSaysWhereTheWallTimeWent) {
+    auto cfg = config("acct.json", R"({"name": "acct", "repetitions": 2, "warmup": 1,
+        "grid": {"processes": [1, 2]},
+        "runs": [{"kernel": "square", "params": {"n": 200000}},
+                 {"kernel": "fault", "params": {"mode": "crash", "at": 0}}]})");
+    auto out = dir / "run";
+    Output o = run_parsweep("run '" + cfg.string() + "' --out '" + out.string() + "'");
+    ASSERT_EQ(o.status, 1) << o.err << o.out;  // the fault points fail, on purpose
+    EXPECT_NE(o.out.find("time: "), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find(" in kernels, "), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("% outside (start "), std::string::npos) << o.out;
+
+    json sweep = json::parse(read_file(out / "sweep.json"));
+    ASSERT_TRUE(sweep.contains("time_accounting")) << sweep.dump(2).substr(0, 2000);
+    const json& t = sweep["time_accounting"];
+    const double wall = t["wall_s"];
+    EXPECT_GT(wall, 0);
+    double parts = 0;
+    for (const char* part : {"kernels_s", "start_s", "setup_s", "release_s", "gather_s", "reap_s",
+                             "verify_s", "failed_s", "calibrate_s", "write_s"}) {
+        ASSERT_TRUE(t[part].is_number()) << part;
+        EXPECT_GE(t[part].get<double>(), 0) << part;
+        parts += t[part].get<double>();
+    }
+    EXPECT_LE(parts, wall * (1 + 1e-9)) << t.dump(2);
+    EXPECT_NEAR(parts + t["other_s"].get<double>(), wall, 1e-9 * wall + 1e-12) << t.dump(2);
+    EXPECT_NEAR(t["outside_s"].get<double>(), wall - t["kernels_s"].get<double>(), 1e-9);
+    EXPECT_NEAR(t["outside_fraction"].get<double>(), t["outside_s"].get<double>() / wall, 1e-9);
+    // 4 points × (1 warm-up + 2 repetitions), each of P workers; the crashes cost time too.
+    EXPECT_EQ(t["repetitions"], 12);
+    EXPECT_EQ(t["workers"], 3 * (1 + 2 + 1 + 2));
+    EXPECT_GT(t["failed_s"].get<double>(), 0);
+    EXPECT_GT(t["write_s"].get<double>(), 0);
+    // The recorded repetitions are a part of what ran: the accounting holds at least their
+    // compute, spawn and gather.
+    double compute = 0, spawn = 0, gather = 0;
+    for (const auto& p : sweep["points"])
+        for (const auto& r : p["reps"]) {
+            compute += r["compute_s"].get<double>();
+            spawn += r["spawn_s"].get<double>();
+            gather += r["gather_s"].get<double>();
+            // Each worker that got ready says when its main() began: after the spawn.
+            if (p["kernel"] == "square")
+                for (const auto& w : r["workers"]) {
+                    EXPECT_GT(w["main_s"].get<double>(), 0);
+                    EXPECT_LE(w["main_s"].get<double>(), w["ready_s"].get<double>());
+                }
+        }
+    EXPECT_GT(compute, 0);
+    EXPECT_GE(t["kernels_s"].get<double>(), compute * (1 - 1e-9));
+    EXPECT_GE(t["start_s"].get<double>() + t["setup_s"].get<double>(), spawn * (1 - 1e-9));
+    EXPECT_GT(t["start_s"].get<double>(), 0);
+    EXPECT_GT(t["setup_s"].get<double>(), 0);  // square allocates and fills its numbers
+    EXPECT_GE(t["gather_s"].get<double>(), gather * (1 - 1e-9));
+}
+
 // A repetition that outlives timeout_s fails: its workers are killed and reaped, the point is
 // reported failed with the reason and no time, the others still run, and `run` exits 1.
 TEST_F(Cli, TimedOutPointIsFailedNotFastAndLeavesNoProcess) {

@@ -170,6 +170,9 @@ TEST_F(Merged, ThreePartsMergeIntoTheWholeRun) {
     EXPECT_EQ(m["points_total"], 14);
     EXPECT_EQ(m["points_failed"], 0);
     EXPECT_FALSE(m.contains("part"));
+    // Time is accounted by the runs that measured; the merge keeps theirs in its sources.
+    EXPECT_TRUE(w.contains("time_accounting"));
+    EXPECT_FALSE(m.contains("time_accounting"));
     EXPECT_EQ(m["config"]["hash"], w["config"]["hash"]);
     // Every point exactly once, verified, in the whole sweep's order.
     EXPECT_EQ(keys_of(m), keys_of(w));
@@ -203,6 +206,7 @@ TEST_F(Merged, ThreePartsMergeIntoTheWholeRun) {
         const json& s = m["merge"]["sources"][k];
         EXPECT_EQ(s["part"]["index"], k + 1);
         EXPECT_EQ(s["context"], read_json(part(k + 1) / "sweep.json")["context"]);
+        EXPECT_EQ(s["time_accounting"], read_json(part(k + 1) / "sweep.json")["time_accounting"]);
     }
     EXPECT_TRUE(m["merge"]["missing"].empty());
     // The same CSV columns as a measured run, and a row per point and per repetition.
