@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "files.hpp"
+#include "protocol.hpp"
 #include "reporter.hpp"
 
 namespace parsweep {
@@ -76,14 +77,17 @@ void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& p
 class CsvReporter : public Reporter {
   public:
     void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
-        write(run, done);
+        if (pace_.due(monotonic_s())) write(run, done);
     }
     void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
         write(run, done);
     }
 
   private:
-    static void write(const RunInfo& run, const std::vector<PointResult>& done) {
+    RewritePace pace_;
+
+    void write(const RunInfo& run, const std::vector<PointResult>& done) {
+        const double start_s = monotonic_s();
         const auto params = param_names(done);
         const bool learners = has_learners(done);
         std::string points, reps;
@@ -140,6 +144,7 @@ class CsvReporter : public Reporter {
         }
         write_atomic(run.dir / "points.csv", points);
         write_atomic(run.dir / "reps.csv", reps);
+        pace_.wrote(start_s, monotonic_s());
     }
 };
 

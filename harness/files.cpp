@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -61,6 +62,18 @@ void append_line(const fs::path& path, std::string_view line) {
     s += '\n';
     write_fd(fd, s, path);
     if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", path);
+}
+
+bool RewritePace::due(double now_s) const {
+    constexpr double kMinInterval_s = 1, kIntervalPerWrite = 50;
+    return !wrote_ ||
+           now_s - last_end_s_ >= std::max(kMinInterval_s, kIntervalPerWrite * last_took_s_);
+}
+
+void RewritePace::wrote(double start_s, double end_s) {
+    wrote_ = true;
+    last_end_s_ = end_s;
+    last_took_s_ = end_s - start_s;
 }
 
 fs::path make_run_dir(const fs::path& root, const std::string& name) {

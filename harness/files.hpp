@@ -17,6 +17,23 @@ bool write_all(int fd, std::string_view data);
 // Appends one line (a newline is added) and fsyncs: the checkpoint journal.
 void append_line(const std::filesystem::path& path, std::string_view line);
 
+// When a file that holds the whole run so far (sweep.json, the CSVs) is rewritten after a
+// point: only once the last rewrite is at least a second old, and 50 times as old as it took.
+// Such files grow with every point, so rewriting them after each one would cost time growing
+// with the square of the points; this way rewriting takes at most ~2% of the run, and the
+// checkpoint journal, appended after every point, is what a crash leaves to --resume.
+class RewritePace {
+  public:
+    // Whether a rewrite is due at `now_s` (CLOCK_MONOTONIC): always before the first one.
+    bool due(double now_s) const;
+    // A rewrite ran from `start_s` to `end_s`.
+    void wrote(double start_s, double end_s);
+
+  private:
+    double last_end_s_ = 0, last_took_s_ = 0;
+    bool wrote_ = false;
+};
+
 // Creates `root/<YYYYmmdd-HHMMSS>-<name>` (with -2, -3… if taken) and returns it.
 std::filesystem::path make_run_dir(const std::filesystem::path& root, const std::string& name);
 

@@ -1,6 +1,7 @@
 // sweep.json (the complete record of a run) and checkpoint.jsonl (one line per finished
 // point, appended and fsynced: what a later --resume rebuilds from).
 #include "files.hpp"
+#include "protocol.hpp"
 #include "reporter.hpp"
 
 namespace parsweep {
@@ -17,7 +18,7 @@ class JsonReporter : public Reporter {
         // A resumed point's line is in the journal already.
         if (!done.back().resumed)
             append_line(run.dir / "checkpoint.jsonl", to_json(done.back()).dump());
-        write(run, done);
+        if (pace_.due(monotonic_s())) write(run, done);
     }
 
     void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
@@ -25,7 +26,10 @@ class JsonReporter : public Reporter {
     }
 
   private:
-    static void write(const RunInfo& run, const std::vector<PointResult>& done) {
+    RewritePace pace_;
+
+    void write(const RunInfo& run, const std::vector<PointResult>& done) {
+        const double start_s = monotonic_s();
         json points = json::array();
         for (const auto& p : done) points.push_back(to_json(p));
         json doc = {{"schema_version", kSchemaVersion},
@@ -56,6 +60,7 @@ class JsonReporter : public Reporter {
                            {"count", run.sweep->part.count},
                            {"sweep_points_total", run.sweep->points.size()}};
         write_atomic(run.dir / "sweep.json", doc.dump(2) + "\n");
+        pace_.wrote(start_s, monotonic_s());
     }
 };
 

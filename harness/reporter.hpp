@@ -3,8 +3,9 @@
 // checkpoint journal), csv_reporter.cpp (points.csv, reps.csv), console_reporter.cpp
 // (progress line and summary table).
 //
-// File reporters rewrite their files after every point, atomically, so a crash loses at
-// most the point in flight.
+// File reporters append every finished point to the checkpoint journal (fsynced), so a crash
+// loses at most the point in flight, and rewrite their whole files atomically as the run goes
+// (files.hpp RewritePace) and at its end.
 #pragma once
 
 #include <cstdio>
