@@ -19,8 +19,8 @@ BINARY = os.environ.get("PARSWEEP_BENCH_BINARY") or os.path.join(SOURCE, "build"
 
 # name prefix → counters its runs must carry
 EXPECTED = {
-    "BM_WordCountKernel/262144/1/": ["bytes_per_second", "items_per_second"],
-    "BM_WordCountKernel/262144/2/": ["bytes_per_second", "items_per_second"],
+    "BM_WordCountKernel/262144/1/0/": ["bytes_per_second", "items_per_second"],
+    "BM_WordCountKernel/262144/2/1/": ["bytes_per_second", "items_per_second"],
     "BM_Square/1000/1/": ["bytes_per_second", "items_per_second", "flops"],
     "BM_Square/1000/2/": ["bytes_per_second", "items_per_second", "flops"],
     "BM_Pi/1000000/1/": ["items_per_second", "flops"],
