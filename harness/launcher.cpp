@@ -379,6 +379,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     // Per-worker records and the repetition's totals.
     bool all_ok = failure.empty();
     double first_start = std::numeric_limits<double>::max(), last_end = 0, last_ready = t0;
+    double last_done = 0;  // the latest end less that worker's untimed calls between batches
     double min_busy = std::numeric_limits<double>::max(), max_busy = 0, last_start = 0;
     std::vector<json> partials;
     for (std::size_t w = 0; w < children.size(); ++w) {
@@ -419,6 +420,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
                 first_start = std::min(first_start, c.report.start);
                 last_start = std::max(last_start, c.report.start);
                 last_end = std::max(last_end, c.report.end);
+                last_done = std::max(last_done, c.report.end - c.report.paused_s);
             }
             min_busy = std::min(min_busy, c.report.busy_s);
             max_busy = std::max(max_busy, c.report.busy_s);
@@ -440,7 +442,8 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     if (failure.empty() && all_ok) {
         rec.spawn_s = last_ready - t0;
         rec.dispatch_s = std::max(0.0, last_start - t_go);
-        rec.compute_s = last_end - first_start;
+        rec.compute_s = last_done - first_start;
+        rec.checks_s = last_end - last_done;
         rec.gather_s = std::max(0.0, t_end - last_end);
         rec.imbalance_s = max_busy - min_busy;
         verify_repetition(point, partials, rec);

@@ -44,6 +44,8 @@ json to_json(const Report& r) {
     return {{"start", r.start},
             {"end", r.end},
             {"busy_s", r.busy_s},
+            {"paused_s", r.paused_s},
+            {"untimed_s", r.untimed_s},
             {"ok", r.verdict.ok},
             {"message", r.verdict.message},
             {"partial", r.partial}};
@@ -54,6 +56,8 @@ Report report_from_json(const json& j) {
     r.start = j.at("start").get<double>();
     r.end = j.at("end").get<double>();
     r.busy_s = j.at("busy_s").get<double>();
+    r.paused_s = j.at("paused_s").get<double>();
+    r.untimed_s = j.at("untimed_s").get<double>();
     r.verdict = {j.at("ok").get<bool>(), j.at("message").get<std::string>()};
     r.partial = j.at("partial");
     return r;

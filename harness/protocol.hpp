@@ -49,9 +49,11 @@ struct Ready {
 
 // The worker's share is done.
 struct Report {
-    double start = 0;   // first timed batch began
-    double end = 0;     // last timed batch ended
-    double busy_s = 0;  // time inside timed batches
+    double start = 0;      // first timed batch began
+    double end = 0;        // last timed batch ended
+    double busy_s = 0;     // time inside timed batches
+    double paused_s = 0;   // untimed time between start and end: checks and stages of batches
+    double untimed_s = 0;  // all stage() and check() time of the share, before start included
     Verdict verdict;
     json partial;
 };

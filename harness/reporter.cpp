@@ -118,6 +118,7 @@ void TimeAccounting::add(const RepRecord& rec) {
     ++repetitions;
     workers += static_cast<long>(rec.workers.size());
     kernels_s += rec.compute_s;
+    checks_s += rec.checks_s;
     // The worker that was ready last decided spawn_s; its own set-up is the part after its main()
     // began (none known when it did not say: a failed repetition, an older record).
     const WorkerRecord* last = nullptr;
@@ -132,14 +133,16 @@ void TimeAccounting::add(const RepRecord& rec) {
     verify_s += rec.verify_s;
     // What wall_s holds beyond the three phases: the "go" handshake of a repetition that went
     // through, or everything unmeasured of one that did not (a crash, a timeout, Ctrl-C).
-    const double rest = std::max(0.0, rec.wall_s - rec.spawn_s - rec.compute_s - rec.gather_s);
+    const double rest =
+        std::max(0.0, rec.wall_s - rec.spawn_s - rec.compute_s - rec.checks_s - rec.gather_s);
     (rec.verified ? release_s : failed_s) += rest;
 }
 
 std::vector<std::pair<std::string_view, double>> TimeAccounting::parts() const {
-    return {{"start_s", start_s},   {"setup_s", setup_s},         {"release_s", release_s},
-            {"gather_s", gather_s}, {"reap_s", reap_s},           {"verify_s", verify_s},
-            {"failed_s", failed_s}, {"calibrate_s", calibrate_s}, {"write_s", write_s}};
+    return {{"start_s", start_s},   {"setup_s", setup_s},   {"release_s", release_s},
+            {"checks_s", checks_s}, {"gather_s", gather_s}, {"reap_s", reap_s},
+            {"verify_s", verify_s}, {"failed_s", failed_s}, {"calibrate_s", calibrate_s},
+            {"write_s", write_s}};
 }
 
 void TimeAccounting::close(double since_s, double now_s) {

@@ -33,6 +33,7 @@ struct TimeAccounting {
     double start_s = 0;      // starting the processes: exec, dynamic loading, constructors
     double setup_s = 0;      // that worker's set-up: its task, the kernel's inputs, OpenMP team
     double release_s = 0;    // Σ every worker ready → the first timed batch began ("go")
+    double checks_s = 0;     // Σ the kernels' untimed stage() / check() between timed batches
     double gather_s = 0;     // Σ gather_s: last batch end → last result received
     double reap_s = 0;       // Σ the workers exiting and reaped after their last result
     double verify_s = 0;     // Σ the parent merging and verifying results

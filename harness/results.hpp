@@ -37,7 +37,9 @@ struct RepRecord {
     double wall_s = 0;       // first spawn → last result received
     double spawn_s = 0;      // first spawn → every worker ready
     double dispatch_s = 0;   // "go" sent → last worker started its first batch
-    double compute_s = 0;    // first batch start → last batch end, over all workers
+    double compute_s = 0;    // first batch start → last batch end, over all workers, without
+                             // the untimed stage() / check() calls between batches
+    double checks_s = 0;     // those calls: how much compute_s leaves out of the span
     double gather_s = 0;     // last batch end → last result received by the parent
     double imbalance_s = 0;  // slowest minus fastest worker's busy time
     double user_s = 0, sys_s = 0;

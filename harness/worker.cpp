@@ -108,17 +108,28 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
     Report report;
     const std::uint64_t batch = kernel.batch_items(task.params);
     const std::uint64_t step = batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
+    // The span [start, end] runs from the first timed batch to the last; the untimed stage()
+    // and check() calls between batches inside it are reported as paused_s, which the parent
+    // takes out of compute_s, so that a point's rates count the kernel's own work only.
     report.start = monotonic_s();
     report.end = report.start;
+    double last = report.start;  // end of the previous untimed call
     for (std::uint64_t b = task.begin; b < task.end; b += step) {
         const std::uint64_t e = std::min(task.end, b + step);
         run.stage(b, e);
         const double t0 = monotonic_s();
+        if (b == task.begin)
+            report.start = t0;
+        else
+            report.paused_s += t0 - report.end;
+        report.untimed_s += t0 - last;
         run.run(b, e);
         const double t1 = monotonic_s();
         report.busy_s += t1 - t0;
         report.end = t1;
         report.verdict &= run.check(b, e);
+        last = monotonic_s();
+        report.untimed_s += last - t1;
     }
     report.partial = run.partial();
     return report;

@@ -194,8 +194,8 @@ TEST_F(Cli, TimeAccountingSaysWhereTheWallTimeWent) {
     const double wall = t["wall_s"];
     EXPECT_GT(wall, 0);
     double parts = 0;
-    for (const char* part : {"kernels_s", "start_s", "setup_s", "release_s", "gather_s", "reap_s",
-                             "verify_s", "failed_s", "calibrate_s", "write_s"}) {
+    for (const char* part : {"kernels_s", "start_s", "setup_s", "release_s", "checks_s", "gather_s",
+                             "reap_s", "verify_s", "failed_s", "calibrate_s", "write_s"}) {
         ASSERT_TRUE(t[part].is_number()) << part;
         EXPECT_GE(t[part].get<double>(), 0) << part;
         parts += t[part].get<double>();
@@ -230,6 +230,33 @@ TEST_F(Cli, TimeAccountingSaysWhereTheWallTimeWent) {
     EXPECT_GT(t["start_s"].get<double>(), 0);
     EXPECT_GT(t["setup_s"].get<double>(), 0);  // square allocates and fills its numbers
     EXPECT_GE(t["gather_s"].get<double>(), gather * (1 - 1e-9));
+}
+
+// compute_s is the kernel's own work: a worker's untimed checks and stage() calls between its
+// batches (invert: one matrix per batch, each checked, the next generated) are left out of it
+// and counted as checks_s.
+TEST_F(Cli, ComputeLeavesOutTheChecksBetweenBatches) {
+    auto cfg = config("batches.json", R"({"repetitions": 1, "warmup": 0, "time_metric": "compute_s",
+        "runs": [{"kernel": "invert", "params": {"n": 300, "count": 6},
+                  "grid": {"processes": [1, 2]}}]})");
+    auto out = dir / "run";
+    Output o =
+        run_parsweep("run -q --no-calibrate '" + cfg.string() + "' --out '" + out.string() + "'");
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    json sweep = json::parse(read_file(out / "sweep.json"));
+    for (const auto& p : sweep["points"]) {
+        const json& r = p["reps"][0];
+        double span = 0, busy = 0;
+        for (const auto& w : r["workers"]) {
+            span =
+                std::max(span, w["end_s"].get<double>() - r["workers"][0]["start_s"].get<double>());
+            busy = std::max(busy, w["busy_s"].get<double>());
+        }
+        const double compute = r["compute_s"];
+        EXPECT_GE(compute, busy * (1 - 1e-9)) << r.dump(2);  // every timed batch is in it
+        EXPECT_LT(compute, span) << r.dump(2);               // the checks between them are not
+    }
+    EXPECT_GT(sweep["time_accounting"]["checks_s"].get<double>(), 0);
 }
 
 // A repetition that outlives timeout_s fails: its workers are killed and reaped, the point is
