@@ -380,6 +380,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
     bool all_ok = failure.empty();
     double first_start = std::numeric_limits<double>::max(), last_end = 0, last_ready = t0;
     double last_done = 0;  // the latest end less that worker's untimed calls between batches
+    double last_tail = 0;  // the last check() of the worker that ended last, after its end
     double min_busy = std::numeric_limits<double>::max(), max_busy = 0, last_start = 0;
     std::vector<json> partials;
     for (std::size_t w = 0; w < children.size(); ++w) {
@@ -419,6 +420,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
             if (wr.items_end > wr.items_begin || items == 0) {
                 first_start = std::min(first_start, c.report.start);
                 last_start = std::max(last_start, c.report.start);
+                if (c.report.end >= last_end) last_tail = c.report.tail_s;
                 last_end = std::max(last_end, c.report.end);
                 last_done = std::max(last_done, c.report.end - c.report.paused_s);
             }
@@ -443,8 +445,10 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
         rec.spawn_s = last_ready - t0;
         rec.dispatch_s = std::max(0.0, last_start - t_go);
         rec.compute_s = last_done - first_start;
-        rec.checks_s = last_end - last_done;
-        rec.gather_s = std::max(0.0, t_end - last_end);
+        // The last worker's final check() is the kernel's verification, not the gather.
+        const double tail = std::clamp(last_tail, 0.0, std::max(0.0, t_end - last_end));
+        rec.checks_s = last_end - last_done + tail;
+        rec.gather_s = std::max(0.0, t_end - last_end - tail);
         rec.imbalance_s = max_busy - min_busy;
         verify_repetition(point, partials, rec);
     } else {

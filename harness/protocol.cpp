@@ -41,13 +41,10 @@ Ready ready_from_json(const json& j) {
 }
 
 json to_json(const Report& r) {
-    return {{"start", r.start},
-            {"end", r.end},
-            {"busy_s", r.busy_s},
-            {"paused_s", r.paused_s},
-            {"untimed_s", r.untimed_s},
-            {"ok", r.verdict.ok},
-            {"message", r.verdict.message},
+    return {{"start", r.start},         {"end", r.end},
+            {"busy_s", r.busy_s},       {"paused_s", r.paused_s},
+            {"untimed_s", r.untimed_s}, {"tail_s", r.tail_s},
+            {"ok", r.verdict.ok},       {"message", r.verdict.message},
             {"partial", r.partial}};
 }
 
@@ -58,6 +55,7 @@ Report report_from_json(const json& j) {
     r.busy_s = j.at("busy_s").get<double>();
     r.paused_s = j.at("paused_s").get<double>();
     r.untimed_s = j.at("untimed_s").get<double>();
+    r.tail_s = j.at("tail_s").get<double>();
     r.verdict = {j.at("ok").get<bool>(), j.at("message").get<std::string>()};
     r.partial = j.at("partial");
     return r;

@@ -54,6 +54,7 @@ struct Report {
     double busy_s = 0;     // time inside timed batches
     double paused_s = 0;   // untimed time between start and end: checks and stages of batches
     double untimed_s = 0;  // all stage() and check() time of the share, before start included
+    double tail_s = 0;     // the last batch's check(), after end
     Verdict verdict;
     json partial;
 };

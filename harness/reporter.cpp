@@ -155,7 +155,10 @@ json to_json(const TimeAccounting& t) {
     json j = {{"wall_s", t.wall_s},
               {"kernels_s", t.kernels_s},
               {"outside_s", t.outside_s()},
-              {"outside_fraction", t.outside_fraction()}};
+              {"outside_fraction", t.outside_fraction()},
+              {"kernel_untimed_s", t.kernel_untimed_s()},
+              {"harness_s", t.harness_s()},
+              {"harness_fraction", t.harness_fraction()}};
     for (const auto& [name, s] : t.parts()) j[std::string(name)] = s;
     j["other_s"] = t.other_s;
     j["repetitions"] = t.repetitions;

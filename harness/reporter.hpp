@@ -30,14 +30,15 @@ struct TimeAccounting {
     double kernels_s = 0;  // Σ compute_s: inside the timed batches
     // Σ spawn_s (first spawn → every worker ready), in two parts at the moment the last worker
     // to be ready entered its main():
-    double start_s = 0;      // starting the processes: exec, dynamic loading, constructors
-    double setup_s = 0;      // that worker's set-up: its task, the kernel's inputs, OpenMP team
-    double release_s = 0;    // Σ every worker ready → the first timed batch began ("go")
-    double checks_s = 0;     // Σ the kernels' untimed stage() / check() between timed batches
-    double gather_s = 0;     // Σ gather_s: last batch end → last result received
-    double reap_s = 0;       // Σ the workers exiting and reaped after their last result
-    double verify_s = 0;     // Σ the parent merging and verifying results
-    double failed_s = 0;     // Σ repetitions that failed or were interrupted, beyond the above
+    double start_s = 0;    // starting the processes: exec, dynamic loading, constructors
+    double setup_s = 0;    // that worker's set-up: its task, the kernel's inputs, OpenMP team
+    double release_s = 0;  // Σ every worker ready → the first timed batch began ("go")
+    double checks_s = 0;   // Σ the kernels' untimed stage() / check() between timed batches,
+                           // and the last worker's final check()
+    double gather_s = 0;   // Σ gather_s: last batch end → last result received (less the check)
+    double reap_s = 0;     // Σ the workers exiting and reaped after their last result
+    double verify_s = 0;   // Σ the parent merging and verifying results
+    double failed_s = 0;   // Σ repetitions that failed or were interrupted, beyond the above
     double calibrate_s = 0;  // the machine's limits (reading the cached calibration, or measuring)
     double write_s = 0;      // the reporters: sweep.json, CSVs, checkpoint, console
     double other_s = 0;      // the rest: config, machine description, statistics, …
@@ -54,6 +55,13 @@ struct TimeAccounting {
     std::vector<std::pair<std::string_view, double>> parts() const;
     double outside_s() const { return wall_s - kernels_s; }
     double outside_fraction() const { return wall_s > 0 ? outside_s() / wall_s : 0; }
+    // Outside the timed regions, the kernels' own untimed work: their set-up (allocating and
+    // first-touching inputs, loading the BLAS), checks, and the exit that frees their memory.
+    double kernel_untimed_s() const { return setup_s + checks_s + reap_s; }
+    // parsweep's own cost: starting processes, handing out work, gathering, verifying,
+    // calibrating, writing, and the rest (failed repetitions are neither).
+    double harness_s() const { return outside_s() - kernel_untimed_s() - failed_s; }
+    double harness_fraction() const { return wall_s > 0 ? harness_s() / wall_s : 0; }
 };
 
 // The run as a whole.

@@ -33,14 +33,14 @@ struct WorkerRecord {
 
 // One repetition of one point: the phases of the parallel operation and what it cost.
 struct RepRecord {
-    int rep = 0;             // 0-based among the recorded repetitions; warmups are < 0
-    double wall_s = 0;       // first spawn → last result received
-    double spawn_s = 0;      // first spawn → every worker ready
-    double dispatch_s = 0;   // "go" sent → last worker started its first batch
-    double compute_s = 0;    // first batch start → last batch end, over all workers, without
-                             // the untimed stage() / check() calls between batches
-    double checks_s = 0;     // those calls: how much compute_s leaves out of the span
-    double gather_s = 0;     // last batch end → last result received by the parent
+    int rep = 0;            // 0-based among the recorded repetitions; warmups are < 0
+    double wall_s = 0;      // first spawn → last result received
+    double spawn_s = 0;     // first spawn → every worker ready
+    double dispatch_s = 0;  // "go" sent → last worker started its first batch
+    double compute_s = 0;   // first batch start → last batch end, over all workers, without
+                            // the untimed stage() / check() calls between batches
+    double checks_s = 0;    // those calls, and the last worker's final check() after its end
+    double gather_s = 0;  // last batch end → last result received by the parent, less that check
     double imbalance_s = 0;  // slowest minus fastest worker's busy time
     double user_s = 0, sys_s = 0;
     double cpu_util = 0;  // (user + sys) / wall: 1.0 = one core busy throughout

@@ -130,6 +130,7 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
         report.verdict &= run.check(b, e);
         last = monotonic_s();
         report.untimed_s += last - t1;
+        report.tail_s = last - t1;
     }
     report.partial = run.partial();
     return report;

@@ -186,7 +186,9 @@ TEST_F(Cli, TimeAccountingSaysWhereTheWallTimeWent) {
     ASSERT_EQ(o.status, 1) << o.err << o.out;  // the fault points fail, on purpose
     EXPECT_NE(o.out.find("time: "), std::string::npos) << o.out;
     EXPECT_NE(o.out.find(" in kernels, "), std::string::npos) << o.out;
-    EXPECT_NE(o.out.find("% outside (start "), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("% outside: the kernels' untimed set-up, checks and exit "),
+              std::string::npos)
+        << o.out;
 
     json sweep = json::parse(read_file(out / "sweep.json"));
     ASSERT_TRUE(sweep.contains("time_accounting")) << sweep.dump(2).substr(0, 2000);
@@ -204,6 +206,13 @@ TEST_F(Cli, TimeAccountingSaysWhereTheWallTimeWent) {
     EXPECT_NEAR(parts + t["other_s"].get<double>(), wall, 1e-9 * wall + 1e-12) << t.dump(2);
     EXPECT_NEAR(t["outside_s"].get<double>(), wall - t["kernels_s"].get<double>(), 1e-9);
     EXPECT_NEAR(t["outside_fraction"].get<double>(), t["outside_s"].get<double>() / wall, 1e-9);
+    EXPECT_NEAR(
+        t["kernel_untimed_s"].get<double>(),
+        t["setup_s"].get<double>() + t["checks_s"].get<double>() + t["reap_s"].get<double>(), 1e-9);
+    EXPECT_NEAR(t["harness_s"].get<double>() + t["kernel_untimed_s"].get<double>() +
+                    t["failed_s"].get<double>() + t["kernels_s"].get<double>(),
+                wall, 1e-9 * wall + 1e-12);
+    EXPECT_NEAR(t["harness_fraction"].get<double>(), t["harness_s"].get<double>() / wall, 1e-9);
     // 4 points × (1 warm-up + 2 repetitions), each of P workers; the crashes cost time too.
     EXPECT_EQ(t["repetitions"], 12);
     EXPECT_EQ(t["workers"], 3 * (1 + 2 + 1 + 2));
