@@ -501,8 +501,19 @@ int cmd_merge(const MergeOptions& options) {
 
     const Source& first = sources.front();
     json missing = json::array();
-    const std::vector<PointResult> done =
-        summarize_merged(sources, plan, measured, first.part, missing);
+    std::vector<PointResult> done;
+    try {
+        done = summarize_merged(sources, plan, measured, first.part, missing);
+    } catch (const std::exception& e) {
+        // A kernel's work (for its rates) can need its inputs: wordcount the size of its
+        // text, at the path the config gave, relative to where the sweep ran.
+        fmt::print(stderr,
+                   "error: cannot summarise the merged points: {}\n(merge from the directory "
+                   "the sweep ran in, so that the config's input files are found)\nnothing "
+                   "was written\n",
+                   e.what());
+        return kBadInput;
+    }
     RunInfo run;
     run.sweep = &plan.sweep;
     run.context = first.doc["context"];

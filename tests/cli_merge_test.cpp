@@ -98,6 +98,31 @@ TEST_F(Merge, BadPartIsAUsageError) {
     }
 }
 
+// A wordcount's rates need its text's size, at the config's path, relative to where the sweep
+// ran: merged from elsewhere, the text is not found, and merge says so and writes nothing.
+TEST_F(Merge, AnInputFileNotFoundFromHereIsAClearError) {
+    write_file(dir / "text.txt", "the dog and the cat\n");
+    auto cfg = config("wc.json", R"({"repetitions": 1, "warmup": 0,
+        "runs": [{"kernel": "wordcount", "params": {"file": "text.txt"}}]})");
+    Output o = run_parsweep(
+        "run -q --no-calibrate '" + cfg.string() + "' --out '" + (dir / "run").string() + "'",
+        dir.path());
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    fs::create_directories(dir / "elsewhere");
+    Output m = run_parsweep(
+        "merge '" + (dir / "run").string() + "' --out '" + (dir / "merged").string() + "'",
+        dir / "elsewhere");
+    EXPECT_EQ(m.status, 2) << m.err << m.out;
+    EXPECT_NE(m.err.find("text.txt"), std::string::npos) << m.err;
+    EXPECT_NE(m.err.find("merge from the directory the sweep ran in"), std::string::npos) << m.err;
+    EXPECT_FALSE(fs::exists(dir / "merged" / "sweep.json"));
+    // From there, it merges.
+    Output ok = run_parsweep(
+        "merge '" + (dir / "run").string() + "' --out '" + (dir / "merged").string() + "'",
+        dir.path());
+    EXPECT_EQ(ok.status, 0) << ok.err << ok.out;
+}
+
 TEST_F(Merge, AnInterruptedPartResumesItsOwnShare) {
     auto cfg = config("slow.json", R"({"name": "slow", "repetitions": 1, "warmup": 0,
         "grid": {"processes": [1, 2]},
