@@ -10,7 +10,7 @@
  *   small triangular inverses) are the rest.
  *   getri (the workshop's LAPACKE calls): dgetrf, then dgetri. Reference LAPACK's dgetri
  *   (OpenBLAS has no optimised one) works in 64-column panels whose narrow GEMMs run below
- *   the DGEMM rate: 65-76% of DGEMM at n = 3000.
+ *   the DGEMM rate: 69-76% of DGEMM at n = 3000.
  *   trtri: dgetrf, dtrtri on U, one n×n dtrsm against L, then the column interchanges —
  *   whole-matrix BLAS-3 calls, each below the DGEMM rate: 73-80% of DGEMM there.
  *
