@@ -11,7 +11,6 @@
 #include <benchmark/benchmark.h>
 #include <omp.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -156,40 +155,28 @@ BENCHMARK(BM_Dgemm)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
-// One inversion (2n³ flops) as the kernel times it: getrf + getri (0), trtri (1) or blocked
-// Gauss-Jordan (2, the kernel's default), the matrix generated outside the timed region (the
-// kernel's stage()). The last inverse is checked with the kernel's residual test: a wrong
-// inverse is an error, not a time.
+// One inversion (2n³ flops) through the invert kernel itself, as a worker runs a batch: the
+// matrix built by stage() outside the timed region, then run() with method getri (0), trtri (1)
+// or gje (2, the default). The last inverse goes through the kernel's check() and verify(): a
+// wrong inverse is an error, not a time.
 void BM_Invert(benchmark::State& state) {
-    namespace inv = parsweep::invert;
-    const auto& lib = parsweep::blas::library();
-    lib.set_num_threads(static_cast<int>(state.range(1)));
-    const int n = static_cast<int>(state.range(0));
-    const auto method = state.range(2);
-    const auto N = static_cast<std::size_t>(n);
-    std::vector<double> a(N * N), l(N * N),
-        work(std::max(inv::getri_workspace(n), inv::gje_workspace(n)));
-    std::vector<int> ipiv(N);
-    inv::LuInfo info;
+    parsweep::blas::library().set_num_threads(static_cast<int>(state.range(1)));
+    const char* method = state.range(2) == 0 ? "getri" : state.range(2) == 1 ? "trtri" : "gje";
+    const parsweep::Kernel& kernel = *parsweep::find_kernel("invert");
+    const json params =
+        with_defaults(kernel, {{"n", state.range(0)}, {"count", 1}, {"method", method}});
+    auto run = kernel.prepare(params, 0, 1);
     for (auto _ : state) {
         state.PauseTiming();
-        inv::generate_matrix(a.data(), N, 42, 0);
+        run->stage(0, 1);
         state.ResumeTiming();
-        info = method == 0
-                   ? inv::invert_in_place(a.data(), n, ipiv.data(), work.data(), work.size())
-               : method == 1 ? inv::invert_in_place_trtri(a.data(), n, ipiv.data(), l.data())
-                             : inv::invert_in_place_gje(a.data(), n, ipiv.data(), work.data());
+        run->run(0, 1);
     }
-    std::vector<double> original(N * N), x(N), y(N), r(N), sums(N);
-    inv::generate_matrix(original.data(), N, 42, 0);
-    inv::generate_vector(x.data(), N, 42, 0);
-    const double ratio = inv::residual_ratio(original.data(), a.data(), x.data(), n, y.data(),
-                                             r.data(), sums.data());
-    const parsweep::Verdict v = inv::judge_inverse(0, info, ratio);
+    parsweep::Verdict v = run->check(0, 1);
+    if (v.ok) v = kernel.verify(params, kernel.merge(params, {run->partial()}));
     if (!v.ok) state.SkipWithError(v.message.c_str());
-    const parsweep::Kernel& kernel = *parsweep::find_kernel("invert");
-    set_work_counters(state, kernel.work(with_defaults(kernel, {{"n", n}, {"count", 1}})));
-    state.SetLabel(method == 0 ? "getri" : method == 1 ? "trtri" : "gje");
+    set_work_counters(state, kernel.work(params));
+    state.SetLabel(method);
 }
 BENCHMARK(BM_Invert)
     ->ArgsProduct({{1000, 3000, 5000}, {1, 2}, {0, 1, 2}})
