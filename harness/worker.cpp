@@ -111,9 +111,8 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
     // The span [start, end] runs from the first timed batch to the last; the untimed stage()
     // and check() calls between batches inside it are reported as paused_s, which the parent
     // takes out of compute_s, so that a point's rates count the kernel's own work only.
-    report.start = monotonic_s();
-    report.end = report.start;
-    double last = report.start;  // end of the previous untimed call
+    const double begun = monotonic_s();
+    report.start = report.end = begun;
     for (std::uint64_t b = task.begin; b < task.end; b += step) {
         const std::uint64_t e = std::min(task.end, b + step);
         run.stage(b, e);
@@ -122,16 +121,15 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
             report.start = t0;
         else
             report.paused_s += t0 - report.end;
-        report.untimed_s += t0 - last;
         run.run(b, e);
         const double t1 = monotonic_s();
         report.busy_s += t1 - t0;
         report.end = t1;
         report.verdict &= run.check(b, e);
-        last = monotonic_s();
-        report.untimed_s += last - t1;
-        report.tail_s = last - t1;
     }
+    const double done = monotonic_s();
+    report.tail_s = task.end > task.begin ? done - report.end : 0.0;
+    report.untimed_s = (done - begun) - report.busy_s;  // every stage() and check()
     report.partial = run.partial();
     return report;
 }
