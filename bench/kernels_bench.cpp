@@ -160,7 +160,9 @@ BENCHMARK(BM_Dgemm)
 // or gje (2, the default). The last inverse goes through the kernel's check() and verify(): a
 // wrong inverse is an error, not a time.
 void BM_Invert(benchmark::State& state) {
+    // T threads as a worker has them: the BLAS's (getri, trtri) and OpenMP's (gje's team).
     parsweep::blas::library().set_num_threads(static_cast<int>(state.range(1)));
+    omp_set_num_threads(static_cast<int>(state.range(1)));
     const char* method = state.range(2) == 0 ? "getri" : state.range(2) == 1 ? "trtri" : "gje";
     const parsweep::Kernel& kernel = *parsweep::find_kernel("invert");
     const json params =

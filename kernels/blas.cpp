@@ -100,24 +100,30 @@ int threads() {
     return is_loaded && lib.get_num_threads ? lib.get_num_threads() : 0;
 }
 
+const Library& single_threaded() {
+    if (!is_loaded) {
+        // One thread while loading: OpenBLAS starts no pool. The environment is restored
+        // afterwards (a process's children get their own thread counts).
+        const char* saved = std::getenv("OPENBLAS_NUM_THREADS");
+        const std::string keep = saved ? saved : "";
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        try {
+            library();
+        } catch (...) {
+        }
+        if (saved)
+            setenv("OPENBLAS_NUM_THREADS", keep.c_str(), 1);
+        else
+            unsetenv("OPENBLAS_NUM_THREADS");
+    }
+    const Library& l = library();
+    if (l.set_num_threads && threads() != 1) l.set_num_threads(1);
+    return l;
+}
+
 nlohmann::json info() {
     try {
-        if (!is_loaded) {
-            // One thread while loading: no pool. The environment is restored afterwards, so
-            // the workers (which get their own thread counts anyway) never see it.
-            const char* saved = std::getenv("OPENBLAS_NUM_THREADS");
-            const std::string keep = saved ? saved : "";
-            setenv("OPENBLAS_NUM_THREADS", "1", 1);
-            try {
-                library();
-            } catch (...) {
-            }
-            if (saved)
-                setenv("OPENBLAS_NUM_THREADS", keep.c_str(), 1);
-            else
-                unsetenv("OPENBLAS_NUM_THREADS");
-        }
-        const Library& l = library();
+        const Library& l = is_loaded ? library() : single_threaded();
         nlohmann::json j;
         std::string config = l.get_config ? l.get_config() : "";
         std::string version = "unknown";

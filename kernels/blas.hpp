@@ -45,6 +45,12 @@ struct Library {
 // std::runtime_error naming the library and the loader's reason when they cannot be loaded.
 const Library& library();
 
+// The BLAS for a caller that runs its own threads, each calling it: loaded with one thread
+// when this process has not loaded it yet (OpenBLAS then starts no thread pool, whose idle
+// threads would spin for about 0.1 s after each call on cores the caller's threads need), else
+// set to one thread. Throws as library() does.
+const Library& single_threaded();
+
 // Whether this process has loaded the BLAS (a worker of a non-BLAS kernel has not).
 bool loaded();
 

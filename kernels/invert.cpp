@@ -3,11 +3,12 @@
  * BLAS the process was started with (OpenBLAS here), loaded on first use (blas.hpp).
  *
  * Methods (`method`); all three cost 2n³ flops
- *   gje (default): recursive Gauss-Jordan elimination with partial pivoting
- *   (invert_in_place_gje): half of the pivot columns are eliminated, the other half updated by
- *   GEMMs of inner dimension n/2, and so on down to 64-column panels, so almost all of the
- *   flops run at the DGEMM rate; the panels (dgetrf of a 64-column strip below the diagonal,
- *   small triangular inverses) are the rest.
+ *   gje (default): Gauss-Jordan elimination with partial pivoting by blocks of 384 columns
+ *   (invert_in_place_gje): each block's pivots are eliminated (recursively, down to dgetrf on
+ *   64-column strips), then every other block is updated by GEMMs of inner dimension 384, so
+ *   almost all of the flops run at the DGEMM rate. The kernel's own OpenMP team runs it, each
+ *   thread calling the BLAS single-threaded, with a lookahead: the next block's elimination
+ *   runs while the other threads still update. 85-91% of DGEMM at n = 3000 and 5000.
  *   getri (the workshop's LAPACKE calls): dgetrf, then dgetri. Reference LAPACK's dgetri
  *   (OpenBLAS has no optimised one) works in 64-column panels whose narrow GEMMs run below
  *   the DGEMM rate: 69-76% of DGEMM at n = 3000.
@@ -15,10 +16,12 @@
  *   whole-matrix BLAS-3 calls, each below the DGEMM rate: 73-80% of DGEMM there.
  *
  * What it teaches and measures
- *   Threaded BLAS: the BLAS's own threads (OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, fixed
- *   before the library starts) do the work; the kernel itself starts no threads. With P
- *   worker processes each using T BLAS threads, P·T > cores oversubscribes the machine, and
- *   for small n a threaded BLAS can be slower than one thread.
+ *   Threads around a BLAS: with getri and trtri, the BLAS's own threads (OPENBLAS_NUM_THREADS
+ *   / OMP_NUM_THREADS, fixed before the library starts) do the work and the kernel starts
+ *   none (blas_threads = T); with gje, the kernel's OpenMP team of T threads does, each
+ *   calling the BLAS with one thread (blas_threads = 1). With P worker processes of T threads
+ *   each, P·T > cores oversubscribes the machine, and for small n T threads can be slower
+ *   than one.
  *
  * Counting
  *   flops = 2·n³ per matrix (dgetrf ≈ 2/3·n³, dgetri ≈ 4/3·n³), times count; bytes = 0
@@ -49,6 +52,7 @@
 #include "blas.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cfloat>
 #include <cmath>
 #include <limits>
@@ -59,6 +63,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <omp.h>
 
 namespace parsweep::invert {
 namespace {
@@ -200,74 +205,163 @@ LuInfo invert_in_place_trtri(double* a, int n, int* ipiv, double* l) {
 
 namespace {
 
-// Recursive Gauss-Jordan elimination with partial pivoting, in place (the blocked algorithm of
-// Quintana-Ortí, Quintana-Ortí, van de Geijn and Sun, "A note on parallel matrix inversion",
-// SIAM J. Sci. Comput. 22(5), 2001, with its blocks split recursively as in Toledo's recursive
-// LU). Eliminating pivot columns P = [p0, p1) turns them into the matching columns of the
-// inverse being built: with A11 the pivot block, A01 / A21 the columns of P above / below it,
+// Gauss-Jordan elimination with partial pivoting, in place, by column blocks with a lookahead
+// (the blocked algorithm of Quintana-Ortí, Quintana-Ortí, van de Geijn and Sun, "A note on
+// parallel matrix inversion", SIAM J. Sci. Comput. 22(5), 2001). Eliminating pivot columns
+// P = [p0, p1) turns them into the matching columns of the inverse being built: with A11 the
+// pivot block, A01 / A21 the columns of P above / below it,
 //   A11 := A11⁻¹,   A01 := −A01·A11⁻¹,   A21 := −A21·A11⁻¹
 // and every other column X is then updated from R = A(P, X), P's rows of X before the step:
 //   rows ∉ P: A(·, X) += A(·, P)·R        rows P: A(P, X) := A11⁻¹·R
-// rec() eliminates the left half of its columns, updates the right half, eliminates the right
-// half and updates the left half, so the updates — almost all of the 2n³ flops — are GEMMs
-// whose inner dimension is n/2 at the top, n/4 below, and so on down to the base width. Row
-// swaps are applied to whole rows, so the result is (P·A)⁻¹ = A⁻¹·Pᵀ: the columns are swapped
-// back at the end, last first.
+// Row swaps are applied to whole rows, so the result is (P·A)⁻¹ = A⁻¹·Pᵀ: the columns are
+// swapped back at the end, last first.
+//
+// The matrix is cut into blocks of kGjeBlock columns. Step p eliminates block p's pivots (the
+// "factor", done inside the block by eliminate(), recursively as in Toledo's recursive LU down
+// to kGjeBase columns), then updates every other block j by them (item (p, j): its row swaps
+// and three GEMMs of inner dimension kGjeBlock, almost all of the 2n³ flops). Why not one
+// threaded BLAS call per step: the factor is narrow and runs far below the DGEMM rate, and a
+// second thread would wait for it at every step. Here the T threads of one OpenMP team each
+// call the BLAS single-threaded and take items in order, step by step, from one counter; an
+// item waits only for what it reads — block p factored, block j updated by step p − 1 — and
+// item (p, p + 1) factors block p + 1 as soon as it is updated, so that factor runs while
+// the other threads are still updating for step p (a lookahead of one step). Waiting is
+// deadlock-free: the earliest unfinished item's inputs come from earlier items, all taken.
 class Gje {
   public:
-    Gje(double* a, int n, int* ipiv, double* work)
+    Gje(double* a, int n, int* ipiv, double* work, int threads)
         : lib_(blas::library()),
           a_(a),
           n_(n),
           N_(static_cast<std::size_t>(n)),
           ipiv_(ipiv),
-          r_(work),
-          w_(r_ + r_size(n)),
-          l_(w_ + N_ * kGjeBase) {}
+          work_(work),
+          threads_(std::max(threads, 1)),
+          blocks_((n + kGjeBlock - 1) / kGjeBlock),
+          applied_(static_cast<std::size_t>(blocks_)) {}
 
-    // R holds kb × m with kb, m ≤ n/2 + 32 (rec() splits w columns at ⌈w/2⌉ rounded up to a
-    // multiple of 32) and m ≤ kGjeStrip.
-    static std::size_t r_size(int n) {
-        const std::size_t half = static_cast<std::size_t>(std::max(n, 1)) / 2 + 32;
-        return half * std::min<std::size_t>(half, kGjeStrip);
+    // One thread's scratch: R (kb × cols ≤ B × B, B = min(n, kGjeBlock)), a copy of A01 in
+    // base() (n × kGjeBase) and L11 (kGjeBase × kGjeBase).
+    static std::size_t per_thread(int n) {
+        const auto nn = static_cast<std::size_t>(std::max(n, 1));
+        const std::size_t b = std::min<std::size_t>(nn, kGjeBlock);
+        return b * b + nn * kGjeBase + static_cast<std::size_t>(kGjeBase) * kGjeBase;
     }
 
     LuInfo run() {
-        LuInfo info = rec(0, n_);
-        if (info.getrf != 0 || info.getri != 0) return info;
-        for (int j = n_ - 1; j >= 0; --j) {
-            const int p = ipiv_[j] - 1;
-            if (p != j) std::swap_ranges(col(j), col(j) + N_, col(p));
+        // The BLAS runs one thread per caller inside the team (see blas::single_threaded()).
+        const int blas_threads = blas::threads();
+        if (blas_threads > 1) lib_.set_num_threads(1);
+#pragma omp parallel num_threads(threads_)
+        {
+            const Scratch s = scratch(omp_get_thread_num());
+            if (omp_get_thread_num() == 0) factor(0, s);
+            work_items(s);
+#pragma omp barrier
+            if (!failed_.load()) permute_columns();
         }
-        return info;
+        if (blas_threads > 1) lib_.set_num_threads(blas_threads);
+        return failure_;
     }
 
   private:
-    double* col(int j) const { return a_ + static_cast<std::size_t>(j) * N_; }
-    double* at(int i, int j) const { return col(j) + i; }
+    struct Scratch {
+        double* r;
+        double* w;
+        double* l;
+    };
 
-    LuInfo rec(int c0, int c1) {
+    Scratch scratch(int thread) const {
+        const std::size_t b = std::min<std::size_t>(N_, kGjeBlock);
+        double* base = work_ + static_cast<std::size_t>(thread) * per_thread(n_);
+        return {base, base + b * b, base + b * b + N_ * kGjeBase};
+    }
+
+    double* col(int j) const {
+        return a_ + static_cast<std::size_t>(j) * N_;
+    }
+    double* at(int i, int j) const {
+        return col(j) + i;
+    }
+    int block_begin(int b) const {
+        return b * kGjeBlock;
+    }
+    int block_end(int b) const {
+        return std::min(n_, (b + 1) * kGjeBlock);
+    }
+
+    // Items (p, j) in order: step p's blocks j = p + 1, p + 2, …, then 0, 1, … p − 1.
+    void work_items(const Scratch& s) {
+        const long items = static_cast<long>(blocks_) * (blocks_ - 1);
+        for (long it = next_.fetch_add(1); it < items && !failed_.load(); it = next_.fetch_add(1)) {
+            const int p = static_cast<int>(it / (blocks_ - 1));
+            const int j = (p + 1 + static_cast<int>(it % (blocks_ - 1))) % blocks_;
+            await(factored_, p);
+            await(applied_[static_cast<std::size_t>(j)], p);
+            if (failed_.load()) return;
+            const int x0 = block_begin(j), x1 = block_end(j);
+            swap_rows(block_begin(p), block_end(p), x0, x1);
+            update(block_begin(p), block_end(p), x0, x1, s);
+            if (j == p + 1) factor(j, s);
+            publish(applied_[static_cast<std::size_t>(j)], j == p + 1 ? p + 2 : p + 1);
+        }
+    }
+
+    // Block b eliminated: its own step counts as applied to it.
+    void factor(int b, const Scratch& s) {
+        const LuInfo info = eliminate(block_begin(b), block_end(b), s);
+        if (info.getrf != 0 || info.getri != 0) {
+            fail(info);
+            return;
+        }
+        publish(applied_[static_cast<std::size_t>(b)], b + 1);
+        publish(factored_, b);
+    }
+
+    // Waits until a ≥ target or the elimination failed (C++20 atomic wait: a futex, so a
+    // waiting thread leaves its core to the one it waits for, oversubscribed or not).
+    void await(std::atomic<int>& a, int target) const {
+        for (int v = a.load(); v < target && !failed_.load(); v = a.load()) a.wait(v);
+    }
+
+    static void publish(std::atomic<int>& a, int value) {
+        a.store(value);
+        a.notify_all();
+    }
+
+    // Only one block can fail (the next one is factored after it), so failure_ is written
+    // once; every waiter is woken and stops.
+    void fail(const LuInfo& info) {
+        failure_ = info;
+        failed_.store(true);
+        publish(factored_, blocks_);
+        for (auto& a : applied_) publish(a, blocks_ + 1);
+    }
+
+    // Columns [c0, c1) of one block, their pivots eliminated: the left half, the right half
+    // updated by it, the right half, the left half updated by that.
+    LuInfo eliminate(int c0, int c1, const Scratch& s) {
         const int w = c1 - c0;
-        if (w <= kGjeBase) return base(c0, w);
+        if (w <= kGjeBase) return base(c0, w, s);
         // The split on a multiple of 32 columns: GEMM kernels work in such panels.
         int h = (w / 2 + 31) / 32 * 32;
         if (h >= w) h = w / 2;
         const int m = c0 + h;
-        LuInfo info = rec(c0, m);
+        LuInfo info = eliminate(c0, m, s);
         if (info.getrf != 0 || info.getri != 0) return info;
         swap_rows(c0, m, m, c1);
-        update(c0, m, m, c1);
-        info = rec(m, c1);
+        update(c0, m, m, c1, s);
+        info = eliminate(m, c1, s);
         if (info.getrf != 0 || info.getri != 0) return info;
         swap_rows(m, c1, c0, m);
-        update(m, c1, c0, m);
+        update(m, c1, c0, m, s);
         return info;
     }
 
     // Eliminates the kb pivot columns from k, updating only those columns. The pivots come from
     // dgetrf on the column below the diagonal: after its swaps A11 = L11·U11 and A21 = L21·U11,
     // so A11⁻¹ = U11⁻¹·L11⁻¹ and A21·A11⁻¹ = L21·L11⁻¹ (small triangular inverses, one dtrmm).
-    LuInfo base(int k, int kb) {
+    LuInfo base(int k, int kb, const Scratch& s) {
         LuInfo info;
         const int below = n_ - k - kb;
         double* a11 = at(k, k);
@@ -280,7 +374,7 @@ class Gje {
         const auto ukb = static_cast<std::size_t>(kb);
         for (std::size_t j = 0; j < ukb; ++j)
             for (std::size_t i = 0; i < ukb; ++i)
-                l_[i + j * ukb] = i > j ? a11[i + j * N_] : (i == j ? 1.0 : 0.0);
+                s.l[i + j * ukb] = i > j ? a11[i + j * N_] : (i == j ? 1.0 : 0.0);
         const int trtri = lib_.dtrtri(LAPACK_COL_MAJOR, 'U', 'N', kb, a11, n_);
         if (trtri != 0) {
             info.getri = trtri > 0 ? trtri + k : trtri;
@@ -288,39 +382,35 @@ class Gje {
         }
         for (std::size_t j = 0; j < ukb; ++j)
             for (std::size_t i = j + 1; i < ukb; ++i) a11[i + j * N_] = 0.0;
-        lib_.dtrsm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, kb, kb, 1.0, l_,
+        lib_.dtrsm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, kb, kb, 1.0, s.l,
                    kb, a11, n_);
         if (below > 0) {
-            lib_.dtrtri(LAPACK_COL_MAJOR, 'L', 'U', kb, l_, kb);
+            lib_.dtrtri(LAPACK_COL_MAJOR, 'L', 'U', kb, s.l, kb);
             lib_.dtrmm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, below, kb,
-                       -1.0, l_, kb, a11 + kb, n_);
+                       -1.0, s.l, kb, a11 + kb, n_);
         }
         if (k > 0) {  // A01 := −A01·A11⁻¹, through a copy
             for (std::size_t j = 0; j < ukb; ++j)
                 std::copy(col(k) + j * N_, col(k) + j * N_ + k,
-                          w_ + j * static_cast<std::size_t>(k));
-            gemm(k, kb, kb, -1.0, w_, k, a11, n_, 0.0, col(k));
+                          s.w + j * static_cast<std::size_t>(k));
+            gemm(k, kb, kb, -1.0, s.w, k, a11, n_, 0.0, col(k));
         }
         return info;
     }
 
     // The row swaps of pivots [p0, p1) applied to columns [x0, x1).
-    void swap_rows(int p0, int p1, int x0, int x1) {
+    void swap_rows(int p0, int p1, int x0, int x1) const {
         if (x1 > x0) lib_.dlaswp(LAPACK_COL_MAJOR, x1 - x0, col(x0), n_, p0 + 1, p1, ipiv_, 1);
     }
 
-    // Columns [x0, x1) updated by the eliminated pivots [p0, p1), in strips of kGjeStrip
-    // columns so that the copy R of P's rows stays small.
-    void update(int p0, int p1, int x0, int x1) {
-        const int kb = p1 - p0;
+    // Columns [x0, x1) updated by the eliminated pivots [p0, p1); both at most a block wide.
+    void update(int p0, int p1, int x0, int x1, const Scratch& s) const {
+        const int kb = p1 - p0, m = x1 - x0;
         const auto ukb = static_cast<std::size_t>(kb);
-        for (int s0 = x0; s0 < x1; s0 += kGjeStrip) {
-            const int m = std::min(kGjeStrip, x1 - s0);
-            for (int j = 0; j < m; ++j) std::copy(at(p0, s0 + j), at(p1, s0 + j), r_ + j * ukb);
-            gemm(p0, m, kb, 1.0, col(p0), n_, r_, kb, 1.0, col(s0));
-            gemm(n_ - p1, m, kb, 1.0, at(p1, p0), n_, r_, kb, 1.0, at(p1, s0));
-            gemm(kb, m, kb, 1.0, at(p0, p0), n_, r_, kb, 0.0, at(p0, s0));
-        }
+        for (int j = 0; j < m; ++j) std::copy(at(p0, x0 + j), at(p1, x0 + j), s.r + j * ukb);
+        gemm(p0, m, kb, 1.0, col(p0), n_, s.r, kb, 1.0, col(x0));
+        gemm(n_ - p1, m, kb, 1.0, at(p1, p0), n_, s.r, kb, 1.0, at(p1, x0));
+        gemm(kb, m, kb, 1.0, at(p0, p0), n_, s.r, kb, 0.0, at(p0, x0));
     }
 
     void gemm(int m, int cols, int k, double alpha, const double* x, int ldx, const double* y,
@@ -330,26 +420,44 @@ class Gje {
                        beta, c, n_);
     }
 
+    // ·Pᵀ: the row interchanges undone as column interchanges, last first, in slabs of rows
+    // shared by the team (each slab's part of every column stays in cache while it is swapped).
+    void permute_columns() const {
+        constexpr int kRows = 32;
+#pragma omp for schedule(static)
+        for (int r0 = 0; r0 < n_; r0 += kRows) {
+            const int r1 = std::min(n_, r0 + kRows);
+            for (int j = n_ - 1; j >= 0; --j) {
+                const int p = ipiv_[j] - 1;
+                if (p != j) std::swap_ranges(at(r0, j), at(r1, j), at(r0, p));
+            }
+        }
+    }
+
     const blas::Library& lib_;
     double* a_;
     int n_;
     std::size_t N_;
     int* ipiv_;
-    double* r_;  // P's rows of one strip, kb × kGjeStrip
-    double* w_;  // a copy of A01 in base(), n × kGjeBase
-    double* l_;  // L11, then L11⁻¹, kGjeBase × kGjeBase
+    double* work_;  // threads_ × per_thread(n)
+    int threads_;
+    int blocks_;
+    std::atomic<long> next_{0};              // the next item to take
+    std::atomic<int> factored_{-1};          // the last block factored
+    std::vector<std::atomic<int>> applied_;  // steps applied to each block
+    std::atomic<bool> failed_{false};
+    LuInfo failure_;
 };
 
 }  // namespace
 
-std::size_t gje_workspace(int n) {
-    const auto nn = static_cast<std::size_t>(std::max(n, 1));
-    return Gje::r_size(n) + nn * kGjeBase + static_cast<std::size_t>(kGjeBase) * kGjeBase;
+std::size_t gje_workspace(int n, int threads) {
+    return static_cast<std::size_t>(std::max(threads, 1)) * Gje::per_thread(n);
 }
 
-LuInfo invert_in_place_gje(double* a, int n, int* ipiv, double* work) {
+LuInfo invert_in_place_gje(double* a, int n, int* ipiv, double* work, int threads) {
     if (n < 1) return {};
-    return Gje(a, n, ipiv, work).run();
+    return Gje(a, n, ipiv, work, threads).run();
 }
 
 double residual_ratio(const double* a, const double* a_inv, const double* x, int n, double* y,
@@ -441,10 +549,10 @@ InvertParams parse_params(const json& params) {
 u64 invert_memory_bytes(u64 n, int threads) {
     const u64 matrices = 2 * n * n * sizeof(double);               // work (A⁻¹) + regenerated A
     const u64 vectors = 4 * n * sizeof(double) + n * sizeof(int);  // x, y, r, row sums; ipiv
-    // dgetri's (n·64) or gje's (about n/2 · min(n/2, 2048) + n·64) workspace, the larger
-    const u64 lwork =
-        std::max<u64>(n * 64, static_cast<u64>(inv::gje_workspace(static_cast<int>(n)))) *
-        sizeof(double);
+    // dgetri's (n·64) or gje's (per thread: min(n, 384)² + n·64) workspace, the larger
+    const u64 lwork = std::max<u64>(n * 64, static_cast<u64>(inv::gje_workspace(
+                                                static_cast<int>(n), std::max(threads, 1)))) *
+                      sizeof(double);
     const u64 blas = std::min<u64>(4096 * n, u64{64} << 20) +
                      static_cast<u64>(std::max(threads, 1)) * (u64{2} << 20) + (u64{2} << 20);
     return matrices + vectors + lwork + blas;
@@ -455,6 +563,9 @@ class InvertRun final : public KernelRun {
     InvertRun(const InvertParams& params, u64 begin, u64 end)
         : p_(params), begin_(begin), end_(end), n_(static_cast<int>(params.n)) {
         if (end_ == begin_) return;  // an empty share allocates nothing
+        // gje runs its own team, each thread calling the BLAS single-threaded; the others run
+        // on the BLAS's threads. Set first, so that a BLAS loaded here starts no thread pool.
+        if (p_.method == Method::Gje) blas::single_threaded();
         const auto n = static_cast<std::size_t>(p_.n);
         // Value-initialised (zeroed): pages are faulted in here, untimed.
         work_.assign(n * n, 0.0);
@@ -464,7 +575,7 @@ class InvertRun final : public KernelRun {
         y_.assign(n, 0.0);
         r_.assign(n, 0.0);
         row_sums_.assign(n, 0.0);
-        lwork_.assign(std::max(inv::getri_workspace(n_), inv::gje_workspace(n_)), 0.0);
+        lwork_.assign(std::max(inv::getri_workspace(n_), inv::gje_workspace(n_, threads_)), 0.0);
     }
 
     // Matrix b is generated here, untimed; run() generates any matrix not staged.
@@ -483,8 +594,8 @@ class InvertRun final : public KernelRun {
             staged_k_.reset();
             switch (p_.method) {
                 case Method::Gje:
-                    last_info_ =
-                        inv::invert_in_place_gje(work_.data(), n_, ipiv_.data(), lwork_.data());
+                    last_info_ = inv::invert_in_place_gje(work_.data(), n_, ipiv_.data(),
+                                                          lwork_.data(), threads_);
                     break;
                 case Method::Getri:
                     last_info_ = inv::invert_in_place(work_.data(), n_, ipiv_.data(), lwork_.data(),
@@ -537,8 +648,9 @@ class InvertRun final : public KernelRun {
     InvertParams p_;
     u64 begin_, end_;
     int n_;
-    std::vector<double> work_;  // matrix k, then its LU factors, then its inverse
-    std::vector<double> a_;     // matrix k regenerated for the check
+    int threads_ = omp_get_max_threads();  // gje's team: the point's T
+    std::vector<double> work_;             // matrix k, then its LU factors, then its inverse
+    std::vector<double> a_;                // matrix k regenerated for the check
     std::vector<int> ipiv_;
     std::vector<double> x_, y_, r_, row_sums_;
     std::vector<double> lwork_;    // dgetri or gje workspace
@@ -584,8 +696,9 @@ class InvertKernel final : public Kernel {
             {"method",
              ParamType::String,
              "gje",
-             "gje: recursive Gauss-Jordan, the flops in large GEMMs (fastest); getri: dgetrf + "
-             "dgetri (the workshop's LAPACKE calls); trtri: dgetrf + dtrtri + dtrsm",
+             "gje: blocked Gauss-Jordan on the kernel's own OpenMP threads, the flops in large "
+             "GEMMs (fastest); getri: dgetrf + dgetri (the workshop's LAPACKE calls, on the "
+             "BLAS's threads); trtri: dgetrf + dtrtri + dtrsm",
              std::nullopt,
              std::nullopt,
              {"gje", "getri", "trtri"}},

@@ -1,8 +1,9 @@
 // The invert kernel in-process: several orders, matrices split over 1-3 simulated worker
-// processes, 1 and 2 OpenBLAS threads; matrix k is the same whichever share inverts it;
-// tampered results fail; the residual test on hand-made singular, near-singular and wrong
-// inverses.
+// processes, 1 and 2 threads (the BLAS's for getri and trtri, gje's own team); matrix k is the same
+// whichever share inverts it; tampered results fail; the residual test on hand-made singular,
+// near-singular and wrong inverses.
 
+#include <algorithm>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include "blas.hpp"
 #include "invert.hpp"
@@ -36,15 +38,20 @@ json make_params(u64 n, u64 count = 3, u64 seed = 42, const char* method = "getr
     return {{"n", n}, {"count", count}, {"seed", seed}, {"method", method}};
 }
 
-class BlasThreadsGuard {
+// T threads, as a worker of a point with T threads has them: the BLAS's and OpenMP's.
+class ThreadsGuard {
   public:
-    explicit BlasThreadsGuard(int t) : saved_(parsweep::blas::threads()) {
+    explicit ThreadsGuard(int t) : blas_(parsweep::blas::threads()), omp_(omp_get_max_threads()) {
         parsweep::blas::library().set_num_threads(t);
+        omp_set_num_threads(t);
     }
-    ~BlasThreadsGuard() { parsweep::blas::library().set_num_threads(saved_); }
+    ~ThreadsGuard() {
+        parsweep::blas::library().set_num_threads(blas_);
+        omp_set_num_threads(omp_);
+    }
 
   private:
-    int saved_;
+    int blas_, omp_;
 };
 
 using parsweep::test::Outcome;
@@ -77,14 +84,14 @@ TEST(Invert, Metadata) {
     EXPECT_GE(inv::getri_workspace(100), 100u);
 }
 
-// Orders around gje's base width (kGjeBase = 64): one base panel, one panel and one column,
-// several levels of recursion with uneven halves.
+// Orders around gje's widths (kGjeBase = 64, kGjeBlock = 384): one base panel, one panel and
+// one column, several levels of recursion with uneven halves, two and three blocks.
 TEST(Invert, EveryMethodOrderSplitAndThreadCount) {
     for (const char* method : {"gje", "getri", "trtri"})
-        for (u64 n : {1, 2, 17, 64, 65, 200, 601})
+        for (u64 n : {1, 2, 17, 64, 65, 200, 601, 800})
             for (int shares = 1; shares <= 3; ++shares)
                 for (int threads : {1, 2}) {
-                    BlasThreadsGuard guard(threads);
+                    ThreadsGuard guard(threads);
                     const json params = make_params(n, 3, 42, method);
                     SCOPED_TRACE(params.dump() + " shares=" + std::to_string(shares) +
                                  " threads=" + std::to_string(threads));
@@ -98,61 +105,71 @@ TEST(Invert, EveryMethodOrderSplitAndThreadCount) {
                 }
 }
 
+// gje with 1-3 threads (3: more threads than some orders have blocks).
 TEST(Invert, TheThreeMethodsComputeTheSameInverse) {
-    for (int n : {1, 5, 64, 150, 300, 520, 1100}) {  // 1100: updates in several strips
+    for (int n : {1, 5, 64, 150, 300, 520, 1100}) {  // 520: two blocks, 1100: three
         const auto N = static_cast<std::size_t>(n);
         std::vector<double> a(N * N),
-            work(std::max(inv::getri_workspace(n), inv::gje_workspace(n)));
+            work(std::max(inv::getri_workspace(n), inv::gje_workspace(n, 3)));
         std::vector<int> ipiv(N);
         inv::generate_matrix(a.data(), N, 7, 3);
-        std::vector<double> getri = a, trtri = a, gje = a, l(N * N);
+        std::vector<double> getri = a, trtri = a, l(N * N);
         ASSERT_EQ(
             inv::invert_in_place(getri.data(), n, ipiv.data(), work.data(), work.size()).getri, 0);
         ASSERT_EQ(inv::invert_in_place_trtri(trtri.data(), n, ipiv.data(), l.data()).getri, 0);
-        const inv::LuInfo info = inv::invert_in_place_gje(gje.data(), n, ipiv.data(), work.data());
-        ASSERT_EQ(info.getrf, 0);
-        ASSERT_EQ(info.getri, 0);
-        double d_trtri = 0, d_gje = 0, scale = 0;
+        double d_trtri = 0, scale = 0;
         for (std::size_t i = 0; i < N * N; ++i) {
             d_trtri = std::max(d_trtri, std::fabs(getri[i] - trtri[i]));
-            d_gje = std::max(d_gje, std::fabs(getri[i] - gje[i]));
             scale = std::max(scale, std::fabs(getri[i]));
         }
         EXPECT_LE(d_trtri, 1e-8 * scale * n) << "n=" << n;
-        EXPECT_LE(d_gje, 1e-8 * scale * n) << "n=" << n;
+        for (int threads = 1; threads <= 3; ++threads) {
+            std::vector<double> gje = a;
+            const inv::LuInfo info =
+                inv::invert_in_place_gje(gje.data(), n, ipiv.data(), work.data(), threads);
+            ASSERT_EQ(info.getrf, 0);
+            ASSERT_EQ(info.getri, 0);
+            double d_gje = 0;
+            for (std::size_t i = 0; i < N * N; ++i)
+                d_gje = std::max(d_gje, std::fabs(getri[i] - gje[i]));
+            EXPECT_LE(d_gje, 1e-8 * scale * n) << "n=" << n << " threads=" << threads;
+        }
     }
 }
 
 // The pivot search must see every row below the diagonal, and the swaps must reach every
 // column: a matrix that cannot be inverted without row interchanges, large enough for several
-// levels of recursion and several update strips.
+// levels of recursion and several blocks, the last one narrower.
 TEST(Invert, GjePivotsAcrossBlocks) {
-    const int n = 2 * inv::kGjeStrip + 3;
+    const int n = 3 * inv::kGjeBlock + 3;
     const auto N = static_cast<std::size_t>(n);
     // A cyclic shift of a random matrix's rows: A(i, j) = B((i + 1) mod n, j) with B's
     // diagonal dominant, so A's diagonal is small and every column must pivot.
-    std::vector<double> b(N * N), a(N * N), work(inv::gje_workspace(n));
+    std::vector<double> b(N * N), a(N * N), work(inv::gje_workspace(n, 2));
     inv::generate_matrix(b.data(), N, 3, 0);
     for (std::size_t j = 0; j < N; ++j) b[j + j * N] += static_cast<double>(n);
     for (std::size_t j = 0; j < N; ++j)
         for (std::size_t i = 0; i < N; ++i) a[i + j * N] = b[(i + 1) % N + j * N];
-    std::vector<double> a_inv = a;
-    std::vector<int> ipiv(N);
-    const inv::LuInfo info = inv::invert_in_place_gje(a_inv.data(), n, ipiv.data(), work.data());
-    ASSERT_EQ(info.getrf, 0);
-    int swapped = 0;
-    for (int i = 0; i < n; ++i) swapped += ipiv[i] != i + 1;
-    EXPECT_GT(swapped, n / 2);
-    std::vector<double> x(N), y(N), r(N), sums(N);
-    inv::generate_vector(x.data(), N, 3, 0);
-    const double ratio =
-        inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(), r.data(), sums.data());
-    EXPECT_LT(ratio, inv::kResidualThreshold);
+    for (int threads : {1, 2}) {
+        std::vector<double> a_inv = a;
+        std::vector<int> ipiv(N);
+        const inv::LuInfo info =
+            inv::invert_in_place_gje(a_inv.data(), n, ipiv.data(), work.data(), threads);
+        ASSERT_EQ(info.getrf, 0);
+        int swapped = 0;
+        for (int i = 0; i < n; ++i) swapped += ipiv[i] != i + 1;
+        EXPECT_GT(swapped, n / 2);
+        std::vector<double> x(N), y(N), r(N), sums(N);
+        inv::generate_vector(x.data(), N, 3, 0);
+        const double ratio = inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(),
+                                                 r.data(), sums.data());
+        EXPECT_LT(ratio, inv::kResidualThreshold) << "threads=" << threads;
+    }
 }
 
 // stage() generates matrix k untimed; run() gives the same inverse with or without it.
 TEST(Invert, StagedAndUnstagedRunsAgree) {
-    BlasThreadsGuard guard(1);
+    ThreadsGuard guard(1);
     const json params = make_params(300, 3, 5, "gje");
     const Outcome staged = run_point(params, {{0, 3}});  // run_point stages every batch
     auto run = K().prepare(params, 0, 3);
@@ -172,7 +189,7 @@ TEST(Invert, StagedAndUnstagedRunsAgree) {
 }
 
 TEST(Invert, MatrixKIsTheSameWhicheverShareInvertsIt) {
-    BlasThreadsGuard guard(1);
+    ThreadsGuard guard(1);
     const json params = make_params(50, 3, 7);
     const Outcome whole = run_point(params, {{0, 3}});
     const Outcome split2 = run_point(params, {{0, 1}, {1, 3}});
@@ -278,16 +295,29 @@ TEST(InvertResidual, SingularMatrixIsReportedWithItsPivot) {
     EXPECT_EQ(z.info.getrf, 1);
     EXPECT_FALSE(inv::judge_inverse(0, z.info, 0.0).ok);
 
-    // gje names the same pivot, in the first block and in a later one.
-    std::vector<int> ipiv(3);
-    std::vector<double> g = a, work(inv::gje_workspace(3));
-    EXPECT_EQ(inv::invert_in_place_gje(g.data(), 3, ipiv.data(), work.data()).getrf, 3);
-    const int n = 3 * inv::kGjeBase + 10;
-    const auto N = static_cast<std::size_t>(n);
-    std::vector<double> big(N * N, 0.0), big_work(inv::gje_workspace(n));
-    std::vector<int> big_ipiv(N);
-    for (std::size_t i = 0; i + 1 < N; ++i) big[i + i * N] = 2.0;  // the last column is zero
-    EXPECT_EQ(inv::invert_in_place_gje(big.data(), n, big_ipiv.data(), big_work.data()).getrf, n);
+    // gje names the same pivot, in the first block and in later ones, on every thread count:
+    // a failed block stops the team (nobody waits for a block that will never be eliminated).
+    for (int threads = 1; threads <= 3; ++threads) {
+        SCOPED_TRACE("threads=" + std::to_string(threads));
+        std::vector<int> ipiv(3);
+        std::vector<double> g = a, work(inv::gje_workspace(3, threads));
+        EXPECT_EQ(inv::invert_in_place_gje(g.data(), 3, ipiv.data(), work.data(), threads).getrf,
+                  3);
+        const int n = 3 * inv::kGjeBlock + 10;
+        const auto N = static_cast<std::size_t>(n);
+        std::vector<double> big_work(inv::gje_workspace(n, threads));
+        std::vector<int> big_ipiv(N);
+        // A zero column j: after every earlier pivot U(j+1, j+1) (1-based) is exactly zero.
+        for (int zero : {5, inv::kGjeBlock + 5, 2 * inv::kGjeBlock + 70, n - 1}) {
+            std::vector<double> big(N * N, 0.0);
+            for (std::size_t i = 0; i < N; ++i) big[i + i * N] = 2.0;
+            std::fill_n(big.begin() + static_cast<std::ptrdiff_t>(zero) * n, n, 0.0);
+            EXPECT_EQ(
+                inv::invert_in_place_gje(big.data(), n, big_ipiv.data(), big_work.data(), threads)
+                    .getrf,
+                zero + 1);
+        }
+    }
 }
 
 TEST(InvertResidual, NearSingularMatrixStillPassesTheNormwiseTest) {
