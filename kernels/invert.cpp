@@ -8,7 +8,7 @@
  *   64-column strips), then every other block is updated by GEMMs of inner dimension 384, so
  *   almost all of the flops run at the DGEMM rate. The kernel's own OpenMP team runs it, each
  *   thread calling the BLAS single-threaded, with a lookahead: the next block's elimination
- *   runs while the other threads still update. 85-91% of DGEMM at n = 3000 and 5000.
+ *   runs while the other threads still update. 88-93% of DGEMM at n = 3000 and 5000.
  *   getri (the workshop's LAPACKE calls): dgetrf, then dgetri. Reference LAPACK's dgetri
  *   (OpenBLAS has no optimised one) works in 64-column panels whose narrow GEMMs run below
  *   the DGEMM rate: 69-76% of DGEMM at n = 3000.
@@ -225,8 +225,10 @@ namespace {
 // call the BLAS single-threaded and take items in order, step by step, from one counter; an
 // item waits only for what it reads — block p factored, block j updated by step p − 1 — and
 // item (p, p + 1) factors block p + 1 as soon as it is updated, so that factor runs while
-// the other threads are still updating for step p (a lookahead of one step). Waiting is
-// deadlock-free: the earliest unfinished item's inputs come from earlier items, all taken.
+// the other threads are still updating for step p (a lookahead of one step). Block p is also
+// what every item of step p reads, so the first item to change it again, (p + 1, p), the last
+// of step p + 1, waits until step p is finished. Waiting is deadlock-free: the earliest
+// unfinished item's inputs come from earlier items, all taken.
 class Gje {
   public:
     Gje(double* a, int n, int* ipiv, double* work, int threads)
@@ -238,7 +240,8 @@ class Gje {
           work_(work),
           threads_(std::max(threads, 1)),
           blocks_((n + kGjeBlock - 1) / kGjeBlock),
-          applied_(static_cast<std::size_t>(blocks_)) {}
+          applied_(static_cast<std::size_t>(blocks_)),
+          finished_(static_cast<std::size_t>(blocks_)) {}
 
     // One thread's scratch: R (kb × cols ≤ B × B, B = min(n, kGjeBlock)), a copy of A01 in
     // base() (n × kGjeBase) and L11 (kGjeBase × kGjeBase).
@@ -298,12 +301,15 @@ class Gje {
             const int j = (p + 1 + static_cast<int>(it % (blocks_ - 1))) % blocks_;
             await(factored_, p);
             await(applied_[static_cast<std::size_t>(j)], p);
+            if (j == p - 1) await(finished_[static_cast<std::size_t>(j)], blocks_ - 1);
             if (failed_.load()) return;
             const int x0 = block_begin(j), x1 = block_end(j);
             swap_rows(block_begin(p), block_end(p), x0, x1);
             update(block_begin(p), block_end(p), x0, x1, s);
             if (j == p + 1) factor(j, s);
             publish(applied_[static_cast<std::size_t>(j)], j == p + 1 ? p + 2 : p + 1);
+            finished_[static_cast<std::size_t>(p)].fetch_add(1);
+            finished_[static_cast<std::size_t>(p)].notify_all();
         }
     }
 
@@ -336,6 +342,7 @@ class Gje {
         failed_.store(true);
         publish(factored_, blocks_);
         for (auto& a : applied_) publish(a, blocks_ + 1);
+        for (auto& a : finished_) publish(a, blocks_);
     }
 
     // Columns [c0, c1) of one block, their pivots eliminated: the left half, the right half
@@ -442,9 +449,10 @@ class Gje {
     double* work_;  // threads_ × per_thread(n)
     int threads_;
     int blocks_;
-    std::atomic<long> next_{0};              // the next item to take
-    std::atomic<int> factored_{-1};          // the last block factored
-    std::vector<std::atomic<int>> applied_;  // steps applied to each block
+    std::atomic<long> next_{0};               // the next item to take
+    std::atomic<int> factored_{-1};           // the last block factored
+    std::vector<std::atomic<int>> applied_;   // steps applied to each block
+    std::vector<std::atomic<int>> finished_;  // items of each step done
     std::atomic<bool> failed_{false};
     LuInfo failure_;
 };

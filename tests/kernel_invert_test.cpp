@@ -360,3 +360,24 @@ TEST(InvertResidual, IdentityIsExact) {
 }
 
 }  // namespace
+
+// More threads than cores (a P·T > cores point): threads are preempted in the middle of an
+// item, so an item that reads or writes a block too early is caught here, not just in theory.
+TEST(Invert, GjeIsRightWithMoreThreadsThanCores) {
+    const int n = 4 * inv::kGjeBlock + 17;
+    const auto N = static_cast<std::size_t>(n);
+    const int threads = 8;
+    std::vector<double> a(N * N), work(inv::gje_workspace(n, threads)), x(N), y(N), r(N), sums(N);
+    std::vector<int> ipiv(N);
+    for (std::uint64_t k = 0; k < 6; ++k) {
+        inv::generate_matrix(a.data(), N, 11, k);
+        std::vector<double> a_inv = a;
+        const inv::LuInfo info =
+            inv::invert_in_place_gje(a_inv.data(), n, ipiv.data(), work.data(), threads);
+        ASSERT_EQ(info.getrf, 0);
+        inv::generate_vector(x.data(), N, 11, k);
+        const double ratio = inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(),
+                                                 r.data(), sums.data());
+        EXPECT_LT(ratio, inv::kResidualThreshold) << "matrix " << k;
+    }
+}
