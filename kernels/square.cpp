@@ -48,6 +48,7 @@
 #include <fmt/format.h>
 
 #include "kernel.hpp"
+#include "large_array.hpp"
 #include "square.hpp"
 
 namespace parsweep {
@@ -201,11 +202,11 @@ class SquareRun final : public KernelRun {
   public:
     SquareRun(const SquareParams& params, u64 begin, u64 end)
         : p_(params), begin_(begin), end_(end), len_(static_cast<std::size_t>(end - begin)) {
-        // No value-initialisation: the pages are first touched below by the threads (and
-        // with the schedule) that run() will use, so that they are placed and faulted in
-        // before the timed region.
-        x_.reset(new u64[len_]);
-        y_.reset(new u64[len_]);
+        // No value-initialisation: the pages (huge pages where the system allows them, see
+        // large_array.hpp) are first touched below by the threads (and with the schedule)
+        // that run() will use, so that they are placed and faulted in before the timed region.
+        x_ = allocate_large<u64>(len_, "square");
+        y_ = allocate_large<u64>(len_, "square");
         u64* __restrict x = x_.get();
         u64* __restrict y = y_.get();
         const u64 first = begin_;
@@ -311,7 +312,7 @@ class SquareRun final : public KernelRun {
     SquareParams p_;
     u64 begin_, end_;
     std::size_t len_;
-    std::unique_ptr<u64[]> x_, y_;
+    LargeArray<u64> x_, y_;
     u64 sum_y_ = 0;    // wrapping sum of y over the checked numbers
     u64 numbers_ = 0;  // how many numbers were checked
 };

@@ -1,5 +1,7 @@
 #include "stream.hpp"
 
+#include "large_array.hpp"
+
 #include <omp.h>
 
 #include <chrono>
@@ -15,19 +17,10 @@ namespace parsweep::stream {
 
 namespace {
 
-struct FreeDeleter {
-    void operator()(double* p) const { std::free(p); }
-};
-using Array = std::unique_ptr<double[], FreeDeleter>;
+using Array = LargeArray<double>;
 
-// Uninitialised on purpose: the first touch must happen in the parallel loop below.
 Array allocate(std::size_t n) {
-    const std::size_t bytes = ((n * sizeof(double) + 4095) / 4096) * 4096;
-    auto* p = static_cast<double*>(std::aligned_alloc(4096, bytes));
-    if (!p)
-        throw std::runtime_error(
-            fmt::format("STREAM: cannot allocate an array of {} bytes", n * sizeof(double)));
-    return Array(p);
+    return allocate_large<double>(n, "STREAM");
 }
 
 double now_s() {

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 
 #include "kernel.hpp"
 #include "kernel_support.hpp"
+#include "large_array.hpp"
 
 namespace parsweep {
 const Kernel& square_kernel();
@@ -197,6 +199,32 @@ TEST(Square, IntegralFloatsAreAcceptedForIntegers) {
     params["n"] = 1e3;  // what a config's "1e3" arrives as
     EXPECT_EQ(K().items(params), 1000u);
     EXPECT_TRUE(run_point(params, 2).verdict.ok);
+}
+
+// square's (and STREAM's) arrays: page-aligned, huge-page-aligned from 2 MiB up, usable to
+// their last byte, and an impossible size is a clear error naming the kernel.
+TEST(LargeArray, AlignmentSizeAndFailure) {
+    for (std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{1000},
+                              std::size_t{(2 << 20) / 8}, std::size_t{3 << 20}}) {
+        auto a = parsweep::allocate_large<u64>(count, "square");
+        ASSERT_NE(a.get(), nullptr) << count;
+        const auto address = reinterpret_cast<std::uintptr_t>(a.get());
+        EXPECT_EQ(address % (count * 8 >= (2u << 20) ? (2u << 20) : 4096u), 0u) << count;
+        for (std::size_t i = 0; i < count; ++i) a[i] = i;  // every element is writable
+        if (count > 0) {
+            EXPECT_EQ(a[count - 1], count - 1);
+        }
+    }
+    for (std::size_t count : {std::size_t{1} << 60, SIZE_MAX / 4, SIZE_MAX}) {  // 8 EiB and more
+        try {
+            parsweep::allocate_large<u64>(count, "square");
+            ADD_FAILURE() << count << " numbers were allocated";
+        } catch (const std::runtime_error& e) {
+            EXPECT_NE(std::string(e.what()).find("square: cannot allocate an array of"),
+                      std::string::npos)
+                << e.what();
+        }
+    }
 }
 
 }  // namespace
