@@ -306,8 +306,10 @@ class Gje {
             const int x0 = block_begin(j), x1 = block_end(j);
             swap_rows(block_begin(p), block_end(p), x0, x1);
             update(block_begin(p), block_end(p), x0, x1, s);
-            if (j == p + 1) factor(j, s);
-            publish(applied_[static_cast<std::size_t>(j)], j == p + 1 ? p + 2 : p + 1);
+            if (j == p + 1)
+                factor(j, s);  // block j is then through its own step too
+            else
+                publish(applied_[static_cast<std::size_t>(j)], p + 1);
             finished_[static_cast<std::size_t>(p)].fetch_add(1);
             finished_[static_cast<std::size_t>(p)].notify_all();
         }
