@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdlib>
 
+#include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <string>
@@ -108,19 +109,13 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
     Report report;
     const std::uint64_t batch = kernel.batch_items(task.params);
     const std::uint64_t step = batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
-    // The span [start, end] runs from the first timed batch to the last; the untimed stage()
-    // and check() calls between batches inside it are reported as paused_s, which the parent
-    // takes out of compute_s, so that a point's rates count the kernel's own work only.
     const double begun = monotonic_s();
     report.start = report.end = begun;
     for (std::uint64_t b = task.begin; b < task.end; b += step) {
         const std::uint64_t e = std::min(task.end, b + step);
         run.stage(b, e);
         const double t0 = monotonic_s();
-        if (b == task.begin)
-            report.start = t0;
-        else
-            report.paused_s += t0 - report.end;
+        if (b == task.begin) report.start = t0;
         run.run(b, e);
         const double t1 = monotonic_s();
         report.busy_s += t1 - t0;
@@ -128,6 +123,10 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
         report.verdict &= run.check(b, e);
     }
     const double done = monotonic_s();
+    // The span [start, end] runs from the first timed batch to the last; what of it is not in
+    // a batch is the untimed stage() and check() calls between them (paused_s), which the
+    // parent takes out of compute_s, so that a point's rates count the kernel's own work only.
+    report.paused_s = std::max(0.0, (report.end - report.start) - report.busy_s);
     report.tail_s = task.end > task.begin ? done - report.end : 0.0;
     report.untimed_s = (done - begun) - report.busy_s;  // every stage() and check()
     report.partial = run.partial();
