@@ -85,10 +85,19 @@ void set_work_counters(benchmark::State& state, const parsweep::Work& w) {
         state.counters["flops"] = benchmark::Counter(w.flops * it, benchmark::Counter::kIsRate);
 }
 
+// The last run() of `run` (items [0, items)) checked and its merged result verified, as a sweep
+// does: a wrong kernel is an error, not a time. Then the work counters.
+void check_and_count(benchmark::State& state, const parsweep::Kernel& k, const json& params,
+                     parsweep::KernelRun& run, std::uint64_t items) {
+    parsweep::Verdict v = run.check(0, items);
+    if (v.ok) v = k.verify(params, k.merge(params, {run.partial()}));
+    if (!v.ok) state.SkipWithError(v.message.c_str());
+    set_work_counters(state, k.work(params));
+}
+
 // Runs one share of a kernel in-process with `threads` OpenMP threads, timing run() only.
 // Then one more execution, untimed and on a fresh run (partials add up over executions), is
-// checked and its merged result verified, as a sweep does: a wrong kernel is an error, not a
-// time.
+// checked and verified (check_and_count).
 void run_kernel(benchmark::State& state, const char* id, json params, int threads) {
     const parsweep::Kernel& k = *parsweep::find_kernel(id);
     params = with_defaults(k, std::move(params));
@@ -98,10 +107,7 @@ void run_kernel(benchmark::State& state, const char* id, json params, int thread
     for (auto _ : state) run->run(0, items);
     auto fresh = k.prepare(params, 0, items);
     fresh->run(0, items);
-    parsweep::Verdict v = fresh->check(0, items);
-    if (v.ok) v = k.verify(params, k.merge(params, {fresh->partial()}));
-    if (!v.ok) state.SkipWithError(v.message.c_str());
-    set_work_counters(state, k.work(params));
+    check_and_count(state, k, params, *fresh, items);
 }
 
 // chunk_bytes 2^30 reads the whole text as one chunk: the reference that the cost of chunk
@@ -174,10 +180,7 @@ void BM_Invert(benchmark::State& state) {
         state.ResumeTiming();
         run->run(0, 1);
     }
-    parsweep::Verdict v = run->check(0, 1);
-    if (v.ok) v = kernel.verify(params, kernel.merge(params, {run->partial()}));
-    if (!v.ok) state.SkipWithError(v.message.c_str());
-    set_work_counters(state, kernel.work(params));
+    check_and_count(state, kernel, params, *run, 1);
     state.SetLabel(method);
 }
 BENCHMARK(BM_Invert)
