@@ -38,6 +38,14 @@ json make_params(u64 n, u64 count = 3, u64 seed = 42, const char* method = "getr
     return {{"n", n}, {"count", count}, {"seed", seed}, {"method", method}};
 }
 
+// The normwise residual ratio of a_inv as A⁻¹, for a fixed vector x.
+double ratio_of(const std::vector<double>& a, const std::vector<double>& a_inv, int n) {
+    std::vector<double> x(n), y(n), r(n), sums(n);
+    for (int i = 0; i < n; ++i) x[i] = 1.0 - 0.3 * i;
+    return inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(), r.data(),
+                               sums.data());
+}
+
 // T threads, as a worker of a point with T threads has them: the BLAS's and OpenMP's.
 class ThreadsGuard {
   public:
@@ -159,11 +167,7 @@ TEST(Invert, GjePivotsAcrossBlocks) {
         int swapped = 0;
         for (int i = 0; i < n; ++i) swapped += ipiv[i] != i + 1;
         EXPECT_GT(swapped, n / 2);
-        std::vector<double> x(N), y(N), r(N), sums(N);
-        inv::generate_vector(x.data(), N, 3, 0);
-        const double ratio = inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(),
-                                                 r.data(), sums.data());
-        EXPECT_LT(ratio, inv::kResidualThreshold) << "threads=" << threads;
+        EXPECT_LT(ratio_of(a, a_inv, n), inv::kResidualThreshold) << "threads=" << threads;
     }
 }
 
@@ -275,13 +279,6 @@ Inverted invert(const std::vector<double>& a, int n) {
     return r;
 }
 
-double ratio_of(const std::vector<double>& a, const std::vector<double>& a_inv, int n) {
-    std::vector<double> x(n), y(n), r(n), sums(n);
-    for (int i = 0; i < n; ++i) x[i] = 1.0 - 0.3 * i;
-    return inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(), r.data(),
-                               sums.data());
-}
-
 TEST(InvertResidual, SingularMatrixIsReportedWithItsPivot) {
     // Rows 1 and 2 equal: elimination leaves an exactly zero U(3,3).
     const std::vector<double> a = {1, 1, 4, 2, 2, 5, 3, 3, 6};
@@ -359,15 +356,13 @@ TEST(InvertResidual, IdentityIsExact) {
     EXPECT_EQ(r.a_inv, eye);
 }
 
-}  // namespace
-
 // More threads than cores (a P·T > cores point): threads are preempted in the middle of an
 // item, so an item that reads or writes a block too early is caught here, not just in theory.
 TEST(Invert, GjeIsRightWithMoreThreadsThanCores) {
     const int n = 4 * inv::kGjeBlock + 17;
     const auto N = static_cast<std::size_t>(n);
     const int threads = 8;
-    std::vector<double> a(N * N), work(inv::gje_workspace(n, threads)), x(N), y(N), r(N), sums(N);
+    std::vector<double> a(N * N), work(inv::gje_workspace(n, threads));
     std::vector<int> ipiv(N);
     for (std::uint64_t k = 0; k < 6; ++k) {
         inv::generate_matrix(a.data(), N, 11, k);
@@ -375,9 +370,8 @@ TEST(Invert, GjeIsRightWithMoreThreadsThanCores) {
         const inv::LuInfo info =
             inv::invert_in_place_gje(a_inv.data(), n, ipiv.data(), work.data(), threads);
         ASSERT_EQ(info.getrf, 0);
-        inv::generate_vector(x.data(), N, 11, k);
-        const double ratio = inv::residual_ratio(a.data(), a_inv.data(), x.data(), n, y.data(),
-                                                 r.data(), sums.data());
-        EXPECT_LT(ratio, inv::kResidualThreshold) << "matrix " << k;
+        EXPECT_LT(ratio_of(a, a_inv, n), inv::kResidualThreshold) << "matrix " << k;
     }
 }
+
+}  // namespace
