@@ -141,6 +141,23 @@ double vector_norm_inf(const double* x, int n) {
     return m;
 }
 
+// ·Pᵀ: the row interchanges ipiv (1-based, as dgetrf gives them) undone as column interchanges
+// of a (n×n), last first, as dgetri does. In slabs of rows, so that a slab's part of every
+// column stays in cache while it is swapped. An orphaned `omp for`: inside a parallel region
+// the team shares the slabs, outside one the caller does them all.
+void interchange_columns(double* a, int n, const int* ipiv) {
+    constexpr int kRows = 32;
+    const auto N = static_cast<std::size_t>(n);
+#pragma omp for schedule(static)
+    for (int r0 = 0; r0 < n; r0 += kRows) {
+        const int r1 = std::min(n, r0 + kRows);
+        for (int j = n - 1; j >= 0; --j) {
+            const int p = ipiv[j] - 1;
+            if (p != j) std::swap_ranges(a + j * N + r0, a + j * N + r1, a + p * N + r0);
+        }
+    }
+}
+
 }  // namespace
 
 void generate_matrix(double* a, std::size_t n, u64 seed, u64 k) {
@@ -195,11 +212,7 @@ LuInfo invert_in_place_trtri(double* a, int n, int* ipiv, double* l) {
     // X·L = U⁻¹ gives X = U⁻¹·L⁻¹: one n×n triangular solve (BLAS-3).
     lib.dtrsm(CblasColMajor, CblasRight, CblasLower, CblasNoTrans, CblasUnit, n, n, 1.0, l, n, a,
               n);
-    // ·Pᵀ: getrf's row interchanges undone as column interchanges, last first (as dgetri).
-    for (int j = n - 2; j >= 0; --j) {
-        const int p = ipiv[j] - 1;
-        if (p != j) std::swap_ranges(a + j * N, a + (j + 1) * N, a + p * N);
-    }
+    interchange_columns(a, n, ipiv);
     return info;
 }
 
@@ -261,7 +274,7 @@ class Gje {
             if (omp_get_thread_num() == 0) factor(0, s);
             work_items(s);
 #pragma omp barrier
-            if (!failed_.load()) permute_columns();
+            if (!failed_.load()) interchange_columns(a_, n_, ipiv_);
         }
         if (blas_threads > 1) lib_.set_num_threads(blas_threads);
         return failure_;
@@ -427,20 +440,6 @@ class Gje {
         if (m > 0 && cols > 0 && k > 0)
             lib_.dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, m, cols, k, alpha, x, ldx, y, ldy,
                        beta, c, n_);
-    }
-
-    // ·Pᵀ: the row interchanges undone as column interchanges, last first, in slabs of rows
-    // shared by the team (each slab's part of every column stays in cache while it is swapped).
-    void permute_columns() const {
-        constexpr int kRows = 32;
-#pragma omp for schedule(static)
-        for (int r0 = 0; r0 < n_; r0 += kRows) {
-            const int r1 = std::min(n_, r0 + kRows);
-            for (int j = n_ - 1; j >= 0; --j) {
-                const int p = ipiv_[j] - 1;
-                if (p != j) std::swap_ranges(at(r0, j), at(r1, j), at(r0, p));
-            }
-        }
     }
 
     const blas::Library& lib_;
@@ -675,9 +674,9 @@ class InvertKernel final : public Kernel {
   public:
     std::string_view id() const override { return "invert"; }
     std::string_view summary() const override {
-        return "invert count seeded random n×n matrices on the threaded BLAS (recursive "
-               "Gauss-Jordan, or LAPACKE dgetrf + dgetri / dtrtri); verified by a normwise "
-               "residual";
+        return "invert count seeded random n×n matrices (blocked Gauss-Jordan on the kernel's "
+               "OpenMP threads, or LAPACKE dgetrf + dgetri / dtrtri on the threaded BLAS); "
+               "verified by a normwise residual";
     }
 
     const std::vector<ParamSpec>& params() const override {
