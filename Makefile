@@ -1,11 +1,23 @@
 # parsweep: a thin layer over CMake. `make sweep` and `make test` are all a user needs.
+# CXX=clang++ (on the command line or in the environment) builds with that compiler, and its
+# OpenMP runtime (clang: LLVM's libomp), into a build directory of its own: build-clang++.
+ifeq ($(filter command line environment,$(origin CXX)),)
 BUILD   ?= build
+COMPILER :=
+else
+BUILD   ?= build-$(notdir $(firstword $(CXX)))
+COMPILER := -DCMAKE_CXX_COMPILER=$(CXX)
+endif
 CONFIG  ?= configs/default.json
 NATIVE  ?= OFF
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 PARSWEEP := $(BUILD)/parsweep
 RUN     ?= results/latest
+# make test: which targets to build (default all) and which ctest labels to run (a regex;
+# default every test). test-clang sets both to the subset CI runs with clang.
+TEST_TARGETS ?=
+TEST_LABELS  ?=
 
 # A Python with matplotlib for plots/: python3 on PATH may be a pyenv or venv without it, so
 # the system one is tried next. Recursive (=) so that it is looked for only when a recipe
@@ -26,39 +38,57 @@ py='$(PYTHON)'; if [ -z "$$py" ]; then \
 echo "$$py plots/$(2)"; $$py plots/$(2)
 endef
 
-.PHONY: all deps build sweep plots compare exercise test test-sanitize fuzz bench bench-peers data clean help
+.PHONY: all deps deps-sweep configure configure-sweep build build-sweep sweep plots compare \
+        exercise test test-clang test-sanitize fuzz bench bench-peers data clean help
 
 all: build
 
 help:
-	@echo "make sweep [CONFIG=configs/x.json]   install what is missing, build, run a sweep"
+	@echo "make sweep [CONFIG=configs/x.json]   install what a sweep needs, build parsweep, run a sweep"
 	@echo "make plots [RUN=results/<dir>]       charts and report.html of a run (default results/latest)"
 	@echo "make compare A=results/<a> B=results/<b>   two runs side by side → results/compare-<a>-vs-<b>/"
 	@echo "make exercise N=02 [WHICH=solution]  a workshop lesson: your code (starter) run, charted, checked"
-	@echo "make test                            install what is missing, build, run every test"
+	@echo "make test                            install the test tools too, build everything, run every test"
+	@echo "make test-clang                      build with clang++ and LLVM's libomp, run the unit, kernel and e2e tests"
 	@echo "make test-sanitize                   unit and kernel tests under ASan + UBSan"
 	@echo "make fuzz [FUZZ_SECONDS=60]          libFuzzer on the config loader"
 	@echo "make bench                           Google Benchmark micro-benchmarks → results/bench/"
 	@echo "make bench-peers                     parsweep vs the workshop's Python and ripgrep → results/bench-peers/"
 	@echo "make data [SOURCE=file]              fetch the workshop text into data/"
-	@echo "make build [NATIVE=ON]               build $(PARSWEEP) (NATIVE=ON: -march=native)"
+	@echo "make build [NATIVE=ON] [CXX=clang++] build everything: parsweep, tests, benchmarks, lessons"
 
+# What a sweep needs (compiler, CMake, the libraries, matplotlib), or that and the test tools.
+deps-sweep:
+	@scripts/install-deps.sh sweep
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh test
 
-$(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPARSWEEP_NATIVE=$(NATIVE) $(CMAKE_FLAGS)
+# The build directory: a sweep's needs no GoogleTest or Google Benchmark, so a build made by
+# `make sweep` leaves them out; `make test` (and build, bench) turns them on in the same one.
+CONFIGURE = cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPARSWEEP_NATIVE=$(NATIVE) $(COMPILER)
+configure-sweep:
+	@[ -f $(BUILD)/CMakeCache.txt ] || $(CONFIGURE) -DPARSWEEP_TESTS=OFF -DPARSWEEP_BENCH=OFF $(CMAKE_FLAGS)
+configure: deps
+	@if [ ! -f $(BUILD)/CMakeCache.txt ] || grep -q '^PARSWEEP_\(TESTS\|BENCH\):BOOL=OFF' $(BUILD)/CMakeCache.txt; then \
+	    echo "$(CONFIGURE) -DPARSWEEP_TESTS=ON -DPARSWEEP_BENCH=ON $(CMAKE_FLAGS)"; \
+	    $(CONFIGURE) -DPARSWEEP_TESTS=ON -DPARSWEEP_BENCH=ON $(CMAKE_FLAGS); fi
 
-build: deps $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS)
+# parsweep and its workers only: what a sweep runs.
+build-sweep: deps-sweep configure-sweep
+	cmake --build $(BUILD) -j $(JOBS) --target parsweep
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS) $(if $(TEST_TARGETS),--target $(TEST_TARGETS))
 
 data:
 	@scripts/fetch-data.sh
 
-# The workshop text is fetched when the config reads it. A run whose points partly failed
-# (exit 1) is drawn too: the charts mark the failures. No matplotlib: the sweep still succeeds.
-sweep: build
-	@if grep -q 'data/t8.shakespeare.txt' $(CONFIG) 2>/dev/null; then scripts/fetch-data.sh; fi
+# The workshop text is fetched when the config reads it; offline, a generated English-like
+# stand-in of the same size takes its place (said in one line), so the sweep still runs. A
+# run whose points partly failed (exit 1) is drawn too: the charts mark the failures. No
+# matplotlib: the sweep still succeeds.
+sweep: build-sweep
+	@if grep -q 'data/t8.shakespeare.txt' $(CONFIG) 2>/dev/null; then GENERATE=$(PARSWEEP) scripts/fetch-data.sh; fi
 	@echo "$(PARSWEEP) run $(CONFIG)"; status=0; $(PARSWEEP) run $(CONFIG) || status=$$?; \
 	if [ $$status -le 1 ]; then ( $(call with_python,plots,plot_run.py results/latest,0) ) || exit $$?; fi; \
 	exit $$status
@@ -76,7 +106,7 @@ compare:
 # submits the learner's sbatch script to Slurm), draws the charts, and checks the results.
 # The check's verdict is the target's status; a missing matplotlib only skips the charts.
 WHICH ?= starter
-exercise: deps $(BUILD)/CMakeCache.txt
+exercise: deps-sweep configure-sweep
 	@if [ -z "$(N)" ]; then echo "usage: make exercise N=02 [WHICH=starter|solution]" >&2; exit 2; fi
 	@lesson=$$(ls -d exercises/$(N)-*/ 2>/dev/null | head -1); config=$$(ls configs/lessons/$(N)-*.json 2>/dev/null | head -1); \
 	if [ -z "$$lesson" ] || [ -z "$$config" ]; then echo "no lesson $(N) (ls exercises/)" >&2; exit 2; fi; \
@@ -91,7 +121,15 @@ exercise: deps $(BUILD)/CMakeCache.txt
 	python3 $${lesson}check.py $$out
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)')
+
+# The clang++ / libomp build, as CI runs it: the unit, kernel and end-to-end tests.
+CLANG_TESTS := unit_config_test unit_stats_test unit_sysinfo_test unit_calibrate_test \
+               kernel_square_test kernel_wordcount_test kernel_invert_test kernel_pi_test \
+               cli_e2e_test
+test-clang:
+	$(MAKE) test CXX=clang++ TEST_TARGETS="parsweep $(CLANG_TESTS)" \
+	    TEST_LABELS='^($(subst $(eval) ,|,$(strip $(CLANG_TESTS))))$$'
 
 # The unit and kernel tests under AddressSanitizer + UndefinedBehaviorSanitizer (-O1 keeps
 # the build short); any report fails the test.
@@ -138,4 +176,4 @@ bench-peers: build
 	$$py bench/peers/run_peers.py --parsweep $(PARSWEEP) $(PEERS_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(SANITIZE_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) build-clang++ $(SANITIZE_BUILD) $(FUZZ_BUILD)

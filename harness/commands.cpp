@@ -11,6 +11,7 @@
 #include "calibrate.hpp"
 #include "config.hpp"
 #include "corpus.hpp"
+#include "english_text.hpp"
 #include "files.hpp"
 #include "interrupt.hpp"
 #include "launcher.hpp"
@@ -368,12 +369,19 @@ int cmd_info(bool as_json, std::optional<int> cores_opt) {
     return 0;
 }
 
-int cmd_corpus(const std::string& size, const std::string& from, const std::string& out) {
+int cmd_corpus(const CorpusOptions& options) {
     try {
-        const std::uint64_t bytes = parse_size(size);
-        const std::uint64_t written = build_corpus(from, out, bytes);
-        fmt::print("{}: {} bytes ({}) from copies of {}\n", out, written,
-                   format_bytes(double(written)), from);
+        const std::uint64_t bytes =
+            options.size.empty() ? kWorkshopTextBytes : parse_size(options.size);
+        if (options.from.empty()) {
+            write_english_like_text(options.out, bytes, options.seed);
+            fmt::print("{}: {} bytes ({}) of generated English-like text (seed {})\n",
+                       options.out, bytes, format_bytes(double(bytes)), options.seed);
+            return 0;
+        }
+        const std::uint64_t written = build_corpus(options.from, options.out, bytes);
+        fmt::print("{}: {} bytes ({}) from copies of {}\n", options.out, written,
+                   format_bytes(double(written)), options.from);
         return 0;
     } catch (const std::exception& e) {
         fmt::print(stderr, "error: {}\n", e.what());

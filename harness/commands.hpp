@@ -2,6 +2,7 @@
 // status: 0 success, 1 the run finished but some point failed, 2 bad input (nothing run).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +39,15 @@ int cmd_merge(const MergeOptions& options);
 int cmd_validate(const std::string& config, std::optional<int> cores);
 int cmd_list(bool as_json, bool all);  // all: also the hidden test kernels
 int cmd_info(bool as_json, std::optional<int> cores);
-int cmd_corpus(const std::string& size, const std::string& from, const std::string& out);
+// `parsweep corpus`: copies of `from` up to `size`, or, without `from`, English-like text
+// generated from `seed` (english_text.hpp).
+struct CorpusOptions {
+    std::string size;  // "" → the workshop text's size
+    std::string from;  // "" → generate
+    std::uint64_t seed = 1;
+    std::string out;
+};
+int cmd_corpus(const CorpusOptions& options);
 
 // Loads a config with `cores` as the usable cores, or prints every problem in it (each with
 // the file and JSON path) and returns nullopt: what every subcommand that takes a config does.

@@ -56,12 +56,16 @@ int main(int argc, char** argv) {
     info_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
         ->check(CLI::Range(1, 1 << 20));
 
-    std::string size, from = "data/t8.shakespeare.txt", out;
-    auto* corpus_cmd =
-        app.add_subcommand("corpus", "build a large text from copies of a small one");
-    corpus_cmd->add_option("--size", size, "size of the text, e.g. 1G, 512M")->required();
-    corpus_cmd->add_option("--from", from, "the text to copy")->capture_default_str();
-    corpus_cmd->add_option("--out", out, "the file to write")->required();
+    parsweep::CorpusOptions corpus;
+    auto* corpus_cmd = app.add_subcommand(
+        "corpus", "a text to count words in: copies of one you have (--from), or generated "
+                  "English-like text (the workshop text's stand-in offline)");
+    corpus_cmd->add_option("--size", corpus.size,
+                           "size of the text, e.g. 1G, 512M (default: the workshop text's)");
+    corpus_cmd->add_option("--from", corpus.from, "the text to copy (default: generate one)");
+    corpus_cmd->add_option("--seed", corpus.seed, "the generated text's seed")
+        ->capture_default_str();
+    corpus_cmd->add_option("--out", corpus.out, "the file to write")->required();
 
     parsweep::SlurmOptions slurm;
     auto* slurm_cmd = app.add_subcommand(
@@ -136,7 +140,7 @@ int main(int argc, char** argv) {
     if (*validate_cmd) return parsweep::cmd_validate(config, cores);
     if (*list_cmd) return parsweep::cmd_list(as_json, list_all);
     if (*info_cmd) return parsweep::cmd_info(as_json, cores);
-    if (*corpus_cmd) return parsweep::cmd_corpus(size, from, out);
+    if (*corpus_cmd) return parsweep::cmd_corpus(corpus);
     if (*slurm_cmd) return parsweep::cmd_slurm(slurm);
     if (*calibrate_cmd) return parsweep::cmd_calibrate(calibrate);
     return parsweep::worker_main();

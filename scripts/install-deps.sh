@@ -1,34 +1,53 @@
 #!/usr/bin/env bash
-# Installs what parsweep needs to build and test, when it is missing. Idempotent: on a
-# machine that has everything it only checks and says so.
+# Installs what parsweep needs, when it is missing. Idempotent: on a machine that has
+# everything it only checks and says so.
 #
-#   scripts/install-deps.sh            build + test dependencies
+#   scripts/install-deps.sh sweep      what `make sweep` needs: compiler, CMake, the libraries,
+#                                      matplotlib for the charts (make sweep, make exercise)
+#   scripts/install-deps.sh [test]     that and the test tools (make test, make build)
 #   PARSWEEP_SKIP_DEPS=1 make …        skip this check (modules loaded by hand, say)
 #
-# Debian / Ubuntu: installs the packages with apt-get (as root, or through sudo).
+# Debian / Ubuntu: installs the packages with apt-get (as root, or through sudo). No system
+# service is started or enabled by the install: Debian's maintainer scripts would start
+# munged and the Slurm daemons (the tests start their own), so a policy-rc.d forbids starting
+# any during the install, and the services of the packages it installed are disabled after.
 # Elsewhere: prints what to install (dnf, spack, environment modules) and stops, unless
 # pkg-config already finds every library.
 set -euo pipefail
 
+SET=${1:-test}
+if [[ $SET != sweep && $SET != test ]]; then
+    echo "install-deps: usage: $0 [sweep|test] (got \"$SET\")" >&2
+    exit 2
+fi
 if [[ "${PARSWEEP_SKIP_DEPS:-0}" == 1 ]]; then
     echo "install-deps: skipped (PARSWEEP_SKIP_DEPS=1)"
     exit 0
 fi
 
-# Debian package names, one per dependency (DESIGN.md "Dependencies").
-DEBIAN_PACKAGES=(
-    g++ cmake make pkg-config git          # toolchain (OpenMP is g++'s libgomp)
+# Debian package names, one per dependency (DESIGN.md "Dependencies"). A sweep needs these:
+SWEEP_PACKAGES=(
+    g++ cmake make pkg-config              # toolchain (OpenMP is g++'s libgomp)
     libopenblas-dev liblapacke-dev         # BLAS and LAPACKE (OpenBLAS's LAPACK)
     nlohmann-json3-dev libcli11-dev libfmt-dev libhwloc-dev
+    python3-matplotlib                     # plots/: charts and report.html
+    ca-certificates                        # make data: the workshop text over https
+)
+# The tests and the other targets add these:
+TEST_PACKAGES=(
+    git                                    # the tests read the commit a build records
     libgtest-dev libbenchmark-dev          # tests and micro-benchmarks
-    clang libclang-rt-dev libomp-dev       # make fuzz: libFuzzer, and OpenMP for clang
-    python3 python3-jsonschema             # the config schema test
-    python3-matplotlib                     # plots/: charts and report.html (make plots)
+    clang libclang-rt-dev libomp-dev       # make fuzz (libFuzzer), the clang/libomp build
+    python3-jsonschema                     # the config schema test
     python3-numpy ripgrep                  # make bench-peers: the Python and rg peers
     chromium                               # the report test opens report.html headless
-    slurm-wlm munge                        # the hpc tests start a one-node Slurm cluster
+    slurm-wlm munge                        # the hpc tests start a two-node Slurm cluster
     openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
 )
+# CXX=clang++ (make sweep CXX=clang++): clang, and LLVM's libomp for its OpenMP.
+[[ ${CXX:-} == *clang* ]] && SWEEP_PACKAGES+=(clang libomp-dev)
+DEBIAN_PACKAGES=("${SWEEP_PACKAGES[@]}")
+[[ $SET == test ]] && DEBIAN_PACKAGES+=("${TEST_PACKAGES[@]}")
 
 missing_debian() {
     local p out=()
@@ -38,10 +57,45 @@ missing_debian() {
     echo "${out[@]:-}"
 }
 
+# apt-get install with no service started (policy-rc.d, which invoke-rc.d and
+# deb-systemd-invoke obey) and, after, the installed packages' services disabled (their
+# maintainer scripts enable them for the next boot). A policy-rc.d already there is the
+# administrator's and is kept.
+install_without_services() {
+    local policy=/usr/sbin/policy-rc.d ours=0 p unit
+    if [[ ! -e $policy ]]; then
+        printf '#!/bin/sh\n# parsweep install-deps: no service starts during the install\nexit 101\n' |
+            "${SUDO[@]}" tee "$policy" >/dev/null
+        "${SUDO[@]}" chmod 755 "$policy"
+        ours=1
+    fi
+    local status=0
+    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "$@" || status=$?
+    [[ $ours == 1 ]] && "${SUDO[@]}" rm -f "$policy"
+    [[ $status == 0 ]] || return $status
+    local disabled=()
+    for p in "$@"; do
+        while read -r unit; do
+            unit=$(basename "$unit")
+            if command -v deb-systemd-helper >/dev/null; then
+                "${SUDO[@]}" deb-systemd-helper disable "$unit" >/dev/null 2>&1 || true
+            fi
+            if [[ -x /usr/sbin/update-rc.d && -e /etc/init.d/${unit%.service} ]]; then
+                "${SUDO[@]}" update-rc.d "${unit%.service}" disable >/dev/null 2>&1 || true
+            fi
+            disabled+=("${unit%.service}")
+        done < <(dpkg -L "$p" 2>/dev/null | grep -E '^/(usr/)?lib/systemd/system/[^/]+\.service$' || true)
+    done
+    if [[ ${#disabled[@]} -gt 0 ]]; then
+        echo "install-deps: installed, not started and not enabled: ${disabled[*]}" \
+             "(the tests start their own daemons)"
+    fi
+}
+
 if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
     read -r -a missing <<<"$(missing_debian)"
     if [[ ${#missing[@]} -eq 0 ]]; then
-        echo "install-deps: all ${#DEBIAN_PACKAGES[@]} packages present"
+        echo "install-deps: all ${#DEBIAN_PACKAGES[@]} packages for $SET present"
         exit 0
     fi
     echo "install-deps: installing ${missing[*]}"
@@ -57,7 +111,7 @@ if command -v apt-get >/dev/null && command -v dpkg-query >/dev/null; then
     fi
     export DEBIAN_FRONTEND=noninteractive
     "${SUDO[@]}" apt-get update -qq
-    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    install_without_services "${missing[@]}"
     read -r -a still <<<"$(missing_debian)"
     if [[ ${#still[@]} -ne 0 ]]; then
         echo "install-deps: still missing after apt-get: ${still[*]}" >&2
