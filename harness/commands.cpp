@@ -331,9 +331,11 @@ int cmd_info(bool as_json, std::optional<int> cores_opt) {
     fmt::print("memory        {} total, {} available\n",
                format_bytes(ctx["memory"]["total_bytes"].get<double>()),
                format_bytes(ctx["memory"]["available_bytes"].get<double>()));
-    fmt::print("openmp        {} ({}), {} threads by default here\n",
-               o["version"].get<std::string>(), o["runtime"].get<std::string>(),
+    fmt::print("openmp        {} {} ({}), OpenMP {}, {} threads by default here\n",
+               o["runtime_name"].get<std::string>(), o["runtime_version"].get<std::string>(),
+               o["runtime"].get<std::string>(), o["version"].get<std::string>(),
                o["max_threads"].get<int>());
+    fmt::print("              {}\n", o["wait_policy"]["effect"].get<std::string>());
     if (b.contains("error")) {
         fmt::print("blas          unavailable: {}\n", b["error"].get<std::string>());
     } else {

@@ -1,8 +1,6 @@
 #include "sysinfo.hpp"
 
-#include <dlfcn.h>
 #include <hwloc.h>
-#include <omp.h>
 #include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
 
 #include "blas.hpp"
 #include "build_info.hpp"
+#include "openmp_runtime.hpp"
 
 extern char** environ;
 
@@ -122,16 +121,6 @@ std::optional<int> env_int(const char* name) {
     return static_cast<int>(n);
 }
 
-std::string library_of(const void* symbol) {
-    Dl_info info{};
-    if (symbol && dladdr(symbol, &info) && info.dli_fname) {
-        std::error_code ec;
-        auto real = fs::canonical(info.dli_fname, ec);
-        return ec ? info.dli_fname : real.string();
-    }
-    return "unknown";
-}
-
 }  // namespace
 
 UsableCores detect_usable_cores(std::optional<int> explicit_cores, const fs::path& root) {
@@ -234,23 +223,6 @@ json topology_info() {
 
 json blas_info() {
     return blas::info();
-}
-
-json openmp_info() {
-    static const std::pair<int, const char*> versions[] = {
-        {202111, "5.2"}, {202011, "5.1"}, {201811, "5.0"}, {201511, "4.5"},
-        {201307, "4.0"}, {201107, "3.1"}, {200805, "3.0"}};
-    std::string version = "unknown";
-    for (auto [date, v] : versions)
-        if (_OPENMP >= date) {
-            version = v;
-            break;
-        }
-    return {{"version", version},
-            {"spec_date", _OPENMP},
-            {"runtime", library_of(reinterpret_cast<void*>(&omp_get_max_threads))},
-            {"max_threads", omp_get_max_threads()},
-            {"num_procs", omp_get_num_procs()}};
 }
 
 json build_info() {

@@ -38,7 +38,6 @@ json run_context(const UsableCores& cores);
 // The parts `parsweep info` prints and sweep.json records.
 json topology_info();  // hwloc: packages, cores, PUs, NUMA nodes, caches, CPU model
 json blas_info();      // the BLAS (loaded by this call): version, config, core, threading
-json openmp_info();    // OpenMP version, runtime library, max threads
 json build_info();     // parsweep version, git commit, compiler, flags
 json relevant_env();   // OMP_*, OPENBLAS_*, GOMP_*, KMP_*, MKL_*, BLIS_*, SLURM_*, SRUN_*
 

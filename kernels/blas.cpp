@@ -76,6 +76,8 @@ void load() {
     }
 }
 
+}  // namespace
+
 std::string file_of(const void* symbol) {
     Dl_info info{};
     if (!symbol || !dladdr(symbol, &info) || !info.dli_fname) return "unknown";
@@ -83,8 +85,6 @@ std::string file_of(const void* symbol) {
     auto real = std::filesystem::canonical(info.dli_fname, ec);
     return ec ? info.dli_fname : real.string();
 }
-
-}  // namespace
 
 const Library& library() {
     std::call_once(once, load);

@@ -57,6 +57,10 @@ bool loaded();
 // The BLAS's thread count in this process: 0 when it is not loaded.
 int threads();
 
+// The file of the shared library that defines `symbol` (symlinks resolved), or "unknown":
+// where a routine really comes from, whatever was asked for.
+std::string file_of(const void* symbol);
+
 // What `parsweep info` and sweep.json record: name, version, config, core, threading model,
 // and the files the BLAS, LAPACK and LAPACKE routines come from; {"error": …} when they
 // cannot be loaded. Called in the parent: when this process has not loaded the BLAS yet, it

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "openmp_runtime.hpp"
 #include "pinning.hpp"
 #include "sysinfo.hpp"
 #include "test_support.hpp"
@@ -236,6 +237,72 @@ TEST(Pinning, CpuListText) {
     EXPECT_EQ(cpu_list_text({}), "");
     EXPECT_EQ(cpu_list_text({3}), "3");
     EXPECT_EQ(cpu_list_text({0, 1, 2, 3, 8, 10, 11}), "0-3,8,10-11");
+}
+
+}  // namespace
+}  // namespace parsweep
+
+namespace parsweep {
+namespace {
+
+// A variable set for one scope, restored after it.
+class ScopedEnv {
+  public:
+    ScopedEnv(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        if (value)
+            setenv(name, value, 1);
+        else
+            unsetenv(name);
+    }
+    ~ScopedEnv() {
+        if (old_)
+            setenv(name_, old_->c_str(), 1);
+        else
+            unsetenv(name_);
+    }
+
+  private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+// The runtime this test binary was linked with: GCC's libgomp, or LLVM's libomp under clang.
+TEST(OpenmpRuntime, NamesTheRuntimeOfTheCompilerThatBuiltIt) {
+    ScopedEnv policy("OMP_WAIT_POLICY", nullptr), spin("GOMP_SPINCOUNT", nullptr),
+        block("KMP_BLOCKTIME", nullptr);
+    const auto info = openmp_info();
+#if defined(__clang__)
+    EXPECT_EQ(info["runtime_name"], "libomp") << info.dump();
+    EXPECT_EQ(info["runtime_version"].get<std::string>().rfind("LLVM ", 0), 0u) << info.dump();
+    EXPECT_NE(info["wait_policy"]["effect"].get<std::string>().find("200 ms"), std::string::npos);
+#else
+    EXPECT_EQ(info["runtime_name"], "libgomp") << info.dump();
+    EXPECT_NE(info["runtime_version"], "unknown") << info.dump();
+    EXPECT_NE(info["wait_policy"]["effect"].get<std::string>().find("300,000"), std::string::npos);
+#endif
+    EXPECT_TRUE(std::filesystem::exists(info["runtime"].get<std::string>())) << info.dump();
+    EXPECT_TRUE(info["wait_policy"]["OMP_WAIT_POLICY"].is_null());
+}
+
+TEST(OpenmpRuntime, RecordsTheWaitPolicySettings) {
+    {
+        ScopedEnv policy("OMP_WAIT_POLICY", "PASSIVE"), spin("GOMP_SPINCOUNT", nullptr),
+            block("KMP_BLOCKTIME", nullptr);
+        const auto w = openmp_info()["wait_policy"];
+        EXPECT_EQ(w["OMP_WAIT_POLICY"], "PASSIVE");
+        EXPECT_NE(w["effect"].get<std::string>().find("sleep at once"), std::string::npos) << w;
+    }
+    ScopedEnv policy("OMP_WAIT_POLICY", nullptr), spin("GOMP_SPINCOUNT", "1000"),
+        block("KMP_BLOCKTIME", "5");
+    const auto w = openmp_info()["wait_policy"];
+    EXPECT_EQ(w["GOMP_SPINCOUNT"], "1000");
+    EXPECT_EQ(w["KMP_BLOCKTIME"], "5");
+#if defined(__clang__)
+    EXPECT_NE(w["effect"].get<std::string>().find("5 ms"), std::string::npos) << w;
+#else
+    EXPECT_NE(w["effect"].get<std::string>().find("1000 iterations"), std::string::npos) << w;
+#endif
 }
 
 }  // namespace
