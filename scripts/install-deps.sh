@@ -28,6 +28,7 @@ DEBIAN_PACKAGES=(
     chromium                               # the report test opens report.html headless
     slurm-wlm munge                        # the hpc tests start a one-node Slurm cluster
     openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
+    zsh                                    # the packaging test checks the zsh completion
 )
 
 missing_debian() {
