@@ -2,7 +2,7 @@
 # Subcommands and their options, as harness/main.cpp and harness/plot_command.cpp declare
 # them; config arguments complete to *.json files, run arguments to directories.
 
-_parsweep_subcommands="run validate list info calibrate corpus slurm merge plot compare help"
+_parsweep_subcommands="run validate list info calibrate corpus slurm merge plot compare"
 
 # The options of subcommand $1.
 _parsweep_options() {
@@ -69,8 +69,6 @@ _parsweep() {
             COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur")) ;;
         merge|plot|compare)  # run directories
             COMPREPLY=($(compgen -d -- "$cur")) ;;
-        help)
-            COMPREPLY=($(compgen -W "$_parsweep_subcommands" -- "$cur")) ;;
     esac
     return 0
 }

@@ -32,14 +32,17 @@ def parsweep_help(*args):
 
 def subcommands():
     """The subcommands in `parsweep --help` (CLI11: an indented name, then its description)."""
-    text = parsweep_help().split("SUBCOMMANDS:")[1]
+    text = re.split(r"(?i)^subcommands:$", parsweep_help(), flags=re.M)[1]
     return re.findall(r"^  (\w+)\s", text, re.M)
 
 
 def options(sub):
     """The long and short options `parsweep SUB --help` lists."""
-    text = parsweep_help(sub).split("OPTIONS:")[1].split("SUBCOMMANDS:")[0]
-    return set(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", text)) - {"-h"}
+    text = re.split(r"(?i)^options:$", parsweep_help(sub), flags=re.M)[1]
+    names = set()
+    for first_column in re.findall(r"^\s+(-\S+)", text, re.M):  # "-q,--quiet", "--out"
+        names.update(first_column.split(","))
+    return names - {"-h"}
 
 
 def complete(words, cwd):
