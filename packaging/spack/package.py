@@ -19,8 +19,6 @@ class Parsweep(CMakePackage):
     homepage = "https://github.com/parsweep/parsweep"
     url = "https://github.com/parsweep/parsweep/releases/download/v0.1.0/parsweep-0.1.0.tar.gz"
 
-    license("MIT")
-
     # sha256 of each release tarball (make dist; sha256sum dist/parsweep-<version>.tar.gz).
     version("0.1.0", sha256="0000000000000000000000000000000000000000000000000000000000000000")
 
