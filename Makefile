@@ -19,27 +19,21 @@ RUN     ?= results/latest
 TEST_TARGETS ?=
 TEST_LABELS  ?=
 
-# A Python with matplotlib for plots/: python3 on PATH may be a pyenv or venv without it, so
-# the system one is tried next. Recursive (=) so that it is looked for only when a recipe
-# needs it, after `build` may have installed python3-matplotlib. PYTHON=… overrides.
+# A Python with matplotlib for bench-peers: python3 on PATH may be a pyenv or venv without it,
+# so the system one is tried next. Recursive (=) so that it is looked for only when a recipe
+# needs it, after `build` may have installed python3-matplotlib. PYTHON=… overrides, and is
+# then also what `parsweep plot` and `parsweep compare` draw with (they look for one the same
+# way themselves: harness/plot_command.hpp).
 ifeq ($(origin PYTHON),undefined)
 PYTHON = $(shell for p in python3 /usr/bin/python3; do \
     if command -v $$p >/dev/null 2>&1 && $$p -c 'import matplotlib' >/dev/null 2>&1; then \
         command -v $$p; break; fi; done)
+else
+PLOT_FLAGS := --python '$(PYTHON)'
 endif
 
-# Runs plots/$(2) with that Python; without one, says how to get it (then `make $(1)` again)
-# and exits with $(3): 1 for plots and compare, 0 at the end of a sweep that itself worked.
-define with_python
-py='$(PYTHON)'; if [ -z "$$py" ]; then \
-    echo "$(1): no Python with matplotlib (tried python3, /usr/bin/python3): run" \
-         "scripts/install-deps.sh or apt-get install python3-matplotlib, then make $(1)" >&2; \
-    exit $(3); fi; \
-echo "$$py plots/$(2)"; $$py plots/$(2)
-endef
-
 .PHONY: all deps deps-sweep configure configure-sweep build build-sweep sweep plots compare \
-        exercise test test-clang test-sanitize fuzz bench bench-peers data clean help
+        exercise test test-clang test-sanitize fuzz bench bench-peers data clean help install dist
 
 all: build
 
@@ -56,6 +50,8 @@ help:
 	@echo "make bench-peers                     parsweep vs the workshop's Python and ripgrep → results/bench-peers/"
 	@echo "make data [SOURCE=file]              fetch the workshop text into data/"
 	@echo "make build [NATIVE=ON] [CXX=clang++] build everything: parsweep, tests, benchmarks, lessons"
+	@echo "make install PREFIX=/usr/local       build parsweep, then install it (bin, libexec/parsweep, share/parsweep)"
+	@echo "make dist                            the release tarball dist/parsweep-<version>.tar.gz (git archive)"
 
 # What a sweep needs (compiler, CMake, the libraries, matplotlib), or that and the test tools.
 deps-sweep:
@@ -80,6 +76,17 @@ build-sweep: deps-sweep configure-sweep
 build: configure
 	cmake --build $(BUILD) -j $(JOBS) $(if $(TEST_TARGETS),--target $(TEST_TARGETS))
 
+# plots and compare need only the binary: built when missing.
+$(PARSWEEP):
+	$(MAKE) build-sweep
+
+PREFIX ?= /usr/local
+install: build-sweep
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+dist:
+	@scripts/make-release.sh
+
 data:
 	@scripts/fetch-data.sh
 
@@ -90,15 +97,15 @@ data:
 sweep: build-sweep
 	@if grep -q 'data/t8.shakespeare.txt' $(CONFIG) 2>/dev/null; then GENERATE=$(PARSWEEP) scripts/fetch-data.sh; fi
 	@echo "$(PARSWEEP) run $(CONFIG)"; status=0; $(PARSWEEP) run $(CONFIG) || status=$$?; \
-	if [ $$status -le 1 ]; then ( $(call with_python,plots,plot_run.py results/latest,0) ) || exit $$?; fi; \
+	if [ $$status -le 1 ]; then $(PARSWEEP) plot results/latest --if-python $(PLOT_FLAGS) || exit $$?; fi; \
 	exit $$status
 
-plots:
-	@$(call with_python,plots,plot_run.py $(RUN),1)
+plots: $(PARSWEEP)
+	@$(PARSWEEP) plot $(RUN) $(PLOT_FLAGS)
 
-compare:
+compare: $(PARSWEEP)
 	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "usage: make compare A=results/<run> B=results/<run>" >&2; exit 2; fi
-	@$(call with_python,compare,compare_runs.py $(A) $(B),1)
+	@$(PARSWEEP) compare $(A) $(B) $(PLOT_FLAGS)
 
 # A workshop lesson: builds parsweep and the learner's code (exercises/NN-*/starter/, or
 # WHICH=solution) — only those targets, so a learner's edit rebuilds in seconds — runs the
@@ -117,7 +124,7 @@ exercise: deps-sweep configure-sweep
 	    echo "$${lesson}run.sh $(WHICH) $$config $$out"; PARSWEEP=$(PARSWEEP) $${lesson}run.sh $(WHICH) $$config $$out; \
 	else echo "$$bin run $$config --out $$out"; $$bin run $$config --out $$out; fi; \
 	status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi; \
-	( $(call with_python,exercise,plot_run.py $$out,0) ); \
+	$(PARSWEEP) plot $$out --if-python $(PLOT_FLAGS); \
 	python3 $${lesson}check.py $$out
 
 test: build

@@ -269,16 +269,9 @@ void verify_repetition(const Point& point, const std::vector<json>& partials, Re
 }
 
 std::vector<std::string> worker_command(const std::string& executable) {
-    const std::string lean = executable + "-worker";
-    if (access(lean.c_str(), X_OK) == 0) return {lean};
+    const std::string& lean = worker_executable(executable);
+    if (!lean.empty()) return {lean};
     return {executable, "worker"};
-}
-
-std::string self_executable() {
-    char buf[4096];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-    if (n <= 0) return "parsweep";
-    return std::string(buf, static_cast<std::size_t>(n));
 }
 
 RepRecord run_repetition(const Point& point, const std::string& executable) {

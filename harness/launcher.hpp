@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "install_paths.hpp"
 #include "results.hpp"
 
 namespace parsweep {
@@ -50,13 +51,11 @@ std::string with_output(std::string error, const std::string& output);
 // rec.error and rec.verify_s (how long it took).
 void verify_repetition(const Point& point, const std::vector<json>& partials, RepRecord& rec);
 
-// How a worker of the parsweep binary `executable` is started, program first:
-// `<executable>-worker` when it is beside it (parsweep-worker, or a lesson binary's own: it
-// links only what a worker needs, so it starts in about half the time, bench/README.md), else
-// `<executable> worker` (a copy of the binary without its worker).
+// How a worker of the parsweep binary `executable` is started, program first: its lean
+// worker when there is one (parsweep-worker beside it or in the installed libexec directory,
+// or a lesson binary's own, install_paths.hpp: it links only what a worker needs, so it starts
+// in about half the time, bench/README.md), else `<executable> worker` (a copy of the binary
+// without its worker). The worker's path is looked up once per process.
 std::vector<std::string> worker_command(const std::string& executable);
-
-// The path of the running executable (/proc/self/exe).
-std::string self_executable();
 
 }  // namespace parsweep

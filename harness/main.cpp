@@ -7,6 +7,7 @@
 #include "build_info.hpp"
 #include "calibrate.hpp"
 #include "commands.hpp"
+#include "plot_command.hpp"
 #include "slurm.hpp"
 #include "worker.hpp"
 
@@ -120,6 +121,8 @@ int main(int argc, char** argv) {
                             "thread counts 1, 2, 4, …, a smaller DGEMM: what run measures");
     calibrate_cmd->add_flag("--force", calibrate.force, "measure again even when one is cached");
 
+    parsweep::PlotCommands plot(app);  // plot RUN, compare A B
+
     app.add_subcommand("worker", "(internal) one worker process of a sweep")->group("");
 
     run_cmd->callback([&] {
@@ -143,5 +146,6 @@ int main(int argc, char** argv) {
     if (*corpus_cmd) return parsweep::cmd_corpus(corpus);
     if (*slurm_cmd) return parsweep::cmd_slurm(slurm);
     if (*calibrate_cmd) return parsweep::cmd_calibrate(calibrate);
+    if (plot.chosen()) return plot.run();
     return parsweep::worker_main();
 }

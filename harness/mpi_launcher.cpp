@@ -290,16 +290,13 @@ std::vector<std::string> mpi_command(const MpiLaunch& how, int ranks,
     return cmd;
 }
 
-fs::path mpi_worker_beside(const std::string& executable) {
-    return fs::path(executable).parent_path() / kMpiWorkerName;
-}
-
 std::string mpi_unavailable(const std::string& executable) {
-    const fs::path worker = mpi_worker_beside(executable);
+    const std::string worker = mpi_worker_executable(executable);
     if (access(worker.c_str(), X_OK) != 0)
         return fmt::format(
-            "this parsweep was built without MPI (no {} beside {}); install Open MPI (Debian: "
-            "openmpi-bin libopenmpi-dev, or scripts/install-deps.sh) and build again",
+            "this parsweep was built without MPI (no {} beside {} or in its prefix's libexec); "
+            "install Open MPI (Debian: openmpi-bin libopenmpi-dev, or scripts/install-deps.sh) "
+            "and build again",
             kMpiWorkerName, executable);
     const MpiLaunch how = mpi_launch_here();
     if (how.program.empty())
@@ -330,7 +327,7 @@ std::string first_line_of(const std::vector<std::string>& argv) {
 
 json mpi_info(const std::string& executable) {
     const MpiLaunch how = mpi_launch_here();
-    const std::string worker = mpi_worker_beside(executable).string();
+    const std::string worker = mpi_worker_executable(executable);
     const std::string problem = mpi_unavailable(executable);
     json info = {{"launcher", how.slurm ? "srun" : "mpirun"}, {"launcher_path", how.program}};
     if (!problem.empty()) info["unavailable"] = problem;
@@ -386,7 +383,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
     for (const auto& [name, value] : point.env) exported.push_back(name);
     const Task task{std::string(point.kernel->id()), point.params, 0, items, 0, point.threads};
     const std::vector<std::string> argv =
-        mpi_command(how, P, exported, mpi_worker_beside(executable).string(), to_json(task).dump());
+        mpi_command(how, P, exported, mpi_worker_executable(executable), to_json(task).dump());
 
     Launched l;
     Heard h;

@@ -31,11 +31,10 @@
 #include <vector>
 
 #include "config.hpp"
+#include "install_paths.hpp"
 #include "results.hpp"
 
 namespace parsweep {
-
-inline constexpr const char* kMpiWorkerName = "parsweep-mpi-worker";
 
 // How ranks are started here.
 struct MpiLaunch {
@@ -53,9 +52,6 @@ std::vector<std::string> mpi_command(const MpiLaunch& how, int ranks,
                                      const std::vector<std::string>& exported,
                                      const std::string& worker, const std::string& task);
 
-// parsweep-mpi-worker beside `executable` (the parsweep binary).
-std::filesystem::path mpi_worker_beside(const std::string& executable);
-
 // Why launcher "mpi" cannot run here — this parsweep was built without MPI, or mpirun (srun
 // in a Slurm allocation) is not on PATH — or "" when it can.
 std::string mpi_unavailable(const std::string& executable);
@@ -69,7 +65,7 @@ json mpi_info(const std::string& executable);
 std::string rank_failure(const std::string& output);
 
 // Runs one repetition of `point` through mpirun / srun. `executable` is the parsweep binary;
-// parsweep-mpi-worker is taken from beside it.
+// its parsweep-mpi-worker is found by mpi_worker_executable (install_paths.hpp).
 RepRecord run_mpi_repetition(const Point& point, const std::string& executable);
 
 }  // namespace parsweep

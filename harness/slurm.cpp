@@ -1,11 +1,5 @@
 #include "slurm.hpp"
 
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -17,9 +11,8 @@
 #include "config.hpp"
 #include "files.hpp"
 #include "launcher.hpp"
+#include "subprocess.hpp"
 #include "sysinfo.hpp"
-
-extern char** environ;
 
 namespace parsweep {
 
@@ -49,47 +42,12 @@ std::string common_directives(const SlurmJob& job) {
     return s;
 }
 
-// Runs `argv` (searched on PATH) with stdout captured; stderr goes to ours. Returns the exit
-// status, or -1 when it could not start (with errno's text in `out`).
-int run_captured(const std::vector<std::string>& argv, std::string& out) {
-    int fds[2];
-    if (pipe(fds) != 0) {
-        out = std::strerror(errno);
-        return -1;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        out = std::strerror(rc);
-        return -1;
-    }
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0) out.append(buf, static_cast<std::size_t>(n));
-    close(fds[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 // `sbatch --parsable ARGS… SCRIPT`: the job id, or "" after printing why not.
 std::string sbatch(std::vector<std::string> args, const std::string& script) {
     args.insert(args.begin(), {"sbatch", "--parsable"});
     args.push_back(script);
     std::string out;
-    const int status = run_captured(args, out);
+    const int status = run_program(args, Output::capture, &out);
     if (status < 0) {
         fmt::print(stderr,
                    "error: cannot run sbatch ({}): is this a Slurm login node? Submit {} from "

@@ -43,6 +43,7 @@ TEST_PACKAGES=(
     chromium                               # the report test opens report.html headless
     slurm-wlm munge                        # the hpc tests start a two-node Slurm cluster
     openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
+    zsh                                    # the packaging test checks the zsh completion
 )
 # CXX=clang++ (make sweep CXX=clang++): clang, and LLVM's libomp for its OpenMP.
 [[ ${CXX:-} == *clang* ]] && SWEEP_PACKAGES+=(clang libomp-dev)

@@ -250,7 +250,8 @@ TEST_F(Mpi, WhereMpiCannotRunTheConfigIsRefusedAndSpawnStillWorks) {
     Output o = shell("", alone, validate_mpi);
     EXPECT_EQ(o.status, 2);
     EXPECT_NE(o.err.find(fmt::format("runs[0].launcher: \"mpi\" cannot run here: this parsweep "
-                                     "was built without MPI (no parsweep-mpi-worker beside {})",
+                                     "was built without MPI (no parsweep-mpi-worker beside {} or in "
+                                     "its prefix's libexec)",
                                      alone.string())),
               std::string::npos)
         << o.err;
