@@ -63,7 +63,16 @@ sweep: build
 	if [ $$status -le 1 ]; then ( $(call with_python,plots,plot_run.py results/latest,0) ) || exit $$?; fi; \
 	exit $$status
 
+# RUN defaults to results/latest, which `parsweep run` points at its run (--out too). When it
+# is missing or points at a run that is gone, say which runs there are and how to pick one.
 plots:
+	@if [ ! -f '$(RUN)/sweep.json' ]; then \
+	    echo "plots: no run at $(RUN)$$(if [ -L '$(RUN)' ]; then echo " (it points at $$(readlink '$(RUN)'), which holds no sweep.json)"; fi)" >&2; \
+	    runs=$$(ls -t results/ 2>/dev/null | grep -v -x -e latest -e bench -e bench-peers | head -10); \
+	    if [ -n "$$runs" ]; then echo "runs in results/, newest first:" >&2; echo "$$runs" | sed 's|^|  results/|' >&2; \
+	        echo "draw one with: make plots RUN=results/<run>" >&2; \
+	    else echo "no runs in results/ yet: make sweep, or make plots RUN=<run directory>" >&2; fi; \
+	    exit 2; fi
 	@$(call with_python,plots,plot_run.py $(RUN),1)
 
 compare:

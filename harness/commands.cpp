@@ -11,9 +11,11 @@
 #include "calibrate.hpp"
 #include "config.hpp"
 #include "corpus.hpp"
+#include "estimate.hpp"
 #include "files.hpp"
 #include "interrupt.hpp"
 #include "launcher.hpp"
+#include "lesson_hint.hpp"
 #include "mpi_launcher.hpp"
 #include "pinning.hpp"
 #include "protocol.hpp"
@@ -21,6 +23,7 @@
 #include "runner.hpp"
 #include "sysinfo.hpp"
 #include "units.hpp"
+#include "term_style.hpp"
 
 namespace parsweep {
 
@@ -29,6 +32,18 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kBadInput = 2;
+
+// Why `file` cannot be written by an option `what` (its directory is missing, it is a
+// directory), or nullopt when it can (or is "": not asked for).
+std::optional<std::string> export_problem(const std::string& file, const char* what) {
+    if (file.empty()) return std::nullopt;
+    const fs::path path = fs::absolute(file);
+    if (fs::is_directory(path)) return fmt::format("{} {}: is a directory", what, file);
+    if (!fs::is_directory(path.parent_path()))
+        return fmt::format("{} {}: directory {} does not exist", what, file,
+                           path.parent_path().string());
+    return std::nullopt;
+}
 
 }  // namespace
 
@@ -39,10 +54,11 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
     } catch (const ConfigErrors& e) {
         for (const auto& err : e.errors()) {
             if (err.path.empty())
-                fmt::print(stderr, "error: {}\n", err.message);
+                fmt::print(stderr, "{} {}\n", error_label(stderr), err.message);
             else
-                fmt::print(stderr, "error: {}: {}: {}\n", config, err.path, err.message);
+                fmt::print(stderr, "{} {}: {}: {}\n", error_label(stderr), config, err.path, err.message);
         }
+        if (auto hint = lesson_hint(config, self_executable())) fmt::print(stderr, "{}\n", *hint);
         fmt::print(stderr, "{} problem{} in {}; nothing was run\n", e.errors().size(),
                    e.errors().size() == 1 ? "" : "s", config);
         return std::nullopt;
@@ -62,9 +78,10 @@ struct Resumable {
 // on the command line, or the one recorded. Either must be the config the run started with
 // (by hash). Prints the problem and returns nullopt when the run cannot be resumed.
 std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& config,
-                                        std::optional<int> cores_opt) {
+                                        std::optional<int> cores_opt,
+                                        const RunOverrides& overrides) {
     auto fail = [&](const std::string& why) {
-        fmt::print(stderr, "error: cannot resume {}: {}\n", dir.string(), why);
+        fmt::print(stderr, "{} cannot resume {}: {}\n", error_label(stderr), dir.string(), why);
         return std::nullopt;
     };
     json old;
@@ -83,13 +100,20 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
         return fail("sweep.json was not written by this version of parsweep");
     const std::string hash = old["config"]["hash"].get<std::string>();
     const json given = old["config"]["given"];
+    // --repetitions, --warmup and --only: the run's own, or the same again.
+    const json recorded = old["config"].value("overrides", json());
+    if (!overrides.empty() && overrides.to_json() != recorded)
+        return fail(fmt::format("it was started with {}, not with {}; resume it without them",
+                                recorded.is_null() ? "no --repetitions, --warmup or --only"
+                                                   : recorded.dump(),
+                                overrides.to_json().dump()));
     const std::string source = old["config"].value("source", "");
     // The config to go on with must be the one the run started with.
     const std::string check = !config.empty() ? config : source;
     if (!check.empty() && fs::exists(check)) {
         try {
             std::ifstream in(check);
-            if (hash_text(json::parse(in).dump()) != hash)
+            if (config_hash(json::parse(in), recorded) != hash)
                 return fail(check +
                             (config.empty() ? " changed since the run started"
                                             : " is not the config the run started with") +
@@ -104,10 +128,17 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     const int cores = cores_opt.value_or(old["context"]["usable_cores"]["count"].get<int>());
     Resumable r;
     try {
+        // Relative file parameters start where they did (runs before base_dir: the cwd).
         r.sweep = parse_sweep(given, {cores, available_memory_bytes(), old.value("name", "sweep"),
-                                      mpi_unavailable(self_executable())});
+                                      mpi_unavailable(self_executable()),
+                                      old["config"].value("base_dir", "")});
     } catch (const ConfigErrors& e) {
         return fail("its config no longer loads:\n" + std::string(e.what()));
+    }
+    try {
+        apply_overrides(r.sweep, RunOverrides::from_json(recorded));
+    } catch (const std::exception& e) {
+        return fail(std::string("its overrides no longer apply: ") + e.what());
     }
     r.sweep.source = source;
     r.context = old["context"];
@@ -151,9 +182,13 @@ int cmd_run(const RunOptions& options) {
         try {
             part = parse_part(options.part);
         } catch (const std::invalid_argument& e) {
-            fmt::print(stderr, "error: {}\n", e.what());
+            fmt::print(stderr, "{} {}\n", error_label(stderr), e.what());
             return kBadInput;
         }
+    }
+    if (auto why = export_problem(options.markdown, "--export-markdown")) {
+        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), *why);
+        return kBadInput;
     }
     const UsableCores cores = detect_usable_cores(options.cores);
     std::optional<Sweep> sweep;
@@ -162,11 +197,11 @@ int cmd_run(const RunOptions& options) {
     fs::path dir;
     if (!options.resume.empty()) {
         dir = options.resume;
-        auto r = read_resumable(dir, options.config, options.cores);
+        auto r = read_resumable(dir, options.config, options.cores, options.overrides);
         if (!r) return kBadInput;
         sweep = std::move(r->sweep);
         if (part && (part->index != sweep->part.index || part->count != sweep->part.count)) {
-            fmt::print(stderr, "error: cannot resume {} with --part {}: it is part {}/{}\n",
+            fmt::print(stderr, "{} cannot resume {} with --part {}: it is part {}/{}\n", error_label(stderr),
                        dir.string(), options.part, sweep->part.index, sweep->part.count);
             return kBadInput;
         }
@@ -184,6 +219,12 @@ int cmd_run(const RunOptions& options) {
     } else {
         sweep = load_or_report(options.config, cores);
         if (!sweep) return kBadInput;
+        try {
+            apply_overrides(*sweep, options.overrides);
+        } catch (const OverrideError& e) {
+            fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), e.what());
+            return kBadInput;
+        }
         if (part) sweep->part = *part;
         context = run_context(cores);
         if (std::any_of(sweep->points.begin(), sweep->points.end(),
@@ -201,16 +242,17 @@ int cmd_run(const RunOptions& options) {
             dir = options.out;
             if (fs::exists(dir / "sweep.json")) {
                 fmt::print(stderr,
-                           "error: {} already holds a run (sweep.json); choose another --out, or "
-                           "--resume it\n",
+                           "{} {} already holds a run (sweep.json); choose another --out, or "
+                           "--resume it\n", error_label(stderr),
                            dir.string());
                 return kBadInput;
             }
             fs::create_directories(dir);
         } else {
             dir = make_run_dir(options.results_root, sweep->name);
-            point_latest(options.results_root, dir);
         }
+        // `make plots` (RUN=results/latest) then draws this run, wherever --out put it.
+        point_latest(options.results_root, dir);
     }
 
     // Said even with --quiet: it is a property of the results, not progress.
@@ -232,7 +274,10 @@ int cmd_run(const RunOptions& options) {
     auto json_out = make_json_reporter();
     auto csv_out = make_csv_reporter();
     auto console = make_console_reporter(stdout, options.quiet ? nullptr : stderr);
-    run_sweep(run, {json_out.get(), csv_out.get(), console.get()}, self_executable(), done_before);
+    std::vector<Reporter*> reporters = {json_out.get(), csv_out.get(), console.get()};
+    auto markdown = options.markdown.empty() ? nullptr : make_markdown_reporter(options.markdown);
+    if (markdown) reporters.push_back(markdown.get());
+    run_sweep(run, reporters, self_executable(), done_before);
     if (run.interrupted_by) return 128 + run.interrupted_by;
     return run.points_failed ? 1 : 0;
 }
@@ -252,6 +297,9 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
     for (const auto& p : sweep->points)
         fmt::print("  {:>4}  {}  P={} T={}{}\n", p.index, p.label(), p.processes, p.threads,
                    p.baseline_only ? "  (baseline only)" : "");
+    for (const auto& line :
+         estimate_lines(estimate_sweep(*sweep, cached_calibration(cores)), available_memory_bytes()))
+        fmt::print("{}\n", line);
     return 0;
 }
 
@@ -376,7 +424,7 @@ int cmd_corpus(const std::string& size, const std::string& from, const std::stri
                    format_bytes(double(written)), from);
         return 0;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "error: {}\n", e.what());
+        fmt::print(stderr, "{} {}\n", error_label(stderr), e.what());
         return kBadInput;
     }
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "overrides.hpp"
 #include "sysinfo.hpp"
 
 namespace parsweep {
@@ -20,6 +21,8 @@ struct RunOptions {
     bool quiet = false;         // no progress output
     std::string part;           // --part K/N: only the K-th of N disjoint shares ("" = all)
     bool no_calibrate = false;  // --no-calibrate: no context.calibration, no roofline_fraction
+    RunOverrides overrides;     // --repetitions, --warmup, --only
+    std::string markdown;       // --export-markdown FILE: the summary table as Markdown
 };
 
 // `parsweep merge RUN_DIR... --out DIR` (harness/merge.cpp).

@@ -87,11 +87,17 @@ fs::path make_run_dir(const fs::path& root, const std::string& name) {
 }
 
 void point_latest(const fs::path& root, const fs::path& run_dir) {
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) return;  // not where runs land here: no pointer made
     fs::path link = root / "latest";
     fs::path tmp = root / fmt::format(".latest.{}", getpid());
-    std::error_code ec;
+    // Relative inside the results directory (it survives moving the checkout), else absolute.
+    const fs::path abs_root = fs::absolute(root, ec).lexically_normal();
+    const fs::path abs_run = fs::absolute(run_dir, ec).lexically_normal();
+    fs::path target = abs_run.lexically_relative(abs_root);
+    if (target.empty() || *target.begin() == "..") target = abs_run;
     fs::remove(tmp, ec);
-    fs::create_directory_symlink(run_dir.filename(), tmp, ec);
+    fs::create_directory_symlink(target, tmp, ec);
     if (ec) return;  // a results directory on a filesystem without symlinks: no "latest"
     fs::rename(tmp, link, ec);
     if (ec) fs::remove(tmp, ec);

@@ -37,7 +37,8 @@ class RewritePace {
 // Creates `root/<YYYYmmdd-HHMMSS>-<name>` (with -2, -3… if taken) and returns it.
 std::filesystem::path make_run_dir(const std::filesystem::path& root, const std::string& name);
 
-// Points `root/latest` at `run_dir` (a relative symlink, replaced atomically).
+// Points `root/latest` at `run_dir` (a symlink replaced atomically: relative when the run is
+// inside `root`, else absolute), when `root` is a directory; `make plots` draws that run.
 void point_latest(const std::filesystem::path& root, const std::filesystem::path& run_dir);
 
 }  // namespace parsweep

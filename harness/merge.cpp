@@ -34,6 +34,7 @@
 #include "config.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
+#include "term_style.hpp"
 
 namespace parsweep {
 
@@ -228,12 +229,14 @@ Plan plan_points(const std::vector<Source>& sources, bool class_mode) {
     sweep.description = first.doc.value("description", "");
     sweep.source = first.doc["config"].value("source", "");
     sweep.given = first.doc["config"].value("given", json());
+    sweep.overrides = first.doc["config"].value("overrides", json());  // run --only, …
+    sweep.base_dir = first.doc["config"].value("base_dir", "");
     sweep.usable_cores = first.usable_cores;
     sweep.oversubscribe = first.doc["config"]["expanded"].value("oversubscribe", 1.0);
     if (class_mode) {
         // Learners may have run different configs: each one's hash is in merge.sources.
         for (const auto& s : sources)
-            if (s.hash != first.hash) sweep.given = json();
+            if (s.hash != first.hash) sweep.given = json(), sweep.overrides = json();
         for (const auto& s : sources)
             if (s.doc.value("name", "") != sweep.name) sweep.name = "class";
     }
@@ -495,7 +498,7 @@ int cmd_merge(const MergeOptions& options) {
         plan = plan_points(sources, options.class_mode);
         measured = take_measured(sources, plan, options.dedupe, deduped);
     } catch (const BadInput& e) {
-        fmt::print(stderr, "error: {}\nnothing was written\n", e.what());
+        fmt::print(stderr, "{} {}\nnothing was written\n", error_label(stderr), e.what());
         return kBadInput;
     }
 
@@ -506,11 +509,12 @@ int cmd_merge(const MergeOptions& options) {
         done = summarize_merged(sources, plan, measured, first.part, missing);
     } catch (const std::exception& e) {
         // A kernel's work (for its rates) can need its inputs: wordcount the size of its
-        // text, at the path the config gave, relative to where the sweep ran.
+        // text, at the absolute path the run recorded (a run recorded before file parameters
+        // were absolute holds the config's path, relative to where the sweep ran).
         fmt::print(stderr,
-                   "error: cannot summarise the merged points: {}\n(merge from the directory "
-                   "the sweep ran in, so that the config's input files are found)\nnothing "
-                   "was written\n",
+                   "{} cannot summarise the merged points: {}\n(the input files the runs "
+                   "recorded must still be there; for a relative path, merge from the "
+                   "directory the sweep ran in)\nnothing was written\n", error_label(stderr),
                    e.what());
         return kBadInput;
     }
@@ -533,7 +537,7 @@ int cmd_merge(const MergeOptions& options) {
     try {
         write_merged(run, done, out);
     } catch (const std::exception& e) {
-        fmt::print(stderr, "error: cannot write the merged run to {}: {}\n", out.string(),
+        fmt::print(stderr, "{} cannot write the merged run to {}: {}\n", error_label(stderr), out.string(),
                    e.what());
         return kBadInput;
     }
