@@ -59,7 +59,7 @@ int print_help(const CLI::App& app, const std::string& name) {
     }
     const CLI::App* sub = command(app, name);
     if (!sub) return unknown_command(app, name);
-    fmt::print("{}", sub->help());
+    fmt::print("{}", sub->help(app.get_name()));  // "Usage: parsweep run …", as run --help
     return 0;
 }
 
