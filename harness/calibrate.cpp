@@ -14,8 +14,8 @@
 #include "stats.hpp"
 #include "stream.hpp"
 #include "syncbench.hpp"
-#include "units.hpp"
 #include "term_style.hpp"
+#include "units.hpp"
 
 namespace parsweep {
 
@@ -392,7 +392,8 @@ int cmd_calibrate(const CalibrateOptions& options) {
         try {
             write_atomic(options.out, c->dump(2) + "\n");
         } catch (const std::exception& e) {
-            fmt::print(stderr, "{} cannot write --out {}: {}\n", error_label(stderr), options.out, e.what());
+            fmt::print(stderr, "{} cannot write --out {}: {}\n", error_label(stderr), options.out,
+                       e.what());
             return 2;
         }
     }

@@ -22,8 +22,8 @@
 #include "reporter.hpp"
 #include "runner.hpp"
 #include "sysinfo.hpp"
-#include "units.hpp"
 #include "term_style.hpp"
+#include "units.hpp"
 
 namespace parsweep {
 
@@ -32,18 +32,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kBadInput = 2;
-
-// Why `file` cannot be written by an option `what` (its directory is missing, it is a
-// directory), or nullopt when it can (or is "": not asked for).
-std::optional<std::string> export_problem(const std::string& file, const char* what) {
-    if (file.empty()) return std::nullopt;
-    const fs::path path = fs::absolute(file);
-    if (fs::is_directory(path)) return fmt::format("{} {}: is a directory", what, file);
-    if (!fs::is_directory(path.parent_path()))
-        return fmt::format("{} {}: directory {} does not exist", what, file,
-                           path.parent_path().string());
-    return std::nullopt;
-}
 
 }  // namespace
 
@@ -56,7 +44,8 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
             if (err.path.empty())
                 fmt::print(stderr, "{} {}\n", error_label(stderr), err.message);
             else
-                fmt::print(stderr, "{} {}: {}: {}\n", error_label(stderr), config, err.path, err.message);
+                fmt::print(stderr, "{} {}: {}: {}\n", error_label(stderr), config, err.path,
+                           err.message);
         }
         if (auto hint = lesson_hint(config, self_executable())) fmt::print(stderr, "{}\n", *hint);
         fmt::print(stderr, "{} problem{} in {}; nothing was run\n", e.errors().size(),
@@ -103,10 +92,10 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     // --repetitions, --warmup and --only: the run's own, or the same again.
     const json recorded = old["config"].value("overrides", json());
     if (!overrides.empty() && overrides.to_json() != recorded)
-        return fail(fmt::format("it was started with {}, not with {}; resume it without them",
-                                recorded.is_null() ? "no --repetitions, --warmup or --only"
-                                                   : recorded.dump(),
-                                overrides.to_json().dump()));
+        return fail(fmt::format(
+            "it was started with {}, not with {}; resume it without them",
+            recorded.is_null() ? "no --repetitions, --warmup or --only" : recorded.dump(),
+            overrides.to_json().dump()));
     const std::string source = old["config"].value("source", "");
     // The config to go on with must be the one the run started with.
     const std::string check = !config.empty() ? config : source;
@@ -129,9 +118,9 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     Resumable r;
     try {
         // Relative file parameters start where they did (runs before base_dir: the cwd).
-        r.sweep = parse_sweep(given, {cores, available_memory_bytes(), old.value("name", "sweep"),
-                                      mpi_unavailable(self_executable()),
-                                      old["config"].value("base_dir", "")});
+        r.sweep = parse_sweep(
+            given, {cores, available_memory_bytes(), old.value("name", "sweep"),
+                    mpi_unavailable(self_executable()), old["config"].value("base_dir", "")});
     } catch (const ConfigErrors& e) {
         return fail("its config no longer loads:\n" + std::string(e.what()));
     }
@@ -186,7 +175,7 @@ int cmd_run(const RunOptions& options) {
             return kBadInput;
         }
     }
-    if (auto why = export_problem(options.markdown, "--export-markdown")) {
+    if (auto why = file_option_problem(options.markdown, "--export-markdown")) {
         fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), *why);
         return kBadInput;
     }
@@ -201,8 +190,9 @@ int cmd_run(const RunOptions& options) {
         if (!r) return kBadInput;
         sweep = std::move(r->sweep);
         if (part && (part->index != sweep->part.index || part->count != sweep->part.count)) {
-            fmt::print(stderr, "{} cannot resume {} with --part {}: it is part {}/{}\n", error_label(stderr),
-                       dir.string(), options.part, sweep->part.index, sweep->part.count);
+            fmt::print(stderr, "{} cannot resume {} with --part {}: it is part {}/{}\n",
+                       error_label(stderr), dir.string(), options.part, sweep->part.index,
+                       sweep->part.count);
             return kBadInput;
         }
         done_before = std::move(r->done);
@@ -243,8 +233,8 @@ int cmd_run(const RunOptions& options) {
             if (fs::exists(dir / "sweep.json")) {
                 fmt::print(stderr,
                            "{} {} already holds a run (sweep.json); choose another --out, or "
-                           "--resume it\n", error_label(stderr),
-                           dir.string());
+                           "--resume it\n",
+                           error_label(stderr), dir.string());
                 return kBadInput;
             }
             fs::create_directories(dir);
@@ -297,8 +287,8 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
     for (const auto& p : sweep->points)
         fmt::print("  {:>4}  {}  P={} T={}{}\n", p.index, p.label(), p.processes, p.threads,
                    p.baseline_only ? "  (baseline only)" : "");
-    for (const auto& line :
-         estimate_lines(estimate_sweep(*sweep, cached_calibration(cores)), available_memory_bytes()))
+    for (const auto& line : estimate_lines(estimate_sweep(*sweep, cached_calibration(cores)),
+                                           available_memory_bytes()))
         fmt::print("{}\n", line);
     return 0;
 }

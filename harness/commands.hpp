@@ -34,6 +34,7 @@ struct MergeOptions {
     bool class_mode = false;          // learners' runs side by side (--class)
     std::vector<std::string> labels;  // --label: one learner name per run, in order
     bool quiet = false;
+    std::string markdown;  // --export-markdown FILE: the summary table as Markdown
 };
 
 int cmd_run(const RunOptions& options);

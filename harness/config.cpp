@@ -737,9 +737,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 }
                 axes.push_back(spec.name);
             } else {
-                auto v = c.param(spec, src.values,
-                                 src.path.empty() ? member(rpath, "params") : src.path,
-                                 !src.path.empty());
+                auto v =
+                    c.param(spec, src.values, src.path.empty() ? member(rpath, "params") : src.path,
+                            !src.path.empty());
                 if (v)
                     vals.push_back(*v);
                 else

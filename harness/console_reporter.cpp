@@ -99,7 +99,8 @@ class ConsoleReporter : public Reporter {
             for (std::size_t i = 0; i < cols.size(); ++i) {
                 const std::string text = text_of(cols[i]);
                 if (cols[i].verdict && p) {
-                    line += cols[i].gap + (p->verified ? good_text(out_, text) : bad_text(out_, text));
+                    line +=
+                        cols[i].gap + (p->verified ? good_text(out_, text) : bad_text(out_, text));
                     continue;
                 }
                 const std::string pad(width[i] - std::min(width[i], display_width(text)), ' ');

@@ -20,8 +20,7 @@ json cached_calibration(const UsableCores& cores) {
 namespace {
 
 // The kernel time of one repetition of `p` by the roofline, or nullopt (why in `why`).
-std::optional<double> repetition_time_s(const Point& p, const json& calibration,
-                                        std::string& why) {
+std::optional<double> repetition_time_s(const Point& p, const json& calibration, std::string& why) {
     if (!calibration.is_object() || !calibration.contains("stream") ||
         !calibration.contains("dgemm")) {
         why = "no calibration of this machine is cached (parsweep calibrate --quick measures one)";
@@ -63,15 +62,16 @@ SweepEstimate estimate_sweep(const Sweep& sweep, const json& calibration) {
         const std::uint64_t share = (items + p->processes - 1) / p->processes;
         const double bytes =
             double(p->processes) * double(p->kernel->memory_bytes(p->params, share, p->threads));
-        if (!e.peak_point || bytes > e.peak_memory_bytes) e.peak_memory_bytes = bytes, e.peak_point = p;
+        if (!e.peak_point || bytes > e.peak_memory_bytes)
+            e.peak_memory_bytes = bytes, e.peak_point = p;
     }
     return e;
 }
 
 std::vector<std::string> estimate_lines(const SweepEstimate& e, std::uint64_t memory_available) {
     std::vector<std::string> lines;
-    lines.push_back(fmt::format("estimate (rough, nothing was measured), {} repetitions with warmups:",
-                                e.repetitions));
+    lines.push_back(fmt::format(
+        "estimate (rough, nothing was measured), {} repetitions with warmups:", e.repetitions));
     std::string time;
     if (!e.kernel_time_s)
         time = "time: unknown: " + e.unknown_why;
@@ -90,8 +90,9 @@ std::vector<std::string> estimate_lines(const SweepEstimate& e, std::uint64_t me
             "  memory: about {} at the peak ({} P={} T={}: {} workers' estimates){}",
             format_bytes(e.peak_memory_bytes), e.peak_point->label(), e.peak_point->processes,
             e.peak_point->threads, e.peak_point->processes,
-            memory_available ? fmt::format(", of {} available", format_bytes(double(memory_available)))
-                             : ""));
+            memory_available
+                ? fmt::format(", of {} available", format_bytes(double(memory_available)))
+                : ""));
     return lines;
 }
 

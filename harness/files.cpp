@@ -64,6 +64,16 @@ void append_line(const fs::path& path, std::string_view line) {
     if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", path);
 }
 
+std::optional<std::string> file_option_problem(const std::string& file, const char* what) {
+    if (file.empty()) return std::nullopt;
+    const fs::path path = fs::absolute(file);
+    if (fs::is_directory(path)) return fmt::format("{} {}: is a directory", what, file);
+    if (!fs::is_directory(path.parent_path()))
+        return fmt::format("{} {}: directory {} does not exist", what, file,
+                           path.parent_path().string());
+    return std::nullopt;
+}
+
 bool RewritePace::due(double now_s) const {
     constexpr double kMinInterval_s = 1, kIntervalPerWrite = 50;
     return !wrote_ ||

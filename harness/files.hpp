@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,10 @@ namespace parsweep {
 // Writes `content` to `path` through a temporary file in the same directory, fsync and
 // rename, so readers see the old file or the new one, never half of one.
 void write_atomic(const std::filesystem::path& path, std::string_view content);
+
+// Why the file an option `what` names cannot be written there (its directory does not exist,
+// it is a directory), checked before anything runs; nullopt when it can, or `file` is "".
+std::optional<std::string> file_option_problem(const std::string& file, const char* what);
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR. False on any other error.
 bool write_all(int fd, std::string_view data);

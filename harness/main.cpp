@@ -41,11 +41,13 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--part", run.part,
                         "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
                         "join them with parsweep merge)");
-    run_cmd->add_option("--repetitions", run.overrides.repetitions,
-                        "repetitions of every point, instead of the config's")
+    run_cmd
+        ->add_option("--repetitions", run.overrides.repetitions,
+                     "repetitions of every point, instead of the config's")
         ->check(CLI::Range(1, 100000));
-    run_cmd->add_option("--warmup", run.overrides.warmup,
-                        "unrecorded warm-up repetitions of every point, instead of the config's")
+    run_cmd
+        ->add_option("--warmup", run.overrides.warmup,
+                     "unrecorded warm-up repetitions of every point, instead of the config's")
         ->check(CLI::Range(0, 1000));
     run_cmd->add_option("--only", run.overrides.only,
                         "only the points matching key=value[,key=value…] (keys: kernel, P, T and "
@@ -117,6 +119,8 @@ int main(int argc, char** argv) {
                           "with --class: the learner of each run, in the order of the runs "
                           "(default: each run directory's name)");
     merge_cmd->add_flag("-q,--quiet", merge.quiet, "no summary table");
+    merge_cmd->add_option("--export-markdown", merge.markdown,
+                          "also write the summary table to this file as a Markdown table");
 
     parsweep::CalibrateOptions calibrate;
     auto* calibrate_cmd = app.add_subcommand(

@@ -32,6 +32,7 @@
 
 #include "commands.hpp"
 #include "config.hpp"
+#include "files.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
 #include "term_style.hpp"
@@ -443,6 +444,7 @@ std::string iso_now() {
 // Checks --out before anything is read: it may be new, empty, or replaced with --force, but
 // never a run being merged or a directory that holds one.
 fs::path check_out(const MergeOptions& o, const std::vector<fs::path>& dirs) {
+    if (auto why = file_option_problem(o.markdown, "--export-markdown")) throw BadInput(*why);
     fs::path out = fs::absolute(o.out).lexically_normal();
     if (out.filename().empty()) out = out.parent_path();
     std::error_code ec;
@@ -514,8 +516,8 @@ int cmd_merge(const MergeOptions& options) {
         fmt::print(stderr,
                    "{} cannot summarise the merged points: {}\n(the input files the runs "
                    "recorded must still be there; for a relative path, merge from the "
-                   "directory the sweep ran in)\nnothing was written\n", error_label(stderr),
-                   e.what());
+                   "directory the sweep ran in)\nnothing was written\n",
+                   error_label(stderr), e.what());
         return kBadInput;
     }
     RunInfo run;
@@ -537,13 +539,14 @@ int cmd_merge(const MergeOptions& options) {
     try {
         write_merged(run, done, out);
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{} cannot write the merged run to {}: {}\n", error_label(stderr), out.string(),
-                   e.what());
+        fmt::print(stderr, "{} cannot write the merged run to {}: {}\n", error_label(stderr),
+                   out.string(), e.what());
         return kBadInput;
     }
     run.dir = options.out;  // as the user wrote it, like `run` prints its results
     if (!missing.empty()) print_missing(missing, plan.sweep.points.size(), options.out);
     if (!options.quiet) make_console_reporter(stdout, nullptr)->run_finished(run, done);
+    if (!options.markdown.empty()) write_atomic(options.markdown, markdown_table(done));
     return missing.empty() && run.points_failed == 0 ? 0 : 1;
 }
 

@@ -71,7 +71,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> keys_and_values(co
     std::vector<std::pair<std::string, std::vector<std::string>>> out = {
         {"kernel", {}}, {"P", {}}, {"T", {}}};
     auto add = [&](const std::string& key, const std::string& value) {
-        auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
+        auto it =
+            std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
         if (it == out.end()) it = out.insert(out.end(), {key, {}});
         if (std::find(it->second.begin(), it->second.end(), value) == it->second.end())
             it->second.push_back(value);
@@ -102,10 +103,10 @@ Filter parse_filter(const std::string& text, const Sweep& sweep) {
         const std::string key = pair.substr(0, eq);
         if (std::find(names.begin(), names.end(), key) == names.end()) {
             const std::string hint = did_you_mean(key, names);
-            throw OverrideError(fmt::format(
-                "--only '{}': unknown key \"{}\"{}; the keys are {}", text, key,
-                hint.empty() ? "" : "; did you mean \"" + hint + "\"?",
-                fmt::join(names.begin() + 2, names.end(), ", ")));
+            throw OverrideError(fmt::format("--only '{}': unknown key \"{}\"{}; the keys are {}",
+                                            text, key,
+                                            hint.empty() ? "" : "; did you mean \"" + hint + "\"?",
+                                            fmt::join(names.begin() + 2, names.end(), ", ")));
         }
         filter.emplace_back(key, pair.substr(eq + 1));
         start = comma + 1;
@@ -132,9 +133,9 @@ void apply_overrides(Sweep& sweep, const RunOverrides& o) {
                 std::string have;
                 for (const auto& [k, values] : keys_and_values(sweep))
                     have += fmt::format("\n  {}: {}", k, fmt::join(values, ", "));
-                throw OverrideError(fmt::format(
-                    "--only '{}' matches no point of the sweep; its keys and values:{}", text,
-                    have));
+                throw OverrideError(
+                    fmt::format("--only '{}' matches no point of the sweep; its keys and values:{}",
+                                text, have));
             }
         }
         // The baselines of the kept points: their speedups are against them.

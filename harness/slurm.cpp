@@ -94,15 +94,15 @@ std::string sbatch(std::vector<std::string> args, const std::string& script) {
     if (status < 0) {
         fmt::print(stderr,
                    "{} cannot run sbatch ({}): is this a Slurm login node? Submit {} from "
-                   "one yourself\n", error_label(stderr),
-                   out, script);
+                   "one yourself\n",
+                   error_label(stderr), out, script);
         return "";
     }
     // --parsable prints "jobid" or "jobid;cluster".
     const std::string id = out.substr(0, out.find_first_of(";\n"));
     if (status != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-        fmt::print(stderr, "{} sbatch {} failed (exit status {}){}\n", error_label(stderr), script, status,
-                   out.empty() ? "" : ": " + out);
+        fmt::print(stderr, "{} sbatch {} failed (exit status {}){}\n", error_label(stderr), script,
+                   status, out.empty() ? "" : ": " + out);
         return "";
     }
     return id;
@@ -274,7 +274,8 @@ int cmd_slurm(const SlurmOptions& options) {
             fs::permissions(dir / file, fs::perms::owner_exec, fs::perm_options::add);
         }
     } catch (const std::exception& e) {
-        fmt::print(stderr, "{} cannot write the scripts into {}: {}\n", error_label(stderr), dir.string(), e.what());
+        fmt::print(stderr, "{} cannot write the scripts into {}: {}\n", error_label(stderr),
+                   dir.string(), e.what());
         std::error_code ignored;
         if (made && !dir.empty()) fs::remove_all(dir, ignored);  // nothing half-written
         return kBadInput;

@@ -43,7 +43,8 @@ std::vector<SummaryColumn> summary_columns(const std::vector<PointResult>& point
     // that a run without one keeps the narrower table.
     bool roof = false;
     for (const auto& p : points) roof |= !roof_text(p.derived).empty();
-    if (roof) cols.push_back({"roof", false, 4, "  ", false, [](P p) { return roof_text(p.derived); }});
+    if (roof)
+        cols.push_back({"roof", false, 4, "  ", false, [](P p) { return roof_text(p.derived); }});
     cols.push_back({"verified", false, 0, "  ", true,
                     [](P p) { return p.verified ? "yes" : "NO: " + p.error.substr(0, 60); }});
     return cols;

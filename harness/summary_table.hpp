@@ -12,10 +12,10 @@ namespace parsweep {
 
 struct SummaryColumn {
     std::string header;
-    bool right = true;           // numbers are aligned right, text left
-    std::size_t min_width = 0;   // the console's narrowest width for it
-    const char* gap = " ";       // the console's space before it (two between groups)
-    bool verdict = false;        // the verified column: coloured by the point's verdict
+    bool right = true;          // numbers are aligned right, text left
+    std::size_t min_width = 0;  // the console's narrowest width for it
+    const char* gap = " ";      // the console's space before it (two between groups)
+    bool verdict = false;       // the verified column: coloured by the point's verdict
     std::function<std::string(const PointResult&)> cell;
 };
 

@@ -80,8 +80,9 @@ TEST_F(Options, HelpAndSuggestionsForMistypedCommandsAndOptions) {
 
     Output opt = run_parsweep("run x.json --repetiton 3", dir.path());
     EXPECT_EQ(opt.status, 2);
-    EXPECT_NE(opt.err.find("unknown option \"--repetiton\" for run; did you mean \"--repetitions\"?"),
-              std::string::npos)
+    EXPECT_NE(
+        opt.err.find("unknown option \"--repetiton\" for run; did you mean \"--repetitions\"?"),
+        std::string::npos)
         << opt.err;
 }
 
@@ -104,8 +105,8 @@ TEST_F(Options, RelativeFilesAreTakenFromTheConfigsDirectory) {
     fs::create_directories(dir / "checkout/configs");
     fs::copy(fs::path(PARSWEEP_SOURCE_DIR) / "configs/default.json",
              dir / "checkout/configs/default.json");
-    Output v = run_parsweep("validate " + quote(dir / "checkout/configs/default.json"),
-                            dir / "elsewhere");
+    Output v =
+        run_parsweep("validate " + quote(dir / "checkout/configs/default.json"), dir / "elsewhere");
     EXPECT_EQ(v.status, 0) << v.err << v.out;
 }
 
@@ -171,8 +172,8 @@ TEST_F(Options, OnlySelectsPointsAndKeepsTheirBaselines) {
         EXPECT_TRUE(p["derived"]["speedup"].is_number()) << p["label"];  // baseline kept
     }
     // square n=2000 at P=2 and its baseline (P=1), and both pi points.
-    EXPECT_EQ(got, (std::vector<std::string>{"square n=2000 P=1", "square n=2000 P=2",
-                                             "pi P=1", "pi P=2"}));
+    EXPECT_EQ(got, (std::vector<std::string>{"square n=2000 P=1", "square n=2000 P=2", "pi P=1",
+                                             "pi P=2"}));
     EXPECT_EQ(sweep["config"]["overrides"]["only"].size(), 2u);
     // Numbers compare as numbers: n=2e3 is n=2000 (P=1 and 2; pi has no n).
     Output num = run(quote(cfg) + " --only n=2e3 --out " + quote(dir / "num"));
@@ -212,6 +213,12 @@ TEST_F(Options, ExportMarkdownWritesTheSummaryTable) {
     EXPECT_NE(md.find("| square n=1000 | 2 | 1 |"), std::string::npos) << md;
     // The console's header has the same columns.
     EXPECT_NE(o.out.find("speedup effic.  verified"), std::string::npos) << o.out;
+    // merge writes the same table for the same points.
+    Output m = run_parsweep("merge -q " + quote(dir / "m") + " --out " + quote(dir / "merged") +
+                                " --export-markdown " + quote(dir / "merged.md"),
+                            dir.path());
+    ASSERT_EQ(m.status, 0) << m.err;
+    EXPECT_EQ(read_file(dir / "merged.md"), md);
     // A file that cannot be written is bad input: nothing runs.
     Output bad = run(quote(cfg) + " --out " + quote(dir / "b") + " --export-markdown " +
                      quote(dir / "no/such/dir/t.md"));
@@ -226,14 +233,13 @@ TEST_F(Options, ColourOnlyOnATerminalWithoutNoColor) {
     auto cfg = write_file(dir / "one.json", R"({"repetitions": 1, "warmup": 0,
         "runs": [{"kernel": "square", "params": {"n": 1000}}]})");
     const std::string green_yes = "\x1b[32myes";
-    Output tty = on_terminal("run -q --no-calibrate " + cfg.string() + " --out " +
-                                 (dir / "tty").string(),
-                             dir.path());
+    Output tty = on_terminal(
+        "run -q --no-calibrate " + cfg.string() + " --out " + (dir / "tty").string(), dir.path());
     EXPECT_EQ(tty.status, 0) << tty.out;
     EXPECT_NE(tty.out.find(green_yes), std::string::npos) << tty.out;
-    Output no_color = on_terminal("run -q --no-calibrate " + cfg.string() + " --out " +
-                                      (dir / "nc").string(),
-                                  dir.path(), "NO_COLOR=");
+    Output no_color =
+        on_terminal("run -q --no-calibrate " + cfg.string() + " --out " + (dir / "nc").string(),
+                    dir.path(), "NO_COLOR=");
     EXPECT_EQ(no_color.status, 0) << no_color.out;
     EXPECT_EQ(no_color.out.find('\x1b'), std::string::npos) << no_color.out;
     Output piped = run(quote(cfg) + " --out " + quote(dir / "piped"));

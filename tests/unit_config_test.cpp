@@ -391,16 +391,18 @@ TEST(LoadFile, ShippedConfigsAreValid) {
 TEST(LoadFile, RelativeFilesAreTakenFromTheConfigsDirectory) {
     TempDir dir;
     write_file(dir / "cfg/texts/a.txt", "the dog\n");
-    auto f = write_file(dir / "cfg/sweep.json",
-                        R"({"runs": [{"kernel": "wordcount", "params": {"file": "texts/a.txt"}}]})");
+    auto f =
+        write_file(dir / "cfg/sweep.json",
+                   R"({"runs": [{"kernel": "wordcount", "params": {"file": "texts/a.txt"}}]})");
     std::filesystem::create_directories(dir / "other");
     const auto cwd = std::filesystem::current_path();
     std::filesystem::current_path(dir / "other");
     Sweep s = load_sweep(f, {2, 0, "sweep"});
     EXPECT_EQ(s.points.at(0).params["file"], (dir / "cfg/texts/a.txt").string());
     EXPECT_EQ(s.base_dir, dir / "cfg");
-    auto missing = write_file(dir / "cfg/missing.json",
-                              R"({"runs": [{"kernel": "wordcount", "params": {"file": "b.txt"}}]})");
+    auto missing =
+        write_file(dir / "cfg/missing.json",
+                   R"({"runs": [{"kernel": "wordcount", "params": {"file": "b.txt"}}]})");
     try {
         load_sweep(missing, {2, 0, "sweep"});
         ADD_FAILURE() << "expected an error";
