@@ -36,8 +36,10 @@ std::optional<std::string> lesson_hint(const std::string& config, const std::str
             }
     if (missing.empty()) return std::nullopt;
     // The lesson's binary beside this one, as the user can type it from here.
-    fs::path binary = fs::path(executable).parent_path() / "exercises" /
-                      ("parsweep-lesson" + number + "-starter");
+    // (A lesson's binary is in exercises/ already: another lesson's config given to it.)
+    fs::path exercises = fs::path(executable).parent_path();
+    if (exercises.filename() != "exercises") exercises /= "exercises";
+    fs::path binary = exercises / ("parsweep-lesson" + number + "-starter");
     const fs::path relative = binary.lexically_relative(fs::current_path());
     if (!relative.empty() && *relative.begin() != "..") binary = relative;
     return fmt::format(
