@@ -56,6 +56,16 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
 
 namespace {
 
+// Why a run started with the overrides `recorded` (sweep.json's config.overrides) cannot be
+// resumed with `given`, or nullopt: none given (the recorded ones apply), or the same.
+std::optional<std::string> overrides_differ(const RunOverrides& given, const json& recorded) {
+    if (given.empty() || given.to_json() == recorded) return std::nullopt;
+    return fmt::format(
+        "it was started with {}, not with {}; resume it without them",
+        recorded.is_null() ? "no --repetitions, --warmup or --only" : recorded.dump(),
+        given.to_json().dump());
+}
+
 // What an interrupted run left: its config, context and the points it finished.
 struct Resumable {
     Sweep sweep;
@@ -91,11 +101,7 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     const json given = old["config"]["given"];
     // --repetitions, --warmup and --only: the run's own, or the same again.
     const json recorded = old["config"].value("overrides", json());
-    if (!overrides.empty() && overrides.to_json() != recorded)
-        return fail(fmt::format(
-            "it was started with {}, not with {}; resume it without them",
-            recorded.is_null() ? "no --repetitions, --warmup or --only" : recorded.dump(),
-            overrides.to_json().dump()));
+    if (auto why = overrides_differ(overrides, recorded)) return fail(*why);
     const std::string source = old["config"].value("source", "");
     // The config to go on with must be the one the run started with.
     const std::string check = !config.empty() ? config : source;
@@ -160,6 +166,38 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     return r;
 }
 
+// The config with the command line's overrides (--repetitions, --warmup, --only), or nullopt
+// after saying what is wrong with either.
+std::optional<Sweep> load_for_run(const RunOptions& options, const UsableCores& cores) {
+    auto sweep = load_or_report(options.config, cores);
+    if (!sweep) return std::nullopt;
+    try {
+        apply_overrides(*sweep, options.overrides);
+    } catch (const OverrideError& e) {
+        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), e.what());
+        return std::nullopt;
+    }
+    return sweep;
+}
+
+// A new run's context: the machine, MPI when a point uses it, and the machine's limits for
+// roofline_fraction (cached per host, else measured once, quick; a resumed run keeps the
+// calibration it started with), whose time goes to `time`.
+json new_run_context(const RunOptions& options, const UsableCores& cores, const Sweep& sweep,
+                     TimeAccounting& time) {
+    json context = run_context(cores);
+    if (std::any_of(sweep.points.begin(), sweep.points.end(),
+                    [](const Point& p) { return p.launcher == "mpi"; }))
+        context["mpi"] = mpi_info(self_executable());
+    const double calibrate_start_s = monotonic_s();
+    context["calibration"] =
+        options.no_calibrate
+            ? json()
+            : calibration_for_run(cores, self_executable(), options.quiet ? nullptr : stderr);
+    time.calibrate_s = monotonic_s() - calibrate_start_s;
+    return context;
+}
+
 }  // namespace
 
 int cmd_run(const RunOptions& options) {
@@ -207,27 +245,10 @@ int cmd_run(const RunOptions& options) {
             fmt::print(stderr, "resuming {}: {} of {} points done before\n", dir.string(),
                        done_before.size(), sweep->points_to_run().size());
     } else {
-        sweep = load_or_report(options.config, cores);
+        sweep = load_for_run(options, cores);
         if (!sweep) return kBadInput;
-        try {
-            apply_overrides(*sweep, options.overrides);
-        } catch (const OverrideError& e) {
-            fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), e.what());
-            return kBadInput;
-        }
         if (part) sweep->part = *part;
-        context = run_context(cores);
-        if (std::any_of(sweep->points.begin(), sweep->points.end(),
-                        [](const Point& p) { return p.launcher == "mpi"; }))
-            context["mpi"] = mpi_info(self_executable());
-        // The machine's limits, for roofline_fraction: cached per host, else measured once
-        // (quick). A resumed run keeps the calibration it started with.
-        const double calibrate_start_s = monotonic_s();
-        context["calibration"] =
-            options.no_calibrate
-                ? json()
-                : calibration_for_run(cores, self_executable(), options.quiet ? nullptr : stderr);
-        time.calibrate_s = monotonic_s() - calibrate_start_s;
+        context = new_run_context(options, cores, *sweep, time);
         if (!options.out.empty()) {
             dir = options.out;
             if (fs::exists(dir / "sweep.json")) {
