@@ -100,7 +100,16 @@ sweep: build-sweep
 	if [ $$status -le 1 ]; then $(PARSWEEP) plot results/latest --if-python $(PLOT_FLAGS) || exit $$?; fi; \
 	exit $$status
 
+# RUN defaults to results/latest, which `parsweep run` points at its run (--out too). When it
+# is missing or points at a run that is gone, say which runs there are and how to pick one.
 plots: $(PARSWEEP)
+	@if [ ! -f '$(RUN)/sweep.json' ]; then \
+	    echo "plots: no run at $(RUN)$$(if [ -L '$(RUN)' ]; then echo " (it points at $$(readlink '$(RUN)'), which holds no sweep.json)"; fi)" >&2; \
+	    runs=$$(ls -t results/ 2>/dev/null | grep -v -x -e latest -e bench -e bench-peers | head -10); \
+	    if [ -n "$$runs" ]; then echo "runs in results/, newest first:" >&2; echo "$$runs" | sed 's|^|  results/|' >&2; \
+	        echo "draw one with: make plots RUN=results/<run>" >&2; \
+	    else echo "no runs in results/ yet: make sweep, or make plots RUN=<run directory>" >&2; fi; \
+	    exit 2; fi
 	@$(PARSWEEP) plot $(RUN) $(PLOT_FLAGS)
 
 compare: $(PARSWEEP)

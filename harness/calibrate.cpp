@@ -14,6 +14,7 @@
 #include "stats.hpp"
 #include "stream.hpp"
 #include "syncbench.hpp"
+#include "term_style.hpp"
 #include "units.hpp"
 
 namespace parsweep {
@@ -365,7 +366,7 @@ int cmd_calibrate(const CalibrateOptions& options) {
         const fs::path parent = fs::absolute(options.out).parent_path();
         if (!fs::is_directory(parent) || fs::is_directory(options.out)) {
             fmt::print(
-                stderr, "error: --out {}: {}\n", options.out,
+                stderr, "{} --out {}: {}\n", error_label(stderr), options.out,
                 fs::is_directory(options.out) ? "is a directory" : "its directory does not exist");
             return 2;
         }
@@ -382,7 +383,7 @@ int cmd_calibrate(const CalibrateOptions& options) {
                                                          topology_info(), available_memory_bytes()),
                                     cores, self_executable(), progress);
         } catch (const std::exception& e) {
-            fmt::print(stderr, "error: calibration failed: {}\n", e.what());
+            fmt::print(stderr, "{} calibration failed: {}\n", error_label(stderr), e.what());
             return 1;
         }
         if (!file.empty()) write_cache(file, *c);
@@ -391,7 +392,8 @@ int cmd_calibrate(const CalibrateOptions& options) {
         try {
             write_atomic(options.out, c->dump(2) + "\n");
         } catch (const std::exception& e) {
-            fmt::print(stderr, "error: cannot write --out {}: {}\n", options.out, e.what());
+            fmt::print(stderr, "{} cannot write --out {}: {}\n", error_label(stderr), options.out,
+                       e.what());
             return 2;
         }
     }

@@ -12,15 +12,18 @@
 #include "config.hpp"
 #include "corpus.hpp"
 #include "english_text.hpp"
+#include "estimate.hpp"
 #include "files.hpp"
 #include "interrupt.hpp"
 #include "launcher.hpp"
+#include "lesson_hint.hpp"
 #include "mpi_launcher.hpp"
 #include "pinning.hpp"
 #include "protocol.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
 #include "sysinfo.hpp"
+#include "term_style.hpp"
 #include "units.hpp"
 
 namespace parsweep {
@@ -40,10 +43,12 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
     } catch (const ConfigErrors& e) {
         for (const auto& err : e.errors()) {
             if (err.path.empty())
-                fmt::print(stderr, "error: {}\n", err.message);
+                fmt::print(stderr, "{} {}\n", error_label(stderr), err.message);
             else
-                fmt::print(stderr, "error: {}: {}: {}\n", config, err.path, err.message);
+                fmt::print(stderr, "{} {}: {}: {}\n", error_label(stderr), config, err.path,
+                           err.message);
         }
+        if (auto hint = lesson_hint(config, self_executable())) fmt::print(stderr, "{}\n", *hint);
         fmt::print(stderr, "{} problem{} in {}; nothing was run\n", e.errors().size(),
                    e.errors().size() == 1 ? "" : "s", config);
         return std::nullopt;
@@ -51,6 +56,16 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
 }
 
 namespace {
+
+// Why a run started with the overrides `recorded` (sweep.json's config.overrides) cannot be
+// resumed with `given`, or nullopt: none given (the recorded ones apply), or the same.
+std::optional<std::string> overrides_differ(const RunOverrides& given, const json& recorded) {
+    if (given.empty() || given.to_json() == recorded) return std::nullopt;
+    return fmt::format(
+        "it was started with {}, not with {}; resume it without them",
+        recorded.is_null() ? "no --repetitions, --warmup or --only" : recorded.dump(),
+        given.to_json().dump());
+}
 
 // What an interrupted run left: its config, context and the points it finished.
 struct Resumable {
@@ -63,9 +78,10 @@ struct Resumable {
 // on the command line, or the one recorded. Either must be the config the run started with
 // (by hash). Prints the problem and returns nullopt when the run cannot be resumed.
 std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& config,
-                                        std::optional<int> cores_opt) {
+                                        std::optional<int> cores_opt,
+                                        const RunOverrides& overrides) {
     auto fail = [&](const std::string& why) {
-        fmt::print(stderr, "error: cannot resume {}: {}\n", dir.string(), why);
+        fmt::print(stderr, "{} cannot resume {}: {}\n", error_label(stderr), dir.string(), why);
         return std::nullopt;
     };
     json old;
@@ -84,13 +100,16 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
         return fail("sweep.json was not written by this version of parsweep");
     const std::string hash = old["config"]["hash"].get<std::string>();
     const json given = old["config"]["given"];
+    // --repetitions, --warmup and --only: the run's own, or the same again.
+    const json recorded = old["config"].value("overrides", json());
+    if (auto why = overrides_differ(overrides, recorded)) return fail(*why);
     const std::string source = old["config"].value("source", "");
     // The config to go on with must be the one the run started with.
     const std::string check = !config.empty() ? config : source;
     if (!check.empty() && fs::exists(check)) {
         try {
             std::ifstream in(check);
-            if (hash_text(json::parse(in).dump()) != hash)
+            if (config_hash(json::parse(in), recorded) != hash)
                 return fail(check +
                             (config.empty() ? " changed since the run started"
                                             : " is not the config the run started with") +
@@ -105,10 +124,17 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     const int cores = cores_opt.value_or(old["context"]["usable_cores"]["count"].get<int>());
     Resumable r;
     try {
-        r.sweep = parse_sweep(given, {cores, available_memory_bytes(), old.value("name", "sweep"),
-                                      mpi_unavailable(self_executable())});
+        // Relative file parameters start where they did (runs before base_dir: the cwd).
+        r.sweep = parse_sweep(
+            given, {cores, available_memory_bytes(), old.value("name", "sweep"),
+                    mpi_unavailable(self_executable()), old["config"].value("base_dir", "")});
     } catch (const ConfigErrors& e) {
         return fail("its config no longer loads:\n" + std::string(e.what()));
+    }
+    try {
+        apply_overrides(r.sweep, RunOverrides::from_json(recorded));
+    } catch (const std::exception& e) {
+        return fail(std::string("its overrides no longer apply: ") + e.what());
     }
     r.sweep.source = source;
     r.context = old["context"];
@@ -141,6 +167,38 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
     return r;
 }
 
+// The config with the command line's overrides (--repetitions, --warmup, --only), or nullopt
+// after saying what is wrong with either.
+std::optional<Sweep> load_for_run(const RunOptions& options, const UsableCores& cores) {
+    auto sweep = load_or_report(options.config, cores);
+    if (!sweep) return std::nullopt;
+    try {
+        apply_overrides(*sweep, options.overrides);
+    } catch (const OverrideError& e) {
+        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), e.what());
+        return std::nullopt;
+    }
+    return sweep;
+}
+
+// A new run's context: the machine, MPI when a point uses it, and the machine's limits for
+// roofline_fraction (cached per host, else measured once, quick; a resumed run keeps the
+// calibration it started with), whose time goes to `time`.
+json new_run_context(const RunOptions& options, const UsableCores& cores, const Sweep& sweep,
+                     TimeAccounting& time) {
+    json context = run_context(cores);
+    if (std::any_of(sweep.points.begin(), sweep.points.end(),
+                    [](const Point& p) { return p.launcher == "mpi"; }))
+        context["mpi"] = mpi_info(self_executable());
+    const double calibrate_start_s = monotonic_s();
+    context["calibration"] =
+        options.no_calibrate
+            ? json()
+            : calibration_for_run(cores, self_executable(), options.quiet ? nullptr : stderr);
+    time.calibrate_s = monotonic_s() - calibrate_start_s;
+    return context;
+}
+
 }  // namespace
 
 int cmd_run(const RunOptions& options) {
@@ -152,9 +210,13 @@ int cmd_run(const RunOptions& options) {
         try {
             part = parse_part(options.part);
         } catch (const std::invalid_argument& e) {
-            fmt::print(stderr, "error: {}\n", e.what());
+            fmt::print(stderr, "{} {}\n", error_label(stderr), e.what());
             return kBadInput;
         }
+    }
+    if (auto why = file_option_problem(options.markdown, "--export-markdown")) {
+        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), *why);
+        return kBadInput;
     }
     const UsableCores cores = detect_usable_cores(options.cores);
     std::optional<Sweep> sweep;
@@ -163,12 +225,13 @@ int cmd_run(const RunOptions& options) {
     fs::path dir;
     if (!options.resume.empty()) {
         dir = options.resume;
-        auto r = read_resumable(dir, options.config, options.cores);
+        auto r = read_resumable(dir, options.config, options.cores, options.overrides);
         if (!r) return kBadInput;
         sweep = std::move(r->sweep);
         if (part && (part->index != sweep->part.index || part->count != sweep->part.count)) {
-            fmt::print(stderr, "error: cannot resume {} with --part {}: it is part {}/{}\n",
-                       dir.string(), options.part, sweep->part.index, sweep->part.count);
+            fmt::print(stderr, "{} cannot resume {} with --part {}: it is part {}/{}\n",
+                       error_label(stderr), dir.string(), options.part, sweep->part.index,
+                       sweep->part.count);
             return kBadInput;
         }
         done_before = std::move(r->done);
@@ -183,35 +246,25 @@ int cmd_run(const RunOptions& options) {
             fmt::print(stderr, "resuming {}: {} of {} points done before\n", dir.string(),
                        done_before.size(), sweep->points_to_run().size());
     } else {
-        sweep = load_or_report(options.config, cores);
+        sweep = load_for_run(options, cores);
         if (!sweep) return kBadInput;
         if (part) sweep->part = *part;
-        context = run_context(cores);
-        if (std::any_of(sweep->points.begin(), sweep->points.end(),
-                        [](const Point& p) { return p.launcher == "mpi"; }))
-            context["mpi"] = mpi_info(self_executable());
-        // The machine's limits, for roofline_fraction: cached per host, else measured once
-        // (quick). A resumed run keeps the calibration it started with.
-        const double calibrate_start_s = monotonic_s();
-        context["calibration"] =
-            options.no_calibrate
-                ? json()
-                : calibration_for_run(cores, self_executable(), options.quiet ? nullptr : stderr);
-        time.calibrate_s = monotonic_s() - calibrate_start_s;
+        context = new_run_context(options, cores, *sweep, time);
         if (!options.out.empty()) {
             dir = options.out;
             if (fs::exists(dir / "sweep.json")) {
                 fmt::print(stderr,
-                           "error: {} already holds a run (sweep.json); choose another --out, or "
+                           "{} {} already holds a run (sweep.json); choose another --out, or "
                            "--resume it\n",
-                           dir.string());
+                           error_label(stderr), dir.string());
                 return kBadInput;
             }
             fs::create_directories(dir);
         } else {
             dir = make_run_dir(options.results_root, sweep->name);
-            point_latest(options.results_root, dir);
         }
+        // `make plots` (RUN=results/latest) then draws this run, wherever --out put it.
+        point_latest(options.results_root, dir);
     }
 
     // Said even with --quiet: it is a property of the results, not progress.
@@ -233,7 +286,10 @@ int cmd_run(const RunOptions& options) {
     auto json_out = make_json_reporter();
     auto csv_out = make_csv_reporter();
     auto console = make_console_reporter(stdout, options.quiet ? nullptr : stderr);
-    run_sweep(run, {json_out.get(), csv_out.get(), console.get()}, self_executable(), done_before);
+    std::vector<Reporter*> reporters = {json_out.get(), csv_out.get(), console.get()};
+    auto markdown = options.markdown.empty() ? nullptr : make_markdown_reporter(options.markdown);
+    if (markdown) reporters.push_back(markdown.get());
+    run_sweep(run, reporters, self_executable(), done_before);
     if (run.interrupted_by) return 128 + run.interrupted_by;
     return run.points_failed ? 1 : 0;
 }
@@ -253,6 +309,9 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
     for (const auto& p : sweep->points)
         fmt::print("  {:>4}  {}  P={} T={}{}\n", p.index, p.label(), p.processes, p.threads,
                    p.baseline_only ? "  (baseline only)" : "");
+    for (const auto& line : estimate_lines(estimate_sweep(*sweep, cached_calibration(cores)),
+                                           available_memory_bytes()))
+        fmt::print("{}\n", line);
     return 0;
 }
 
@@ -386,7 +445,7 @@ int cmd_corpus(const CorpusOptions& options) {
                    format_bytes(double(written)), options.from);
         return 0;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "error: {}\n", e.what());
+        fmt::print(stderr, "{} {}\n", error_label(stderr), e.what());
         return kBadInput;
     }
 }

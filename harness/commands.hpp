@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "overrides.hpp"
 #include "sysinfo.hpp"
 
 namespace parsweep {
@@ -21,6 +22,8 @@ struct RunOptions {
     bool quiet = false;         // no progress output
     std::string part;           // --part K/N: only the K-th of N disjoint shares ("" = all)
     bool no_calibrate = false;  // --no-calibrate: no context.calibration, no roofline_fraction
+    RunOverrides overrides;     // --repetitions, --warmup, --only
+    std::string markdown;       // --export-markdown FILE: the summary table as Markdown
 };
 
 // `parsweep merge RUN_DIR... --out DIR` (harness/merge.cpp).
@@ -32,6 +35,7 @@ struct MergeOptions {
     bool class_mode = false;          // learners' runs side by side (--class)
     std::vector<std::string> labels;  // --label: one learner name per run, in order
     bool quiet = false;
+    std::string markdown;  // --export-markdown FILE: the summary table as Markdown
 };
 
 int cmd_run(const RunOptions& options);

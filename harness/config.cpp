@@ -100,8 +100,13 @@ std::vector<const Point*> Sweep::points_to_run() const {
     return out;
 }
 
+std::string config_hash(const json& given, const json& overrides) {
+    if (overrides.is_null()) return hash_text(given.dump());
+    return hash_text(given.dump() + "\n" + overrides.dump());
+}
+
 std::string Sweep::hash() const {
-    return hash_text(given.dump());
+    return config_hash(given, overrides);
 }
 
 std::string Point::group_key() const {
@@ -254,6 +259,7 @@ std::string fmt_bound(double v) {
 class Checker {
   public:
     std::vector<ConfigError> errors;
+    fs::path files_from;  // absolute: relative file values written in the config start here
 
     void error(const std::string& path, const std::string& message) {
         for (const auto& e : errors)
@@ -326,7 +332,9 @@ class Checker {
     }
 
     // A kernel parameter's value, normalised (integers as integers); nullopt when invalid.
-    std::optional<json> param(const ParamSpec& spec, const json& v, const std::string& path) {
+    // `in_config`: the value is written in the config (false: the kernel's default).
+    std::optional<json> param(const ParamSpec& spec, const json& v, const std::string& path,
+                              bool in_config = true) {
         switch (spec.type) {
             case ParamType::Integer: {
                 auto i = integer(v, path, spec.min.value_or(-9.2e18), spec.max.value_or(9.2e18));
@@ -370,13 +378,20 @@ class Checker {
                     error(path, "must be a file path (got " + show(v) + ")");
                     return std::nullopt;
                 }
-                const fs::path p = v.get<std::string>();
+                // A default (not written in the config) is the kernel's documented path in the
+                // current directory; a value written in the config starts at its directory.
+                const fs::path base = in_config ? files_from : fs::current_path();
+                const fs::path p = (base / v.get<std::string>()).lexically_normal();
                 std::error_code ec;
                 auto st = fs::status(p, ec);
                 if (!fs::exists(st)) {
                     error(path, "file not found: " + p.string() +
-                                    " (relative paths are taken from " +
-                                    fs::current_path().string() + ")");
+                                    (fs::path(v.get<std::string>()).is_relative()
+                                         ? " (\"" + v.get<std::string>() + "\" is taken from " +
+                                               (in_config ? "the config's directory, "
+                                                          : "the current directory, ") +
+                                               base.string() + ")"
+                                         : ""));
                     return std::nullopt;
                 }
                 if (fs::is_directory(st)) {
@@ -391,7 +406,7 @@ class Checker {
                     error(path, "cannot read " + p.string() + ": " + std::strerror(errno));
                     return std::nullopt;
                 }
-                return v;
+                return json(p.string());
             }
         }
         return std::nullopt;
@@ -497,6 +512,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     Sweep sweep;
     sweep.given = doc;
     sweep.usable_cores = std::max(1, options.usable_cores);
+    sweep.base_dir = fs::absolute(options.base_dir.empty() ? fs::current_path() : options.base_dir)
+                         .lexically_normal();
+    c.files_from = sweep.base_dir;
     if (!doc.is_object()) {
         c.error("", "the config must be a JSON object (got " + type_name(doc) + ")");
         throw ConfigErrors(c.errors);
@@ -719,8 +737,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 }
                 axes.push_back(spec.name);
             } else {
-                auto v = c.param(spec, src.values,
-                                 src.path.empty() ? member(rpath, "params") : src.path);
+                auto v =
+                    c.param(spec, src.values, src.path.empty() ? member(rpath, "params") : src.path,
+                            !src.path.empty());
                 if (v)
                     vals.push_back(*v);
                 else
@@ -840,6 +859,36 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     return sweep;
 }
 
+json with_absolute_files(const json& doc, const fs::path& base_dir) {
+    std::set<std::string> file_params;
+    for (const Kernel* k : kernels())
+        for (const auto& spec : k->params())
+            if (spec.type == ParamType::File) file_params.insert(spec.name);
+    json out = doc;
+    auto fix = [&](json& v) {
+        if (v.is_string() && !v.get<std::string>().empty() &&
+            fs::path(v.get<std::string>()).is_relative())
+            v = (base_dir / v.get<std::string>()).lexically_normal().string();
+    };
+    auto fix_level = [&](json& level) {
+        if (!level.is_object()) return;
+        for (const char* where : {"params", "grid"}) {
+            if (!level.contains(where) || !level[where].is_object()) continue;
+            for (auto& [key, v] : level[where].items()) {
+                if (!file_params.count(key)) continue;
+                if (v.is_array())
+                    for (auto& e : v) fix(e);
+                else
+                    fix(v);
+            }
+        }
+    };
+    fix_level(out);
+    if (out.is_object() && out.contains("runs") && out["runs"].is_array())
+        for (auto& run : out["runs"]) fix_level(run);
+    return out;
+}
+
 Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
     std::error_code ec;
     if (!fs::exists(file, ec))
@@ -854,6 +903,7 @@ Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
     buffer << in.rdbuf();
     LoadOptions opts = options;
     if (opts.default_name == "sweep") opts.default_name = file.stem().string();
+    if (opts.base_dir.empty()) opts.base_dir = fs::absolute(file).parent_path();
     Sweep sweep = parse_sweep_text(buffer.str(), file.string(), opts);
     sweep.source = file;
     return sweep;

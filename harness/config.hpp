@@ -49,6 +49,11 @@ struct LoadOptions {
     // Why launcher "mpi" cannot run here (mpi_launcher.hpp: no MPI worker built, no mpirun);
     // "" when it can. A config asking for it then fails with this reason.
     std::string mpi_unavailable = {};
+    // Where relative file parameters written in the config are taken from: the config file's
+    // own directory (load_sweep sets it), so that a config works from any directory. "" = the
+    // current directory. A kernel's default file (one the config does not write) is always
+    // taken from the current directory. Every file parameter is expanded to an absolute path.
+    std::filesystem::path base_dir = {};
 };
 
 // One point of the sweep: a kernel with all its parameters, at P processes × T threads.
@@ -110,11 +115,15 @@ struct Sweep {
     std::string name;
     std::string description;
     std::filesystem::path source;  // the config file, when loaded from one
+    std::filesystem::path base_dir;  // absolute: what relative file parameters were taken from
     json given;                    // the config as written
     int usable_cores = 1;
     double oversubscribe = 1;
     std::vector<Point> points;  // every point of the sweep, whatever `part`
     Part part;                  // the share this run measures (--part)
+    // The command line's changes to the config (run --repetitions, --warmup, --only:
+    // overrides.hpp), null when none; part of hash().
+    json overrides;
 
     // The points this run measures: all of them, or the part's share, in sweep order.
     // Their Point::index stays their position in the whole sweep.
@@ -122,7 +131,8 @@ struct Sweep {
     // The config as expanded: every point with its full parameters (and, for a part, the
     // part that measures it), for sweep.json.
     json expanded() const;
-    // 16 hex digits of the config as written: --resume refuses a config that changed.
+    // 16 hex digits of the config as written and the overrides (config_hash): --resume
+    // refuses a config that changed, and merge runs of different sweeps.
     std::string hash() const;
 };
 
@@ -139,12 +149,22 @@ Sweep parse_sweep_text(std::string_view text, const std::string& origin,
 // The same for a parsed document.
 Sweep parse_sweep(const json& doc, const LoadOptions& options);
 
+// `doc` (a config) with every relative value of a file parameter (any kernel's ParamType::File,
+// under params or grid, at the top or in a run) made absolute from `base_dir`: a copy of the
+// config that works from another directory (`parsweep slurm` copies the config it submits).
+// Returns `doc` unchanged when it has no relative file value.
+json with_absolute_files(const json& doc, const std::filesystem::path& base_dir);
+
 // The environment variables that set a thread count (OMP_NUM_THREADS, OPENBLAS_NUM_THREADS,
 // …): the launchers set them in every worker from the threads axis, and a config may not.
 const std::vector<std::string>& thread_count_vars();
 
 // The closest of `candidates` to `word` when it is a plausible typo, else "".
 std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
+
+// The hash of a config as written (`given`) run with `overrides` (null: none, and then the
+// hash of the config alone, as it always was).
+std::string config_hash(const json& given, const json& overrides);
 
 // FNV-1a 64 of `text`, as 16 hex digits (an identity, not a cryptographic hash).
 std::string hash_text(std::string_view text);

@@ -8,6 +8,8 @@
 
 #include "protocol.hpp"
 #include "reporter.hpp"
+#include "summary_table.hpp"
+#include "term_style.hpp"
 #include "units.hpp"
 
 namespace parsweep {
@@ -39,23 +41,6 @@ std::string time_line(const TimeAccounting& t) {
         format_seconds(t.wall_s), format_seconds(t.kernels_s), 100 * t.outside_fraction(),
         format_seconds(t.kernel_untimed_s()), format_seconds(t.harness_s()),
         100 * t.harness_fraction(), parts);
-}
-
-std::string ratio(const std::optional<double>& v) {
-    return v ? fmt::format("{:.2f}", *v) : "-";
-}
-
-// The point's rate as a share of the machine's limit and which limit: "84% triad" (memory
-// bound: GB/s over STREAM triad), "0.4% dgemm" (compute bound: GFLOP/s over DGEMM); "" when
-// the run has no calibration or the point no rate. A decimal below 10% so that small work
-// does not read as 0%.
-std::string roof_text(const Derived& d) {
-    if (!d.roofline_fraction) return "";
-    const double percent = *d.roofline_fraction * 100;
-    const char* limit = d.roofline_bound == "memory" ? "triad" : "dgemm";
-    if (percent >= 9.95) return fmt::format("{:.0f}% {}", percent, limit);
-    if (percent >= 0.05) return fmt::format("{:.1f}% {}", percent, limit);
-    return fmt::format("<0.1% {}", limit);
 }
 
 class ConsoleReporter : public Reporter {
@@ -92,34 +77,44 @@ class ConsoleReporter : public Reporter {
         fmt::print(progress_, "[{}/{}] {} P={} T={}: {}\n", index_ + 1, count_, p.point->label(),
                    p.point->processes, p.point->threads,
                    p.verified ? fmt::format("median {}, speedup {}", format_seconds(p.wall.median),
-                                            ratio(p.derived.speedup))
+                                            ratio_text(p.derived.speedup))
                               : "FAILED: " + p.error);
         std::fflush(progress_);
     }
 
     void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
         if (live_) fmt::print(progress_, "\r\033[K");
-        std::size_t w = 5;
-        for (const auto& p : done) w = std::max(w, p.point->label().size());
-        // The roof column only when some point has a limit to be held to (a calibrated run),
-        // so that a run without one keeps the narrower table.
-        std::size_t roof_w = 0;
-        for (const auto& p : done) roof_w = std::max(roof_w, roof_text(p.derived).size());
-        const auto roof_cell = [&](const std::string& text) {
-            return roof_w ? fmt::format("  {:<{}}", text, std::max<std::size_t>(roof_w, 4)) : "";
+        // The columns are the summary table's (summary_table.hpp), each as wide as its
+        // widest cell; the verdict, last, is coloured on a terminal.
+        const auto cols = summary_columns(done);
+        std::vector<std::size_t> width;
+        for (const auto& c : cols) {
+            std::size_t w = std::max(c.min_width, display_width(c.header));
+            if (!c.verdict)
+                for (const auto& p : done) w = std::max(w, display_width(c.cell(p)));
+            width.push_back(w);
+        }
+        auto row = [&](auto&& text_of, const PointResult* p) {
+            std::string line;
+            for (std::size_t i = 0; i < cols.size(); ++i) {
+                const std::string text = text_of(cols[i]);
+                if (cols[i].verdict && p) {
+                    line +=
+                        cols[i].gap + (p->verified ? good_text(out_, text) : bad_text(out_, text));
+                    continue;
+                }
+                const std::string pad(width[i] - std::min(width[i], display_width(text)), ' ');
+                line += cols[i].gap + (cols[i].right ? pad + text : text + pad);
+            }
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            fmt::print(out_, "{}\n", line);
         };
-        fmt::print(out_, "\n{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}{}  {}\n", "point", w,
-                   "P", "T", "median", "±95%", "speedup", "effic.", roof_cell("roof"), "verified");
+        fmt::print(out_, "\n");
+        row([](const SummaryColumn& c) { return c.header; }, nullptr);
         int failed = 0;
         for (const auto& p : done) {
-            const Point& pt = *p.point;
             if (!p.verified) ++failed;
-            fmt::print(out_, "{:<{}}  {:>4} {:>4}  {:>10} {:>9}  {:>7} {:>6}{}  {}\n", pt.label(),
-                       w, pt.processes, pt.threads,
-                       p.verified ? format_seconds(p.wall.median) : "-",
-                       p.verified ? format_seconds(p.wall.ci95) : "-", ratio(p.derived.speedup),
-                       ratio(p.derived.efficiency), roof_cell(roof_text(p.derived)),
-                       p.verified ? "yes" : "NO: " + p.error.substr(0, 60));
+            row([&](const SummaryColumn& c) { return c.cell(p); }, &p);
         }
         if (failed) {
             fmt::print(out_, "\nfailed points:\n");

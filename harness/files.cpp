@@ -64,6 +64,16 @@ void append_line(const fs::path& path, std::string_view line) {
     if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", path);
 }
 
+std::optional<std::string> file_option_problem(const std::string& file, const char* what) {
+    if (file.empty()) return std::nullopt;
+    const fs::path path = fs::absolute(file);
+    if (fs::is_directory(path)) return fmt::format("{} {}: is a directory", what, file);
+    if (!fs::is_directory(path.parent_path()))
+        return fmt::format("{} {}: directory {} does not exist", what, file,
+                           path.parent_path().string());
+    return std::nullopt;
+}
+
 bool RewritePace::due(double now_s) const {
     constexpr double kMinInterval_s = 1, kIntervalPerWrite = 50;
     return !wrote_ ||
@@ -87,11 +97,17 @@ fs::path make_run_dir(const fs::path& root, const std::string& name) {
 }
 
 void point_latest(const fs::path& root, const fs::path& run_dir) {
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) return;  // not where runs land here: no pointer made
     fs::path link = root / "latest";
     fs::path tmp = root / fmt::format(".latest.{}", getpid());
-    std::error_code ec;
+    // Relative inside the results directory (it survives moving the checkout), else absolute.
+    const fs::path abs_root = fs::absolute(root, ec).lexically_normal();
+    const fs::path abs_run = fs::absolute(run_dir, ec).lexically_normal();
+    fs::path target = abs_run.lexically_relative(abs_root);
+    if (target.empty() || *target.begin() == "..") target = abs_run;
     fs::remove(tmp, ec);
-    fs::create_directory_symlink(run_dir.filename(), tmp, ec);
+    fs::create_directory_symlink(target, tmp, ec);
     if (ec) return;  // a results directory on a filesystem without symlinks: no "latest"
     fs::rename(tmp, link, ec);
     if (ec) fs::remove(tmp, ec);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,10 @@ namespace parsweep {
 // Writes `content` to `path` through a temporary file in the same directory, fsync and
 // rename, so readers see the old file or the new one, never half of one.
 void write_atomic(const std::filesystem::path& path, std::string_view content);
+
+// Why the file an option `what` names cannot be written there (its directory does not exist,
+// it is a directory), checked before anything runs; nullopt when it can, or `file` is "".
+std::optional<std::string> file_option_problem(const std::string& file, const char* what);
 
 // Writes all of `data` to `fd`, retrying short writes and EINTR. False on any other error.
 bool write_all(int fd, std::string_view data);
@@ -37,7 +42,8 @@ class RewritePace {
 // Creates `root/<YYYYmmdd-HHMMSS>-<name>` (with -2, -3… if taken) and returns it.
 std::filesystem::path make_run_dir(const std::filesystem::path& root, const std::string& name);
 
-// Points `root/latest` at `run_dir` (a relative symlink, replaced atomically).
+// Points `root/latest` at `run_dir` (a symlink replaced atomically: relative when the run is
+// inside `root`, else absolute), when `root` is a directory; `make plots` draws that run.
 void point_latest(const std::filesystem::path& root, const std::filesystem::path& run_dir);
 
 }  // namespace parsweep

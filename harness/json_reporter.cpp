@@ -47,7 +47,9 @@ class JsonReporter : public Reporter {
                     {"context", run.context},
                     {"config",
                      {{"source", run.sweep->source.string()},
+                      {"base_dir", run.sweep->base_dir.string()},
                       {"hash", run.sweep->hash()},
+                      {"overrides", run.sweep->overrides},
                       {"given", run.sweep->given},
                       {"expanded", run.sweep->expanded()}}},
                     {"points", points}};

@@ -6,6 +6,7 @@
 
 #include "build_info.hpp"
 #include "calibrate.hpp"
+#include "cli_help.hpp"
 #include "commands.hpp"
 #include "plot_command.hpp"
 #include "slurm.hpp"
@@ -18,7 +19,8 @@ int main(int argc, char** argv) {
     // A worker that dies must not take the parent with it through a write to its pipe.
     std::signal(SIGPIPE, SIG_IGN);
 
-    CLI::App app{"parsweep: sweep processes × threads × parameters over verified kernels"};
+    CLI::App app{"parsweep: sweep processes × threads × parameters over verified kernels",
+                 "parsweep"};
     app.set_version_flag("--version", std::string("parsweep ") + PARSWEEP_VERSION + " (" +
                                           PARSWEEP_GIT_COMMIT + ")");
     app.require_subcommand(1);
@@ -40,6 +42,20 @@ int main(int argc, char** argv) {
     run_cmd->add_option("--part", run.part,
                         "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
                         "join them with parsweep merge)");
+    run_cmd
+        ->add_option("--repetitions", run.overrides.repetitions,
+                     "repetitions of every point, instead of the config's")
+        ->check(CLI::Range(1, 100000));
+    run_cmd
+        ->add_option("--warmup", run.overrides.warmup,
+                     "unrecorded warm-up repetitions of every point, instead of the config's")
+        ->check(CLI::Range(0, 1000));
+    run_cmd->add_option("--only", run.overrides.only,
+                        "only the points matching key=value[,key=value…] (keys: kernel, P, T and "
+                        "the kernels' parameters; comma = and, several --only = or), and their "
+                        "baselines");
+    run_cmd->add_option("--export-markdown", run.markdown,
+                        "also write the summary table to this file as a Markdown table");
 
     std::string config;
     auto* validate_cmd = app.add_subcommand("validate", "check a config and list its points");
@@ -108,6 +124,8 @@ int main(int argc, char** argv) {
                           "with --class: the learner of each run, in the order of the runs "
                           "(default: each run directory's name)");
     merge_cmd->add_flag("-q,--quiet", merge.quiet, "no summary table");
+    merge_cmd->add_option("--export-markdown", merge.markdown,
+                          "also write the summary table to this file as a Markdown table");
 
     parsweep::CalibrateOptions calibrate;
     auto* calibrate_cmd = app.add_subcommand(
@@ -125,18 +143,25 @@ int main(int argc, char** argv) {
 
     app.add_subcommand("worker", "(internal) one worker process of a sweep")->group("");
 
+    std::string help_for;
+    auto* help_cmd = app.add_subcommand("help", "this help, or a command's (parsweep help run)");
+    help_cmd->add_option("command", help_for, "the command");
+
     run_cmd->callback([&] {
         if (run.config.empty() && run.resume.empty())
             throw CLI::RequiredError("config (or --resume DIR)");
         if (!run.resume.empty() && !run.out.empty())
             throw CLI::ValidationError("--out", "a resumed run stays in its own directory");
     });
+    if (auto status = parsweep::check_command(app, argc, argv)) return *status;
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int status = app.exit(e);
+        if (status != 0) parsweep::suggest_options(app, argc, argv);
         return status == 0 ? 0 : 2;  // usage errors are bad input, like a bad config
     }
+    if (*help_cmd) return parsweep::print_help(app, help_for);
     run.cores = cores;
     if (*run_cmd) return parsweep::cmd_run(run);
     if (*merge_cmd) return parsweep::cmd_merge(merge);

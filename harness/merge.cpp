@@ -32,8 +32,10 @@
 
 #include "commands.hpp"
 #include "config.hpp"
+#include "files.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
+#include "term_style.hpp"
 
 namespace parsweep {
 
@@ -228,12 +230,14 @@ Plan plan_points(const std::vector<Source>& sources, bool class_mode) {
     sweep.description = first.doc.value("description", "");
     sweep.source = first.doc["config"].value("source", "");
     sweep.given = first.doc["config"].value("given", json());
+    sweep.overrides = first.doc["config"].value("overrides", json());  // run --only, …
+    sweep.base_dir = first.doc["config"].value("base_dir", "");
     sweep.usable_cores = first.usable_cores;
     sweep.oversubscribe = first.doc["config"]["expanded"].value("oversubscribe", 1.0);
     if (class_mode) {
         // Learners may have run different configs: each one's hash is in merge.sources.
         for (const auto& s : sources)
-            if (s.hash != first.hash) sweep.given = json();
+            if (s.hash != first.hash) sweep.given = json(), sweep.overrides = json();
         for (const auto& s : sources)
             if (s.doc.value("name", "") != sweep.name) sweep.name = "class";
     }
@@ -440,6 +444,7 @@ std::string iso_now() {
 // Checks --out before anything is read: it may be new, empty, or replaced with --force, but
 // never a run being merged or a directory that holds one.
 fs::path check_out(const MergeOptions& o, const std::vector<fs::path>& dirs) {
+    if (auto why = file_option_problem(o.markdown, "--export-markdown")) throw BadInput(*why);
     fs::path out = fs::absolute(o.out).lexically_normal();
     if (out.filename().empty()) out = out.parent_path();
     std::error_code ec;
@@ -495,7 +500,7 @@ int cmd_merge(const MergeOptions& options) {
         plan = plan_points(sources, options.class_mode);
         measured = take_measured(sources, plan, options.dedupe, deduped);
     } catch (const BadInput& e) {
-        fmt::print(stderr, "error: {}\nnothing was written\n", e.what());
+        fmt::print(stderr, "{} {}\nnothing was written\n", error_label(stderr), e.what());
         return kBadInput;
     }
 
@@ -506,12 +511,13 @@ int cmd_merge(const MergeOptions& options) {
         done = summarize_merged(sources, plan, measured, first.part, missing);
     } catch (const std::exception& e) {
         // A kernel's work (for its rates) can need its inputs: wordcount the size of its
-        // text, at the path the config gave, relative to where the sweep ran.
+        // text, at the absolute path the run recorded (a run recorded before file parameters
+        // were absolute holds the config's path, relative to where the sweep ran).
         fmt::print(stderr,
-                   "error: cannot summarise the merged points: {}\n(merge from the directory "
-                   "the sweep ran in, so that the config's input files are found)\nnothing "
-                   "was written\n",
-                   e.what());
+                   "{} cannot summarise the merged points: {}\n(the input files the runs "
+                   "recorded must still be there; for a relative path, merge from the "
+                   "directory the sweep ran in)\nnothing was written\n",
+                   error_label(stderr), e.what());
         return kBadInput;
     }
     RunInfo run;
@@ -533,13 +539,14 @@ int cmd_merge(const MergeOptions& options) {
     try {
         write_merged(run, done, out);
     } catch (const std::exception& e) {
-        fmt::print(stderr, "error: cannot write the merged run to {}: {}\n", out.string(),
-                   e.what());
+        fmt::print(stderr, "{} cannot write the merged run to {}: {}\n", error_label(stderr),
+                   out.string(), e.what());
         return kBadInput;
     }
     run.dir = options.out;  // as the user wrote it, like `run` prints its results
     if (!missing.empty()) print_missing(missing, plan.sweep.points.size(), options.out);
     if (!options.quiet) make_console_reporter(stdout, nullptr)->run_finished(run, done);
+    if (!options.markdown.empty()) write_atomic(options.markdown, markdown_table(done));
     return missing.empty() && run.points_failed == 0 ? 0 : 1;
 }
 

@@ -1,7 +1,7 @@
 // Reporters render the result model; the runner tells each of them what happened through
 // this one small interface. One file per format: json_reporter.cpp (sweep.json and the
 // checkpoint journal), csv_reporter.cpp (points.csv, reps.csv), console_reporter.cpp
-// (progress line and summary table).
+// (progress line and summary table), markdown_reporter.cpp (--export-markdown).
 //
 // File reporters append every finished point to the checkpoint journal (fsynced), so a crash
 // loses at most the point in flight, and rewrite their whole files atomically as the run goes
@@ -99,6 +99,10 @@ std::unique_ptr<Reporter> make_json_reporter();
 std::unique_ptr<Reporter> make_csv_reporter();
 // Progress on `progress` (a live line when it is a terminal), summary table on `out`.
 std::unique_ptr<Reporter> make_console_reporter(std::FILE* out, std::FILE* progress);
+// The summary table as Markdown into `file`, written atomically when the run ends.
+std::unique_ptr<Reporter> make_markdown_reporter(const std::filesystem::path& file);
+// The summary table of `points` as a Markdown table (summary_table.hpp's columns).
+std::string markdown_table(const std::vector<PointResult>& points);
 
 // The result model as JSON, shared by the JSON reporter and anything else that exports.
 json to_json(const Stats& s);

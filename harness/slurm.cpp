@@ -13,6 +13,7 @@
 #include "launcher.hpp"
 #include "subprocess.hpp"
 #include "sysinfo.hpp"
+#include "term_style.hpp"
 
 namespace parsweep {
 
@@ -50,16 +51,16 @@ std::string sbatch(std::vector<std::string> args, const std::string& script) {
     const int status = run_program(args, Output::capture, &out);
     if (status < 0) {
         fmt::print(stderr,
-                   "error: cannot run sbatch ({}): is this a Slurm login node? Submit {} from "
+                   "{} cannot run sbatch ({}): is this a Slurm login node? Submit {} from "
                    "one yourself\n",
-                   out, script);
+                   error_label(stderr), out, script);
         return "";
     }
     // --parsable prints "jobid" or "jobid;cluster".
     const std::string id = out.substr(0, out.find_first_of(";\n"));
     if (status != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
-        fmt::print(stderr, "error: sbatch {} failed (exit status {}){}\n", script, status,
-                   out.empty() ? "" : ": " + out);
+        fmt::print(stderr, "{} sbatch {} failed (exit status {}){}\n", error_label(stderr), script,
+                   status, out.empty() ? "" : ": " + out);
         return "";
     }
     return id;
@@ -206,7 +207,7 @@ int cmd_slurm(const SlurmOptions& options) {
                 "without them",
                 what, shell_quote(path)));
     if (!problems.empty()) {
-        for (const auto& p : problems) fmt::print(stderr, "error: {}\n", p);
+        for (const auto& p : problems) fmt::print(stderr, "{} {}\n", error_label(stderr), p);
         fmt::print(stderr, "{} problem{}; nothing was written\n", problems.size(),
                    problems.size() == 1 ? "" : "s");
         return kBadInput;
@@ -221,14 +222,18 @@ int cmd_slurm(const SlurmOptions& options) {
         std::ifstream in(options.config, std::ios::binary);
         std::ostringstream text;
         text << in.rdbuf();
-        write_atomic(dir / "config.json", text.str());
+        // The copy sits in another directory: its relative files are made absolute.
+        const json absolute = with_absolute_files(sweep->given, sweep->base_dir);
+        write_atomic(dir / "config.json",
+                     absolute == sweep->given ? text.str() : absolute.dump(2) + "\n");
         for (const auto& [file, script] : {std::pair{"array.sbatch", array_script(job)},
                                            std::pair{"merge.sbatch", merge_script(job)}}) {
             write_atomic(dir / file, script);
             fs::permissions(dir / file, fs::perms::owner_exec, fs::perm_options::add);
         }
     } catch (const std::exception& e) {
-        fmt::print(stderr, "error: cannot write the scripts into {}: {}\n", dir.string(), e.what());
+        fmt::print(stderr, "{} cannot write the scripts into {}: {}\n", error_label(stderr),
+                   dir.string(), e.what());
         std::error_code ignored;
         if (made && !dir.empty()) fs::remove_all(dir, ignored);  // nothing half-written
         return kBadInput;

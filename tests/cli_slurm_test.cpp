@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include <nlohmann/json.hpp>
+
 #include "slurm.hpp"
 #include "sysinfo.hpp"
 #include "test_support.hpp"
@@ -21,6 +23,22 @@ std::size_t count(const std::string& text, const std::string& needle) {
     std::size_t n = 0;
     for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
     return n;
+}
+
+// The copy of the config sits in the job's directory: a relative file in it (taken from the
+// config's own directory) is made absolute, so that the tasks read the same file.
+TEST(CliSlurm, TheConfigsCopyKeepsItsRelativeFiles) {
+    TempDir dir;
+    write_file(dir / "project/data/words.txt", "the dog and the cat\n");
+    write_file(dir / "project/configs/wc.json", R"({"name": "wc", "repetitions": 1,
+        "runs": [{"kernel": "wordcount", "params": {"file": "../data/words.txt"}}]})");
+    const auto out = run_parsweep("slurm project/configs/wc.json --parts 1 --out arr", dir.path());
+    ASSERT_EQ(out.status, 0) << out.err;
+    const auto copy = nlohmann::json::parse(read_file(dir / "arr/config.json"));
+    EXPECT_EQ(copy["runs"][0]["params"]["file"], (dir / "project/data/words.txt").string());
+    // The copy validates from anywhere.
+    const auto v = run_parsweep("validate " + (dir / "arr/config.json").string(), "/");
+    EXPECT_EQ(v.status, 0) << v.err;
 }
 
 TEST(CliSlurm, WritesAJobArrayItsMergeJobAndTheConfig) {

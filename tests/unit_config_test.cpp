@@ -354,28 +354,71 @@ TEST(LoadFile, NameDefaultsToTheFileStem) {
 }
 
 TEST(LoadFile, ShippedConfigsAreValid) {
-    // Every shipped config must load (the workshop text stands in for data/).
+    // Every shipped config must load from any directory: its relative paths are taken from
+    // its own directory (configs/ → ../data/). A copy of configs/ beside a data/ that holds
+    // the workshop text stands in for the checkout, loaded from an unrelated directory.
     TempDir dir;
     std::filesystem::create_directories(dir / "data");
+    std::filesystem::create_directories(dir / "elsewhere");
     std::filesystem::create_symlink(test::workshop_text(), dir / "data/t8.shakespeare.txt");
+    std::filesystem::copy(std::filesystem::path(PARSWEEP_SOURCE_DIR) / "configs", dir / "configs",
+                          std::filesystem::copy_options::recursive);
     const auto cwd = std::filesystem::current_path();
-    std::filesystem::current_path(dir.path());
+    std::filesystem::current_path(dir / "elsewhere");
     int n = 0;
     // configs/lessons/ use the lessons' own kernels: the lessons test runs those.
-    for (const auto& entry : std::filesystem::directory_iterator(
-             std::filesystem::path(PARSWEEP_SOURCE_DIR) / "configs")) {
+    for (const auto& entry : std::filesystem::directory_iterator(dir / "configs")) {
         if (entry.path().extension() != ".json" || entry.path().filename() == "schema.json")
             continue;
         ++n;
         try {
             Sweep s = load_sweep(entry.path(), {2, 0, "sweep"});
             EXPECT_FALSE(s.points.empty()) << entry.path();
+            for (const auto& p : s.points)
+                if (p.params.contains("file"))  // recorded absolute, resolved from configs/
+                    EXPECT_EQ(p.params["file"], (dir / "data/t8.shakespeare.txt").string());
         } catch (const ConfigErrors& e) {
             ADD_FAILURE() << entry.path() << ":\n" << e.what();
         }
     }
     std::filesystem::current_path(cwd);
     EXPECT_GE(n, 1);
+}
+
+// A relative file parameter written in a config is taken from the config's directory, not
+// the current one, and recorded as an absolute path; a kernel's default file (not written)
+// stays relative to the current directory. A missing one names where it was looked for.
+TEST(LoadFile, RelativeFilesAreTakenFromTheConfigsDirectory) {
+    TempDir dir;
+    write_file(dir / "cfg/texts/a.txt", "the dog\n");
+    auto f =
+        write_file(dir / "cfg/sweep.json",
+                   R"({"runs": [{"kernel": "wordcount", "params": {"file": "texts/a.txt"}}]})");
+    std::filesystem::create_directories(dir / "other");
+    const auto cwd = std::filesystem::current_path();
+    std::filesystem::current_path(dir / "other");
+    Sweep s = load_sweep(f, {2, 0, "sweep"});
+    EXPECT_EQ(s.points.at(0).params["file"], (dir / "cfg/texts/a.txt").string());
+    EXPECT_EQ(s.base_dir, dir / "cfg");
+    auto missing =
+        write_file(dir / "cfg/missing.json",
+                   R"({"runs": [{"kernel": "wordcount", "params": {"file": "b.txt"}}]})");
+    try {
+        load_sweep(missing, {2, 0, "sweep"});
+        ADD_FAILURE() << "expected an error";
+    } catch (const ConfigErrors& e) {
+        EXPECT_NE(std::string(e.what()).find("file not found: " + (dir / "cfg/b.txt").string()),
+                  std::string::npos)
+            << e.what();
+        EXPECT_NE(std::string(e.what()).find("the config's directory"), std::string::npos)
+            << e.what();
+    }
+    // The default (data/t8.shakespeare.txt) is looked for in the current directory.
+    write_file(dir / "other/data/t8.shakespeare.txt", "the cat\n");
+    auto dflt = write_file(dir / "cfg/default-file.json", R"({"runs": [{"kernel": "wordcount"}]})");
+    Sweep d = load_sweep(dflt, {2, 0, "sweep"});
+    EXPECT_EQ(d.points.at(0).params["file"], (dir / "other/data/t8.shakespeare.txt").string());
+    std::filesystem::current_path(cwd);
 }
 
 }  // namespace

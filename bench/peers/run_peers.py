@@ -108,7 +108,8 @@ def parsweep_config(args) -> dict:
     procs = {"processes": args.workers, "threads": [1]}
     threads = {"processes": [1], "threads": args.workers}
     base_t = {"processes": 1, "threads": min(args.workers)}
-    text = {"file": args.text, "chunk_bytes": CHUNK_BYTES, "words": WORDS}
+    # Absolute: parsweep takes a relative path from the config's directory (DIR).
+    text = {"file": os.path.abspath(args.text), "chunk_bytes": CHUNK_BYTES, "words": WORDS}
     inv = {"n": args.invert_n, "count": args.invert_count, "seed": SEED, "method": "gje"}
     return {
         "name": "bench-peers",

@@ -79,7 +79,10 @@ class Lessons(unittest.TestCase):
                 spec.loader.exec_module(module)
                 with tempfile.TemporaryDirectory() as tmp:
                     provide_text(tmp)
-                    small = os.path.join(tmp, "small.json")
+                    # Where the lesson's config sits, so that its relative paths
+                    # (../../data/t8.shakespeare.txt) find the text in tmp/data/.
+                    os.makedirs(os.path.join(tmp, "configs", "lessons"))
+                    small = os.path.join(tmp, "configs", "lessons", "small.json")
                     with open(config, encoding="utf-8") as f:
                         cfg = shrink(json.load(f))
                     with open(small, "w", encoding="utf-8") as f:
