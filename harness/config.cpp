@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "blas_axis.hpp"
 #include "pinning.hpp"
 #include "units.hpp"
 
@@ -325,8 +326,19 @@ class Checker {
         return d;
     }
 
-    // A kernel parameter's value, normalised (integers as integers); nullopt when invalid.
+    // A kernel parameter's value, normalised (integers as integers), and passed by the
+    // spec's own check when it has one; nullopt when invalid.
     std::optional<json> param(const ParamSpec& spec, const json& v, const std::string& path) {
+        auto value = typed_param(spec, v, path);
+        if (value && spec.check)
+            if (const std::string why = spec.check(*value); !why.empty()) {
+                error(path, why);
+                return std::nullopt;
+            }
+        return value;
+    }
+
+    std::optional<json> typed_param(const ParamSpec& spec, const json& v, const std::string& path) {
         switch (spec.type) {
             case ParamType::Integer: {
                 auto i = integer(v, path, spec.min.value_or(-9.2e18), spec.max.value_or(9.2e18));
@@ -592,9 +604,12 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                         " (`parsweep list` shows them)");
             continue;
         }
-        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp).
+        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp),
+        // and the blas axis of the kernels that use the BLAS (blas_axis.hpp).
         std::vector<ParamSpec> specs = kernel->params();
         specs.insert(specs.end(), pinning_params().begin(), pinning_params().end());
+        if (kernel->uses_blas())
+            specs.insert(specs.end(), blas_params().begin(), blas_params().end());
         std::vector<std::string> names;
         for (const auto& s : specs) names.push_back(s.name), params_of_used_kernels.insert(s.name);
 
@@ -688,8 +703,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 src = {top_params[spec.name], false, member("params", spec.name)};
             else if (!spec.default_value.is_null())
                 src = {spec.default_value, false, ""};
-            else if (is_pinning_param(spec.name))
-                continue;  // not given: the workers inherit the parent's placement
+            else if (is_pinning_param(spec.name) || spec.name == blas_params()[0].name)
+                continue;  // not given: the workers inherit the parent's placement and BLAS
             else {
                 c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" +
                                                      spec.name + "\" (" + spec.help + ")");
@@ -781,6 +796,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.launcher = run_launcher;
                 pt.env = env;
                 for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
+                for (auto& [k, v] : blas_env(params)) pt.env[k] = v;
                 pt.baseline_processes = base.processes;
                 pt.baseline_threads = base.threads;
                 pt.baseline_only = baseline_only;
