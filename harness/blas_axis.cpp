@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Where Debian puts its BLAS builds (set by CMakeLists.txt from the multiarch triplet).
-const fs::path kLibDir = PARSWEEP_MULTIARCH_LIBDIR;
+const char* const kLibDir = PARSWEEP_MULTIARCH_LIBDIR;
 
 struct Named {
     const char* name;
@@ -37,15 +37,15 @@ bool installed(const fs::path& file) {
 }
 
 // The reference LAPACK for a BLAS without one; "" in `problem` when it is installed.
-std::string reference_lapack(std::string& problem) {
-    const fs::path blas = kLibDir / "blas/libblas.so.3", lapack = kLibDir / "lapack/liblapack.so.3";
+std::string reference_lapack(const fs::path& libdir, std::string& problem) {
+    const fs::path blas = libdir / "blas/libblas.so.3", lapack = libdir / "lapack/liblapack.so.3";
     if (!installed(blas) || !installed(lapack))
         problem = "needs the reference LAPACK, which is not installed (apt-get install liblapack3 "
                   "libblas3)";
     return blas.string() + ":" + lapack.string();
 }
 
-BlasChoice resolve_file(const std::string& value, std::string& problem) {
+BlasChoice resolve_file(const std::string& value, const fs::path& libdir, std::string& problem) {
     std::error_code ec;
     if (!fs::exists(value, ec)) {
         problem = "BLAS library file not found: " + value;
@@ -66,7 +66,7 @@ BlasChoice resolve_file(const std::string& value, std::string& problem) {
         return {};
     }
     BlasChoice c{value, ""};
-    if (!it->second.second) c.lapack = reference_lapack(problem);
+    if (!it->second.second) c.lapack = reference_lapack(libdir, problem);
     return c;
 }
 
@@ -91,24 +91,27 @@ const std::vector<ParamSpec>& blas_params() {
     return specs;
 }
 
-BlasChoice resolve_blas(const std::string& value, std::string& problem) {
+BlasChoice resolve_blas(const std::string& value, std::string& problem,
+                        const std::string& libdir_given) {
     problem.clear();
+    const fs::path libdir = libdir_given.empty() ? kLibDir : libdir_given;
     if (value == "default") return {};
-    if (value.find('/') != std::string::npos) return resolve_file(value, problem);
+    if (value.find('/') != std::string::npos) return resolve_file(value, libdir, problem);
     // "blis": the OpenMP build when installed, else the pthreads one.
-    const std::string name =
-        value != "blis" ? value : installed(kLibDir / kNamed[4].file) && !installed(kLibDir / kNamed[3].file) ? "blis-pthread" : "blis-openmp";
+    const bool pthread_only =
+        installed(libdir / kNamed[4].file) && !installed(libdir / kNamed[3].file);
+    const std::string name = value != "blis" ? value : pthread_only ? "blis-pthread" : "blis-openmp";
     std::vector<std::string> names = {"default", "blis"};
     for (const Named& n : kNamed) {
         names.emplace_back(n.name);
         if (name != n.name) continue;
-        const fs::path file = kLibDir / n.file;
+        const fs::path file = libdir / n.file;
         if (!installed(file)) {
             problem = "\"" + value + "\" is not installed (apt-get install " + n.package + ")";
             return {};
         }
         BlasChoice c{file.string(), ""};
-        if (n.blis) c.lapack = reference_lapack(problem);
+        if (n.blis) c.lapack = reference_lapack(libdir, problem);
         return c;
     }
     std::string all;
@@ -117,6 +120,14 @@ BlasChoice resolve_blas(const std::string& value, std::string& problem) {
     problem = "unknown BLAS \"" + value + "\": one of " + all + ", or a library file (a path with '/')" +
               (hint.empty() ? "" : "; did you mean \"" + hint + "\"?");
     return {};
+}
+
+std::string blas_not_applicable(const std::string& param) {
+    if (param != blas_params()[0].name) return "";
+    std::string users;
+    for (const Kernel* k : kernels())
+        if (k->uses_blas() && !k->hidden()) users += (users.empty() ? "" : ", ") + std::string(k->id());
+    return " (the blas axis is for the kernels that use the BLAS: " + users + ")";
 }
 
 std::map<std::string, std::string> blas_env(const json& params) {

@@ -40,8 +40,14 @@ struct BlasChoice {
 };
 
 // Resolves a `blas` value; "" in `problem` when it can be used here, else why not, naming the
-// Debian package to install or the file and the loader's reason.
-BlasChoice resolve_blas(const std::string& value, std::string& problem);
+// Debian package to install or the file and the loader's reason. `libdir` is where Debian's
+// builds are looked for (the multiarch directory when "").
+BlasChoice resolve_blas(const std::string& value, std::string& problem,
+                        const std::string& libdir = "");
+
+// For a parameter a kernel does not have: when it is `blas`, " (the blas axis is for the
+// kernels that use the BLAS: invert, dgemm)", else "".
+std::string blas_not_applicable(const std::string& param);
 
 // PARSWEEP_BLAS_LIBRARY and PARSWEEP_LAPACK_LIBRARY for the point's workers (kernels/blas.hpp);
 // empty when the point has no `blas` or it is "default".

@@ -671,14 +671,16 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 std::string hint = did_you_mean(key, names);
                 c.error(member(member(rpath, "params"), key),
                         "unknown parameter of kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                            blas_not_applicable(key));
             }
         for (const auto& [key, v] : run_grid.items())
             if (std::find(grid_names.begin(), grid_names.end(), key) == grid_names.end()) {
                 std::string hint = did_you_mean(key, grid_names);
                 c.error(member(member(rpath, "grid"), key),
                         "unknown axis for kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                            blas_not_applicable(key));
             }
 
         // Each parameter's values, from the most specific level that has it.
