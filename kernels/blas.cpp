@@ -1,6 +1,7 @@
 #include "blas.hpp"
 
 #include <dlfcn.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -173,7 +174,13 @@ const Library& single_threaded() {
             }
         });
     const Library& l = library();
-    if (l.set_num_threads && threads() != 1) l.set_num_threads(1);
+    if (l.set_num_threads && threads() != 1) {
+        // OpenBLAS's OpenMP build sets this process's OpenMP thread count as well
+        // (omp_set_num_threads): the caller's own team must keep the threads it was given.
+        const int omp_threads = omp_get_max_threads();
+        l.set_num_threads(1);
+        if (omp_get_max_threads() != omp_threads) omp_set_num_threads(omp_threads);
+    }
     return l;
 }
 

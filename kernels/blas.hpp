@@ -60,7 +60,8 @@ const Library& library();
 // The BLAS for a caller that runs its own threads, each calling it: loaded with one thread
 // when this process has not loaded it yet (OpenBLAS then starts no thread pool, whose idle
 // threads would spin for about 0.1 s after each call on cores the caller's threads need), else
-// set to one thread. Throws as library() does.
+// set to one thread (leaving the process's OpenMP thread count as it was, which OpenBLAS's
+// OpenMP build would change). Throws as library() does.
 const Library& single_threaded();
 
 // Whether the library file at `path` loads in this process and is a CBLAS (has cblas_dgemm):
