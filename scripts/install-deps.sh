@@ -28,6 +28,8 @@ DEBIAN_PACKAGES=(
     chromium                               # the report test opens report.html headless
     slurm-wlm munge                        # the hpc tests start a one-node Slurm cluster
     openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
+    libopenblas0-openmp libblis4-openmp    # the blas axis tests: OpenBLAS's OpenMP build, BLIS
+    liblapack3 libblas3                    # the blas axis tests: the reference LAPACK for BLIS
 )
 
 missing_debian() {
