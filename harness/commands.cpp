@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "blas_axis.hpp"
 #include "calibrate.hpp"
 #include "config.hpp"
 #include "corpus.hpp"
@@ -335,6 +336,7 @@ int cmd_list(bool as_json, bool include_hidden) {
         if (k->hidden() && !include_hidden) continue;
         all.push_back(
             {{"kernel", k->id()}, {"summary", k->summary()}, {"params", specs_json(k->params())}});
+        all.back()["uses_blas"] = k->uses_blas();  // takes the blas axis (blas_axis.hpp)
     }
     if (as_json) {
         fmt::print("{}\n", all.dump(2));
@@ -362,6 +364,8 @@ int cmd_list(bool as_json, bool include_hidden) {
     }
     fmt::print("every kernel\n  pinning axes, under params or grid like a kernel parameter\n");
     print_params(specs_json(pinning_params()), "(unset)");
+    fmt::print("\nkernels that use the BLAS (uses_blas in --json)\n");
+    print_params(specs_json(blas_params()), "(unset)");
     return 0;
 }
 

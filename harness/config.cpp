@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "blas_axis.hpp"
 #include "pinning.hpp"
 #include "units.hpp"
 
@@ -331,10 +332,22 @@ class Checker {
         return d;
     }
 
-    // A kernel parameter's value, normalised (integers as integers); nullopt when invalid.
-    // `in_config`: the value is written in the config (false: the kernel's default).
+    // A kernel parameter's value, normalised (integers as integers), and passed by the
+    // spec's own check when it has one; nullopt when invalid. `in_config`: the value is
+    // written in the config (false: the kernel's default), for where a relative file is.
     std::optional<json> param(const ParamSpec& spec, const json& v, const std::string& path,
                               bool in_config = true) {
+        auto value = typed_param(spec, v, path, in_config);
+        if (value && spec.check)
+            if (const std::string why = spec.check(*value); !why.empty()) {
+                error(path, why);
+                return std::nullopt;
+            }
+        return value;
+    }
+
+    std::optional<json> typed_param(const ParamSpec& spec, const json& v, const std::string& path,
+                                    bool in_config) {
         switch (spec.type) {
             case ParamType::Integer: {
                 auto i = integer(v, path, spec.min.value_or(-9.2e18), spec.max.value_or(9.2e18));
@@ -610,9 +623,12 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                         " (`parsweep list` shows them)");
             continue;
         }
-        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp).
+        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp),
+        // and the blas axis of the kernels that use the BLAS (blas_axis.hpp).
         std::vector<ParamSpec> specs = kernel->params();
         specs.insert(specs.end(), pinning_params().begin(), pinning_params().end());
+        if (kernel->uses_blas())
+            specs.insert(specs.end(), blas_params().begin(), blas_params().end());
         std::vector<std::string> names;
         for (const auto& s : specs) names.push_back(s.name), params_of_used_kernels.insert(s.name);
 
@@ -674,14 +690,16 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 std::string hint = did_you_mean(key, names);
                 c.error(member(member(rpath, "params"), key),
                         "unknown parameter of kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                            blas_not_applicable(key));
             }
         for (const auto& [key, v] : run_grid.items())
             if (std::find(grid_names.begin(), grid_names.end(), key) == grid_names.end()) {
                 std::string hint = did_you_mean(key, grid_names);
                 c.error(member(member(rpath, "grid"), key),
                         "unknown axis for kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                            blas_not_applicable(key));
             }
 
         // Each parameter's values, from the most specific level that has it.
@@ -706,8 +724,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 src = {top_params[spec.name], false, member("params", spec.name)};
             else if (!spec.default_value.is_null())
                 src = {spec.default_value, false, ""};
-            else if (is_pinning_param(spec.name))
-                continue;  // not given: the workers inherit the parent's placement
+            else if (is_pinning_param(spec.name) || spec.name == blas_params()[0].name)
+                continue;  // not given: the workers inherit the parent's placement and BLAS
             else {
                 c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" +
                                                      spec.name + "\" (" + spec.help + ")");
@@ -800,6 +818,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.launcher = run_launcher;
                 pt.env = env;
                 for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
+                for (auto& [k, v] : blas_env(params)) pt.env[k] = v;
                 pt.baseline_processes = base.processes;
                 pt.baseline_threads = base.threads;
                 pt.baseline_only = baseline_only;

@@ -102,7 +102,8 @@ class CsvReporter : public Reporter {
                   "imbalance_s",     "speedup",     "efficiency",       "efficiency_cores",
                   "overhead_s",      "karp_flatt",  "oversubscription", "cpu_util",
                   "ctx_involuntary", "gflops",      "bandwidth_gbs",    "items_per_s",
-                  "roofline_fraction",              "verified",         "error"})
+                  "roofline_fraction",              "blas_loaded",      "verified",
+                  "error"})
                 // clang-format on
                 h << std::string(c);
             points = h.str();
@@ -113,7 +114,7 @@ class CsvReporter : public Reporter {
             for (const char* c :
                  {"rep", "wall_s", "spawn_s", "dispatch_s", "compute_s", "gather_s", "imbalance_s",
                   "user_s", "sys_s", "cpu_util", "ctx_voluntary", "ctx_involuntary", "max_rss_kb",
-                  "omp_threads", "blas_threads", "verified", "error"})
+                  "omp_threads", "blas_threads", "blas_loaded", "verified", "error"})
                 h << std::string(c);
             reps = h.str();
         }
@@ -129,8 +130,8 @@ class CsvReporter : public Reporter {
             const Derived& d = p.derived;
             r << d.speedup << d.efficiency << d.efficiency_cores << d.overhead_s << d.karp_flatt
               << d.oversubscription << t(p.cpu_util.median) << t(p.ctx_involuntary_median)
-              << d.gflops << d.bandwidth_gbs << d.items_per_s << d.roofline_fraction << p.verified
-              << p.error;
+              << d.gflops << d.bandwidth_gbs << d.items_per_s << d.roofline_fraction
+              << blas_text(loaded_blas(p)) << p.verified << p.error;
             points += r.str();
             for (const auto& rep : p.reps) {
                 Row x;
@@ -138,7 +139,7 @@ class CsvReporter : public Reporter {
                 x << rep.rep << rep.wall_s << rep.spawn_s << rep.dispatch_s << rep.compute_s
                   << rep.gather_s << rep.imbalance_s << rep.user_s << rep.sys_s << rep.cpu_util
                   << rep.ctx_voluntary << rep.ctx_involuntary << rep.max_rss_kb << rep.omp_threads
-                  << rep.blas_threads << rep.verified << rep.error;
+                  << rep.blas_threads << blas_text(rep.blas) << rep.verified << rep.error;
                 reps += x.str();
             }
         }

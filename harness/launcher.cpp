@@ -239,6 +239,7 @@ void add_worker(RepRecord& rec, WorkerRecord wr) {
     rec.max_rss_kb = std::max(rec.max_rss_kb, wr.max_rss_kb);
     rec.omp_threads = first ? wr.omp_threads : std::min(rec.omp_threads, wr.omp_threads);
     rec.blas_threads = first ? wr.blas_threads : std::min(rec.blas_threads, wr.blas_threads);
+    if (rec.blas.is_null()) rec.blas = wr.blas;
     rec.workers.push_back(std::move(wr));
 }
 
@@ -400,6 +401,7 @@ RepRecord run_repetition(const Point& point, const std::string& executable) {
             wr.ready_s = c.ready.time - t0;
             wr.omp_threads = c.ready.omp_threads;
             wr.blas_threads = c.ready.blas_threads;
+            wr.blas = c.ready.blas;
             wr.cpus = c.ready.cpus;
             wr.cpu_set = c.cpu_set;
             last_ready = std::max(last_ready, c.ready.time);

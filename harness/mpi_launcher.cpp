@@ -438,6 +438,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
             first_release = std::min(first_release, parent_clock(r, r.released));
             wr.omp_threads = r.ready.omp_threads;
             wr.blas_threads = r.ready.blas_threads;
+            wr.blas = r.ready.blas;
             wr.cpus = r.ready.cpus;
             wr.user_s = r.user_s;
             wr.sys_s = r.sys_s;

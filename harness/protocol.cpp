@@ -31,13 +31,14 @@ json to_json(const Ready& r) {
             {"started", r.started},
             {"omp_threads", r.omp_threads},
             {"blas_threads", r.blas_threads},
-            {"cpus", r.cpus}};
+            {"cpus", r.cpus},
+            {"blas", r.blas}};
 }
 
 Ready ready_from_json(const json& j) {
     return {j.at("ready").get<double>(), j.at("started").get<double>(),
             j.at("omp_threads").get<int>(), j.at("blas_threads").get<int>(),
-            j.at("cpus").get<std::vector<int>>()};
+            j.at("cpus").get<std::vector<int>>(), j.value("blas", json())};
 }
 
 json to_json(const Report& r) {

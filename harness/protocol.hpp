@@ -45,6 +45,7 @@ struct Ready {
     int omp_threads = 0;
     int blas_threads = 0;
     std::vector<int> cpus;  // the CPUs its OpenMP threads were on (affinity.hpp cpus_in_use)
+    json blas;              // the BLAS it loaded (blas::loaded_info); null when it loaded none
 };
 
 // The worker's share is done.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "blas_axis.hpp"
 #include "pinning.hpp"
 
 namespace parsweep {
@@ -70,10 +71,23 @@ json to_json(const RepRecord& r) {
             {"max_rss_kb", r.max_rss_kb},
             {"omp_threads", r.omp_threads},
             {"blas_threads", r.blas_threads},
+            {"blas", r.blas},
             {"verified", r.verified},
             {"error", r.error},
             {"result", r.result},
             {"workers", workers}};
+}
+
+std::string blas_text(const json& blas) {
+    if (!blas.is_object() || !blas.contains("name")) return "";
+    return blas.value("name", "") + " " + blas.value("version", "") + " " +
+           blas.value("threading", "");
+}
+
+json loaded_blas(const PointResult& p) {
+    for (const auto& r : p.reps)
+        if (!r.blas.is_null()) return r.blas;
+    return json();
 }
 
 json to_json(const PointResult& p) {
@@ -99,6 +113,7 @@ json to_json(const PointResult& p) {
         {"verified", p.verified},
         {"error", p.error},
         {"result", p.result},
+        {"blas", loaded_blas(p)},
         {"stats",
          {{"wall_s", to_json(p.wall)},
           {"spawn_s", to_json(p.spawn)},
@@ -184,6 +199,7 @@ RepRecord rep_from_json(const json& j) {
     r.max_rss_kb = j.at("max_rss_kb").get<long>();
     r.omp_threads = j.at("omp_threads").get<int>();
     r.blas_threads = j.at("blas_threads").get<int>();
+    r.blas = j.value("blas", json());  // not in the records of older versions
     r.verified = j.at("verified").get<bool>();
     r.error = j.at("error").get<std::string>();
     r.result = j.at("result");
@@ -221,8 +237,11 @@ std::vector<std::string> param_names(const std::vector<PointResult>& points) {
         for (const auto& spec : p.point->kernel->params())
             if (std::find(names.begin(), names.end(), spec.name) == names.end())
                 names.push_back(spec.name);
-    // The pinning axes, only when some point has them: a run without pinning keeps its columns.
-    for (const auto& spec : pinning_params())
+    // The pinning and blas axes, only when some point has them: a run without them keeps its
+    // columns.
+    std::vector<ParamSpec> optional = pinning_params();
+    optional.insert(optional.end(), blas_params().begin(), blas_params().end());
+    for (const auto& spec : optional)
         if (std::any_of(points.begin(), points.end(),
                         [&](const PointResult& p) { return p.point->params.contains(spec.name); }))
             names.push_back(spec.name);

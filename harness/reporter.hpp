@@ -116,6 +116,11 @@ RepRecord rep_from_json(const json& j);
 // Every kernel parameter name used by any point, in first-seen order (CSV param_ columns).
 std::vector<std::string> param_names(const std::vector<PointResult>& points);
 
+// The BLAS a point's workers loaded (RepRecord::blas of its first repetition that has one;
+// null when none did), and one as text for CSV: "OpenBLAS 0.3.21 openmp", "" for null.
+json loaded_blas(const PointResult& p);
+std::string blas_text(const json& blas);
+
 // A kernel parameter's value as text for tables and CSV ("dog cat" for lists).
 std::string param_text(const json& value);
 

@@ -27,6 +27,7 @@ struct WorkerRecord {
     int blas_threads = 0;      // openblas_get_num_threads() in the worker
     std::vector<int> cpu_set;  // the CPUs parsweep bound it to (cpu_set axis); empty: unbound
     std::vector<int> cpus;     // the CPUs its threads were on when it was ready
+    json blas;                 // the BLAS it loaded (blas::info of the worker); null: none
     bool ok = false;           // ran, exited 0 and its own checks passed
     std::string error;         // why not
 };
@@ -48,6 +49,9 @@ struct RepRecord {
     long max_rss_kb = 0;  // the largest worker's peak RSS
     int omp_threads = 0;  // as seen by the workers (the smallest, if they differ)
     int blas_threads = 0;
+    // The BLAS the workers loaded (blas::info: name, version, threading, files), the first
+    // worker's that loaded one; null when none did (a kernel that does not use the BLAS).
+    json blas;
     bool verified = false;
     bool interrupted = false;  // stopped by SIGINT/SIGTERM: not a result at all
     std::string error;         // why the repetition failed, "" when verified

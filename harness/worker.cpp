@@ -67,7 +67,8 @@ Ready ready_now(double started) {
     // Start the OpenMP team now, so thread creation counts as spawn, not compute; the same
     // region records where the threads run (with binding, where they stay).
     const std::vector<int> cpus = cpus_in_use();
-    return Ready{monotonic_s(), started, omp_get_max_threads(), blas::threads(), cpus};
+    return Ready{monotonic_s(), started, omp_get_max_threads(), blas::threads(), cpus,
+                 blas::loaded_info()};
 }
 
 int worker_main() {

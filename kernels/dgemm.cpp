@@ -132,6 +132,7 @@ class DgemmKernel final : public Kernel {
         return "C = A·B with the loaded BLAS (DGEMM): the FLOP/s limit parsweep calibrate measures";
     }
     bool hidden() const override { return true; }
+    bool uses_blas() const override { return true; }
     const std::vector<ParamSpec>& params() const override {
         static const std::vector<ParamSpec> specs = {
             {"n", ParamType::Integer, 2000, "matrix order", 1.0, 46000.0, {}},

@@ -679,6 +679,7 @@ class InvertKernel final : public Kernel {
                "verified by a normwise residual";
     }
 
+    bool uses_blas() const override { return true; }
     const std::vector<ParamSpec>& params() const override {
         static const std::vector<ParamSpec> specs = {
             {"n",

@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,10 @@ struct ParamSpec {
     std::optional<double> min;  // inclusive bounds, for Integer and Number
     std::optional<double> max;
     std::vector<std::string> choices;  // for String: the allowed values
+    // A check of one value against the outside world (is this library installed?), run by
+    // the config loader after the type and range checks: "" when the value can be used, else
+    // why not. Empty for most parameters.
+    std::function<std::string(const json&)> check = {};
 };
 
 // A problem with a kernel's parameters found by Kernel::validate: `param` names the
@@ -128,6 +133,9 @@ class Kernel {
     // Kernels for testing parsweep itself, shown by `parsweep list --all` only.
     virtual bool hidden() const { return false; }
     virtual const std::vector<ParamSpec>& params() const = 0;
+    // Whether the kernel calls the BLAS (kernels/blas.hpp): such kernels accept the `blas`
+    // axis (harness/blas_axis.hpp), the others reject it as an unknown parameter.
+    virtual bool uses_blas() const { return false; }
 
     // Checks that need several parameters or the outside world (a file's size, a word list's
     // contents), after each parameter has been type- and range-checked against params().

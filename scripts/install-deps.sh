@@ -44,6 +44,8 @@ TEST_PACKAGES=(
     slurm-wlm munge                        # the hpc tests start a two-node Slurm cluster
     openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
     zsh                                    # the packaging test checks the zsh completion
+    libopenblas0-openmp libblis4-openmp    # the blas axis tests: OpenBLAS's OpenMP build, BLIS
+    liblapack3 libblas3                    # the blas axis tests: the reference LAPACK for BLIS
 )
 # CXX=clang++ (make sweep CXX=clang++): clang, and LLVM's libomp for its OpenMP.
 [[ ${CXX:-} == *clang* ]] && SWEEP_PACKAGES+=(clang libomp-dev)

@@ -1,6 +1,8 @@
 // Config loading: expansion of grids, overrides, and every class of error with its JSON path.
 #include <gtest/gtest.h>
 
+#include "blas.hpp"
+#include "blas_axis.hpp"
 #include "config.hpp"
 #include "test_support.hpp"
 
@@ -419,6 +421,104 @@ TEST(LoadFile, RelativeFilesAreTakenFromTheConfigsDirectory) {
     Sweep d = load_sweep(dflt, {2, 0, "sweep"});
     EXPECT_EQ(d.points.at(0).params["file"], (dir / "other/data/t8.shakespeare.txt").string());
     std::filesystem::current_path(cwd);
+
+// The blas axis (blas_axis.hpp). These use the libraries installed on this machine
+// (scripts/install-deps.sh installs libopenblas0-openmp and libblis4-openmp for them).
+TEST(BlasAxis, IsAnAxisOfTheBlasKernelsAndPartOfEachPointsIdentity) {
+    Sweep s = parse(R"({"runs": [{"kernel": "invert", "params": {"n": 20, "count": 1},
+        "grid": {"blas": ["openblas-pthread", "blis"], "threads": [1, 2]}}]})");
+    ASSERT_EQ(s.points.size(), 4u);
+    EXPECT_EQ(s.points[0].params["blas"], "openblas-pthread");
+    EXPECT_EQ(s.points[2].params["blas"], "blis");
+    EXPECT_EQ(s.points[0].label(), "invert blas=openblas-pthread");
+    // Each library has its own baseline (T=1 at the same blas) and its own key.
+    EXPECT_TRUE(s.points[2].is_baseline());
+    EXPECT_NE(s.points[0].group_key(), s.points[2].group_key());
+    EXPECT_NE(s.points[0].key(), s.points[2].key());
+    // The workers are told which library to load.
+    EXPECT_NE(s.points[0].env.at("PARSWEEP_BLAS_LIBRARY").find("openblas-pthread/libopenblas.so"),
+              std::string::npos);
+    EXPECT_EQ(s.points[0].env.at("PARSWEEP_LAPACK_LIBRARY"), "");
+    EXPECT_NE(s.points[2].env.at("PARSWEEP_BLAS_LIBRARY").find("/libblis.so"), std::string::npos);
+    EXPECT_NE(s.points[2].env.at("PARSWEEP_LAPACK_LIBRARY").find("lapack/liblapack.so.3"),
+              std::string::npos);
+}
+
+TEST(BlasAxis, AbsentOrDefaultLeavesThePointsAsBefore) {
+    const char* plain = R"({"runs": [{"kernel": "invert", "params": {"n": 20, "count": 1}}]})";
+    Sweep a = parse(plain);
+    ASSERT_EQ(a.points.size(), 1u);
+    EXPECT_FALSE(a.points[0].params.contains("blas"));
+    EXPECT_TRUE(a.points[0].env.empty());
+    Sweep d = parse(R"({"runs": [{"kernel": "invert", "params": {"n": 20, "count": 1,
+        "blas": "default"}}]})");
+    EXPECT_TRUE(d.points[0].env.empty());
+}
+
+TEST(BlasAxis, TopLevelAppliesToTheBlasKernelsOnly) {
+    Sweep s = parse(R"({"grid": {"blas": ["openblas-openmp"]},
+        "runs": [{"kernel": "square", "params": {"n": 10}},
+                 {"kernel": "invert", "params": {"n": 20, "count": 1}}]})");
+    ASSERT_EQ(s.points.size(), 2u);
+    EXPECT_FALSE(s.points[0].params.contains("blas"));
+    EXPECT_EQ(s.points[1].params["blas"], "openblas-openmp");
+    EXPECT_TRUE(has_error(errors_of(R"({"grid": {"blas": ["blis"]},
+        "runs": [{"kernel": "square"}]})"),
+                          "grid.blas", "no run's kernel has this parameter"));
+}
+
+TEST(BlasAxis, AKernelWithoutTheBlasRejectsIt) {
+    EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "square", "grid": {"blas": ["blis"]}}]})"),
+                          "runs[0].grid.blas", "the blas axis is for the kernels that use the BLAS: "));
+    EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "pi", "params": {"blas": "blis"}}]})"),
+                          "runs[0].params.blas", "invert"));
+}
+
+TEST(BlasAxis, BadValuesNameTheirPath) {
+    TempDir dir;
+    const auto text = write_file(dir.path() / "libnotes.so", "not a library\n");
+    const auto errors = errors_of(R"({"runs": [{"kernel": "square"},
+        {"kernel": "dgemm"},
+        {"kernel": "invert", "params": {"n": 20, "count": 1},
+         "grid": {"blas": ["openblas-openmp", "blsi", "/nonexistent/libblas.so", )" +
+                                  json(text.string()).dump() + R"(,
+                           "/usr/lib/x86_64-linux-gnu/libm.so.6", 3]}}]})");
+    EXPECT_TRUE(has_error(errors, "runs[2].grid.blas[1]", "unknown BLAS \"blsi\""));
+    EXPECT_TRUE(has_error(errors, "runs[2].grid.blas[1]", "did you mean \"blis\"?"));
+    EXPECT_TRUE(has_error(errors, "runs[2].grid.blas[2]",
+                          "BLAS library file not found: /nonexistent/libblas.so"));
+    EXPECT_TRUE(has_error(errors, "runs[2].grid.blas[3]",
+                          "cannot use " + text.string() + " as the BLAS: "));
+    if (std::filesystem::exists("/usr/lib/x86_64-linux-gnu/libm.so.6")) {
+        EXPECT_TRUE(has_error(errors, "runs[2].grid.blas[4]", "has no cblas_dgemm"));
+    }
+    EXPECT_TRUE(has_error(errors, "runs[2].grid.blas[5]", "must be a string"));
+}
+
+TEST(BlasAxis, ALibraryThatIsNotInstalledNamesItsPackage) {
+    TempDir empty;  // a multiarch directory with no BLAS in it
+    std::string problem;
+    resolve_blas("blis", problem, empty.path().string());
+    EXPECT_EQ(problem, "\"blis\" is not installed (apt-get install libblis4-openmp)");
+    resolve_blas("openblas-serial", problem, empty.path().string());
+    EXPECT_EQ(problem, "\"openblas-serial\" is not installed (apt-get install libopenblas0-serial)");
+    // BLIS without the reference LAPACK: the package of that is named.
+    std::filesystem::create_directories(empty.path() / "blis-openmp");
+    write_file(empty.path() / "blis-openmp" / "libblis.so.4", "");
+    resolve_blas("blis", problem, empty.path().string());
+    EXPECT_NE(problem.find("apt-get install liblapack3"), std::string::npos) << problem;
+    resolve_blas("default", problem, empty.path().string());
+    EXPECT_EQ(problem, "");
+}
+
+TEST(BlasAxis, ALibraryFileIsUsedAsGiven) {
+    // The OpenBLAS parsweep was built against, as a file.
+    const std::string file = blas::info().at("blas_library").get<std::string>();
+    std::string problem;
+    const BlasChoice openblas = resolve_blas(file, problem);
+    EXPECT_EQ(problem, "");
+    EXPECT_EQ(openblas.blas, file);
+    EXPECT_EQ(openblas.lapack, "");  // OpenBLAS has its own LAPACK
 }
 
 }  // namespace

@@ -55,6 +55,8 @@ class SchemaTest(unittest.TestCase):
             {"runs": [{"kernel": "square", "launcher": "mpirun"}]},
             {"grid": {"bind": ["sideways"]}, "runs": [{"kernel": "square"}]},
             {"runs": [{"kernel": "square", "params": {"cpu_set": "packed"}}]},
+            {"runs": [{"kernel": "square", "params": {"blas": "blis"}}]},
+            {"runs": [{"kernel": "invert", "grid": {"blas": ["mkl"]}}]},
         ]
         for doc in bad:
             self.assertFalse(self.validator.is_valid(doc), json.dumps(doc))
@@ -78,10 +80,17 @@ class SchemaTest(unittest.TestCase):
                                text=True).stdout
         for name, spec in pinning.items():
             self.assertIn(f"[one of {' '.join(spec['enum'])}]", human, name)
+        # The kernels that use the BLAS also take the blas axis (harness/blas_axis.cpp).
+        self.assertIn("blas", self.schema["$defs"])
+        self.assertTrue(any(k["uses_blas"] for k in listed))
         for k in listed:
             props = by_kernel[k["kernel"]]["params"]["properties"]
-            self.assertEqual(sorted(props), sorted([p["name"] for p in k["params"]] + list(pinning)),
+            blas = ["blas"] if k["uses_blas"] else []
+            self.assertEqual(sorted(props),
+                             sorted([p["name"] for p in k["params"]] + list(pinning) + blas),
                              k["kernel"])
+            grid = by_kernel[k["kernel"]]["grid"]["properties"]
+            self.assertEqual("blas" in grid, bool(blas), k["kernel"])
             for p in k["params"]:
                 spec = props[p["name"]]
                 if "choices" in p:

@@ -93,6 +93,7 @@ class PoolInvertKernel final : public parsweep::Kernel {
                "threads blas_threads_per_worker(P, usable cores) gives it";
     }
     const std::vector<parsweep::ParamSpec>& params() const override { return invert().params(); }
+    bool uses_blas() const override { return true; }
     std::vector<parsweep::ParamError> validate(const json& p) const override {
         return invert().validate(p);
     }
