@@ -421,6 +421,7 @@ TEST(LoadFile, RelativeFilesAreTakenFromTheConfigsDirectory) {
     Sweep d = load_sweep(dflt, {2, 0, "sweep"});
     EXPECT_EQ(d.points.at(0).params["file"], (dir / "other/data/t8.shakespeare.txt").string());
     std::filesystem::current_path(cwd);
+}
 
 // The blas axis (blas_axis.hpp). These use the libraries installed on this machine
 // (scripts/install-deps.sh installs libopenblas0-openmp and libblis4-openmp for them).
