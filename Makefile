@@ -1,4 +1,5 @@
 # parsweep: a thin layer over CMake. `make sweep` and `make test` are all a user needs.
+SELF := $(abspath $(firstword $(MAKEFILE_LIST)))
 # CXX=clang++ (on the command line or in the environment) builds with that compiler, and its
 # OpenMP runtime (clang: LLVM's libomp), into a build directory of its own: build-clang++.
 ifeq ($(filter command line environment,$(origin CXX)),)
@@ -33,7 +34,7 @@ PLOT_FLAGS := --python '$(PYTHON)'
 endif
 
 .PHONY: all deps deps-sweep configure configure-sweep build build-sweep sweep plots compare \
-        exercise test test-clang test-sanitize fuzz bench bench-peers data clean help install dist
+        exercise test test-clang test-sanitize fuzz bench bench-peers data clean help install dist plots-run
 
 all: build
 
@@ -78,7 +79,7 @@ build: configure
 
 # plots and compare need only the binary: built when missing.
 $(PARSWEEP):
-	$(MAKE) build-sweep
+	$(MAKE) -f $(SELF) build-sweep
 
 PREFIX ?= /usr/local
 install: build-sweep
@@ -102,7 +103,10 @@ sweep: build-sweep
 
 # RUN defaults to results/latest, which `parsweep run` points at its run (--out too). When it
 # is missing or points at a run that is gone, say which runs there are and how to pick one.
-plots: $(PARSWEEP)
+plots: plots-run $(PARSWEEP)
+	@$(PARSWEEP) plot $(RUN) $(PLOT_FLAGS)
+
+plots-run:
 	@if [ ! -f '$(RUN)/sweep.json' ]; then \
 	    echo "plots: no run at $(RUN)$$(if [ -L '$(RUN)' ]; then echo " (it points at $$(readlink '$(RUN)'), which holds no sweep.json)"; fi)" >&2; \
 	    runs=$$(ls -t results/ 2>/dev/null | grep -v -x -e latest -e bench -e bench-peers | head -10); \
@@ -110,7 +114,6 @@ plots: $(PARSWEEP)
 	        echo "draw one with: make plots RUN=results/<run>" >&2; \
 	    else echo "no runs in results/ yet: make sweep, or make plots RUN=<run directory>" >&2; fi; \
 	    exit 2; fi
-	@$(PARSWEEP) plot $(RUN) $(PLOT_FLAGS)
 
 compare: $(PARSWEEP)
 	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then echo "usage: make compare A=results/<run> B=results/<run>" >&2; exit 2; fi

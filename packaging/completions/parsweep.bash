@@ -2,21 +2,22 @@
 # Subcommands and their options, as harness/main.cpp and harness/plot_command.cpp declare
 # them; config arguments complete to *.json files, run arguments to directories.
 
-_parsweep_subcommands="run validate list info calibrate corpus slurm merge plot compare"
+_parsweep_subcommands="run validate list info calibrate corpus slurm merge plot compare help"
 
 # The options of subcommand $1.
 _parsweep_options() {
     case "$1" in
-        run) echo "--resume --out --results --cores -q --quiet --no-calibrate --part --help" ;;
+        run) echo "--resume --out --results --cores -q --quiet --no-calibrate --part --repetitions --warmup --only --export-markdown --help" ;;
         validate) echo "--cores --help" ;;
         list) echo "--json --all --help" ;;
         info) echo "--json --cores --help" ;;
         calibrate) echo "--cores --json --out --quick --force --help" ;;
-        corpus) echo "--size --from --out --help" ;;
+        corpus) echo "--size --from --seed --out --help" ;;
         slurm) echo "--parts --nodes --cpus-per-task --time --partition --account --out --results --submit --help" ;;
-        merge) echo "--out --force --dedupe --class --label -q --quiet --help" ;;
+        merge) echo "--out --force --dedupe --class --label -q --quiet --export-markdown --help" ;;
         plot) echo "--out --formats --python --no-report --if-python --help" ;;
         compare) echo "--out --formats --python --help" ;;
+        help) echo "--help" ;;
     esac
 }
 
@@ -52,11 +53,11 @@ _parsweep() {
                 *) COMPREPLY=($(compgen -d -- "$cur")) ;;
             esac
             return 0 ;;
-        --from|--python)
+        --from|--python|--export-markdown)
             COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --formats)
             COMPREPLY=($(compgen -W "png svg pdf png,svg png,pdf svg,pdf" -- "$cur")); return 0 ;;
-        --cores|--part|--parts|--nodes|--cpus-per-task|--time|--partition|--account|--size|--label)
+        --cores|--part|--parts|--nodes|--cpus-per-task|--time|--partition|--account|--size|--label|--seed|--repetitions|--warmup|--only)
             return 0 ;;
     esac
 
@@ -69,6 +70,8 @@ _parsweep() {
             COMPREPLY=($(compgen -f -X '!*.json' -- "$cur") $(compgen -d -- "$cur")) ;;
         merge|plot|compare)  # run directories
             COMPREPLY=($(compgen -d -- "$cur")) ;;
+        help)  # a command
+            COMPREPLY=($(compgen -W "$_parsweep_subcommands" -- "$cur")) ;;
     esac
     return 0
 }

@@ -3,7 +3,7 @@
 # spack repo add myrepo), put the release tarball (make dist) where `url` points or use
 # `spack install parsweep@0.1.0 ^openblas` with a mirror, then:
 #
-#   spack install parsweep +mpi ^openblas threads=openmp
+#   spack install parsweep +mpi blas=openblas-openmp
 #   spack load parsweep && parsweep run $(spack location -i parsweep)/share/parsweep/configs/smoke.json
 #
 # parsweep's CMake finds OpenBLAS and LAPACKE with pkg-config (openblas.pc, lapacke.pc) and
@@ -36,6 +36,14 @@ class Parsweep(CMakePackage):
     depends_on("blas")
     depends_on("lapack")
     requires("^openblas", msg="parsweep's CMake looks for openblas.pc and lapacke.pc")
+    # The BLAS provider's threading: what a point with "blas": "default" runs. Other builds
+    # and libraries are a sweep's `blas` axis, given by path (README "Config format", `blas`).
+    variant("blas", default="openblas-pthreads",
+            values=("openblas-pthreads", "openblas-openmp", "openblas-serial"), multi=False,
+            description="The BLAS parsweep is built against, and its threading")
+    depends_on("openblas threads=pthreads", when="blas=openblas-pthreads")
+    depends_on("openblas threads=openmp", when="blas=openblas-openmp")
+    depends_on("openblas threads=none", when="blas=openblas-serial")
     depends_on("nlohmann-json@3.10:")
     depends_on("cli11")
     depends_on("fmt")
