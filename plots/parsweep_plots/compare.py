@@ -37,7 +37,12 @@ class Row:
 
 
 def _key(g: Group) -> str:
-    return json.dumps([g.kernel, g.params], sort_keys=True)
+    """Kernel + parameters, with the text (`file`) by its name alone: a config's relative
+    files are recorded as absolute paths (taken from the config's directory), so the same
+    config run from two checkouts, or on two machines, names its text at two paths."""
+    params = {k: os.path.basename(v) if k == "file" and isinstance(v, str) else v
+              for k, v in g.params.items()}
+    return json.dumps([g.kernel, params], sort_keys=True)
 
 
 def match_groups(a: Run, b: Run) -> tuple:

@@ -334,5 +334,30 @@ class HandMade(ImageChecks, unittest.TestCase):
         self.assertIn("no such run directory", err)
 
 
+class ComparePairing(unittest.TestCase):
+    """`make compare` pairs a run's curves with the other run's by kernel and parameters."""
+
+    def test_the_same_text_at_another_path_pairs(self):
+        from types import SimpleNamespace
+        from parsweep_plots.compare import match_groups
+        from parsweep_plots.load import Group
+
+        def run(*groups):
+            return SimpleNamespace(groups=[Group(key=(i,), run=0, kernel=k, params=p, axes=[])
+                                           for i, (k, p) in enumerate(groups)])
+        # Configs' relative files are recorded absolute: two checkouts, two paths.
+        a = run(("wordcount", {"file": "/home/a/parsweep/data/t8.shakespeare.txt",
+                               "chunk_bytes": 4096}),
+                ("invert", {"n": 1500, "blas": "/opt/openblas-openmp/libopenblas.so.0"}))
+        b = run(("wordcount", {"file": "/scratch/b/data/t8.shakespeare.txt",
+                               "chunk_bytes": 4096}),
+                ("invert", {"n": 1500, "blas": "/opt/openblas-pthread/libopenblas.so.0"}))
+        pairs, only_a, only_b = match_groups(a, b)
+        self.assertEqual([(x.kernel, y.kernel) for x, y in pairs], [("wordcount", "wordcount")])
+        # Other parameters, a library's path among them, still tell curves apart.
+        self.assertEqual([g.kernel for g in only_a], ["invert"])
+        self.assertEqual([g.kernel for g in only_b], ["invert"])
+
+
 if __name__ == "__main__":
     unittest.main()
