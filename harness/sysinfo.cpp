@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -232,17 +233,26 @@ json build_info() {
 }
 
 json relevant_env() {
-    static const char* prefixes[] = {"OMP_",  "OPENBLAS_", "GOMP_",  "KMP_", "MKL_",
-                                     "BLIS_", "GOTO_",     "SLURM_", "SRUN_"};
+    // The threading libraries' settings, the batch system's, and what says which MPI and
+    // software stack a cluster run used: its MPI's (Open MPI, PMIx, UCX, Intel MPI) variables,
+    // the environment modules and Spack environment loaded, and the library path.
+    static const char* prefixes[] = {"OMP_",   "OPENBLAS_", "GOMP_", "KMP_",  "MKL_",
+                                     "BLIS_",  "GOTO_",     "SLURM_", "SRUN_", "OMPI_",
+                                     "PMIX_",  "UCX_",      "I_MPI_"};
+    static const char* names[] = {"LOADEDMODULES", "SPACK_ENV", "LD_LIBRARY_PATH"};
     json env = json::object();
     for (char** e = environ; *e; ++e) {
         std::string_view kv(*e);
-        for (const char* p : prefixes)
-            if (kv.rfind(p, 0) == 0) {
-                auto eq = kv.find('=');
-                env[std::string(kv.substr(0, eq))] =
-                    eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
-            }
+        const auto eq = kv.find('=');
+        const std::string_view name = kv.substr(0, eq);
+        const bool wanted =
+            std::any_of(std::begin(prefixes), std::end(prefixes),
+                        [&](const char* p) { return name.rfind(p, 0) == 0; }) ||
+            std::any_of(std::begin(names), std::end(names),
+                        [&](const char* n) { return name == n; });
+        if (wanted)
+            env[std::string(name)] =
+                eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
     }
     return env;
 }

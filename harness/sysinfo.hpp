@@ -39,7 +39,9 @@ json run_context(const UsableCores& cores);
 json topology_info();  // hwloc: packages, cores, PUs, NUMA nodes, caches, CPU model
 json blas_info();      // the BLAS (loaded by this call): version, config, core, threading
 json build_info();     // parsweep version, git commit, compiler, flags
-json relevant_env();   // OMP_*, OPENBLAS_*, GOMP_*, KMP_*, MKL_*, BLIS_*, SLURM_*, SRUN_*
+json relevant_env();   // OMP_*, OPENBLAS_*, GOMP_*, KMP_*, MKL_*, BLIS_*, SLURM_*, SRUN_*,
+                       // OMPI_*, PMIX_*, UCX_*, I_MPI_*, LOADEDMODULES, SPACK_ENV,
+                       // LD_LIBRARY_PATH
 
 // This machine's host name, and the local time now as ISO 8601 (2026-11-22T06:12:00+0000).
 std::string host_name();

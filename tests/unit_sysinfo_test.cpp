@@ -307,3 +307,26 @@ TEST(OpenmpRuntime, RecordsTheWaitPolicySettings) {
 
 }  // namespace
 }  // namespace parsweep
+
+namespace parsweep {
+namespace {
+
+// What a cluster run must record of its software stack, and nothing unrelated.
+TEST(RelevantEnv, RecordsTheThreadingMpiAndSoftwareStackVariables) {
+    ScopedEnv modules("LOADEDMODULES", "gcc/12:openmpi/4.1"), spack("SPACK_ENV", "/opt/env"),
+        ld("LD_LIBRARY_PATH", "/opt/lib"), ompi("OMPI_MCA_btl", "self,vader"),
+        pmix("PMIX_RANK", "0"), ucx("UCX_TLS", "rc"), impi("I_MPI_PIN", "1"),
+        omp("OMP_WAIT_POLICY", "passive"), other("PARSWEEP_UNRELATED", "x"),
+        near("LOADEDMODULES_modshare", "gcc/12:1");
+    const auto env = relevant_env();
+    for (const char* name : {"LOADEDMODULES", "SPACK_ENV", "LD_LIBRARY_PATH", "OMPI_MCA_btl",
+                             "PMIX_RANK", "UCX_TLS", "I_MPI_PIN", "OMP_WAIT_POLICY"})
+        EXPECT_TRUE(env.contains(name)) << name << " in " << env.dump();
+    EXPECT_EQ(env["LOADEDMODULES"], "gcc/12:openmpi/4.1");
+    EXPECT_EQ(env["OMPI_MCA_btl"], "self,vader");
+    EXPECT_FALSE(env.contains("PARSWEEP_UNRELATED"));
+    EXPECT_FALSE(env.contains("LOADEDMODULES_modshare"));  // a whole name, not a prefix
+}
+
+}  // namespace
+}  // namespace parsweep
