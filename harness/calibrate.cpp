@@ -10,6 +10,7 @@
 #include "config.hpp"
 #include "files.hpp"
 #include "launcher.hpp"
+#include "openmp_runtime.hpp"
 #include "protocol.hpp"
 #include "stats.hpp"
 #include "stream.hpp"
@@ -202,7 +203,10 @@ json calibration_key(const UsableCores& cores) {
                 {"usable_cores", cores.count},
                 {"blas", blas.value("config", blas.value("error", "unknown"))},
                 {"blas_library", blas.value("blas_library", "")},
-                {"openmp_env", openmp_env}};
+                {"openmp_env", openmp_env},
+                // libgomp and libomp (a clang build) differ in their overheads too, and
+                // share the cache directory.
+                {"openmp_runtime", openmp_info().value("runtime", "unknown")}};
     key["hash"] = hash_text(key.dump());
     return key;
 }

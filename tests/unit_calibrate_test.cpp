@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "calibrate.hpp"
+#include "openmp_runtime.hpp"
 #include "config.hpp"
 #include "runner.hpp"
 #include "stats.hpp"
@@ -251,6 +252,8 @@ TEST(CalibrationCache, KeyFollowsCoresAndOpenMPWaitPolicy) {
     ::unsetenv("OMP_NUM_THREADS");
     EXPECT_NE(passive["hash"], base["hash"]);
     EXPECT_EQ(passive["openmp_env"]["OMP_WAIT_POLICY"], "passive");
+    // The OpenMP runtime is part of the key: a clang build (libomp) calibrates for itself.
+    EXPECT_EQ(base["openmp_runtime"], openmp_info()["runtime"]);
 }
 
 TEST(DgemmKernel, VerifiesItsProductsAndCountsFlops) {
