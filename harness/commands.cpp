@@ -23,6 +23,7 @@
 #include "protocol.hpp"
 #include "reporter.hpp"
 #include "runner.hpp"
+#include "slurm_allocation.hpp"
 #include "sysinfo.hpp"
 #include "term_style.hpp"
 #include "units.hpp"
@@ -37,10 +38,18 @@ constexpr int kBadInput = 2;
 
 }  // namespace
 
-std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores) {
+std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores,
+                                    bool for_job) {
     try {
-        return load_sweep(config, {cores.count, available_memory_bytes(), "sweep",
-                                   mpi_unavailable(self_executable())});
+        LoadOptions options{cores.count, available_memory_bytes(), "sweep",
+                            mpi_unavailable(self_executable())};
+        if (for_job) {
+            options.allocation_nodes = std::nullopt;
+        } else if (const auto allocation = detect_allocation()) {
+            options.allocation_nodes = int(allocation->nodes.size());
+            options.allocation_cpus = allocation->total_cpus();
+        }
+        return load_sweep(config, options);
     } catch (const ConfigErrors& e) {
         for (const auto& err : e.errors()) {
             if (err.path.empty())
@@ -243,6 +252,9 @@ int cmd_run(const RunOptions& options) {
                                       {"host", again["host"]},
                                       {"points_done_before", done_before.size()},
                                       {"build", again["build"]}});
+        // Another job may have other nodes: the points measured from here on ran on these.
+        if (again.contains("allocation"))
+            context["resumed"].back()["allocation"] = again["allocation"];
         if (!options.quiet)
             fmt::print(stderr, "resuming {}: {} of {} points done before\n", dir.string(),
                        done_before.size(), sweep->points_to_run().size());
@@ -270,13 +282,18 @@ int cmd_run(const RunOptions& options) {
 
     // Said even with --quiet: it is a property of the results, not progress.
     std::size_t over = 0;
-    for (const Point* p : sweep->points_to_run())
-        over += p->processes * p->threads > sweep->usable_cores;
+    bool mpi_in_allocation = false;
+    const auto allocation = allocation_of(context);
+    for (const Point* p : sweep->points_to_run()) {
+        over += p->processes * p->threads > planned_cores(*p, sweep->usable_cores, allocation);
+        mpi_in_allocation = mpi_in_allocation || (allocation && p->launcher == "mpi");
+    }
     if (over)
         fmt::print(stderr,
-                   "note: {} point{} oversubscribe{} the {} usable cores (processes × threads > "
+                   "note: {} point{} oversubscribe{} the {} usable cores{} (processes × threads > "
                    "cores); the results label them with their oversubscription factor\n",
-                   over, over == 1 ? "" : "s", over == 1 ? "s" : "", sweep->usable_cores);
+                   over, over == 1 ? "" : "s", over == 1 ? "s" : "", sweep->usable_cores,
+                   mpi_in_allocation ? " (MPI ranks: the CPUs of the nodes they run on)" : "");
 
     RunInfo run;
     run.sweep = &*sweep;

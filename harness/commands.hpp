@@ -55,6 +55,9 @@ int cmd_corpus(const CorpusOptions& options);
 
 // Loads a config with `cores` as the usable cores, or prints every problem in it (each with
 // the file and JSON path) and returns nullopt: what every subcommand that takes a config does.
-std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores);
+// Launcher "mpi" points are checked against the Slurm allocation this process runs in, or,
+// `for_job` (`parsweep slurm`), left for the job to check against its own.
+std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores,
+                                    bool for_job = false);
 
 }  // namespace parsweep

@@ -79,6 +79,7 @@ std::string Point::key() const {
                {"threads", threads}};
     if (!learner.empty()) id["learner"] = learner;       // keys of other runs stay as they were
     if (launcher != "spawn") id["launcher"] = launcher;  // as do the keys of spawn points
+    if (nodes != 0) id["nodes"] = nodes;                 // and of points without a nodes axis
     return hash_text(id.dump());
 }
 
@@ -162,6 +163,8 @@ Point point_from_json(const json& e) {
     }
     if (e.contains("learner")) get("learner", p.learner);
     if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
+    if (e.contains("nodes")) get("nodes", p.nodes);           // absent: before the nodes axis
+    if (e.contains("mpi_plugin")) get("mpi_plugin", p.mpi_plugin);
     if (p.processes < 1 || p.threads < 1)
         throw std::runtime_error(fmt::format("processes and threads must be ≥ 1 (got {} and {})",
                                              p.processes, p.threads));
@@ -175,6 +178,7 @@ std::string Point::label() const {
         const json& v = params.at(a);
         s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
     }
+    if (nodes != 0) s += fmt::format(" nodes={}", nodes);
     if (launcher != "spawn") s += " (" + launcher + ")";
     return s;
 }
@@ -196,6 +200,8 @@ json Sweep::expanded() const {
              {"timeout_s", p.timeout_s},
              {"time_metric", p.time_metric},
              {"launcher", p.launcher},
+             {"nodes", p.nodes},
+             {"mpi_plugin", p.mpi_plugin},
              {"env", p.env},
              {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
              {"baseline_only", p.baseline_only}});
@@ -212,14 +218,16 @@ namespace {
 
 constexpr int kMaxProcesses = 1024;
 constexpr int kMaxThreads = 1024;
+constexpr int kMaxNodes = 4096;
 constexpr std::size_t kMaxPoints = 100000;
 
 const std::vector<std::string> kTopKeys = {
     "$schema",  "name", "description", "repetitions",   "warmup",    "grid",        "params",
-    "baseline", "env",  "runs",        "oversubscribe", "timeout_s", "time_metric", "launcher"};
-const std::vector<std::string> kRunKeys = {"kernel",      "description", "params",  "grid",
-                                           "repetitions", "warmup",      "env",     "baseline",
-                                           "timeout_s",   "time_metric", "launcher"};
+    "baseline", "env",  "runs",        "oversubscribe", "timeout_s", "time_metric", "launcher",
+    "mpi_plugin"};
+const std::vector<std::string> kRunKeys = {
+    "kernel",  "description", "params",    "grid",        "repetitions", "warmup",
+    "env",     "baseline",    "timeout_s", "time_metric", "launcher",    "mpi_plugin"};
 const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
 const std::vector<std::string> kLaunchers = {"spawn", "mpi"};
 const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
@@ -493,6 +501,33 @@ std::optional<std::string> parse_launcher(Checker& c, const json& v, const std::
     return launcher;
 }
 
+// srun's --mpi plugin: a name as `srun --mpi=list` prints it.
+std::optional<std::string> parse_mpi_plugin(Checker& c, const json& v, const std::string& path) {
+    static const std::regex name("[A-Za-z0-9_]{1,32}");
+    if (v.is_string() && std::regex_match(v.get<std::string>(), name)) return v.get<std::string>();
+    c.error(path, "must name one of srun's MPI plugins as `srun --mpi=list` shows them (pmix, "
+                  "pmi2, …; got " + show(v) + ")");
+    return std::nullopt;
+}
+
+// The nodes axis of an mpi run: counts, each within the allocation when it is known.
+std::vector<int> parse_nodes_axis(Checker& c, const json& v, const std::string& path,
+                                  const LoadOptions& options) {
+    std::vector<int> counts = c.counts(v, path, options.allocation_nodes.value_or(1), kMaxNodes);
+    if (!options.allocation_nodes) return counts;
+    const int have = *options.allocation_nodes;
+    for (std::size_t i = 0; i < counts.size(); ++i)
+        if (counts[i] > have)
+            c.error(v.is_array() ? element(path, i) : path,
+                    options.allocation_cpus > 0
+                        ? fmt::format("{} nodes: the Slurm allocation has {}", counts[i], have)
+                        : fmt::format("{} nodes: outside a Slurm allocation the ranks run on this "
+                                      "node only; submit the sweep with `parsweep slurm CONFIG "
+                                      "--nodes {}` (or run it in an sbatch job of {} nodes)",
+                                      counts[i], counts[i], counts[i]));
+    return counts;
+}
+
 struct Baseline {
     int processes = 1;
     int threads = 1;
@@ -572,6 +607,10 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     std::string launcher = "spawn";
     if (doc.contains("launcher"))
         if (auto l = parse_launcher(c, doc["launcher"], "launcher", options)) launcher = *l;
+    std::string mpi_plugin;
+    if (doc.contains("mpi_plugin"))
+        if (auto m = parse_mpi_plugin(c, doc["mpi_plugin"], "mpi_plugin")) mpi_plugin = *m;
+    bool any_mpi_run = false;
     Baseline baseline;
     if (doc.contains("baseline"))
         baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
@@ -651,6 +690,11 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         if (run.contains("launcher"))
             if (auto l = parse_launcher(c, run["launcher"], member(rpath, "launcher"), options))
                 run_launcher = *l;
+        any_mpi_run = any_mpi_run || run_launcher == "mpi";
+        std::string run_plugin = mpi_plugin;
+        if (run.contains("mpi_plugin"))
+            if (auto m = parse_mpi_plugin(c, run["mpi_plugin"], member(rpath, "mpi_plugin")))
+                run_plugin = *m;
         Baseline base = baseline;
         if (run.contains("baseline"))
             base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
@@ -667,24 +711,44 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 ? run["params"]
                 : json::object();
 
-        // processes / threads: run grid over top grid.
+        // processes / threads: run grid over top grid. The ranks of an mpi run may use every
+        // CPU of the Slurm allocation, all its nodes together.
+        const int process_limit =
+            run_launcher == "mpi" && options.allocation_cpus > 0
+                ? std::max(1, static_cast<int>(
+                                  std::floor(options.allocation_cpus * sweep.oversubscribe)))
+                : auto_limit;
         std::vector<int> procs{1}, threads{1};
-        for (auto [axis, out, max] : {std::tuple{"processes", &procs, kMaxProcesses},
-                                      std::tuple{"threads", &threads, kMaxThreads}}) {
+        for (auto [axis, out, max, limit] :
+             {std::tuple{"processes", &procs, kMaxProcesses, process_limit},
+              std::tuple{"threads", &threads, kMaxThreads, auto_limit}}) {
             if (run_grid.contains(axis))
-                *out =
-                    c.counts(run_grid[axis], member(member(rpath, "grid"), axis), auto_limit, max);
+                *out = c.counts(run_grid[axis], member(member(rpath, "grid"), axis), limit, max);
             else if (top_grid.contains(axis))
-                *out = c.counts(top_grid[axis], member("grid", axis), auto_limit, max);
+                *out = c.counts(top_grid[axis], member("grid", axis), limit, max);
+        }
+        for (const char* axis : {"processes", "threads", "nodes"})
             if (run_params.contains(axis))
                 c.error(member(member(rpath, "params"), axis),
                         std::string("\"") + axis + "\" is a grid axis: put it under \"grid\"");
+        // nodes: only mpi runs have it (a top-level nodes axis applies to them alone).
+        std::vector<int> node_counts;  // empty: no nodes axis
+        if (run_grid.contains("nodes")) {
+            const std::string path = member(member(rpath, "grid"), "nodes");
+            if (run_launcher != "mpi")
+                c.error(path, "places MPI ranks on the nodes of a Slurm allocation: it needs "
+                              "\"launcher\": \"mpi\"");
+            else
+                node_counts = parse_nodes_axis(c, run_grid["nodes"], path, options);
+        } else if (top_grid.contains("nodes") && run_launcher == "mpi") {
+            node_counts = parse_nodes_axis(c, top_grid["nodes"], member("grid", "nodes"), options);
         }
 
         // Unknown kernel parameters at the run level.
         std::vector<std::string> grid_names = names;
         grid_names.push_back("processes");
         grid_names.push_back("threads");
+        grid_names.push_back("nodes");
         for (const auto& [key, v] : run_params.items())
             if (std::find(names.begin(), names.end(), key) == names.end()) {
                 std::string hint = did_you_mean(key, names);
@@ -779,7 +843,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 }
             combos = std::move(next);
         }
-        if (combos.size() * procs.size() * threads.size() + sweep.points.size() > kMaxPoints) {
+        if (combos.size() * procs.size() * threads.size() * std::max<std::size_t>(1, node_counts.size()) +
+                sweep.points.size() >
+            kMaxPoints) {
             c.error(rpath, fmt::format("expands to more than {} points", kMaxPoints));
             continue;
         }
@@ -803,7 +869,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
             if (!combo_ok) continue;
             const std::uint64_t items = kernel->items(params);
 
-            auto add = [&](int P, int T, bool baseline_only) {
+            auto add = [&](int P, int T, int N, bool baseline_only) {
                 Point pt;
                 pt.run = r;
                 pt.kernel = kernel;
@@ -816,6 +882,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.timeout_s = tmo;
                 pt.time_metric = metric;
                 pt.launcher = run_launcher;
+                pt.nodes = N;
+                if (run_launcher == "mpi") pt.mpi_plugin = run_plugin;
                 pt.env = env;
                 for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
                 for (auto& [k, v] : blas_env(params)) pt.env[k] = v;
@@ -824,7 +892,15 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.baseline_only = baseline_only;
                 if (options.memory_available) {
                     const std::uint64_t share = (items + P - 1) / P;
-                    const double need = double(P) * double(kernel->memory_bytes(params, share, T));
+                    // The ranks of an mpi point share their nodes' memory, not this node's.
+                    const int spread = run_launcher == "mpi"
+                                           ? std::min(P, N > 0 ? N
+                                                               : std::max(1, options.allocation_nodes
+                                                                                 .value_or(1)))
+                                           : 1;
+                    const int here = (P + spread - 1) / spread;
+                    const double need =
+                        double(here) * double(kernel->memory_bytes(params, share, T));
                     if (need > double(options.memory_available)) {
                         if (memory_errors++ < 3)
                             c.error(rpath,
@@ -838,17 +914,22 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.index = sweep.points.size();
                 sweep.points.push_back(std::move(pt));
             };
+            // With a nodes axis the baseline runs on 1 node; points with more nodes than ranks
+            // cannot be placed and are left out.
+            const int base_nodes = node_counts.empty() ? 0 : 1;
             const bool on_grid =
                 std::find(procs.begin(), procs.end(), base.processes) != procs.end() &&
-                std::find(threads.begin(), threads.end(), base.threads) != threads.end();
+                std::find(threads.begin(), threads.end(), base.threads) != threads.end() &&
+                (node_counts.empty() ||
+                 std::find(node_counts.begin(), node_counts.end(), 1) != node_counts.end());
             // The baseline comes first so that every later point's speedup is known when it ends.
-            if (on_grid)
-                add(base.processes, base.threads, false);
-            else
-                add(base.processes, base.threads, true);
-            for (int P : procs)
-                for (int T : threads)
-                    if (!(P == base.processes && T == base.threads)) add(P, T, false);
+            add(base.processes, base.threads, base_nodes, !on_grid);
+            for (int N : node_counts.empty() ? std::vector<int>{0} : node_counts)
+                for (int P : procs)
+                    for (int T : threads)
+                        if (N <= P &&
+                            !(P == base.processes && T == base.threads && N == base_nodes))
+                            add(P, T, N, false);
         }
         if (memory_errors > 3)
             c.error(rpath, fmt::format("… and {} more points over the available memory",
@@ -866,8 +947,13 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         }
     known.push_back("processes");
     known.push_back("threads");
+    if (top_grid.contains("nodes") && !any_mpi_run)
+        c.error(member("grid", "nodes"),
+                "places MPI ranks on the nodes of a Slurm allocation: no run has \"launcher\": "
+                "\"mpi\"");
     for (const auto& [key, v] : top_grid.items())
-        if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads") {
+        if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads" &&
+            key != "nodes") {
             std::string hint = did_you_mean(key, known);
             c.error(member("grid", key),
                     "no run's kernel has this parameter" +

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -54,6 +55,12 @@ struct LoadOptions {
     // current directory. A kernel's default file (one the config does not write) is always
     // taken from the current directory. Every file parameter is expanded to an absolute path.
     std::filesystem::path base_dir = {};
+    // The Slurm allocation launcher "mpi" runs in (slurm_allocation.hpp): its nodes bound the
+    // nodes axis, and its CPUs (all nodes together) the "auto" processes of mpi runs. Outside
+    // one, 1 node and 0 CPUs (= usable_cores). nullopt: not checked (`parsweep slurm` writes
+    // the job that will have them).
+    std::optional<int> allocation_nodes = 1;
+    int allocation_cpus = 0;
 };
 
 // One point of the sweep: a kernel with all its parameters, at P processes × T threads.
@@ -75,6 +82,11 @@ struct Point {
     // How the P processes start: "spawn" (fresh processes on this node, launcher.hpp) or
     // "mpi" (P MPI ranks through mpirun, or srun inside a Slurm allocation; mpi_launcher.hpp).
     std::string launcher = "spawn";
+    // Launcher "mpi" under Slurm: the nodes its ranks spread over (the nodes axis); 0 = as
+    // many as the allocation has, at most one per rank. And srun's MPI plugin ("" = chosen
+    // by mpi_launcher.hpp).
+    int nodes = 0;
+    std::string mpi_plugin;
     int baseline_processes = 1;
     int baseline_threads = 1;
     bool baseline_only = false;  // added to measure the baseline; not on the grid as given
@@ -82,17 +94,20 @@ struct Point {
     // runs of one lesson side by side. "" in every other run.
     std::string learner;
 
+    // The baseline runs on one node (nodes 0 or 1), whatever the nodes axis.
     bool is_baseline() const {
-        return processes == baseline_processes && threads == baseline_threads;
+        return processes == baseline_processes && threads == baseline_threads && nodes <= 1;
     }
     // Identifies the learner + run + kernel + parameters, whatever P and T: a point's
     // baseline is the point with the same group key at the baseline's P and T.
     std::string group_key() const;
     // "invert n=2000 count=8": the kernel and its swept parameters ("alice: invert …" in a
-    // class run), and the launcher when it is not "spawn": "pi (mpi)".
+    // class run), the nodes when the nodes axis set them ("pi nodes=2 (mpi)"), and the
+    // launcher when it is not "spawn": "pi (mpi)".
     std::string label() const;
     // 16 hex digits identifying kernel + parameters + P + T (+ the learner, in a class run;
-    // + the launcher when it is not "spawn"): how checkpoints, --resume and merged runs
+    // + the launcher when it is not "spawn"; + the nodes when set): how checkpoints, --resume
+    // and merged runs
     // recognise the same point.
     std::string key() const;
 };

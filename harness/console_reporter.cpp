@@ -2,12 +2,14 @@
 // end a summary table and where the results are.
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
 #include <fmt/format.h>
 
 #include "protocol.hpp"
 #include "reporter.hpp"
+#include "runner.hpp"
 #include "summary_table.hpp"
 #include "term_style.hpp"
 #include "units.hpp"
@@ -52,10 +54,15 @@ class ConsoleReporter : public Reporter {
         start_ = monotonic_s();
         const auto todo = run.sweep->points_to_run();
         for (const Point* p : todo) reps_total_ += p->warmup + p->repetitions;
-        if (progress_)
-            fmt::print(progress_,
-                       "parsweep: {} points{}, {} repetitions with warmups; usable cores {}\n",
-                       todo.size(), part_text(*run.sweep), reps_total_, run.sweep->usable_cores);
+        if (!progress_) return;
+        std::string where = fmt::format("usable cores {}", run.sweep->usable_cores);
+        const bool mpi = std::any_of(todo.begin(), todo.end(),
+                                     [](const Point* p) { return p->launcher == "mpi"; });
+        if (const auto a = allocation_of(run.context); a && mpi)
+            where += fmt::format(" (MPI ranks: {} CPUs on the allocation's {} node{})",
+                                 a->total_cpus(), a->nodes.size(), a->nodes.size() == 1 ? "" : "s");
+        fmt::print(progress_, "parsweep: {} points{}, {} repetitions with warmups; {}\n",
+                   todo.size(), part_text(*run.sweep), reps_total_, where);
     }
 
     void point_started(const RunInfo&, const Point& point, std::size_t i, std::size_t n) override {

@@ -3,6 +3,7 @@
 // kernels that do not have it). A failed point has empty time and ratio columns: it is
 // never shown as a fast time.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "files.hpp"
 #include "protocol.hpp"
@@ -100,7 +101,8 @@ class CsvReporter : public Reporter {
                   "median_s",        "mean_s",      "stddev_s",         "max_s",
                   "ci95_s",          "spawn_s",     "compute_s",        "gather_s",
                   "imbalance_s",     "speedup",     "efficiency",       "efficiency_cores",
-                  "overhead_s",      "karp_flatt",  "oversubscription", "cpu_util",
+                  "overhead_s",      "karp_flatt",  "oversubscription", "usable_cores",
+                  "nodes",           "cpu_util",
                   "ctx_involuntary", "gflops",      "bandwidth_gbs",    "items_per_s",
                   "roofline_fraction",              "blas_loaded",      "verified",
                   "error"})
@@ -129,7 +131,8 @@ class CsvReporter : public Reporter {
               << t(p.gather.median) << t(p.imbalance.median);
             const Derived& d = p.derived;
             r << d.speedup << d.efficiency << d.efficiency_cores << d.overhead_s << d.karp_flatt
-              << d.oversubscription << t(p.cpu_util.median) << t(p.ctx_involuntary_median)
+              << d.oversubscription << p.usable_cores << fmt::format("{}", fmt::join(p.nodes, " "))
+              << t(p.cpu_util.median) << t(p.ctx_involuntary_median)
               << d.gflops << d.bandwidth_gbs << d.items_per_s << d.roofline_fraction
               << blas_text(loaded_blas(p)) << p.verified << p.error;
             points += r.str();

@@ -92,10 +92,12 @@ int main(int argc, char** argv) {
         ->add_option("--parts", slurm.parts,
                      "array tasks, each a share of the points (default 4, at most the points)")
         ->check(CLI::Range(1, 1 << 20));
-    slurm_cmd->add_option("--nodes", slurm.nodes, "nodes per task")->capture_default_str();
+    slurm_cmd->add_option("--nodes", slurm.nodes,
+                          "nodes per task, for launcher \"mpi\" ranks (default: the largest of "
+                          "the config's nodes axis, else 1)");
     slurm_cmd
         ->add_option("--cpus-per-task", slurm.cpus_per_task,
-                     "CPUs per task (default: the usable cores here)")
+                     "CPUs per task on each node (default: the usable cores here)")
         ->check(CLI::Range(1, 1 << 20));
     slurm_cmd->add_option("--time", slurm.time, "time limit per task, e.g. 1:00:00");
     slurm_cmd->add_option("--partition", slurm.partition, "Slurm partition");

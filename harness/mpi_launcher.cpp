@@ -23,6 +23,8 @@
 #include "interrupt.hpp"
 #include "launcher.hpp"
 #include "protocol.hpp"
+#include "slurm_allocation.hpp"
+#include "subprocess.hpp"
 
 extern char** environ;
 
@@ -53,6 +55,7 @@ struct Launched {
     pid_t pid = -1;
     int out = -1, err = -1;  // its stdout (the ranks' messages, and their output) and stderr
     std::string line;        // stdout bytes that are not yet a whole line
+    std::string err_line;    // the same for stderr (where ranks other than 0 say "done")
     std::string output;      // the tail of everything it printed that was not a message
     bool reaped = false;
     int status = 0;
@@ -200,24 +203,19 @@ std::string listen(Launched& l, Heard& h, double deadline) {
             char buf[65536];
             const ssize_t got = read(p.fd, buf, sizeof buf);
             if (got < 0 && errno == EINTR) continue;
-            if (p.fd == l.err) {
-                if (got <= 0)
-                    close_fd(l.err);
-                else
-                    l.keep({buf, static_cast<std::size_t>(got)});
-                continue;
-            }
+            const bool is_err = p.fd == l.err;
+            std::string& pending = is_err ? l.err_line : l.line;
             if (got <= 0) {
-                if (!l.line.empty()) l.keep(l.line);
-                l.line.clear();
-                close_fd(l.out);
+                if (!pending.empty()) l.keep(pending);
+                pending.clear();
+                close_fd(is_err ? l.err : l.out);
                 continue;
             }
-            l.line.append(buf, static_cast<std::size_t>(got));
+            pending.append(buf, static_cast<std::size_t>(got));
             std::size_t nl;
-            while ((nl = l.line.find('\n')) != std::string::npos) {
-                const std::string line = l.line.substr(0, nl);
-                l.line.erase(0, nl + 1);
+            while ((nl = pending.find('\n')) != std::string::npos) {
+                const std::string line = pending.substr(0, nl);
+                pending.erase(0, nl + 1);
                 if (!handle_line(l, h, line, failure)) return failure;
             }
         }
@@ -243,6 +241,69 @@ std::string exit_text(int status) {
 
 }  // namespace
 
+std::vector<std::string> parse_mpi_plugin_list(const std::string& output) {
+    // Slurm 22.05: "MPI plugin types are...\n\tpmix\n\tnone\n…\nspecific pmix plugin versions
+    // available: pmix_v4"; older ones "srun: MPI types are...\nsrun: pmix_v3\n…".
+    std::vector<std::string> names;
+    std::istringstream in(output);
+    static const std::regex name(R"(^(?:srun:\s*)?\s*([A-Za-z0-9_]+)\s*$)");
+    static const std::regex versions(R"(versions available:\s*(.*)$)");
+    for (std::string line; std::getline(in, line);) {
+        std::smatch m;
+        if (std::regex_search(line, m, versions)) {
+            std::istringstream list(m[1].str());
+            for (std::string v; std::getline(list, v, ',');) {
+                v.erase(0, v.find_first_not_of(" \t"));
+                v.erase(v.find_last_not_of(" \t") + 1);
+                if (!v.empty()) names.push_back(v);
+            }
+        } else if (std::regex_match(line, m, name)) {
+            names.push_back(m[1].str());
+        }
+    }
+    return names;
+}
+
+std::string preferred_mpi_plugin(const std::vector<std::string>& available) {
+    auto has = [&](const std::string& n) {
+        return std::find(available.begin(), available.end(), n) != available.end();
+    };
+    if (has("pmix")) return "pmix";
+    // Only versioned names (older Slurm): the newest.
+    std::string newest;
+    for (const auto& n : available)
+        if (n.rfind("pmix_v", 0) == 0 && n > newest) newest = n;
+    if (!newest.empty()) return newest;
+    if (has("pmi2")) return "pmi2";
+    return "none";
+}
+
+namespace {
+
+// What Slurm says about its MPI plugins, asked once: (the cluster's MpiDefault, the plugins).
+struct SlurmMpi {
+    std::string mpi_default;
+    std::vector<std::string> plugins;
+};
+const SlurmMpi& slurm_mpi() {
+    static const SlurmMpi info = [] {
+        SlurmMpi i;
+        std::string out;
+        if (run_program({"srun", "--mpi=list"}, Output::capture, &out) == 0)
+            i.plugins = parse_mpi_plugin_list(out);
+        out.clear();
+        if (run_program({"scontrol", "show", "config"}, Output::capture, &out) == 0) {
+            static const std::regex line(R"(\nMpiDefault\s*=\s*(\S+))");
+            std::smatch m;
+            if (std::regex_search(out, m, line)) i.mpi_default = m[1].str();
+        }
+        return i;
+    }();
+    return info;
+}
+
+}  // namespace
+
 MpiLaunch mpi_launch_here() {
     MpiLaunch how;
     const char* job = std::getenv("SLURM_JOB_ID");
@@ -253,19 +314,48 @@ MpiLaunch mpi_launch_here() {
     return how;
 }
 
-std::vector<std::string> mpi_command(const MpiLaunch& how, int ranks,
+void choose_mpi_plugin(MpiLaunch& how, const std::string& configured) {
+    if (!how.slurm || how.program.empty()) return;
+    const char* type = std::getenv("SLURM_MPI_TYPE");
+    if (!configured.empty()) {
+        how.plugin = configured, how.plugin_source = "config";
+    } else if (type && *type) {
+        how.plugin = type, how.plugin_source = "SLURM_MPI_TYPE";
+    } else if (const auto& slurm = slurm_mpi();
+               !slurm.mpi_default.empty() && slurm.mpi_default != "none") {
+        how.plugin = slurm.mpi_default, how.plugin_source = "MpiDefault";
+    } else {
+        how.plugin = preferred_mpi_plugin(slurm.plugins), how.plugin_source = "srun --mpi=list";
+    }
+}
+
+int placement_nodes(const RankPlacement& placement, int allocation_nodes) {
+    const int nodes = placement.nodes > 0 ? placement.nodes : std::max(1, allocation_nodes);
+    return std::max(1, std::min(nodes, placement.ranks));
+}
+
+std::vector<std::string> mpi_command(const MpiLaunch& how, const RankPlacement& placement,
+                                     int allocation_nodes,
                                      const std::vector<std::string>& exported,
                                      const std::string& worker, const std::string& task) {
+    const int ranks = placement.ranks;
     std::vector<std::string> cmd = {how.program};
     if (how.slurm) {
+        const int nodes = placement_nodes(placement, allocation_nodes);
+        if (!how.plugin.empty()) cmd.push_back("--mpi=" + how.plugin);
+        // The ranks spread evenly over the nodes (block by block), each with its threads' CPUs.
         // --export=ALL: the whole environment reaches the ranks (the thread counts, the
-        // point's env), even in a job submitted with --export=NONE. --overcommit: more ranks than
-        // the allocation's CPUs is allowed (oversubscription is a lesson; parsweep labels it).
-        // --cpu-bind=none: a rank's OpenMP threads may use every CPU it was given on its
+        // point's env), even in a job submitted with --export=NONE. --overcommit: more ranks
+        // × threads than the allocation's CPUs is allowed (oversubscription is a lesson;
+        // parsweep labels it). --overlap: the step may share CPUs with the step parsweep runs
+        // in. --cpu-bind=none: a rank's OpenMP threads may use every CPU it was given on its
         // node, not one (OMP_PROC_BIND / OMP_PLACES in the point's env pin them).
         // --kill-on-bad-exit: a rank that dies ends the step, as mpirun does by default.
-        cmd.insert(cmd.end(), {fmt::format("--ntasks={}", ranks), "--export=ALL", "--overcommit",
-                               "--cpu-bind=none", "--kill-on-bad-exit=1"});
+        cmd.insert(cmd.end(),
+                   {fmt::format("--nodes={}", nodes), fmt::format("--ntasks={}", ranks),
+                    fmt::format("--ntasks-per-node={}", (ranks + nodes - 1) / nodes),
+                    fmt::format("--cpus-per-task={}", placement.threads), "--export=ALL",
+                    "--overcommit", "--overlap", "--cpu-bind=none", "--kill-on-bad-exit=1"});
     } else {
         cmd.insert(cmd.end(), {"-np", std::to_string(ranks),
                                // More ranks than cores is allowed: it is one of the lessons,
@@ -326,19 +416,30 @@ std::string first_line_of(const std::vector<std::string>& argv) {
 }  // namespace
 
 json mpi_info(const std::string& executable) {
-    const MpiLaunch how = mpi_launch_here();
+    MpiLaunch how = mpi_launch_here();
+    choose_mpi_plugin(how, "");
     const std::string worker = mpi_worker_executable(executable);
     const std::string problem = mpi_unavailable(executable);
     json info = {{"launcher", how.slurm ? "srun" : "mpirun"}, {"launcher_path", how.program}};
     if (!problem.empty()) info["unavailable"] = problem;
     if (!how.program.empty()) info["launcher_version"] = first_line_of({how.program, "--version"});
+    if (how.slurm) {
+        // What a point's mpi_plugin would override; the plugins Slurm offers.
+        info["plugin"] = how.plugin;
+        info["plugin_source"] = how.plugin_source;
+        info["plugins_available"] = slurm_mpi().plugins;
+        info["slurm_mpi_default"] = slurm_mpi().mpi_default;
+    }
     if (access(worker.c_str(), X_OK) == 0) {
         info["worker"] = worker;
         info["library"] = first_line_of({worker, "--version"});
     }
     std::vector<std::string> exported = thread_count_vars();
-    info["command"] =
-        fmt::format("{}", fmt::join(mpi_command(how, 2, exported, worker, "TASK"), " "));
+    const auto allocation = detect_allocation();
+    info["command"] = fmt::format(
+        "{}", fmt::join(mpi_command(how, {2, 1, 0}, allocation ? int(allocation->nodes.size()) : 1,
+                                    exported, worker, "TASK"),
+                        " "));
     return info;
 }
 
@@ -369,21 +470,55 @@ std::string rank_failure(const std::string& output) {
     return "";
 }
 
+std::string launch_message(const std::string& output) {
+    auto squeeze = [](std::string text) {
+        static const std::regex space(R"(\s+)");
+        text = std::regex_replace(text, space, " ");
+        text.erase(0, text.find_first_not_of(' '));
+        while (!text.empty() && text.back() == ' ') text.pop_back();
+        if (text.size() > 400) text = text.substr(0, 400) + "…";
+        return text;
+    };
+    // Open MPI's help messages stand between lines of dashes.
+    static const std::regex banner(R"(\n-{20,}\n([\s\S]*?)\n-{20,})");
+    std::smatch m;
+    if (std::regex_search(output, m, banner)) {
+        // The first sentence says what went wrong; the rest is how to build MPI differently.
+        std::string text = squeeze(m[1].str());
+        static const std::regex sentence(R"(^[\s\S]*?[.!](?= |$))");
+        if (std::smatch first; std::regex_search(text, first, sentence)) text = first.str();
+        return "Open MPI: " + text;
+    }
+    static const std::regex srun_error(R"((?:^|\n)srun: error: ([^\n]+))");
+    static const std::regex about_tasks(R"(^\S+: tasks? [0-9,-]+: |^Timed out|StepId|_step_)");
+    std::string last;
+    for (auto it = std::sregex_iterator(output.begin(), output.end(), srun_error);
+         it != std::sregex_iterator(); ++it)
+        if (!std::regex_search((*it)[1].str(), about_tasks)) last = (*it)[1].str();
+    if (!last.empty()) return "srun: " + squeeze(last);
+    static const std::regex library_error(R"((?:^|\n)([^\n]*(?:PMIX ERROR|PMI2? ?ERROR|OPAL ERROR|MPI_Init)[^\n]*))");
+    if (std::regex_search(output, m, library_error)) return squeeze(m[1].str());
+    return "";
+}
+
 RepRecord run_mpi_repetition(const Point& point, const std::string& executable) {
     RepRecord rec;
     const int P = point.processes;
     const std::uint64_t items = point.kernel->items(point.params);
-    const MpiLaunch how = mpi_launch_here();
+    MpiLaunch how = mpi_launch_here();
     if (const std::string problem = mpi_unavailable(executable); !problem.empty()) {
         rec.error = "launcher mpi: " + problem;
         return rec;
     }
+    choose_mpi_plugin(how, point.mpi_plugin);
     std::vector<std::string> exported = thread_count_vars();
     exported.push_back(kProcessesVar);
     for (const auto& [name, value] : point.env) exported.push_back(name);
     const Task task{std::string(point.kernel->id()), point.params, 0, items, 0, point.threads};
-    const std::vector<std::string> argv =
-        mpi_command(how, P, exported, mpi_worker_executable(executable), to_json(task).dump());
+    const auto allocation = detect_allocation();
+    const std::vector<std::string> argv = mpi_command(
+        how, {P, point.threads, point.nodes}, allocation ? int(allocation->nodes.size()) : 1,
+        exported, mpi_worker_executable(executable), to_json(task).dump());
 
     Launched l;
     Heard h;
@@ -432,6 +567,7 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
         } else {
             const RankReport& r = *it;
             wr.host = r.host;
+            wr.node = r.node.empty() ? r.host : r.node;
             wr.main_s = parent_clock(r, r.ready.started) - t0;
             wr.ready_s = parent_clock(r, r.ready.time) - t0;
             last_ready = std::max(last_ready, parent_clock(r, r.ready.time));
@@ -508,14 +644,23 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
         rec.error = with_output(failure, l.output);
     } else {
         // The launcher ended before rank 0 reported: a rank died (the launcher's message names
-        // it, and says all its output would), or the launcher itself failed.
+        // it, and says all its output would), or the launcher itself failed. Either way the
+        // MPI library's or srun's own words say why, when it said anything.
         const std::string rank = rank_failure(l.output);
-        rec.error =
-            !rank.empty()
-                ? rank
-                : with_output(fmt::format("{} {} before the ranks reported", launcher,
-                                          l.reaped ? exit_text(l.status) : std::string("stopped")),
-                              l.output);
+        const std::string said = launch_message(l.output);
+        const std::string plugin = how.plugin.empty() ? "" : " (srun --mpi=" + how.plugin + ")";
+        if (!rank.empty())
+            rec.error = said.empty() ? rank + plugin : rank + plugin + ": " + said;
+        else if (!said.empty())
+            rec.error = fmt::format("{} {} before the ranks reported{}: {}", launcher,
+                                    l.reaped ? exit_text(l.status) : std::string("stopped"),
+                                    plugin, said);
+        else
+            rec.error = with_output(fmt::format("{} {} before the ranks reported{}", launcher,
+                                                l.reaped ? exit_text(l.status)
+                                                         : std::string("stopped"),
+                                                plugin),
+                                    l.output);
     }
     return rec;
 }

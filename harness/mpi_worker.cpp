@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -36,10 +37,11 @@
 namespace parsweep {
 namespace {
 
-// One message to the parent: a single write of a whole line on stdout, which mpirun / srun
-// forward.
-void emit(const json& message) {
-    write_all(STDOUT_FILENO, std::string(kMpiLinePrefix) + message.dump() + "\n");
+// One message to the parent: a single write of a whole line, which mpirun / srun forward. On
+// stdout from rank 0, on stderr from the others (protocol.hpp says why).
+void emit(const json& message, int rank = 0) {
+    write_all(rank == 0 ? STDOUT_FILENO : STDERR_FILENO,
+              std::string(kMpiLinePrefix) + message.dump() + "\n");
 }
 
 // Every rank's `mine`, on rank 0 in rank order; empty on the other ranks.
@@ -116,7 +118,7 @@ int rank_main(const char* task_text, double started) {
         mine.error = std::string("kernel failed: ") + e.what();
     }
     // Before the closing barrier, so that a timeout can name the ranks that never got here.
-    emit({{"done", rank}});
+    emit({{"done", rank}}, rank);
     MPI_Barrier(MPI_COMM_WORLD);
     // Without the rank's untimed stage() and check() calls, as the spawn launcher does.
     const double span = MPI_Wtime() - t0 - (mine.error.empty() ? mine.report.untimed_s : 0.0);
@@ -127,6 +129,8 @@ int rank_main(const char* task_text, double started) {
     getrusage(RUSAGE_SELF, &usage);
     mine.rank = rank;
     mine.host = std::string(host, static_cast<std::size_t>(host_length));
+    const char* node = std::getenv("SLURMD_NODENAME");
+    mine.node = node && *node ? node : mine.host;
     mine.released = released;
     mine.ready = ready;
     mine.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6;

@@ -65,6 +65,7 @@ Report report_from_json(const json& j) {
 json to_json(const RankReport& r) {
     json j = {{"rank", r.rank},
               {"host", r.host},
+              {"node", r.node},
               {"released", r.released},
               {"ready", to_json(r.ready)},
               {"user_s", r.user_s},
@@ -83,6 +84,7 @@ RankReport rank_report_from_json(const json& j) {
     RankReport r;
     r.rank = j.at("rank").get<int>();
     r.host = j.at("host").get<std::string>();
+    r.node = j.at("node").get<std::string>();
     r.released = j.at("released").get<double>();
     r.ready = ready_from_json(j.at("ready"));
     r.user_s = j.at("user_s").get<double>();

@@ -81,6 +81,10 @@ inline bool is_error(const json& message) {
 //   rank 0 → parent:  Ready (every rank is set up)                    | Error "rank 2: …"
 //   rank w → parent:  {"done": w} (its share is computed: a timeout then names the others)
 //   rank 0 → parent:  MpiReport (every rank's record, gathered)      | Error
+//
+// Only rank 0 writes on standard output; the other ranks' {"done": w} go to standard error.
+// srun forwards a task's output in pieces of at most 1 KiB, so a longer line (rank 0's
+// MpiReport) could otherwise be cut by another rank's line in the middle.
 inline constexpr std::string_view kMpiLinePrefix = "@parsweep ";
 
 // One rank's record in an MpiReport. Its times are CLOCK_MONOTONIC on its own node: the
@@ -88,6 +92,9 @@ inline constexpr std::string_view kMpiLinePrefix = "@parsweep ";
 struct RankReport {
     int rank = 0;
     std::string host;     // MPI_Get_processor_name: ranks may run on several nodes
+    // The node by the resource manager's name for it (SLURMD_NODENAME), else `host`: two
+    // Slurm nodes may share a host name (several slurmd on one machine), never a node name.
+    std::string node;
     double released = 0;  // left the release barrier
     Ready ready;
     Report report;

@@ -55,7 +55,10 @@ json to_json(const RepRecord& r) {
                            {"ok", w.ok},
                            {"error", w.error}});
     for (std::size_t i = 0; i < r.workers.size(); ++i)
-        if (!r.workers[i].host.empty()) workers[i]["host"] = r.workers[i].host;
+        if (!r.workers[i].host.empty()) {  // MPI ranks: where each ran
+            workers[i]["host"] = r.workers[i].host;
+            workers[i]["node"] = r.workers[i].node;
+        }
     return {{"rep", r.rep},
             {"wall_s", r.wall_s},
             {"spawn_s", r.spawn_s},
@@ -107,6 +110,8 @@ json to_json(const PointResult& p) {
         {"env", pt.env},
         {"time_metric", pt.time_metric},
         {"launcher", pt.launcher},
+        {"nodes", p.nodes},
+        {"usable_cores", p.usable_cores},
         {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
         {"baseline_only", pt.baseline_only},
         {"status", p.verified ? "ok" : "failed"},
@@ -226,6 +231,7 @@ RepRecord rep_from_json(const json& j) {
         wr.ok = w.at("ok").get<bool>();
         wr.error = w.at("error").get<std::string>();
         wr.host = w.value("host", "");
+        wr.node = w.value("node", wr.host);  // runs before nodes were recorded: the host
         r.workers.push_back(std::move(wr));
     }
     return r;

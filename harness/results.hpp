@@ -13,7 +13,8 @@ namespace parsweep {
 // One worker process in one repetition. Times are relative to the repetition's first spawn.
 struct WorkerRecord {
     int worker = 0;
-    std::string host;  // the node an MPI rank ran on; "" for spawned workers (this node)
+    std::string host;  // the host an MPI rank ran on; "" for spawned workers (this node)
+    std::string node;  // its node as Slurm names it (SLURMD_NODENAME), else `host`
     std::uint64_t items_begin = 0, items_end = 0;  // its share of the point's items
     double main_s = 0;             // its main() began: exec, dynamic loading and constructors done
     double ready_s = 0;            // worker set up and waiting for "go"
@@ -101,6 +102,10 @@ struct PointResult {
     json result;                  // the last repetition's merged result
     Stats wall, spawn, dispatch, compute, gather, imbalance, cpu_util;
     double ctx_involuntary_median = 0;
+    // Where it ran: the nodes of its MPI ranks (empty: this node, spawned workers), and the
+    // cores its oversubscription and efficiency_cores count (summarize_point).
+    std::vector<std::string> nodes;
+    int usable_cores = 1;
     Derived derived;
 };
 

@@ -1,5 +1,6 @@
 #include "runner.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "calibrate.hpp"
 #include "interrupt.hpp"
 #include "launcher.hpp"
+#include "mpi_launcher.hpp"
 #include "protocol.hpp"
 #include "stats.hpp"
 #include "sysinfo.hpp"
@@ -15,10 +17,18 @@ namespace parsweep {
 
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
                             const PointResult* baseline, int usable_cores,
-                            const json& calibration) {
+                            const json& calibration, const std::optional<Allocation>& allocation) {
     PointResult p;
     p.point = &point;
     p.reps = std::move(reps);
+    p.usable_cores = usable_cores;
+    for (const auto& r : p.reps)
+        for (const auto& w : r.workers)
+            if (!w.node.empty() &&
+                std::find(p.nodes.begin(), p.nodes.end(), w.node) == p.nodes.end())
+                p.nodes.push_back(w.node);
+    if (allocation && !p.nodes.empty())
+        if (const int cpus = allocation->cpus_of(p.nodes); cpus > 0) p.usable_cores = cpus;
     p.verified = !p.reps.empty();
     for (const auto& r : p.reps)
         if (!r.verified) {
@@ -57,9 +67,33 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     p.derived =
         derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
                base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
-               usable_cores, work, p.verified ? p.compute.median : 0);
+               p.usable_cores, work, p.verified ? p.compute.median : 0);
     apply_roofline(p.derived, work, point.processes * point.threads, calibration);
     return p;
+}
+
+int planned_cores(const Point& point, int usable_cores,
+                  const std::optional<Allocation>& allocation) {
+    if (point.launcher != "mpi" || !allocation) return usable_cores;
+    const int nodes = placement_nodes({point.processes, point.threads, point.nodes},
+                                      int(allocation->nodes.size()));
+    int cpus = 0;
+    for (int k = 0; k < nodes && k < int(allocation->cpus.size()); ++k) cpus += allocation->cpus[k];
+    return cpus > 0 ? cpus : usable_cores;
+}
+
+std::optional<Allocation> allocation_of(const json& context) {
+    const json* found = nullptr;
+    if (context.contains("allocation")) found = &context["allocation"];
+    if (context.contains("resumed") && context["resumed"].is_array())
+        for (const auto& r : context["resumed"])
+            if (r.contains("allocation")) found = &r["allocation"];
+    if (!found || !found->is_object()) return std::nullopt;
+    try {
+        return allocation_from_json(*found);
+    } catch (const json::exception&) {
+        return std::nullopt;  // a record parsweep did not write: this node's cores then
+    }
 }
 
 std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,
@@ -85,6 +119,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
     // get no speedup here: the parts stay disjoint (no point is measured twice) and
     // `parsweep merge` recomputes every derived metric over the joined points.
     const std::vector<const Point*> todo = sweep.points_to_run();
+    const std::optional<Allocation> allocation = allocation_of(run.context);
     std::vector<PointResult> done;
     done.reserve(todo.size());
     std::map<std::string, std::size_t> baseline_of;  // group key → index in `done`
@@ -112,7 +147,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         if (auto it = baseline_of.find(point.group_key()); it != baseline_of.end())
             baseline = &done[it->second];
         done.push_back(summarize_point(point, std::move(reps), baseline, sweep.usable_cores,
-                                       run.context.value("calibration", json())));
+                                       run.context.value("calibration", json()), allocation));
         done.back().resumed = before != done_before.end();
         if (point.is_baseline()) baseline_of[point.group_key()] = done.size() - 1;
         if (!done.back().verified) ++run.points_failed;

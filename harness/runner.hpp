@@ -3,19 +3,33 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "reporter.hpp"
+#include "slurm_allocation.hpp"
 
 namespace parsweep {
 
 // Summarises a point's repetitions against its baseline (nullptr when none was measured).
 // Statistics cover verified repetitions only; a point is verified when all of them are.
 // `calibration` (context.calibration, null when none) gives the roofline_fraction.
+// The point's usable cores (oversubscription, efficiency_cores) are `usable_cores`, this
+// node's, except for MPI ranks in a Slurm `allocation`: the job's CPUs on the nodes they ran on.
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
                             const PointResult* baseline, int usable_cores,
-                            const json& calibration = json());
+                            const json& calibration = json(),
+                            const std::optional<Allocation>& allocation = std::nullopt);
+
+// The cores `point` will have: `usable_cores` (this node's), or for MPI ranks in a Slurm
+// `allocation` the job's CPUs on the nodes srun will place them on (its first nodes).
+int planned_cores(const Point& point, int usable_cores,
+                  const std::optional<Allocation>& allocation);
+
+// The allocation a run's points ran in: the last resumption's (context.resumed[].allocation),
+// else context.allocation; nullopt outside Slurm.
+std::optional<Allocation> allocation_of(const json& context);
 
 // The repetitions of points finished by an earlier run, by Point::key().
 using Checkpoint = std::map<std::string, std::vector<RepRecord>>;

@@ -1,5 +1,6 @@
 #include "slurm.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -86,7 +87,7 @@ std::vector<std::string> slurm_option_problems(const SlurmOptions& o) {
     std::vector<std::string> problems;
     if (o.parts && *o.parts < 1)
         problems.push_back(fmt::format("--parts {}: must be ≥ 1", *o.parts));
-    if (o.nodes < 1) problems.push_back(fmt::format("--nodes {}: must be ≥ 1", o.nodes));
+    if (o.nodes && *o.nodes < 1) problems.push_back(fmt::format("--nodes {}: must be ≥ 1", *o.nodes));
     if (o.cpus_per_task && *o.cpus_per_task < 1)
         problems.push_back(fmt::format("--cpus-per-task {}: must be ≥ 1", *o.cpus_per_task));
     if (!o.time.empty() && !is_slurm_time(o.time))
@@ -112,8 +113,10 @@ std::string array_script(const SlurmJob& job) {
         "# (or submit merge.sbatch with --dependency=afterany:<this job's id>).\n"
         "#SBATCH --job-name=parsweep-{name}\n"
         "#SBATCH --array=1-{parts}\n"
+        "# {cpus} CPU(s) on each of {nodes} node(s): parsweep runs on the first, launcher \"mpi\"\n"
+        "# ranks spread over all of them.\n"
         "#SBATCH --nodes={nodes}\n"
-        "#SBATCH --ntasks=1\n"
+        "#SBATCH --ntasks-per-node=1\n"
         "#SBATCH --cpus-per-task={cpus}\n"
         "{time}"
         "#SBATCH --output={dir}/logs/part-%a.out\n"
@@ -123,13 +126,14 @@ std::string array_script(const SlurmJob& job) {
         "# would get 1 CPU. Thread counts are left to parsweep (the grid's threads axis).\n"
         "export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK\n"
         "part={dir}/part-$SLURM_ARRAY_TASK_ID\n"
+        "# parsweep's own step holds one node's CPUs; the ranks' steps overlap it (srun --overlap).\n"
         "if [[ -f $part/sweep.json ]]; then\n"
         "    # This task ran before (requeued, or submitted again with --array=K after its\n"
         "    # time limit): only the points its part is missing.\n"
-        "    srun --ntasks=1 {parsweep} run --resume \"$part\"\n"
+        "    srun --nodes=1 --ntasks=1 {parsweep} run --resume \"$part\"\n"
         "else\n"
-        "    srun --ntasks=1 {parsweep} run {config} --part \"$SLURM_ARRAY_TASK_ID/{parts}\" "
-        "--out \"$part\"\n"
+        "    srun --nodes=1 --ntasks=1 {parsweep} run {config} --part "
+        "\"$SLURM_ARRAY_TASK_ID/{parts}\" --out \"$part\"\n"
         "fi\n",
         fmt::arg("parts", job.parts), fmt::arg("points", job.points), fmt::arg("name", job.name),
         fmt::arg("dir", job.dir), fmt::arg("merge", merge_command(job)),
@@ -170,8 +174,14 @@ int cmd_slurm(const SlurmOptions& options) {
     auto problems = slurm_option_problems(options);
     // The tasks expand "auto" grids with their own usable cores, the CPUs per task.
     const UsableCores cores = detect_usable_cores(options.cpus_per_task);
-    const auto sweep = load_or_report(options.config, cores);
+    const auto sweep = load_or_report(options.config, cores, /*for_job=*/true);
     if (!sweep) return kBadInput;
+    int axis_nodes = 1;
+    bool mpi = false;
+    for (const auto& p : sweep->points) {
+        axis_nodes = std::max(axis_nodes, p.nodes);
+        mpi = mpi || p.launcher == "mpi";
+    }
 
     SlurmJob job;
     job.name = sweep->name;
@@ -179,7 +189,10 @@ int cmd_slurm(const SlurmOptions& options) {
     job.workdir = fs::current_path().string();
     job.points = sweep->points.size();
     job.parts = options.parts.value_or(std::min<int>(kDefaultParts, int(job.points)));
-    job.nodes = options.nodes;
+    job.nodes = options.nodes.value_or(axis_nodes);
+    if (options.nodes && *options.nodes < axis_nodes)
+        problems.push_back(fmt::format("--nodes {}: {}'s nodes axis goes up to {}", *options.nodes,
+                                       options.config, axis_nodes));
     job.cpus_per_task = options.cpus_per_task.value_or(cores.count);
     job.time = options.time;
     job.partition = options.partition;
@@ -244,7 +257,7 @@ int cmd_slurm(const SlurmOptions& options) {
         "task, {} node{} each)\n",
         job.dir, job.parts, job.points, options.config, job.cpus_per_task,
         job.cpus_per_task == 1 ? "" : "s", job.nodes, job.nodes == 1 ? "" : "s");
-    if (job.nodes > 1)
+    if (job.nodes > 1 && !mpi)
         fmt::print(
             "note: a part's workers all run on the first node of its allocation; more "
             "nodes help only the mpi launcher\n");

@@ -19,8 +19,10 @@ namespace parsweep {
 struct SlurmOptions {
     std::string config;
     std::optional<int> parts;          // array tasks; default min(4, points)
-    int nodes = 1;                     // per task
-    std::optional<int> cpus_per_task;  // default: the usable cores of this machine
+    // Nodes per task; default: the largest value of the config's nodes axis, else 1. The
+    // launcher "mpi" ranks of a task spread over them; spawned workers use the first.
+    std::optional<int> nodes;
+    std::optional<int> cpus_per_task;  // on each node; default: the usable cores here
     std::string time;                  // Slurm's time limit per task; "" = the partition's
     std::string partition;             // "" = the cluster's default
     std::string account;               // "" = the user's default

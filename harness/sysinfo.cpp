@@ -18,6 +18,8 @@
 #include "blas.hpp"
 #include "build_info.hpp"
 #include "openmp_runtime.hpp"
+#include "slurm_allocation.hpp"
+#include "subprocess.hpp"
 
 extern char** environ;
 
@@ -274,7 +276,7 @@ json run_context(const UsableCores& cores) {
     std::string key;
     std::uint64_t total_kb = 0;
     meminfo >> key >> total_kb;
-    return {{"date", now_iso()},
+    json context = {{"date", now_iso()},
             {"host", host_name()},
             {"os", fmt::format("{} {} {}", u.sysname, u.release, u.machine)},
             {"topology", topology_info()},
@@ -292,6 +294,14 @@ json run_context(const UsableCores& cores) {
             {"openmp", openmp_info()},
             {"blas", blas_info()},
             {"env", relevant_env()}};
+    // In a Slurm job: its nodes and CPUs (what launcher "mpi" points may use), and which Slurm.
+    if (const auto allocation = detect_allocation()) {
+        context["allocation"] = to_json(*allocation);
+        std::string version;
+        if (run_program({"srun", "--version"}, Output::capture, &version) == 0)
+            context["allocation"]["slurm_version"] = version.substr(0, version.find('\n'));
+    }
+    return context;
 }
 
 }  // namespace parsweep

@@ -32,7 +32,8 @@ UsableCores detect_usable_cores(std::optional<int> explicit_cores = std::nullopt
 std::uint64_t available_memory_bytes(const std::filesystem::path& root = "/");
 
 // The run's context for sweep.json: date, host, CPU and topology (hwloc), usable cores,
-// memory, compiler and flags, OpenMP runtime, BLAS, relevant environment, parsweep version.
+// memory, compiler and flags, OpenMP runtime, BLAS, relevant environment, parsweep version;
+// in a Slurm job also its allocation (slurm_allocation.hpp) and the Slurm version.
 json run_context(const UsableCores& cores);
 
 // The parts `parsweep info` prints and sweep.json records.

@@ -268,7 +268,8 @@ TEST_F(Mpi, WhereMpiCannotRunTheConfigIsRefusedAndSpawnStillWorks) {
 
 TEST(MpiCommand, MpirunFlagsForRootOversubscriptionAndThreads) {
     MpiLaunch how{"/usr/bin/mpirun", false, true, false};
-    const auto cmd = mpi_command(how, 3, {"OMP_NUM_THREADS", "OMP_PROC_BIND"}, "/b/worker", "{}");
+    const auto cmd =
+        mpi_command(how, {3, 2, 0}, 1, {"OMP_NUM_THREADS", "OMP_PROC_BIND"}, "/b/worker", "{}");
     const std::vector<std::string> expected = {"/usr/bin/mpirun",
                                                "-np",
                                                "3",
@@ -289,18 +290,64 @@ TEST(MpiCommand, MpirunFlagsForRootOversubscriptionAndThreads) {
     // Not root, and transports chosen by the user (OMPI_MCA_btl): neither flag.
     how.as_root = false;
     how.user_btl = true;
-    const auto plain = mpi_command(how, 2, {}, "/b/worker", "{}");
+    const auto plain = mpi_command(how, {2, 1, 0}, 1, {}, "/b/worker", "{}");
     EXPECT_EQ(std::count(plain.begin(), plain.end(), "--allow-run-as-root"), 0);
     EXPECT_EQ(std::count(plain.begin(), plain.end(), "--mca"), 0);
 }
 
 TEST(MpiCommand, SrunInsideASlurmAllocation) {
-    MpiLaunch how{"/usr/bin/srun", true, true, false};
-    const auto cmd = mpi_command(how, 4, {"OMP_NUM_THREADS"}, "/b/worker", "{}");
+    MpiLaunch how{"/usr/bin/srun", true, true, false, "pmix", "srun --mpi=list"};
+    // 4 ranks of 2 threads in an allocation of 3 nodes: spread over the 3, at most 2 on each.
+    const auto cmd = mpi_command(how, {4, 2, 0}, 3, {"OMP_NUM_THREADS"}, "/b/worker", "{}");
     const std::vector<std::string> expected = {
-        "/usr/bin/srun",   "--ntasks=4",           "--export=ALL", "--overcommit",
-        "--cpu-bind=none", "--kill-on-bad-exit=1", "/b/worker",    "{}"};
+        "/usr/bin/srun",   "--mpi=pmix",          "--nodes=3",    "--ntasks=4",
+        "--ntasks-per-node=2", "--cpus-per-task=2", "--export=ALL", "--overcommit",
+        "--overlap",       "--cpu-bind=none",     "--kill-on-bad-exit=1", "/b/worker", "{}"};
     EXPECT_EQ(cmd, expected);
+    // The nodes axis says how many; never more nodes than ranks.
+    EXPECT_EQ(placement_nodes({4, 1, 2}, 3), 2);
+    EXPECT_EQ(placement_nodes({1, 1, 0}, 3), 1);
+    EXPECT_EQ(placement_nodes({2, 1, 0}, 1), 1);
+    const auto two = mpi_command(how, {3, 1, 2}, 3, {}, "/b/worker", "{}");
+    EXPECT_EQ(std::count(two.begin(), two.end(), "--nodes=2"), 1);
+    EXPECT_EQ(std::count(two.begin(), two.end(), "--ntasks-per-node=2"), 1);
+}
+
+TEST(MpiCommand, PrefersPmixAmongSrunsPlugins) {
+    // Slurm 22.05's `srun --mpi=list`, and an older one's.
+    const auto listed = parse_mpi_plugin_list(
+        "MPI plugin types are...\n\tnone\n\tcray_shasta\n\tpmi2\n\tpmix\n"
+        "specific pmix plugin versions available: pmix_v4\n");
+    EXPECT_EQ(listed, (std::vector<std::string>{"none", "cray_shasta", "pmi2", "pmix", "pmix_v4"}));
+    EXPECT_EQ(preferred_mpi_plugin(listed), "pmix");
+    EXPECT_EQ(preferred_mpi_plugin(parse_mpi_plugin_list(
+                  "srun: MPI types are...\nsrun: none\nsrun: pmix_v2\nsrun: pmix_v3\nsrun: pmi2\n")),
+              "pmix_v3");
+    EXPECT_EQ(preferred_mpi_plugin({"none", "pmi2"}), "pmi2");
+    EXPECT_EQ(preferred_mpi_plugin({}), "none");
+}
+
+// Open MPI 4.1's and srun's own words, as a failed start-up prints them.
+TEST(LaunchMessage, KeepsWhatTheLibrarySaidAboutAFailedStart) {
+    const std::string no_pmi =
+        "[vm:12887] OPAL ERROR: Unreachable in file ext3x_client.c at line 112\n"
+        "--------------------------------------------------------------------------\n"
+        "The application appears to have been direct launched using \"srun\",\n"
+        "but OMPI was not built with SLURM's PMI support and therefore cannot\n"
+        "execute. There are several options for building PMI support under\n"
+        "SLURM, depending upon the SLURM version you are using:\n\n"
+        "  version 16.05 or later: you can use SLURM's PMIx support.\n"
+        "--------------------------------------------------------------------------\n"
+        "srun: error: n2: task 1: Exited with exit code 1\n";
+    EXPECT_EQ(launch_message(no_pmi),
+              "Open MPI: The application appears to have been direct launched using \"srun\", "
+              "but OMPI was not built with SLURM's PMI support and therefore cannot execute.");
+    EXPECT_EQ(launch_message("srun: error: Couldn't find the specified plugin name for mpi/bogus\n"
+                             "srun: error: Invalid MPI type 'bogus', --mpi=list for acceptable "
+                             "types\n"),
+              "srun: Invalid MPI type 'bogus', --mpi=list for acceptable types");
+    EXPECT_EQ(launch_message("srun: error: n1: task 0: Exited with exit code 1\n"), "");
+    EXPECT_EQ(launch_message(""), "");
 }
 
 // The messages are Open MPI 4.1's and Slurm's own.

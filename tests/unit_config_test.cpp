@@ -277,6 +277,77 @@ TEST(Expand, LauncherDefaultsToSpawnAndRunsOverride) {
     EXPECT_EQ(s.expanded()["points"][0]["launcher"], "mpi");
 }
 
+TEST(Expand, NodesAxisPlacesMpiRanksAndKeepsTheBaselineOnOneNode) {
+    LoadOptions in_job = opts();
+    in_job.allocation_nodes = 2;
+    in_job.allocation_cpus = 4;
+    Sweep s = parse_sweep(json::parse(R"({"launcher": "mpi", "mpi_plugin": "pmi2",
+        "grid": {"nodes": [1, 2], "processes": [1, 2, 4]},
+        "runs": [{"kernel": "square", "params": {"n": 5}},
+                 {"kernel": "pi", "launcher": "spawn", "params": {"samples": 10}}]})"),
+                          in_job);
+    std::vector<std::tuple<int, int, std::string>> mpi;  // (nodes, processes, label)
+    for (const auto& p : s.points)
+        if (p.launcher == "mpi") mpi.emplace_back(p.nodes, p.processes, p.label());
+    // nodes=2 with 1 process cannot be placed: left out; the baseline runs on 1 node.
+    const std::vector<std::tuple<int, int, std::string>> expected = {
+        {1, 1, "square nodes=1 (mpi)"}, {1, 2, "square nodes=1 (mpi)"},
+        {1, 4, "square nodes=1 (mpi)"}, {2, 2, "square nodes=2 (mpi)"},
+        {2, 4, "square nodes=2 (mpi)"}};
+    EXPECT_EQ(mpi, expected);
+    EXPECT_TRUE(s.points[0].is_baseline());
+    EXPECT_FALSE(s.points[3].is_baseline());
+    EXPECT_NE(s.points[1].key(), s.points[3].key());  // 2 ranks on 1 node, and on 2 nodes
+    EXPECT_EQ(s.points[1].group_key(), s.points[3].group_key());  // one baseline for both
+    EXPECT_EQ(s.points[3].mpi_plugin, "pmi2");
+    // The top-level nodes axis is the mpi runs' alone; the spawn run has none.
+    for (const auto& p : s.points)
+        if (p.launcher == "spawn") EXPECT_EQ(p.nodes, 0);
+    EXPECT_EQ(s.expanded()["points"][3]["nodes"], 2);
+    EXPECT_EQ(point_from_json(s.expanded()["points"][3]).key(), s.points[3].key());
+    // "auto" processes of an mpi run go up to the allocation's CPUs, all nodes together.
+    Sweep a = parse_sweep(json::parse(R"({"launcher": "mpi", "grid": {"processes": "auto"},
+        "runs": [{"kernel": "square", "params": {"n": 5}}]})"),
+                          in_job);
+    EXPECT_EQ(a.points.back().processes, 4);
+    // Without a nodes axis a point's key is what it always was.
+    EXPECT_EQ(parse(R"({"runs": [{"kernel": "square", "params": {"n": 5}}]})").points[0].nodes, 0);
+}
+
+TEST(Errors, NodesAxisNeedsMpiAndTheNodes) {
+    // Outside a Slurm allocation (the default: 1 node) more nodes cannot be had.
+    EXPECT_TRUE(has_error(errors_of(R"({"launcher": "mpi", "grid": {"nodes": [1, 2]},
+        "runs": [{"kernel": "square"}]})"),
+                          "grid.nodes[1]", "outside a Slurm allocation"));
+    LoadOptions in_job = opts();
+    in_job.allocation_nodes = 2;
+    in_job.allocation_cpus = 4;
+    EXPECT_TRUE(has_error(errors_of(R"({"launcher": "mpi", "runs": [
+        {"kernel": "square", "grid": {"nodes": [3]}}]})",
+                                    in_job),
+                          "runs[0].grid.nodes[0]", "3 nodes: the Slurm allocation has 2"));
+    EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "square", "grid": {"nodes": [1]}}]})",
+                                    in_job),
+                          "runs[0].grid.nodes", "needs \"launcher\": \"mpi\""));
+    EXPECT_TRUE(has_error(errors_of(R"({"grid": {"nodes": [1]}, "runs": [{"kernel": "square"}]})",
+                                    in_job),
+                          "grid.nodes", "no run has \"launcher\": \"mpi\""));
+    EXPECT_TRUE(has_error(errors_of(R"({"launcher": "mpi", "runs": [
+        {"kernel": "square", "params": {"nodes": 2}}]})",
+                                    in_job),
+                          "runs[0].params.nodes", "is a grid axis"));
+    EXPECT_TRUE(has_error(errors_of(R"({"launcher": "mpi", "mpi_plugin": "pm ix",
+        "runs": [{"kernel": "square"}]})"),
+                          "mpi_plugin", "srun --mpi=list"));
+    // `parsweep slurm` leaves the nodes to the job it writes.
+    LoadOptions for_job = opts();
+    for_job.allocation_nodes = std::nullopt;
+    EXPECT_TRUE(errors_of(R"({"launcher": "mpi", "grid": {"nodes": [4]},
+        "runs": [{"kernel": "square"}]})",
+                          for_job)
+                    .empty());
+}
+
 TEST(Errors, LauncherChoicesAndWhereMpiCannotRun) {
     const auto bogus = errors_of(R"({"launcher": "bogus", "runs": [
         {"kernel": "square", "launcher": "mpii"}]})");

@@ -15,6 +15,7 @@
 
 #include "openmp_runtime.hpp"
 #include "pinning.hpp"
+#include "slurm_allocation.hpp"
 #include "sysinfo.hpp"
 #include "test_support.hpp"
 
@@ -25,8 +26,9 @@ namespace fs = std::filesystem;
 using test::TempDir;
 using test::write_file;
 
-constexpr const char* kSlurmVars[] = {"SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK",
-                                      "SLURM_CPUS_ON_NODE"};
+constexpr const char* kSlurmVars[] = {
+    "SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK",      "SLURM_CPUS_ON_NODE",  "SLURM_JOB_ID",
+    "SLURM_JOB_NODELIST",  "SLURM_JOB_CPUS_PER_NODE", "SLURM_TASKS_PER_NODE", "SLURM_NODELIST"};
 
 // Clears the Slurm variables for a test (they may be set when the tests run in a job) and
 // puts back what was there.
@@ -175,8 +177,6 @@ TEST_F(SysinfoTest, AffinityMaskOfTheCallingThread) {
     EXPECT_NE(seen.reason.find("affinity mask 1 of"), std::string::npos) << seen.reason;
 }
 
-}  // namespace
-}  // namespace parsweep
 
 namespace parsweep {
 namespace {
@@ -326,6 +326,42 @@ TEST(RelevantEnv, RecordsTheThreadingMpiAndSoftwareStackVariables) {
     EXPECT_EQ(env["OMPI_MCA_btl"], "self,vader");
     EXPECT_FALSE(env.contains("PARSWEEP_UNRELATED"));
     EXPECT_FALSE(env.contains("LOADEDMODULES_modshare"));  // a whole name, not a prefix
+}
+
+}  // namespace
+}  // namespace parsweep
+
+// Slurm's compressed lists, as SLURM_JOB_NODELIST and SLURM_JOB_CPUS_PER_NODE write them.
+TEST(SlurmAllocation, ExpandsHostListsAndPerNodeCounts) {
+    EXPECT_EQ(expand_hostlist("n[1-3,5],gpu[08-10]"),
+              (std::vector<std::string>{"n1", "n2", "n3", "n5", "gpu08", "gpu09", "gpu10"}));
+    EXPECT_EQ(expand_hostlist("vm"), (std::vector<std::string>{"vm"}));
+    EXPECT_EQ(expand_hostlist("rack[1-2]-n[1-2]"),
+              (std::vector<std::string>{"rack1-n1", "rack1-n2", "rack2-n1", "rack2-n2"}));
+    EXPECT_THROW(expand_hostlist("n[1-"), std::invalid_argument);
+    EXPECT_THROW(expand_hostlist("n[3-1]"), std::invalid_argument);
+    EXPECT_EQ(expand_counts("2(x3),4"), (std::vector<int>{2, 2, 2, 4}));
+    EXPECT_EQ(expand_counts("16"), (std::vector<int>{16}));
+    EXPECT_THROW(expand_counts("2(x"), std::invalid_argument);
+}
+
+TEST_F(SysinfoTest, SlurmAllocationIsTheJobsNodesAndCpus) {
+    EXPECT_FALSE(detect_allocation());  // not in a job
+    setenv("SLURM_JOB_ID", "42", 1);
+    setenv("SLURM_JOB_NODELIST", "n[1-2]", 1);
+    setenv("SLURM_JOB_CPUS_PER_NODE", "4,2", 1);
+    setenv("SLURM_TASKS_PER_NODE", "1(x2)", 1);
+    const auto a = detect_allocation();
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->nodes, (std::vector<std::string>{"n1", "n2"}));
+    EXPECT_EQ(a->total_cpus(), 6);
+    EXPECT_EQ(a->cpus_of("n2"), 2);
+    EXPECT_EQ(a->cpus_of(std::vector<std::string>{"n1", "n2", "n1"}), 6);
+    EXPECT_EQ(a->cpus_of("elsewhere"), 0);
+    EXPECT_EQ(allocation_from_json(to_json(*a)).cpus, a->cpus);
+    // A node list and a CPU list that disagree describe no allocation.
+    setenv("SLURM_JOB_CPUS_PER_NODE", "4", 1);
+    EXPECT_FALSE(detect_allocation());
 }
 
 }  // namespace

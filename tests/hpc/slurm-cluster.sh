@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# A real single-node Slurm cluster on this machine, for parsweep's tests and lessons:
-# munged, slurmctld and slurmd (Debian slurm-wlm ≥ 22.05 + munge), with every key, config,
+# A real Slurm cluster on this machine, for parsweep's tests and lessons: munged, slurmctld
+# and one slurmd per node (Debian slurm-wlm ≥ 22.05 + munge), with every key, config,
 # socket, state, spool, log and pid file under one directory, and nothing of the system's
 # (/etc/slurm, /etc/munge, systemd) used or changed. Root is not needed: the daemons and the
 # jobs run as whoever starts it (SlurmUser = SlurmdUser = that user).
 #
-#   tests/hpc/slurm-cluster.sh start DIR    DIR must not exist or be empty. Starts the daemons
-#                                           on free ports and waits until `sinfo` shows the
+#   tests/hpc/slurm-cluster.sh start DIR [--nodes N]
+#                                           DIR must not exist or be empty. Starts the daemons
+#                                           on free ports and waits until `sinfo` shows every
 #                                           node idle; on failure prints the logs, stops
-#                                           what it started, exits non-zero.
+#                                           what it started, exits non-zero. One node (named
+#                                           as this host) unless --nodes N: then N nodes
+#                                           n1 … nN, each a slurmd of its own.
 #   tests/hpc/slurm-cluster.sh stop DIR     cancels every job, stops the daemons (and job
 #                                           steps left behind), removes DIR.
 #   tests/hpc/slurm-cluster.sh logs DIR     the daemons' logs (for a failed test's output).
@@ -17,6 +20,15 @@
 # Clients find the cluster through SLURM_CONF=DIR/slurm.conf, which names munge's socket
 # (AuthInfo), so several clusters (each test its own DIR) can run side by side. Jobs
 # inherit SLURM_CONF from sbatch's environment (--export=ALL is Slurm's default).
+#
+# Several nodes on one machine: each slurmd is started as `slurmd -N nK` and listens on a port
+# of its own (NodeAddr=127.0.0.1, Port=…); its spool, pid and log files are per node (%n), and
+# so is its TmpFS: PMIx keeps a job's per-node directory there (spmix_appdir_<uid>_<job>.<step>),
+# and two nodes creating the same one in a shared /tmp fail with "File exists"; a TaskProlog
+# moves each task's TMPDIR and Open MPI's shared memory there too. Both nodes
+# advertise the CPUs we may use, so Slurm sees twice the machine: fine for testing placement,
+# and why a two-node test never measures speed. MpiDefault=none, as on many real clusters: a
+# job's srun gets the MPI plugin only when it asks (parsweep asks, see mpi_launcher.hpp).
 #
 # No cgroups: proctrack/linuxproc tracks a job's processes by parentage, and task/affinity
 # binds each task to the CPUs Slurm gave it (sched_setaffinity), which works in containers
@@ -29,12 +41,24 @@ unset SLURM_CONF SLURM_JOB_ID SLURM_JOBID
 export PATH=$PATH:/usr/sbin:/sbin
 
 usage() {
-    echo "usage: $0 start|stop|logs|env DIR" >&2
+    echo "usage: $0 start DIR [--nodes N] | stop DIR | logs DIR | env DIR" >&2
     exit 2
 }
-[[ $# -eq 2 ]] || usage
+[[ $# -ge 2 ]] || usage
 action=$1
 dir=$2
+nodes=1
+shift 2
+while [[ $# -gt 0 ]]; do
+    case $1 in
+    --nodes)
+        [[ $action == start && $# -ge 2 && $2 =~ ^[1-9][0-9]?$ ]] || usage
+        nodes=$2
+        shift 2
+        ;;
+    *) usage ;;
+    esac
+done
 marker=.parsweep-slurm-cluster  # stop removes only a directory that start made
 
 die() {
@@ -42,12 +66,12 @@ die() {
     exit 1
 }
 
-# Two TCP ports nobody listens on now (slurmctld, slurmd). Asking the kernel for them keeps
-# side-by-side clusters, and a system Slurm on the default 6817/6818, apart.
+# $1 TCP ports nobody listens on now (slurmctld's, then each slurmd's). Asking the kernel for
+# them keeps side-by-side clusters, and a system Slurm on the default 6817/6818, apart.
 free_ports() {
-    python3 - <<'PY'
-import socket
-socks = [socket.socket() for _ in range(2)]
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in socks))
@@ -131,7 +155,10 @@ stop() {
             sleep 0.2
         done
     fi
-    stop_pidfile "$dir/pid/slurmd.pid"
+    local pidfile
+    for pidfile in "$dir"/pid/slurmd*.pid; do
+        stop_pidfile "$pidfile"
+    done
     stop_pidfile "$dir/pid/slurmctld.pid"
     stop_pidfile "$dir/pid/munged.pid"
     # Job steps whose slurmd went first (killed, crashed): every process of them.
@@ -175,7 +202,7 @@ start() {
     # From here on a failure stops whatever was started.
     trap stop_on_failure EXIT
 
-    mkdir -p "$dir"/{munge,socket,state,spool,log,pid}
+    mkdir -p "$dir"/{munge,socket,state,spool,log,pid,tmp}
     # munged wants its key where only its user can read, and its socket where everyone may
     # enter but nobody else may write.
     chmod 755 "$dir" "$dir/socket"
@@ -187,18 +214,29 @@ start() {
         --seed-file="$dir/munge/munged.seed" ||
         die "munged did not start (see $dir/log/munged.log)"
 
-    local node cpus mem ctld_port slurmd_port user
-    node=$(hostname -s)
+    local cpus mem user ports ctld_port
+    local -a names=() node_ports=()
     user=$(id -un)
     cpus=$(nproc)
     mem=$(real_memory_mb)
-    read -r ctld_port slurmd_port <<<"$(free_ports)"
+    if ((nodes == 1)); then
+        names=("$(hostname -s)")
+    else
+        local k
+        for ((k = 1; k <= nodes; k++)); do names+=("n$k"); done
+        # Each node's share of the memory, so that Slurm does not count it twice.
+        mem=$((mem / nodes))
+    fi
+    read -r ctld_port ports <<<"$(free_ports $((nodes + 1)))"
+    read -r -a node_ports <<<"$ports"
+    local nodelist
+    nodelist=$(IFS=,; echo "${names[*]}")
     cat >"$dir/slurm.conf" <<CONF
-# Written by tests/hpc/slurm-cluster.sh: a one-node cluster on localhost for parsweep's tests.
+# Written by tests/hpc/slurm-cluster.sh: a cluster of $nodes node(s) on localhost for
+# parsweep's tests.
 ClusterName=parsweep-test
-SlurmctldHost=$node(127.0.0.1)
+SlurmctldHost=$(hostname -s)(127.0.0.1)
 SlurmctldPort=$ctld_port
-SlurmdPort=$slurmd_port
 SlurmUser=$user
 SlurmdUser=$user
 AuthType=auth/munge
@@ -207,11 +245,15 @@ CredType=cred/munge
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool/%n
 SlurmctldPidFile=$dir/pid/slurmctld.pid
-SlurmdPidFile=$dir/pid/slurmd.pid
+SlurmdPidFile=$dir/pid/slurmd-%n.pid
 SlurmctldLogFile=$dir/log/slurmctld.log
-SlurmdLogFile=$dir/log/slurmd.log
+SlurmdLogFile=$dir/log/slurmd-%n.log
 SlurmctldDebug=info
 SlurmdDebug=info
+# Per node: PMIx's job directories live here, and each task's TMPDIR and Open MPI's
+# shared-memory files (task-prolog.sh; see the script's header).
+TmpFS=$dir/tmp/%n
+TaskProlog=$dir/task-prolog.sh
 # No cgroups (see the script's header).
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/affinity
@@ -226,7 +268,7 @@ SwitchType=switch/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 ReturnToService=2
-# The node as configured here, whatever slurmd detects (CPUs = the CPUs we may use).
+# The nodes as configured here, whatever slurmd detects (CPUs = the CPUs we may use).
 SlurmdParameters=config_overrides
 # Short waits keep the tests short.
 SchedulerParameters=sched_min_interval=100000
@@ -235,22 +277,42 @@ KillWait=5
 InactiveLimit=0
 # No mail from a test cluster (the default /bin/mail is rarely installed).
 MailProg=/bin/true
-NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
-PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
+    local k
+    for ((k = 0; k < nodes; k++)); do
+        echo "NodeName=${names[k]} NodeAddr=127.0.0.1 Port=${node_ports[k]} CPUs=$cpus" \
+            "RealMemory=$mem State=UNKNOWN" >>"$dir/slurm.conf"
+        mkdir -p "$dir/tmp/${names[k]}"
+    done
+    echo "PartitionName=debug Nodes=$nodelist Default=YES MaxTime=INFINITE State=UP" \
+        >>"$dir/slurm.conf"
+    # Open MPI names its shared-memory segments after the host name, the job and the rank on
+    # the node: ranks on two nodes of one machine would open each other's (a SIGSEGV or a hang
+    # with 2 ranks on each of 2 nodes). Each node's tasks keep theirs in the node's own TmpFS.
+    cat >"$dir/task-prolog.sh" <<'PROLOG'
+#!/bin/sh
+# Slurm's TaskProlog: what it prints as "export NAME=value" is set in the task's environment.
+tmp=$(dirname "$0")/tmp/$SLURMD_NODENAME
+echo "export TMPDIR=$tmp"
+echo "export OMPI_MCA_btl_vader_backing_directory=$tmp"
+PROLOG
+    chmod 755 "$dir/task-prolog.sh"
     export SLURM_CONF=$dir/slurm.conf
     slurmctld -f "$SLURM_CONF" || die "slurmctld did not start"
-    slurmd -f "$SLURM_CONF" -N "$node" || die "slurmd did not start"
+    for ((k = 0; k < nodes; k++)); do
+        slurmd -f "$SLURM_CONF" -N "${names[k]}" || die "slurmd -N ${names[k]} did not start"
+    done
 
-    local i state=""
+    local i idle=0
     for ((i = 0; i < 600; i++)); do
-        state=$(sinfo -h -n "$node" -o %T 2>/dev/null | head -1 || true)
-        [[ $state == idle ]] && break
+        idle=$(sinfo -h -N -n "$nodelist" -o "%N %T" 2>/dev/null | grep -c ' idle$' || true)
+        ((idle == nodes)) && break
         sleep 0.1
     done
-    [[ $state == idle ]] || die "node $node is not idle after 60 s (sinfo says '${state:-nothing}')"
-    echo "slurm-cluster: node $node idle ($cpus CPUs, $mem MB) on ports $ctld_port/$slurmd_port;" \
-        "export SLURM_CONF=$SLURM_CONF"
+    ((idle == nodes)) || die "$idle of $nodes node(s) idle after 60 s (sinfo says:" \
+        "$(sinfo -h -N -o '%N %T' 2>/dev/null | tr '\n' ' '))"
+    echo "slurm-cluster: node(s) $nodelist idle ($cpus CPUs, $mem MB each) on ports" \
+        "$ctld_port/${node_ports[*]}; export SLURM_CONF=$SLURM_CONF"
     trap - EXIT
 }
 
