@@ -324,9 +324,14 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
     }
     fmt::print("{}: ok — {} points from {} runs, {} repetitions with warmups; usable cores {}\n",
                config, sweep->points.size(), runs, reps, cores.reason);
-    for (const auto& p : sweep->points)
-        fmt::print("  {:>4}  {}  P={} T={}{}\n", p.index, p.label(), p.processes, p.threads,
-                   p.baseline_only ? "  (baseline only)" : "");
+    for (const auto& p : sweep->points) {
+        // A weak-scaling point's label shows its size per worker; here also what it runs.
+        std::string weak;
+        for (const auto& [name, v] : p.per_worker.items())
+            weak += fmt::format("  {}={}", name, p.params[name].dump());
+        fmt::print("  {:>4}  {}  P={} T={}{}{}\n", p.index, p.label(), p.processes, p.threads,
+                   weak, p.baseline_only ? "  (baseline only)" : "");
+    }
     for (const auto& line : estimate_lines(estimate_sweep(*sweep, cached_calibration(cores)),
                                            available_memory_bytes()))
         fmt::print("{}\n", line);
@@ -344,6 +349,7 @@ int cmd_list(bool as_json, bool include_hidden) {
             if (s.min) p["min"] = *s.min;
             if (s.max) p["max"] = *s.max;
             if (!s.choices.empty()) p["choices"] = s.choices;
+            if (s.work_size) p["work_size"] = true;  // what "scaling": "weak" multiplies by P·T
             params.push_back(p);
         }
         return params;
@@ -368,10 +374,11 @@ int cmd_list(bool as_json, bool include_hidden) {
                     "{} … {}",
                     p.contains("min") ? fmt::format("{:.15g}", p["min"].get<double>()) : "",
                     p.contains("max") ? fmt::format("{:.15g}", p["max"].get<double>()) : "");
-            fmt::print("    {:<12} {:<15} default {:<28} {}\n", p["name"].get<std::string>(),
-                       p["type"].get<std::string>(),
-                       p["default"].is_null() ? absent : p["default"].dump(),
-                       p["help"].get<std::string>() + (range.empty() ? "" : " [" + range + "]"));
+            fmt::print(
+                "    {:<12} {:<15} default {:<28} {}\n", p["name"].get<std::string>(),
+                p["type"].get<std::string>(), p["default"].is_null() ? absent : p["default"].dump(),
+                p["help"].get<std::string>() + (range.empty() ? "" : " [" + range + "]") +
+                    (p.value("work_size", false) ? " (work size: × P·T in weak scaling)" : ""));
         }
     };
     for (const auto& k : all) {

@@ -80,6 +80,7 @@ std::string Point::key() const {
     if (!learner.empty()) id["learner"] = learner;       // keys of other runs stay as they were
     if (launcher != "spawn") id["launcher"] = launcher;  // as do the keys of spawn points
     if (nodes != 0) id["nodes"] = nodes;                 // and of points without a nodes axis
+    if (weak()) id["scaling"] = scaling;  // and of strong scaling: its baseline differs
     return hash_text(id.dump());
 }
 
@@ -111,11 +112,18 @@ std::string Sweep::hash() const {
     return config_hash(given, overrides);
 }
 
+json Point::given_params() const {
+    json given = params;
+    for (const auto& [name, value] : per_worker.items()) given[name] = value;
+    return given;
+}
+
 std::string Point::group_key() const {
     // Per run: two runs of the same kernel and parameters (with a different env, say) each
-    // have their own baseline.
+    // have their own baseline. The given parameters: a weak curve's points each run another
+    // size, and they are still one curve against one baseline.
     return learner + " " + std::to_string(run) + " " + std::string(kernel->id()) + " " +
-           params.dump();
+           given_params().dump();
 }
 
 Point point_from_json(const json& e) {
@@ -165,6 +173,14 @@ Point point_from_json(const json& e) {
     if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
     if (e.contains("nodes")) get("nodes", p.nodes);           // absent: before the nodes axis
     if (e.contains("mpi_plugin")) get("mpi_plugin", p.mpi_plugin);
+    if (e.contains("scaling")) get("scaling", p.scaling);     // absent: before weak scaling
+    if (p.scaling != "strong" && p.scaling != "weak")
+        throw std::runtime_error(
+            fmt::format("scaling: must be \"strong\" or \"weak\" (got \"{}\")", p.scaling));
+    if (p.weak()) {
+        p.per_worker = field("per_worker");
+        if (!p.per_worker.is_object()) throw std::runtime_error("per_worker: must be an object");
+    }
     if (p.processes < 1 || p.threads < 1)
         throw std::runtime_error(fmt::format("processes and threads must be ≥ 1 (got {} and {})",
                                              p.processes, p.threads));
@@ -174,12 +190,18 @@ Point point_from_json(const json& e) {
 std::string Point::label() const {
     std::string s = learner.empty() ? "" : learner + ": ";
     s += kernel->id();
+    const json given = given_params();
     for (const auto& a : axes) {
-        const json& v = params.at(a);
+        const json& v = given.at(a);
         s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
     }
     if (nodes != 0) s += fmt::format(" nodes={}", nodes);
-    if (launcher != "spawn") s += " (" + launcher + ")";
+    if (launcher != "spawn" && weak())
+        s += " (" + launcher + ", weak)";
+    else if (launcher != "spawn")
+        s += " (" + launcher + ")";
+    else if (weak())
+        s += " (weak)";
     return s;
 }
 
@@ -202,11 +224,13 @@ json Sweep::expanded() const {
              {"launcher", p.launcher},
              {"nodes", p.nodes},
              {"mpi_plugin", p.mpi_plugin},
+             {"scaling", p.scaling},
              {"env", p.env},
              {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
              {"baseline_only", p.baseline_only}});
         if (!part.whole()) pts.back()["part"] = p.index % std::size_t(part.count) + 1;
         if (!p.learner.empty()) pts.back()["learner"] = p.learner;
+        if (p.weak()) pts.back()["per_worker"] = p.per_worker;
     }
     return {{"name", name},
             {"usable_cores", usable_cores},
@@ -222,14 +246,16 @@ constexpr int kMaxNodes = 4096;
 constexpr std::size_t kMaxPoints = 100000;
 
 const std::vector<std::string> kTopKeys = {
-    "$schema",  "name", "description", "repetitions",   "warmup",    "grid",        "params",
-    "baseline", "env",  "runs",        "oversubscribe", "timeout_s", "time_metric", "launcher",
+    "$schema",       "name",      "description", "repetitions", "warmup",
+    "grid",          "params",    "baseline",    "env",         "runs",
+    "oversubscribe", "timeout_s", "time_metric", "launcher",    "scaling",
     "mpi_plugin"};
 const std::vector<std::string> kRunKeys = {
-    "kernel",  "description", "params",    "grid",        "repetitions", "warmup",
-    "env",     "baseline",    "timeout_s", "time_metric", "launcher",    "mpi_plugin"};
+    "kernel",    "description", "params",   "grid",    "repetitions", "warmup",    "env",
+    "baseline",  "timeout_s",   "time_metric", "launcher", "scaling",  "mpi_plugin"};
 const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
 const std::vector<std::string> kLaunchers = {"spawn", "mpi"};
+const std::vector<std::string> kScalings = {"strong", "weak"};
 const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
 
 std::string show(const json& v) {
@@ -546,6 +572,58 @@ Baseline parse_baseline(Checker& c, const json& v, const std::string& path, Base
     return b;
 }
 
+// A run's scaling and the JSON path that set it ("" = the default, strong).
+struct Scaling {
+    std::string mode = "strong";
+    std::string path;
+};
+
+Scaling parse_scaling(Checker& c, const json& v, const std::string& path, Scaling fallback) {
+    if (auto mode = c.choice(v, path, kScalings)) return {*mode, path};
+    return fallback;
+}
+
+// The work-size parameter a weak-scaling run multiplies; nullptr for strong scaling, and
+// for a kernel that has none, with an error naming the kernel and where weak was asked for.
+const ParamSpec* weak_param(Checker& c, const Kernel& kernel, const Scaling& scaling,
+                            const std::string& rpath) {
+    if (scaling.mode != "weak") return nullptr;
+    if (const ParamSpec* spec = work_size_param(kernel)) return spec;
+    std::string able;
+    for (const Kernel* k : kernels())
+        if (const ParamSpec* spec = work_size_param(*k); spec && !k->hidden())
+            able += (able.empty() ? "" : ", ") + std::string(k->id()) + " (" + spec->name + ")";
+    const bool inherited = scaling.path == "scaling" && !rpath.empty();
+    c.error(inherited ? member(rpath, "kernel") : scaling.path,
+            fmt::format("kernel {} cannot be swept with weak scaling{}: none of its parameters is "
+                        "a work size that grows with P·T (its work is fixed by its input); the "
+                        "kernels that can: {}. Give this run \"scaling\": \"strong\"",
+                        kernel.id(), inherited ? " (asked for by the top level's \"scaling\")" : "",
+                        able));
+    return nullptr;
+}
+
+// Weak scaling: `params` with the work-size parameter `spec` × `workers` (P·T).
+json weak_params(const ParamSpec& spec, const json& params, int workers) {
+    json out = params;
+    out[spec.name] = params.at(spec.name).get<std::uint64_t>() * std::uint64_t(workers);
+    return out;
+}
+
+// Whether the work-size value of `params` × the largest P·T of the run stays within the
+// parameter's maximum (and a 64-bit count); else an error at `path`.
+bool weak_fits(Checker& c, const ParamSpec& spec, const json& params, int max_workers,
+               const std::string& path) {
+    const std::uint64_t given = params.at(spec.name).get<std::uint64_t>();
+    const double limit = std::min(spec.max.value_or(1.8e19), 1.8e19);
+    if (double(given) * max_workers <= limit) return true;
+    c.error(path, fmt::format("weak scaling runs {} × P·T, and at P·T = {} that is {:.4g}, above "
+                              "the maximum {}: lower {} or the largest processes × threads",
+                              spec.name, max_workers, double(given) * max_workers, fmt_bound(limit),
+                              spec.name));
+    return false;
+}
+
 // Where a kernel parameter's value(s) come from in a run, after merging the levels.
 struct Source {
     json values;  // a list when `axis`, else one value
@@ -611,6 +689,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     if (doc.contains("mpi_plugin"))
         if (auto m = parse_mpi_plugin(c, doc["mpi_plugin"], "mpi_plugin")) mpi_plugin = *m;
     bool any_mpi_run = false;
+    Scaling scaling;
+    if (doc.contains("scaling")) scaling = parse_scaling(c, doc["scaling"], "scaling", scaling);
     Baseline baseline;
     if (doc.contains("baseline"))
         baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
@@ -695,6 +775,11 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         if (run.contains("mpi_plugin"))
             if (auto m = parse_mpi_plugin(c, run["mpi_plugin"], member(rpath, "mpi_plugin")))
                 run_plugin = *m;
+        Scaling run_scaling = scaling;
+        if (run.contains("scaling"))
+            run_scaling = parse_scaling(c, run["scaling"], member(rpath, "scaling"), run_scaling);
+        // A kernel that cannot be weak-scaled is an error (reported with the run's others).
+        const ParamSpec* weak = weak_param(c, *kernel, run_scaling, rpath);
         Baseline base = baseline;
         if (run.contains("baseline"))
             base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
@@ -866,14 +951,20 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 c.error(it != source_path.end() ? it->second : rpath, e.message);
                 combo_ok = false;
             }
+            const int max_workers = std::max(*std::max_element(procs.begin(), procs.end()) *
+                                                 *std::max_element(threads.begin(), threads.end()),
+                                             base.processes * base.threads);
+            if (weak && !weak_fits(c, *weak, params, max_workers, source_path[weak->name]))
+                combo_ok = false;
             if (!combo_ok) continue;
-            const std::uint64_t items = kernel->items(params);
 
             auto add = [&](int P, int T, int N, bool baseline_only) {
                 Point pt;
                 pt.run = r;
                 pt.kernel = kernel;
-                pt.params = params;
+                pt.params = weak ? weak_params(*weak, params, P * T) : params;
+                pt.scaling = run_scaling.mode;
+                if (weak) pt.per_worker = {{weak->name, params.at(weak->name)}};
                 pt.axes = axes;
                 pt.processes = P;
                 pt.threads = T;
@@ -891,6 +982,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 pt.baseline_threads = base.threads;
                 pt.baseline_only = baseline_only;
                 if (options.memory_available) {
+                    const std::uint64_t items = kernel->items(pt.params);
                     const std::uint64_t share = (items + P - 1) / P;
                     // The ranks of an mpi point share their nodes' memory, not this node's.
                     const int spread = run_launcher == "mpi"
@@ -900,7 +992,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                                            : 1;
                     const int here = (P + spread - 1) / spread;
                     const double need =
-                        double(here) * double(kernel->memory_bytes(params, share, T));
+                        double(here) * double(kernel->memory_bytes(pt.params, share, T));
                     if (need > double(options.memory_available)) {
                         if (memory_errors++ < 3)
                             c.error(rpath,

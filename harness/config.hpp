@@ -11,6 +11,17 @@
 // declaration order. When the baseline (processes, threads) is not on a run's grid it is
 // added to each parameter combination, flagged `baseline_only`, so that speedups always have
 // a measured reference.
+//
+// Scaling: `"scaling": "strong"` (the default) runs the same work at every P × T. With
+// `"scaling": "weak"` (top level or per run, inherited like `launcher`) the value given for the
+// kernel's work-size parameter (ParamSpec::work_size: square's n, pi's samples, invert's count)
+// is the work of one worker, and a point at P × T runs given × P·T of it: the work per worker
+// stays fixed while the workers grow. The multiplier is the point's own P·T, not P·T over the
+// baseline's, so that the given value means the same (work per worker) at every baseline, and
+// stays a whole number; with the usual 1 × 1 baseline the baseline runs exactly the given
+// size. A kernel without a work-size parameter (wordcount: its work is the text) is refused
+// for weak scaling. Each point's `params` hold its real size (what it runs and verifies);
+// Point::per_worker keeps the given value, which identifies a weak curve.
 #pragma once
 
 #include <cstdint>
@@ -87,6 +98,11 @@ struct Point {
     // by mpi_launcher.hpp).
     int nodes = 0;
     std::string mpi_plugin;
+    // "strong" or "weak" (see the top of this file).
+    std::string scaling = "strong";
+    // Weak scaling: {"<work-size parameter>": the value given in the config}, the work of one
+    // worker; `params` holds it × P·T. An empty object for strong scaling.
+    json per_worker = json::object();
     int baseline_processes = 1;
     int baseline_threads = 1;
     bool baseline_only = false;  // added to measure the baseline; not on the grid as given
@@ -98,17 +114,21 @@ struct Point {
     bool is_baseline() const {
         return processes == baseline_processes && threads == baseline_threads && nodes <= 1;
     }
-    // Identifies the learner + run + kernel + parameters, whatever P and T: a point's
+    bool weak() const { return scaling == "weak"; }
+    // The parameters as the config gave them: `params` with per_worker's values. The same for
+    // every point of one curve, whatever P and T, in strong and weak scaling alike.
+    json given_params() const;
+    // Identifies the learner + run + kernel + given parameters, whatever P and T: a point's
     // baseline is the point with the same group key at the baseline's P and T.
     std::string group_key() const;
     // "invert n=2000 count=8": the kernel and its swept parameters ("alice: invert …" in a
     // class run), the nodes when the nodes axis set them ("pi nodes=2 (mpi)"), and the
-    // launcher when it is not "spawn": "pi (mpi)".
+    // launcher when it is not "spawn": "pi (mpi)"; a weak-scaling point shows its parameters
+    // as given (per worker) and says so: "pi samples=1000000 (weak)".
     std::string label() const;
     // 16 hex digits identifying kernel + parameters + P + T (+ the learner, in a class run;
-    // + the launcher when it is not "spawn"; + the nodes when set): how checkpoints, --resume
-    // and merged runs
-    // recognise the same point.
+    // + the launcher when it is not "spawn"; + the scaling when weak; + the nodes when set):
+    // how checkpoints, --resume and merged runs recognise the same point.
     std::string key() const;
 };
 
@@ -129,9 +149,9 @@ Part parse_part(const std::string& text);
 struct Sweep {
     std::string name;
     std::string description;
-    std::filesystem::path source;  // the config file, when loaded from one
+    std::filesystem::path source;    // the config file, when loaded from one
     std::filesystem::path base_dir;  // absolute: what relative file parameters were taken from
-    json given;                    // the config as written
+    json given;                      // the config as written
     int usable_cores = 1;
     double oversubscribe = 1;
     std::vector<Point> points;  // every point of the sweep, whatever `part`

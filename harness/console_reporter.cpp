@@ -83,8 +83,9 @@ class ConsoleReporter : public Reporter {
         const PointResult& p = done.back();
         fmt::print(progress_, "[{}/{}] {} P={} T={}: {}\n", index_ + 1, count_, p.point->label(),
                    p.point->processes, p.point->threads,
-                   p.verified ? fmt::format("median {}, speedup {}", format_seconds(p.wall.median),
-                                            ratio_text(p.derived.speedup))
+                   p.verified ? fmt::format(
+                                    "median {}, {}speedup {}", format_seconds(p.wall.median),
+                                    p.point->weak() ? "scaled " : "", ratio_text(p.derived.speedup))
                               : "FAILED: " + p.error);
         std::fflush(progress_);
     }

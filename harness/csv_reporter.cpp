@@ -56,13 +56,14 @@ bool has_learners(const std::vector<PointResult>& done) {
     return false;
 }
 
-// [learner,] kernel, processes, threads, param_…, point, launcher: the columns that identify
-// a point in both files.
+// [learner,] kernel, processes, threads, param_…, point, launcher, scaling: the columns that
+// identify a point in both files. param_… are the point's real values: a weak-scaling point's
+// work size is the given one × P·T.
 void key_header(Row& row, const std::vector<std::string>& params, bool learners) {
     if (learners) row << std::string("learner");
     row << std::string("kernel") << std::string("processes") << std::string("threads");
     for (const auto& p : params) row << "param_" + p;
-    row << std::string("point") << std::string("launcher");
+    row << std::string("point") << std::string("launcher") << std::string("scaling");
 }
 
 void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& params,
@@ -72,7 +73,7 @@ void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& p
     row << std::string(pt.kernel->id()) << pt.processes << pt.threads;
     for (const auto& name : params)
         row << (pt.params.contains(name) ? param_text(pt.params[name]) : std::string());
-    row << pt.index << pt.launcher;
+    row << pt.index << pt.launcher << pt.scaling;
 }
 
 class CsvReporter : public Reporter {
@@ -101,11 +102,10 @@ class CsvReporter : public Reporter {
                   "median_s",        "mean_s",      "stddev_s",         "max_s",
                   "ci95_s",          "spawn_s",     "compute_s",        "gather_s",
                   "imbalance_s",     "speedup",     "efficiency",       "efficiency_cores",
-                  "overhead_s",      "karp_flatt",  "oversubscription", "usable_cores",
-                  "nodes",           "cpu_util",
-                  "ctx_involuntary", "gflops",      "bandwidth_gbs",    "items_per_s",
-                  "roofline_fraction",              "blas_loaded",      "verified",
-                  "error"})
+                  "overhead_s",      "karp_flatt",  "gustafson_serial", "oversubscription",
+                  "usable_cores",    "nodes",       "cpu_util",         "ctx_involuntary",
+                  "gflops",          "bandwidth_gbs", "items_per_s",    "roofline_fraction",
+                  "blas_loaded",     "verified",    "error"})
                 // clang-format on
                 h << std::string(c);
             points = h.str();
@@ -131,10 +131,10 @@ class CsvReporter : public Reporter {
               << t(p.gather.median) << t(p.imbalance.median);
             const Derived& d = p.derived;
             r << d.speedup << d.efficiency << d.efficiency_cores << d.overhead_s << d.karp_flatt
-              << d.oversubscription << p.usable_cores << fmt::format("{}", fmt::join(p.nodes, " "))
-              << t(p.cpu_util.median) << t(p.ctx_involuntary_median)
-              << d.gflops << d.bandwidth_gbs << d.items_per_s << d.roofline_fraction
-              << blas_text(loaded_blas(p)) << p.verified << p.error;
+              << d.gustafson_serial << d.oversubscription << p.usable_cores
+              << fmt::format("{}", fmt::join(p.nodes, " ")) << t(p.cpu_util.median)
+              << t(p.ctx_involuntary_median) << d.gflops << d.bandwidth_gbs << d.items_per_s
+              << d.roofline_fraction << blas_text(loaded_blas(p)) << p.verified << p.error;
             points += r.str();
             for (const auto& rep : p.reps) {
                 Row x;

@@ -25,6 +25,7 @@ json to_json(const Derived& d) {
             {"efficiency_cores", opt(d.efficiency_cores)},
             {"overhead_s", opt(d.overhead_s)},
             {"karp_flatt", opt(d.karp_flatt)},
+            {"gustafson_serial", opt(d.gustafson_serial)},
             {"oversubscription", d.oversubscription},
             {"gflops", opt(d.gflops)},
             {"bandwidth_gbs", opt(d.bandwidth_gbs)},
@@ -112,6 +113,7 @@ json to_json(const PointResult& p) {
         {"launcher", pt.launcher},
         {"nodes", p.nodes},
         {"usable_cores", p.usable_cores},
+        {"scaling", pt.scaling},
         {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
         {"baseline_only", pt.baseline_only},
         {"status", p.verified ? "ok" : "failed"},
@@ -131,6 +133,7 @@ json to_json(const PointResult& p) {
         {"derived", to_json(p.derived)},
         {"reps", reps}};
     if (!pt.learner.empty()) out["learner"] = pt.learner;
+    if (pt.weak()) out["per_worker"] = pt.per_worker;  // `params` hold the real size
     return out;
 }
 

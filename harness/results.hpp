@@ -71,15 +71,23 @@ struct Stats {
     double ci95 = 0;  // half-width of the 95% confidence interval of the mean (Student t)
 };
 
-// A point against its baseline (the same kernel and parameters at the baseline's P × T).
+// A point against its baseline (the same kernel and given parameters at the baseline's P × T).
 // Empty optionals mean "not defined here" (no baseline measured, a failed point, P·T = 1).
+//
+// T is the median of the point's time metric (wall_s by default, or compute_s), and p = P·T
+// ÷ the baseline's P·T (1 for the usual 1 × 1 baseline; written P·T below). In strong
+// scaling (the same work at every P·T) speedup is T_base / T_p. In weak scaling the point
+// did p times the baseline's work, and speedup is the scaled speedup p · T_base / T_p
+// (Gustafson's): ideal is p in both, so efficiency = speedup / p is T_base / T_p for weak
+// points, and overhead compares with p · T_base, the baseline's time for the point's work.
 struct Derived {
-    // T is the median of the point's time metric (wall_s by default, or compute_s).
-    std::optional<double> speedup;           // T_base / T_p
+    std::optional<double> speedup;           // strong: T_base / T_p; weak: P·T · T_base / T_p
     std::optional<double> efficiency;        // speedup / (P·T)
     std::optional<double> efficiency_cores;  // speedup / min(P·T, usable cores)
-    std::optional<double> overhead_s;        // P·T·T_p − T_base
-    std::optional<double> karp_flatt;        // (1/speedup − 1/(P·T)) / (1 − 1/(P·T))
+    std::optional<double> overhead_s;        // P·T·T_p − T_base (weak: − P·T·T_base)
+    // The serial fraction the point implies, by the law of its scaling (P·T > 1 only).
+    std::optional<double> karp_flatt;        // strong: (1/speedup − 1/(P·T)) / (1 − 1/(P·T))
+    std::optional<double> gustafson_serial;  // weak: (P·T − speedup) / (P·T − 1)
     double oversubscription = 0;             // P·T / usable cores
     // Rates of the kernel itself: the work over the median compute_s.
     std::optional<double> gflops;         // work.flops / compute_s / 1e9

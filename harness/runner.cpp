@@ -67,7 +67,7 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     p.derived =
         derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
                base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
-               p.usable_cores, work, p.verified ? p.compute.median : 0);
+               p.usable_cores, work, p.verified ? p.compute.median : 0, point.weak());
     apply_roofline(p.derived, work, point.processes * point.threads, calibration);
     return p;
 }

@@ -38,7 +38,7 @@ Stats summarize(std::vector<double> values) {
 }
 
 Derived derive(int processes, int threads, double time_s, double base_time_s, int base_workers,
-               int usable_cores, const Work& work, double compute_s) {
+               int usable_cores, const Work& work, double compute_s, bool weak) {
     Derived d;
     const int workers = processes * threads;
     d.oversubscription = static_cast<double>(workers) / std::max(1, usable_cores);
@@ -51,13 +51,20 @@ Derived derive(int processes, int threads, double time_s, double base_time_s, in
     // Speedup relative to the baseline's own worker count, so a baseline of 2 workers makes
     // "ideal" mean 2x at 4 workers.
     const double p = static_cast<double>(workers) / std::max(1, base_workers);
-    d.speedup = base_time_s / time_s;
+    // Weak scaling: the point did p times the baseline's work, so the time one baseline
+    // worker set would need for it is p·T_base (the work is linear in the work-size
+    // parameter), and the scaled speedup is p·T_base / T_p. Efficiency is then T_base / T_p:
+    // 1 when the time stays flat as the work grows with the workers.
+    const double serial_s = weak ? p * base_time_s : base_time_s;
+    d.speedup = serial_s / time_s;
     d.efficiency = *d.speedup / p;
     d.efficiency_cores =
         *d.speedup / (static_cast<double>(std::min(workers, std::max(1, usable_cores))) /
                       std::max(1, base_workers));
-    d.overhead_s = p * time_s - base_time_s;
-    if (p > 1) d.karp_flatt = (1.0 / *d.speedup - 1.0 / p) / (1.0 - 1.0 / p);
+    d.overhead_s = p * time_s - serial_s;
+    if (p > 1 && !weak) d.karp_flatt = (1.0 / *d.speedup - 1.0 / p) / (1.0 - 1.0 / p);
+    // Gustafson's law S = p − f·(p − 1) solved for this point's serial fraction f.
+    if (p > 1 && weak) d.gustafson_serial = (p - *d.speedup) / (p - 1.0);
     return d;
 }
 

@@ -19,7 +19,9 @@ double t95(std::size_t dof);
 // a baseline median `base_time_s` measured at `base_workers` = P·T of the baseline (usually
 // 1). Rates (GFLOP/s, GB/s, items/s) divide the work by `compute_s`, the kernel's own time.
 // A non-positive time means "not measured" and leaves what depends on it empty.
+// `weak`: the point ran P·T ÷ base_workers times the baseline's work (weak scaling,
+// config.hpp), and speedup is the scaled speedup (see Derived).
 Derived derive(int processes, int threads, double time_s, double base_time_s, int base_workers,
-               int usable_cores, const Work& work, double compute_s);
+               int usable_cores, const Work& work, double compute_s, bool weak = false);
 
 }  // namespace parsweep

@@ -26,6 +26,15 @@ std::string roof_text(const Derived& d) {
     return fmt::format("<0.1% {}", limit);
 }
 
+// The speedup column's name: a weak-scaling point's speedup is the scaled speedup, so a
+// table of weak points only says so, and a mixed one says which (its labels end in "(weak)").
+std::string speedup_header(const std::vector<PointResult>& points) {
+    std::size_t weak = 0;
+    for (const auto& p : points) weak += p.point->weak();
+    if (weak == 0) return "speedup";
+    return weak == points.size() ? "scaled speedup" : "speedup (weak: scaled)";
+}
+
 std::vector<SummaryColumn> summary_columns(const std::vector<PointResult>& points) {
     using P = const PointResult&;
     std::vector<SummaryColumn> cols = {
@@ -36,7 +45,8 @@ std::vector<SummaryColumn> summary_columns(const std::vector<PointResult>& point
          [](P p) { return p.verified ? format_seconds(p.wall.median) : "-"; }},
         {"±95%", true, 9, " ", false,
          [](P p) { return p.verified ? format_seconds(p.wall.ci95) : "-"; }},
-        {"speedup", true, 7, "  ", false, [](P p) { return ratio_text(p.derived.speedup); }},
+        {speedup_header(points), true, 7, "  ", false,
+         [](P p) { return ratio_text(p.derived.speedup); }},
         {"effic.", true, 6, " ", false, [](P p) { return ratio_text(p.derived.efficiency); }},
     };
     // The roof column only when some point has a limit to be held to (a calibrated run), so

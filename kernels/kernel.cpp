@@ -40,4 +40,10 @@ std::uint64_t count_param(const json& params, std::string_view kernel, const cha
         "{}: parameter {} must be a non-negative integer, got {}", kernel, name, v.dump()));
 }
 
+const ParamSpec* work_size_param(const Kernel& kernel) {
+    for (const auto& spec : kernel.params())
+        if (spec.work_size) return &spec;
+    return nullptr;
+}
+
 }  // namespace parsweep

@@ -68,6 +68,12 @@ struct ParamSpec {
     // the config loader after the type and range checks: "" when the value can be used, else
     // why not. Empty for most parameters.
     std::function<std::string(const json&)> check = {};
+    // The kernel's work is proportional to this parameter (and to nothing else that weak
+    // scaling would change): square's n, pi's samples, invert's count of matrices. Weak
+    // scaling (`"scaling": "weak"`, config.hpp) multiplies it by the point's P·T so that the
+    // work per worker stays fixed. At most one per kernel; a kernel without one (wordcount
+    // over a fixed text) cannot be swept with weak scaling, and the config says so.
+    bool work_size = false;
 };
 
 // A problem with a kernel's parameters found by Kernel::validate: `param` names the
@@ -167,6 +173,9 @@ class Kernel {
     // In the parent: proves the merged result (exact counts, closed forms, residual bounds).
     virtual Verdict verify(const json& params, const json& result) const = 0;
 };
+
+// The kernel's work-size parameter (ParamSpec::work_size), or nullptr when it has none.
+const ParamSpec* work_size_param(const Kernel& kernel);
 
 // Every kernel, in registry order, then the registered ones.
 const std::vector<const Kernel*>& kernels();

@@ -593,5 +593,122 @@ TEST(BlasAxis, ALibraryFileIsUsedAsGiven) {
     EXPECT_EQ(openblas.lapack, "");  // OpenBLAS has its own LAPACK
 }
 
+TEST(WeakScaling, StrongIsTheDefaultAndKeepsTheGivenSize) {
+    Sweep s = parse(R"({"grid": {"processes": [1, 2]}, "runs": [
+        {"kernel": "square", "params": {"n": 1000}}]})");
+    for (const auto& p : s.points) {
+        EXPECT_EQ(p.scaling, "strong");
+        EXPECT_EQ(p.params["n"], 1000u);
+        EXPECT_TRUE(p.per_worker.empty());
+    }
+    EXPECT_EQ(s.expanded()["points"][1]["scaling"], "strong");
+}
+
+TEST(WeakScaling, TheWorkSizeGrowsWithProcessesTimesThreads) {
+    Sweep s = parse(R"({"scaling": "weak", "grid": {"processes": [1, 2], "threads": [1, 2]},
+        "runs": [{"kernel": "square", "params": {"n": 1000}},
+                 {"kernel": "pi", "params": {"samples": 5000}, "scaling": "strong"},
+                 {"kernel": "invert", "params": {"n": 8, "count": 3}}]})");
+    ASSERT_EQ(s.points.size(), 12u);
+    for (const auto& p : s.points) {
+        const std::uint64_t workers = std::uint64_t(p.processes * p.threads);
+        const std::string id(p.kernel->id());
+        if (id == "square") {
+            EXPECT_EQ(p.scaling, "weak");
+            EXPECT_EQ(p.params["n"], 1000 * workers) << p.processes << "x" << p.threads;
+            EXPECT_EQ(p.per_worker, json({{"n", 1000}}));
+            EXPECT_EQ(p.given_params()["n"], 1000u);
+            EXPECT_EQ(p.label(), "square (weak)");
+        } else if (id == "pi") {  // the run's own "strong" wins over the top level's
+            EXPECT_EQ(p.scaling, "strong");
+            EXPECT_EQ(p.params["samples"], 5000u);
+        } else {  // invert scales its count of matrices, not their order
+            EXPECT_EQ(p.params["count"], 3 * workers);
+            EXPECT_EQ(p.params["n"], 8u);
+        }
+    }
+    // One curve: every weak point of a run shares its baseline's group, and the keys differ
+    // from a strong point of the same real size.
+    EXPECT_EQ(s.points[0].group_key(), s.points[3].group_key());
+    Sweep strong = parse(R"({"grid": {"processes": [2], "threads": [2]},
+        "runs": [{"kernel": "square", "params": {"n": 4000}}]})");
+    const Point& weak4 = s.points[3];
+    const auto same = std::find_if(strong.points.begin(), strong.points.end(),
+                                   [](const Point& p) { return p.processes * p.threads == 4; });
+    ASSERT_NE(same, strong.points.end());
+    EXPECT_EQ(weak4.params, same->params);
+    EXPECT_NE(weak4.key(), same->key());
+    // The expanded config records the mode and the per-worker size, and reads back.
+    const json entry = s.expanded()["points"][3];
+    EXPECT_EQ(entry["scaling"], "weak");
+    EXPECT_EQ(entry["per_worker"], json({{"n", 1000}}));
+    EXPECT_EQ(entry["params"]["n"], 4000u);
+    const Point back = point_from_json(entry);
+    EXPECT_TRUE(back.weak());
+    EXPECT_EQ(back.key(), weak4.key());
+    EXPECT_EQ(back.group_key(), weak4.group_key());
+}
+
+TEST(WeakScaling, ASweptWorkSizeIsOneCurvePerGivenValue) {
+    Sweep s = parse(R"({"scaling": "weak", "grid": {"processes": [1, 2]},
+        "runs": [{"kernel": "pi", "grid": {"samples": [1000, 3000]}}]})");
+    ASSERT_EQ(s.points.size(), 4u);
+    EXPECT_EQ(s.points[1].params["samples"], 2000u);
+    EXPECT_EQ(s.points[1].label(), "pi samples=1000 (weak)");
+    EXPECT_EQ(s.points[3].params["samples"], 6000u);
+    EXPECT_EQ(s.points[3].label(), "pi samples=3000 (weak)");
+    EXPECT_EQ(s.points[0].group_key(), s.points[1].group_key());
+    EXPECT_NE(s.points[1].group_key(), s.points[3].group_key());
+}
+
+TEST(WeakScaling, ABaselineOfSeveralWorkersRunsItsOwnMultiple) {
+    // The given size is per worker at every baseline: a 2-worker baseline runs twice it.
+    Sweep s = parse(R"({"scaling": "weak", "baseline": {"processes": 2},
+        "grid": {"processes": [2, 4]}, "runs": [{"kernel": "square", "params": {"n": 100}}]})");
+    ASSERT_EQ(s.points.size(), 2u);
+    EXPECT_TRUE(s.points[0].is_baseline());
+    EXPECT_EQ(s.points[0].params["n"], 200u);
+    EXPECT_EQ(s.points[1].params["n"], 400u);
+}
+
+TEST(WeakScaling, AKernelWithoutAWorkSizeIsRefusedNamingItAndThePath) {
+    TempDir dir;
+    const auto text = write_file(dir.path() / "t.txt", "the dog and the cat\n");
+    const std::string file = json(text.string()).dump();
+    const auto inherited = errors_of(R"({"scaling": "weak", "runs": [{"kernel": "square"},
+        {"kernel": "wordcount", "params": {"file": )" + file + "}}]}");
+    EXPECT_EQ(inherited.size(), 1u);
+    EXPECT_TRUE(has_error(inherited, "runs[1].kernel",
+                          "kernel wordcount cannot be swept with weak scaling (asked for by the "
+                          "top level's \"scaling\")"));
+    EXPECT_TRUE(has_error(inherited, "runs[1].kernel", "square (n)"));
+    EXPECT_TRUE(has_error(inherited, "runs[1].kernel", "pi (samples)"));
+    const auto own = errors_of(R"({"runs": [{"kernel": "wordcount", "scaling": "weak",
+        "params": {"file": )" + file + "}}]}");
+    EXPECT_TRUE(has_error(own, "runs[0].scaling", "kernel wordcount cannot be swept with weak"));
+    // A wordcount run that says "strong" under a weak top level is fine.
+    EXPECT_TRUE(errors_of(R"({"scaling": "weak", "runs": [{"kernel": "wordcount",
+        "scaling": "strong", "params": {"file": )" + file + "}}]}")
+                    .empty());
+}
+
+TEST(WeakScaling, BadValuesAndSizesOverTheMaximumNameTheirPath) {
+    const auto bad = errors_of(R"({"scaling": "wek", "runs": [
+        {"kernel": "square", "scaling": "Strong"}, {"kernel": "pi", "scaling": 1}]})");
+    EXPECT_TRUE(has_error(bad, "scaling", "must be one of strong, weak (got \"wek\"); did you "
+                                          "mean \"weak\"?"));
+    EXPECT_TRUE(has_error(bad, "runs[0].scaling", "did you mean \"strong\""));
+    EXPECT_TRUE(has_error(bad, "runs[1].scaling", "must be one of strong, weak (got 1)"));
+    EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "square", "scalling": "weak"}]})"),
+                          "runs[0].scalling", "did you mean \"scaling\""));
+    // square's n is capped at 4e10: 3e10 per worker is fine at 1 worker, not at 2.
+    EXPECT_TRUE(errors_of(R"({"scaling": "weak", "runs": [{"kernel": "square", "params":
+        {"n": 30000000000}}]})")
+                    .empty());
+    const auto big = errors_of(R"({"scaling": "weak", "grid": {"processes": [1, 2]},
+        "runs": [{"kernel": "square", "params": {"n": 30000000000}}]})");
+    EXPECT_TRUE(has_error(big, "runs[0].params.n", "weak scaling runs n × P·T, and at P·T = 2"));
+}
+
 }  // namespace
 }  // namespace parsweep

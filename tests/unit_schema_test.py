@@ -57,6 +57,8 @@ class SchemaTest(unittest.TestCase):
             {"runs": [{"kernel": "square", "params": {"cpu_set": "packed"}}]},
             {"runs": [{"kernel": "square", "params": {"blas": "blis"}}]},
             {"runs": [{"kernel": "invert", "grid": {"blas": ["mkl"]}}]},
+            {"scaling": "wek", "runs": [{"kernel": "square"}]},
+            {"runs": [{"kernel": "pi", "scaling": "Weak"}]},
         ]
         for doc in bad:
             self.assertFalse(self.validator.is_valid(doc), json.dumps(doc))
@@ -64,6 +66,11 @@ class SchemaTest(unittest.TestCase):
     def test_launchers_are_accepted_at_both_levels(self):
         for launcher in ("spawn", "mpi"):
             doc = {"launcher": launcher, "runs": [{"kernel": "pi", "launcher": launcher}]}
+            self.assertTrue(self.validator.is_valid(doc), json.dumps(doc))
+
+    def test_scaling_is_accepted_at_both_levels(self):
+        for scaling in ("strong", "weak"):
+            doc = {"scaling": scaling, "runs": [{"kernel": "pi", "scaling": scaling}]}
             self.assertTrue(self.validator.is_valid(doc), json.dumps(doc))
 
     def test_schema_describes_the_binarys_kernels(self):

@@ -79,6 +79,52 @@ TEST(Derive, BaselineOfSeveralWorkers) {
     EXPECT_DOUBLE_EQ(*d.efficiency, 1);  // 2× from 2 to 4 workers is ideal
 }
 
+TEST(Derive, WeakScalingFlatTimeIsIdeal) {
+    // Weak scaling: 4 workers did 4 times the baseline's work in the baseline's time.
+    Derived d = derive(2, 2, 3.0, 3.0, 1, 4, {}, 0, /*weak=*/true);
+    EXPECT_DOUBLE_EQ(*d.speedup, 4);  // scaled speedup = P·T × T_base / T_p
+    EXPECT_DOUBLE_EQ(*d.efficiency, 1);
+    EXPECT_DOUBLE_EQ(*d.efficiency_cores, 1);
+    EXPECT_DOUBLE_EQ(*d.overhead_s, 0);
+    EXPECT_NEAR(*d.gustafson_serial, 0, 1e-12);
+    EXPECT_FALSE(d.karp_flatt);  // Amdahl's measure: strong scaling only
+    // The same times under strong scaling: no speedup at all.
+    Derived strong = derive(2, 2, 3.0, 3.0, 1, 4, {}, 0);
+    EXPECT_DOUBLE_EQ(*strong.speedup, 1);
+    EXPECT_FALSE(strong.gustafson_serial);
+}
+
+TEST(Derive, WeakScalingRecoversGustafsonsSerialFraction) {
+    // A part f of the baseline's time t1 is serial: with p times the work on p workers it
+    // takes p·f·t1 (one worker does all of it), while the parallel part keeps its (1 − f)·t1.
+    const double f = 0.2, t1 = 2;
+    for (int p : {2, 4, 8}) {
+        const double tp = t1 * (f * p + (1 - f));
+        Derived d = derive(p, 1, tp, t1, 1, 64, {}, 0, true);
+        EXPECT_NEAR(*d.efficiency, t1 / tp, 1e-12) << p;
+        EXPECT_NEAR(*d.speedup, p * t1 / tp, 1e-12) << p;
+        EXPECT_NEAR(*d.overhead_s, p * tp - p * t1, 1e-12) << p;
+    }
+    // Scaled speedups that follow S = p − f (p − 1) exactly give f back per point.
+    for (int p : {2, 4, 8}) {
+        const double scaled = p - f * (p - 1);
+        Derived d = derive(p, 1, p * t1 / scaled, t1, 1, 64, {}, 0, true);
+        EXPECT_NEAR(*d.speedup, scaled, 1e-12) << p;
+        EXPECT_NEAR(*d.gustafson_serial, f, 1e-12) << p;
+    }
+}
+
+TEST(Derive, WeakScalingAgainstABaselineOfSeveralWorkers) {
+    // Baseline 2 workers at 1 s; 8 workers (4× the baseline's work) in 2 s.
+    Derived d = derive(8, 1, 2.0, 1.0, 2, 8, {}, 0, true);
+    EXPECT_DOUBLE_EQ(*d.speedup, 4 * 1.0 / 2.0);
+    EXPECT_DOUBLE_EQ(*d.efficiency, 0.5);
+    EXPECT_DOUBLE_EQ(*d.overhead_s, 4 * 2.0 - 4 * 1.0);
+    Derived base = derive(2, 1, 1.0, 1.0, 2, 8, {}, 0, true);  // the baseline itself
+    EXPECT_DOUBLE_EQ(*base.speedup, 1);
+    EXPECT_FALSE(base.gustafson_serial);
+}
+
 TEST(Derive, NothingWithoutMeasurements) {
     Derived d = derive(2, 1, 0, 1.0, 1, 2, {1, 1, 1, "x"}, 0);
     EXPECT_FALSE(d.speedup);

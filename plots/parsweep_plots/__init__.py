@@ -4,10 +4,10 @@ Like hyperfine's scripts, this package lives outside the binary and reads only w
 exported (sweep.json); it never links to or imports the C++ side.
 
     load.py         a run directory → Run / Group / Point (plain dataclasses)
-    fit.py          the Amdahl fit (serial fraction)
+    fit.py          the Amdahl (strong) and Gustafson (weak scaling) fits: serial fraction
     style.py        palette, markers, hatches, titles, number formats, saving
     charts.py       the record of what was drawn, and why a chart was not
-    curves.py       speedup and efficiency against P·T
+    curves.py       speedup and efficiency against P·T (scaled speedup for weak scaling)
     oversub.py      processes × threads heatmaps, matched vs oversubscribed bars
     overhead.py     where the wall time went: spawn, compute, imbalance, gather
     scaling.py      time against problem size

@@ -16,6 +16,8 @@ def _cores(run: Run) -> str:
 
 def speedup(run: Run, group: Group, facts: dict) -> str:
     base = group.baseline.setting if group.baseline else "1×1"
+    if group.weak:
+        return _weak_speedup(run, group, facts, base)
     text = (
         f"Each line is one way of spending P·T workers, starting at {base}: the black line "
         f"is ideal (twice the workers, half the time), below 1 the setting is slower than "
@@ -32,7 +34,32 @@ def speedup(run: Run, group: Group, facts: dict) -> str:
     return text + "."
 
 
+def _weak_speedup(run: Run, group: Group, facts: dict, base: str) -> str:
+    text = (
+        f"Weak scaling: every worker has the same work, so P·T workers do P·T times "
+        f"{base}'s. Each line is one way of spending them, starting at {base}; the scaled "
+        f"speedup is P·T × {base}'s median {_metric(group)} ÷ the point's, the black line is "
+        f"ideal (the time stays flat as the work grows), and error bars run from the slowest "
+        f"to the fastest repetition"
+    )
+    f = facts.get("serial_fraction")
+    if f is not None:
+        text += (
+            f"; Gustafson's law fitted to the points with P·T ≤ "
+            f"{run.usable_cores or 'cores'} finds a serial fraction f = {f:.3f} of the "
+            f"parallel run's time (scaled speedup P·T − f·(P·T − 1))"
+        )
+    return text + "."
+
+
 def efficiency(run: Run, group: Group, facts: dict) -> str:
+    if group.weak:
+        base = group.baseline.setting if group.baseline else "1×1"
+        return (
+            f"Weak-scaling efficiency is {base}'s time divided by the point's, while the work "
+            f"grows with P·T: 1 means the time stayed flat, and past the dotted line at "
+            f"{_cores(run)} it must fall, because workers then share cores."
+        )
     return (
         f"Efficiency is the speedup divided by P·T, the share of the workers' time that "
         f"does useful work: 1 means every worker pulls its full weight, and past the dotted "

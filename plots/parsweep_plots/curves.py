@@ -4,6 +4,10 @@ them (processes only, threads only, mixed); the 1×1 point starts every line.
 Values are the harness's (derived.speedup, derived.efficiency: the baseline's median time
 over the point's, in the point's time metric). Error bars span the repetitions: the
 baseline's median time over each verified repetition's time, fastest to slowest.
+
+A weak-scaling group (the work grew with P·T) shows the scaled speedup, P·T × the baseline's
+time over the point's, with Gustafson's law fitted where a strong one has Amdahl's; each
+chart's title names the scaling it shows.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from typing import Optional
 from matplotlib.ticker import LogLocator
 
 from . import style
-from .fit import amdahl_speedup, fit_amdahl
+from .fit import amdahl_speedup, fit_amdahl, fit_gustafson, gustafson_speedup
 from .load import MIXED, PROCESSES, SERIAL, THREADS, WAYS, Group, Point, Run
 
 SPEEDUP, EFFICIENCY = "speedup", "efficiency"
@@ -29,9 +33,19 @@ def _base_workers(group: Group) -> int:
     return b.workers if b else 1
 
 
-def _divisor(metric: str, point: Point, group: Group) -> float:
-    """Efficiency is speedup per worker, counted relative to the baseline's workers."""
-    return point.workers / _base_workers(group) if metric == EFFICIENCY else 1.0
+def _factor(metric: str, point: Point, group: Group) -> float:
+    """The metric over base time ÷ time: efficiency is speedup per worker, counted relative
+    to the baseline's workers; a weak point's speedup is scaled by those workers, so that
+    its efficiency is base time ÷ time itself."""
+    relative = point.workers / _base_workers(group)
+    if group.weak:
+        return 1.0 if metric == EFFICIENCY else relative
+    return 1.0 / relative if metric == EFFICIENCY else 1.0
+
+
+def scaling_name(group: Group) -> str:
+    """Which scaling a chart shows, for its title."""
+    return "weak scaling" if group.weak else "strong scaling"
 
 
 def rep_range(metric: str, point: Point, group: Group) -> Optional[tuple]:
@@ -41,8 +55,8 @@ def rep_range(metric: str, point: Point, group: Group) -> Optional[tuple]:
     times = point.rep_values(point.time_metric)
     if not base_time or len(times) < 2 or min(times) <= 0:
         return None
-    d = _divisor(metric, point, group)
-    return base_time / max(times) / d, base_time / min(times) / d
+    m = _factor(metric, point, group)
+    return base_time / max(times) * m, base_time / min(times) * m
 
 
 def _line(group: Group, way: str, metric: str) -> tuple:
@@ -151,23 +165,29 @@ def _axes(run: Run, group: Group, metric: str):
     return fig, ax, _draw_lines(ax, group, metric)
 
 
-def _amdahl(ax, run: Run, group: Group, xs: list) -> Optional[float]:
-    """Fits Amdahl's law to the points that have a core each (P·T ≤ usable cores): past the
-    cores, time-sharing, not the serial fraction, caps the speedup."""
+def _serial_fit(ax, run: Run, group: Group, xs: list) -> Optional[float]:
+    """Fits the law of the group's scaling, Amdahl's (strong) or Gustafson's (weak), to the
+    points that have a core each (P·T ≤ usable cores): past the cores, time-sharing, not the
+    serial fraction, caps the speedup."""
     cores = run.usable_cores or max(p.workers for p in group.points)
     fit_pts = [p for p in group.points if p.workers <= cores and p.value(SPEEDUP) is not None]
     base = _base_workers(group)
-    f = fit_amdahl([p.workers for p in fit_pts], [p.value(SPEEDUP) for p in fit_pts], base)
+    fit, law, name = (
+        (fit_gustafson, gustafson_speedup, "Gustafson")
+        if group.weak
+        else (fit_amdahl, amdahl_speedup, "Amdahl")
+    )
+    f = fit([p.workers for p in fit_pts], [p.value(SPEEDUP) for p in fit_pts], base)
     if f is None:
         return None
     ax.plot(
         xs,
-        [amdahl_speedup(x, f, base) for x in xs],
+        [law(x, f, base) for x in xs],
         color=style.PURPLE,
         linestyle=(0, (10, 3)),
         linewidth=2,
         zorder=2,
-        label=f"Amdahl fit: serial fraction f = {f:.3f}\n(fitted to P·T ≤ {cores}"
+        label=f"{name} fit: serial fraction f = {f:.3f}\n(fitted to P·T ≤ {cores}"
         + ("; no speedup there" if f > 0.999 else "")
         + ")",
     )
@@ -180,16 +200,18 @@ def draw_speedup(run: Run, group: Group):
     base = _base_workers(group)
     xs = [lo * (hi / lo) ** (i / 200) for i in range(201)]  # even steps on the log2 axis
     ideal = [x / base for x in xs]
+    ideal_s = "S = P·T" if base == 1 else f"S = P·T ÷ {base}"
     ax.plot(
         xs,
         ideal,
         color=style.BLACK,
         linewidth=1.2,
         zorder=2,
-        label="ideal (S = P·T)" if base == 1 else f"ideal (S = P·T ÷ {base})",
+        # Weak: P·T times the work in the baseline's time; strong: the work in 1/P·T of it.
+        label=f"ideal ({ideal_s}: the time stays flat)" if group.weak else f"ideal ({ideal_s})",
     )
     ax.axhline(1, color=style.GREY, linewidth=1, zorder=1)
-    f = _amdahl(ax, run, group, xs)
+    f = _serial_fit(ax, run, group, xs)
     # Log scale: a speedup of 0.04 (25× slower) must be as visible as one of 4.
     ax.set_yscale("log")
     ax.set_ylim(min(drawn + ideal + [1]) / 1.6, max(drawn + ideal) * 1.6)
@@ -197,17 +219,31 @@ def draw_speedup(run: Run, group: Group):
     ax.yaxis.set_minor_locator(LogLocator(base=10, subs="auto", numticks=50))
     style.label_ticks(ax.yaxis)
     metric = style.METRIC_WORDS[group.time_metric]
-    ax.set_ylabel(f"speedup over {group.baseline.setting}\n(median {metric}; below 1 = slower)")
+    if group.weak:
+        ax.set_ylabel(
+            f"scaled speedup over {group.baseline.setting}\n"
+            f"(P·T × its median {metric} ÷ the point's; work ∝ P·T)"
+        )
+        ax.set_xlabel("workers P·T (processes × threads); the work grows with P·T")
+    else:
+        ax.set_ylabel(f"speedup over {group.baseline.setting}\n(median {metric}; below 1 = slower)")
     style.legend_outside(ax, LEGEND_FIRST)
-    style.group_title(fig, "Speedup", run, group)
+    chart = "Scaled speedup" if group.weak else "Speedup"
+    style.group_title(fig, f"{chart} ({scaling_name(group)})", run, group)
     return fig, {"serial_fraction": f}
 
 
 def draw_efficiency(run: Run, group: Group):
     fig, ax, drawn = _axes(run, group, EFFICIENCY)
-    ax.axhline(1, color=style.BLACK, linewidth=1.2, zorder=2, label="ideal (every worker busy)")
+    ideal = "ideal (the time stays flat)" if group.weak else "ideal (every worker busy)"
+    ax.axhline(1, color=style.BLACK, linewidth=1.2, zorder=2, label=ideal)
     ax.set_ylim(0, max([1.0] + drawn) * 1.12)
-    ax.set_ylabel("efficiency = speedup ÷ P·T")
+    if group.weak:
+        base = group.baseline.setting
+        ax.set_ylabel(f"weak-scaling efficiency\n= {base}'s time ÷ the point's (work ∝ P·T)")
+        ax.set_xlabel("workers P·T (processes × threads); the work grows with P·T")
+    else:
+        ax.set_ylabel("efficiency = speedup ÷ P·T")
     style.legend_outside(ax, LEGEND_FIRST)
-    style.group_title(fig, "Efficiency", run, group)
+    style.group_title(fig, f"Efficiency ({scaling_name(group)})", run, group)
     return fig, {}

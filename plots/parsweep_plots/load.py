@@ -84,6 +84,19 @@ class Point:
     derived: dict
     reps: list  # the recorded repetitions as exported (dicts)
     learner: str = ""  # whose machine measured it, in a class run (parsweep merge --class)
+    # "strong" (the same work at every P·T) or "weak" (the work size given per worker, × P·T:
+    # `params` hold the real size, `per_worker` the given one; derived.speedup is scaled).
+    scaling: str = "strong"
+    per_worker: dict = field(default_factory=dict)
+
+    @property
+    def weak(self) -> bool:
+        return self.scaling == "weak"
+
+    @property
+    def given_params(self) -> dict:
+        """The parameters as the config gave them: the same for every point of one curve."""
+        return {**self.params, **self.per_worker}
 
     @property
     def workers(self) -> int:
@@ -169,6 +182,11 @@ class Group:
     def time_metric(self) -> str:
         return self.points[0].time_metric if self.points else "wall_s"
 
+    @property
+    def weak(self) -> bool:
+        """Weak scaling: the work grew with P·T, and the speedups are scaled speedups."""
+        return bool(self.points) and self.points[0].weak
+
 
 @dataclass
 class Run:
@@ -252,9 +270,9 @@ def _axes_by_index(config: dict) -> dict:
     return out
 
 
-def _label(kernel: str, params: dict, axes: list) -> str:
+def _label(kernel: str, params: dict, axes: list, scaling: str = "strong") -> str:
     parts = [kernel] + [f"{a}={param_text(params[a])}" for a in axes if a in params]
-    return " ".join(parts)
+    return " ".join(parts) + (" (weak)" if scaling == "weak" else "")
 
 
 def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
@@ -279,6 +297,8 @@ def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
     metric = (
         raw.get("time_metric") if raw.get("time_metric") in ("wall_s", "compute_s") else "wall_s"
     )
+    scaling = "weak" if (raw.get("scaling") or plan.get("scaling")) == "weak" else "strong"
+    per_worker = _dict(raw.get("per_worker")) or _dict(plan.get("per_worker"))
     return Point(
         index=index,
         run=raw.get("run") if isinstance(raw.get("run"), int) else int(plan.get("run") or 0),
@@ -289,7 +309,7 @@ def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
         threads=raw["threads"],
         label=raw.get("label")
         if isinstance(raw.get("label"), str)
-        else _label(raw["kernel"], params, axes),
+        else _label(raw["kernel"], {**params, **per_worker}, axes, scaling),
         status=status,
         error=str(raw.get("error") or ""),
         baseline_only=bool(raw.get("baseline_only")),
@@ -300,10 +320,13 @@ def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
         derived=_dict(raw.get("derived")),
         reps=[r for r in (raw.get("reps") or []) if isinstance(r, dict)],
         learner=str(raw.get("learner") or ""),
+        scaling=scaling,
+        per_worker=per_worker,
     )
 
 
 def _group_key(run: int, kernel: str, params: dict, learner: str = "") -> tuple:
+    """`params` as given: a weak curve's points each ran another size, and are one curve."""
     return (learner, run, kernel, json.dumps(params, sort_keys=True))
 
 
@@ -326,23 +349,28 @@ def _infer_axes(groups: list) -> None:
                 g.axes = varying
                 for p in g.points:
                     p.axes = varying
-                    p.label = _label(p.kernel, p.params, varying)
+                    p.label = _label(p.kernel, p.given_params, varying, p.scaling)
 
 
 def _make_groups(points: list, planned: dict) -> list:
     groups: dict = {}
     for p in points:
-        key = _group_key(p.run, p.kernel, p.params, p.learner)
+        key = _group_key(p.run, p.kernel, p.given_params, p.learner)
         if key not in groups:
             groups[key] = Group(
-                key=key, run=p.run, kernel=p.kernel, params=p.params, axes=p.axes, learner=p.learner
+                key=key,
+                run=p.run,
+                kernel=p.kernel,
+                params=p.given_params,
+                axes=p.axes,
+                learner=p.learner,
             )
         groups[key].points.append(p)
     for plan in planned.values():
         key = _group_key(
             int(plan.get("run") or 0),
             str(plan.get("kernel")),
-            _dict(plan.get("params")),
+            {**_dict(plan.get("params")), **_dict(plan.get("per_worker"))},
             str(plan.get("learner") or ""),
         )
         if (

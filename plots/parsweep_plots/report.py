@@ -250,6 +250,12 @@ def _summary(run: Run) -> str:
         f"Times are medians of the {' or '.join(metrics)} over the verified repetitions; "
         "speedup and efficiency are against each point's baseline. Failed points have no numbers."
     )
+    if any(p.weak for p in run.points):
+        note += (
+            " Points marked (weak) are weak scaling: the work grew with P·T (their parameters "
+            "are given per worker), speedup is the scaled speedup P·T × the baseline's time ÷ "
+            "the point's, and efficiency the baseline's time ÷ the point's."
+        )
     return f"<p>{e(note)}</p>\n" + _table(header, rows, numeric=range(1, 11), classes=classes)
 
 

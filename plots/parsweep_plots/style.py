@@ -203,7 +203,13 @@ def details(run: Run, params: dict, env: dict) -> list:
 
 
 def group_title(fig, chart: str, run: Run, group: Group) -> None:
-    title(fig, chart, group.label, details(run, group.fixed_params, group.env))
+    params = group.fixed_params
+    if group.weak:
+        # The work size of a weak curve is given per worker; each point ran it × P·T.
+        per_worker = group.points[0].per_worker
+        params = {k: f"{param_text(v)} per worker" if k in per_worker else v
+                  for k, v in params.items()}
+    title(fig, chart, group.label, details(run, params, group.env))
 
 
 # --- axes ------------------------------------------------------------------------------

@@ -334,6 +334,26 @@ def require_binary() -> None:
         raise AssertionError(f"no parsweep binary at {BINARY}: build it, or set PARSWEEP_BINARY")
 
 
+def real_run(parent: str, name: str, config: dict, *args) -> str:
+    """PARENT/NAME.json written from `config` and run by the parsweep binary (with `args`)
+    into PARENT/NAME; returns that directory. A run that does not exit 0 fails the test."""
+    path = os.path.join(parent, f"{name}.json")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(config, f)
+    out = os.path.join(parent, name)
+    done = subprocess.run(
+        [BINARY, "run", "-q", *args, path, "--out", out],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise AssertionError(
+            f"parsweep run {path} exited {done.returncode}: {done.stdout}{done.stderr}"
+        )
+    return out
+
+
 def script(name: str, *args) -> subprocess.CompletedProcess:
     """A plots/ script run as `make plots` runs it: its own process, this Python."""
     return subprocess.run(

@@ -2,18 +2,16 @@
 machine's calibration) drawn by the command-line scripts, their report opened in headless
 Chromium, and `compare` of the two."""
 import csv
-import json
 import os
 import shutil
-import subprocess
 import tempfile
 import unittest
 
 from support import (
-    BINARY,
     GROUP_CHARTS,
     ImageChecks,
     images_loaded_in_chromium,
+    real_run,
     require_binary,
     script,
 )
@@ -27,19 +25,7 @@ CONFIG = {
 
 
 def sweep(parent: str, name: str, env: dict) -> str:
-    config = dict(CONFIG, name=name, env=env)
-    path = os.path.join(parent, f"{name}.json")
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(config, f)
-    out = os.path.join(parent, name)
-    done = subprocess.run(
-        [BINARY, "run", "-q", path, "--out", out], capture_output=True, text=True, timeout=120
-    )
-    if done.returncode != 0:
-        raise AssertionError(
-            f"parsweep run {path} exited {done.returncode}: {done.stdout}{done.stderr}"
-        )
-    return out
+    return real_run(parent, name, dict(CONFIG, name=name, env=env))
 
 
 class RealSweep(ImageChecks, unittest.TestCase):
