@@ -30,7 +30,8 @@ struct RunOptions {
 struct MergeOptions {
     std::vector<std::string> dirs;    // the runs to join, in this order
     std::string out;                  // the merged run's directory
-    bool force = false;               // replace a non-empty `out`
+    bool force = false;               // replace a non-empty `out`, whatever it holds
+    bool replace = false;             // replace `out` when it is an earlier merge of these runs
     bool dedupe = false;              // a point measured twice: keep one instead of refusing
     bool class_mode = false;          // learners' runs side by side (--class)
     std::vector<std::string> labels;  // --label: one learner name per run, in order

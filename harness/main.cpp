@@ -113,7 +113,12 @@ int main(int argc, char** argv) {
         "merge", "join runs into one: the parts of a job array, or learners' runs (--class)");
     merge_cmd->add_option("runs", merge.dirs, "the run directories to join")->required();
     merge_cmd->add_option("--out", merge.out, "the merged run's directory")->required();
-    merge_cmd->add_flag("--force", merge.force, "replace --out when it is not empty");
+    merge_cmd->add_flag("--replace", merge.replace,
+                        "replace --out when it is an earlier merge of these same runs (merging "
+                        "again after a part was finished); refuse anything else. The earlier "
+                        "merge stays until the new one is written whole");
+    merge_cmd->add_flag("--force", merge.force,
+                        "replace --out when it is not empty, whatever it holds");
     merge_cmd->add_flag("--dedupe", merge.dedupe,
                         "a point measured by two runs: keep one (the verified one, else the one "
                         "with more repetitions, else the first given) instead of refusing");
