@@ -236,20 +236,42 @@ std::optional<json> read_cached_calibration(const fs::path& file, const json& ke
 
 namespace {
 
-// Writes the cache file; a cache that cannot be written is said, not fatal.
-void write_cache(const fs::path& file, const json& c) {
+// Writes the cache file; a cache that cannot be written is said, not fatal. True when written.
+bool write_cache(const fs::path& file, const json& c) {
     try {
         fs::create_directories(file.parent_path());
         write_atomic(file, c.dump(2) + "\n");
+        return true;
     } catch (const std::exception& e) {
         fmt::print(stderr, "note: calibration not cached ({}): {}\n", file.string(), e.what());
+        return false;
     }
+}
+
+// Why `run` calibrates before its first point, and where the result goes: the first line a
+// user sees of a pause of a minute or more (longer inside a busy job), so it says how to
+// skip it too.
+std::string calibrating_line(const UsableCores& cores, const json& key, const fs::path& file) {
+    const std::string why =
+        file.empty() ? "no cache directory (set PARSWEEP_CACHE_DIR, or HOME)"
+        : fs::exists(file)
+            ? fmt::format("the one cached in {} is unreadable or of an older parsweep",
+                          file.string())
+            : fmt::format(
+                  "none is cached for host {} with {} usable core{} and this BLAS and "
+                  "OpenMP (key {})",
+                  key.value("host", "?"), cores.count, cores.count == 1 ? "" : "s",
+                  key.value("hash", "?"));
+    return fmt::format(
+        "calibrating this machine for roofline_fraction (parsweep calibrate --quick: once, "
+        "often a minute or more): {}; {}. --no-calibrate or PARSWEEP_NO_CALIBRATE=1 skips it",
+        why, file.empty() ? "it will not be cached" : "it will be cached in " + file.string());
 }
 
 }  // namespace
 
 json calibration_for_run(const UsableCores& cores, const std::string& executable,
-                         std::FILE* progress) {
+                         std::FILE* notices, std::FILE* progress) {
     const json key = calibration_key(cores);
     const fs::path dir = calibration_cache_dir();
     const fs::path file = dir.empty() ? fs::path() : calibration_cache_file(dir, key);
@@ -259,20 +281,23 @@ json calibration_for_run(const UsableCores& cores, const std::string& executable
             (*cached)["reused"] = true;
             return *cached;
         }
+    say(notices, calibrating_line(cores, key, file));
+    const double t0 = monotonic_s();
     try {
-        say(progress, fmt::format("calibrating this machine once for {} usable cores (parsweep "
-                                  "calibrate --quick; cached in {}; --no-calibrate skips it)",
-                                  cores.count, dir.empty() ? "no cache" : dir.string()));
         json c = measure_calibration(
             calibration_settings(true, cores.count, topology_info(), available_memory_bytes()),
             cores, executable, progress);
-        if (!file.empty()) write_cache(file, c);
-        c["cache_file"] = file.empty() ? json() : json(file.string());
+        const bool cached = !file.empty() && write_cache(file, c);
+        say(notices, fmt::format("calibrated in {:.1f} s; {}", monotonic_s() - t0,
+                                 cached ? "cached in " + file.string() : "not cached"));
+        c["cache_file"] = cached ? json(file.string()) : json();
         c["reused"] = false;
         return c;
     } catch (const std::exception& e) {
-        fmt::print(stderr, "warning: calibration failed, roofline_fraction is left empty: {}\n",
-                   e.what());
+        fmt::print(stderr,
+                   "warning: calibration failed after {:.1f} s, roofline_fraction is left empty: "
+                   "{}\n",
+                   monotonic_s() - t0, e.what());
         return {{"error", e.what()}};
     }
 }

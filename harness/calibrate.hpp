@@ -78,10 +78,12 @@ std::optional<json> read_cached_calibration(const std::filesystem::path& file, c
                                             bool quick);
 
 // What `parsweep run` records in context.calibration: the cached calibration, or a quick one
-// measured now (progress on `progress` unless null) and cached, with "cache_file" and
-// "reused"; {"error": …} when it could not be measured (the run goes on without rooflines).
+// measured now and cached, with "cache_file" and "reused"; {"error": …} when it could not be
+// measured (the run goes on without rooflines). When it measures, a line on `notices` says
+// why, where it will be cached and how to skip it, and another how long it took; `progress`
+// gets a line per part. Either may be null.
 json calibration_for_run(const UsableCores& cores, const std::string& executable,
-                         std::FILE* progress);
+                         std::FILE* notices, std::FILE* progress);
 
 // The limit a point is held to, from `calibration` (context.calibration), by the roofline
 // model: at the point's P·T threads (linearly interpolated between calibrated thread counts,

@@ -1,10 +1,13 @@
 #include "commands.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -35,6 +38,23 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kBadInput = 2;
+
+// PARSWEEP_NO_CALIBRATE: --no-calibrate from the environment, for a batch script whose command
+// line is not the user's to edit (scripts/slurm/sweep.sbatch, the job arrays of `slurm`).
+// 1/true/yes (any case) → skip, 0/false/no, empty or unset → calibrate; anything else throws
+// std::invalid_argument naming the variable and value, so that a typo does not silently
+// measure (or skip) what the user meant otherwise.
+bool no_calibrate_from_env() {
+    constexpr const char* kVar = "PARSWEEP_NO_CALIBRATE";
+    const char* raw = std::getenv(kVar);
+    if (!raw || !*raw) return false;
+    std::string v = raw;
+    for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (v == "1" || v == "true" || v == "yes") return true;
+    if (v == "0" || v == "false" || v == "no") return false;
+    throw std::invalid_argument(fmt::format(
+        "{}={}: must be 1, true or yes (skip the calibration), or 0, false or no", kVar, raw));
+}
 
 }  // namespace
 
@@ -193,20 +213,51 @@ std::optional<Sweep> load_for_run(const RunOptions& options, const UsableCores& 
 
 // A new run's context: the machine, MPI when a point uses it, and the machine's limits for
 // roofline_fraction (cached per host, else measured once, quick; a resumed run keeps the
-// calibration it started with), whose time goes to `time`.
-json new_run_context(const RunOptions& options, const UsableCores& cores, const Sweep& sweep,
-                     TimeAccounting& time) {
+// calibration it started with), whose time goes to `time`. Measuring takes a minute or more,
+// so its start and end are said even under -q (they are not progress: without them a run
+// looks hung); -qq leaves them out too.
+json new_run_context(const RunOptions& options, bool calibrate, const UsableCores& cores,
+                     const Sweep& sweep, TimeAccounting& time) {
     json context = run_context(cores);
     if (std::any_of(sweep.points.begin(), sweep.points.end(),
                     [](const Point& p) { return p.launcher == "mpi"; }))
         context["mpi"] = mpi_info(self_executable());
     const double calibrate_start_s = monotonic_s();
     context["calibration"] =
-        options.no_calibrate
-            ? json()
-            : calibration_for_run(cores, self_executable(), options.quiet ? nullptr : stderr);
+        calibrate ? calibration_for_run(cores, self_executable(),
+                                        options.quiet >= 2 ? nullptr : stderr,
+                                        options.quiet ? nullptr : stderr)
+                  : json();
     time.calibrate_s = monotonic_s() - calibrate_start_s;
     return context;
+}
+
+// What `run` takes from its options and environment before anything else: --part, and whether
+// to calibrate (not with --no-calibrate or PARSWEEP_NO_CALIBRATE=1); nullopt after saying
+// what is wrong with them, or with --export-markdown's file (bad input: nothing is run).
+struct RunChoices {
+    std::optional<Part> part;
+    bool calibrate = true;
+};
+std::optional<RunChoices> run_choices(const RunOptions& options) {
+    RunChoices c;
+    try {
+        if (!options.part.empty()) c.part = parse_part(options.part);
+    } catch (const std::invalid_argument& e) {
+        fmt::print(stderr, "{} {}\n", error_label(stderr), e.what());
+        return std::nullopt;
+    }
+    if (auto why = file_option_problem(options.markdown, "--export-markdown")) {
+        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), *why);
+        return std::nullopt;
+    }
+    try {
+        c.calibrate = !no_calibrate_from_env() && !options.no_calibrate;  // always checked
+    } catch (const std::invalid_argument& e) {
+        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), e.what());
+        return std::nullopt;
+    }
+    return c;
 }
 
 }  // namespace
@@ -215,19 +266,10 @@ int cmd_run(const RunOptions& options) {
     const double started_s = monotonic_s();  // the start of the run's time accounting
     TimeAccounting time;
     install_interrupt_handlers();
-    std::optional<Part> part;
-    if (!options.part.empty()) {
-        try {
-            part = parse_part(options.part);
-        } catch (const std::invalid_argument& e) {
-            fmt::print(stderr, "{} {}\n", error_label(stderr), e.what());
-            return kBadInput;
-        }
-    }
-    if (auto why = file_option_problem(options.markdown, "--export-markdown")) {
-        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), *why);
-        return kBadInput;
-    }
+    const auto choices = run_choices(options);
+    if (!choices) return kBadInput;
+    const std::optional<Part>& part = choices->part;
+    const bool calibrate = choices->calibrate;
     const UsableCores cores = detect_usable_cores(options.cores);
     std::optional<Sweep> sweep;
     Checkpoint done_before;
@@ -262,16 +304,17 @@ int cmd_run(const RunOptions& options) {
         sweep = load_for_run(options, cores);
         if (!sweep) return kBadInput;
         if (part) sweep->part = *part;
-        context = new_run_context(options, cores, *sweep, time);
+        // A taken --out is bad input: said before the calibration's minute, not after it.
+        if (!options.out.empty() && fs::exists(fs::path(options.out) / "sweep.json")) {
+            fmt::print(stderr,
+                       "{} {} already holds a run (sweep.json); choose another --out, or "
+                       "--resume it\n",
+                       error_label(stderr), options.out);
+            return kBadInput;
+        }
+        context = new_run_context(options, calibrate, cores, *sweep, time);
         if (!options.out.empty()) {
             dir = options.out;
-            if (fs::exists(dir / "sweep.json")) {
-                fmt::print(stderr,
-                           "{} {} already holds a run (sweep.json); choose another --out, or "
-                           "--resume it\n",
-                           error_label(stderr), dir.string());
-                return kBadInput;
-            }
             fs::create_directories(dir);
         } else {
             dir = make_run_dir(options.results_root, sweep->name);

@@ -19,9 +19,9 @@ struct RunOptions {
     std::string out;     // "" → results/<date>-<name>/
     std::string results_root = "results";
     std::optional<int> cores;   // --cores: overrides the detected usable cores
-    bool quiet = false;         // no progress output
+    int quiet = 0;              // -q: no progress; -qq: not the calibration's start and end either
     std::string part;           // --part K/N: only the K-th of N disjoint shares ("" = all)
-    bool no_calibrate = false;  // --no-calibrate: no context.calibration, no roofline_fraction
+    bool no_calibrate = false;  // --no-calibrate (or PARSWEEP_NO_CALIBRATE=1): no calibration
     RunOverrides overrides;     // --repetitions, --warmup, --only
     std::string markdown;       // --export-markdown FILE: the summary table as Markdown
 };
@@ -30,7 +30,8 @@ struct RunOptions {
 struct MergeOptions {
     std::vector<std::string> dirs;    // the runs to join, in this order
     std::string out;                  // the merged run's directory
-    bool force = false;               // replace a non-empty `out`
+    bool force = false;               // replace a non-empty `out`, whatever it holds
+    bool replace = false;             // replace `out` when it is an earlier merge of these runs
     bool dedupe = false;              // a point measured twice: keep one instead of refusing
     bool class_mode = false;          // learners' runs side by side (--class)
     std::vector<std::string> labels;  // --label: one learner name per run, in order

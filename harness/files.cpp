@@ -1,6 +1,7 @@
 #include "files.hpp"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc ≥ 2.28)
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,31 @@ void write_atomic(const fs::path& path, std::string_view content) {
         unlink(tmp.c_str());
         fail("cannot rename into", path);
     }
+}
+
+void replace_directory(const fs::path& fresh, const fs::path& target) {
+    std::error_code ec;
+    if (!fs::exists(target, ec)) {
+        if (rename(fresh.c_str(), target.c_str()) != 0) fail("cannot rename into", target);
+        return;
+    }
+    if (renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+        // No exchange here (an older kernel, NFS, …): move the old one aside, the new one in,
+        // and the old one back if that fails, so that `target` is never left missing.
+        if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) fail("cannot replace", target);
+        fs::path aside = target;
+        aside += fmt::format(".replaced.{}", getpid());
+        if (rename(target.c_str(), aside.c_str()) != 0) fail("cannot move aside", target);
+        if (rename(fresh.c_str(), target.c_str()) != 0) {
+            const int saved = errno;
+            rename(aside.c_str(), target.c_str());
+            errno = saved;
+            fail("cannot rename into", target);
+        }
+        fs::remove_all(aside, ec);
+        return;
+    }
+    fs::remove_all(fresh, ec);  // now the old one; a leftover is harmless, the new one is in
 }
 
 void append_line(const fs::path& path, std::string_view line) {

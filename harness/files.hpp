@@ -12,6 +12,13 @@ namespace parsweep {
 // rename, so readers see the old file or the new one, never half of one.
 void write_atomic(const std::filesystem::path& path, std::string_view content);
 
+// Puts the directory `fresh` in the place of `target` (both in the same directory), so that a
+// reader sees the old `target` or the new one whole, never neither: an atomic exchange where
+// the filesystem has one (renameat2 RENAME_EXCHANGE), else two renames with the old one put
+// back when the second fails. The old `target` is removed afterwards; `target` may be absent.
+// Throws std::runtime_error naming the path when it cannot, leaving `target` as it was.
+void replace_directory(const std::filesystem::path& fresh, const std::filesystem::path& target);
+
 // Why the file an option `what` names cannot be written there (its directory does not exist,
 // it is a directory), checked before anything runs; nullopt when it can, or `file` is "".
 std::optional<std::string> file_option_problem(const std::string& file, const char* what);

@@ -36,9 +36,21 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     run_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
         ->check(CLI::Range(1, 1 << 20));
-    run_cmd->add_flag("-q,--quiet", run.quiet, "no progress output");
+    run_cmd->add_flag("-q,--quiet", run.quiet,
+                      "no progress output; a calibration's start and end are still said (-qq: "
+                      "not those either)");
     run_cmd->add_flag("--no-calibrate", run.no_calibrate,
-                      "do not measure or record the machine's limits (parsweep calibrate)");
+                      "do not measure or record the machine's limits (parsweep calibrate); "
+                      "also PARSWEEP_NO_CALIBRATE=1");
+    run_cmd->footer(
+        "The first run on a machine (host, usable cores, BLAS and OpenMP settings) measures a "
+        "quick calibration before its first point, once (often a minute or more; longer in a "
+        "busy batch job), and caches it in $PARSWEEP_CACHE_DIR, else $XDG_CACHE_HOME/parsweep, "
+        "else ~/.cache/parsweep. Its start and end are said on stderr.\n\n"
+        "Environment:\n"
+        "  PARSWEEP_NO_CALIBRATE=1   as --no-calibrate (1, true, yes; 0, false, no or unset: "
+        "calibrate); any other value is an error\n"
+        "  PARSWEEP_CACHE_DIR=DIR    where calibrations are cached");
     run_cmd->add_option("--part", run.part,
                         "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
                         "join them with parsweep merge)");
@@ -115,7 +127,12 @@ int main(int argc, char** argv) {
         "merge", "join runs into one: the parts of a job array, or learners' runs (--class)");
     merge_cmd->add_option("runs", merge.dirs, "the run directories to join")->required();
     merge_cmd->add_option("--out", merge.out, "the merged run's directory")->required();
-    merge_cmd->add_flag("--force", merge.force, "replace --out when it is not empty");
+    merge_cmd->add_flag("--replace", merge.replace,
+                        "replace --out when it is an earlier merge of these same runs (merging "
+                        "again after a part was finished); refuse anything else. The earlier "
+                        "merge stays until the new one is written whole");
+    merge_cmd->add_flag("--force", merge.force,
+                        "replace --out when it is not empty, whatever it holds");
     merge_cmd->add_flag("--dedupe", merge.dedupe,
                         "a point measured by two runs: keep one (the verified one, else the one "
                         "with more repetitions, else the first given) instead of refusing");

@@ -17,6 +17,8 @@
 // keeps the usable cores of the machine that measured it, and every run's context is kept in
 // sweep.json's `merge.sources`. Nothing is written until every input has been read and
 // checked; the result is written to a temporary directory beside --out and renamed into place.
+// --replace lets a merge job submitted again (after a part was finished) replace its own
+// earlier merge, and nothing else: --out must hold a merged run of the same runs.
 #include <unistd.h>
 
 #include <algorithm>
@@ -372,6 +374,7 @@ json describe_sources(const std::vector<Source>& sources, bool class_mode) {
     for (const auto& s : sources) {
         json f = {
             {"dir", s.dir.string()},
+            {"path", s.real.string()},  // absolute: what merge --replace compares
             {"name", s.doc.value("name", "")},
             {"config_hash", s.hash},
             {"status", s.doc.value("status", "")},
@@ -390,7 +393,8 @@ json describe_sources(const std::vector<Source>& sources, bool class_mode) {
 }
 
 // Writes the run through the same reporters as `parsweep run`, into a directory beside
-// `out` that is then renamed into place: a reader sees no run or the whole one. Throws
+// `out` that then takes its place (exchanged with an earlier one): a reader sees the earlier
+// run or the whole new one, and a merge that fails leaves the earlier one as it was. Throws
 // std::exception when it cannot, after removing what it wrote.
 void write_merged(RunInfo& run, const std::vector<PointResult>& done, const fs::path& out) {
     const fs::path staging =
@@ -402,15 +406,7 @@ void write_merged(RunInfo& run, const std::vector<PointResult>& done, const fs::
         run.dir = staging;
         for (auto& reporter : {make_json_reporter(), make_csv_reporter()})
             reporter->run_finished(run, done);
-        if (fs::exists(out)) {  // --force
-            const fs::path old = out.parent_path() /
-                                 fmt::format(".{}.replaced.{}", out.filename().string(), getpid());
-            fs::rename(out, old);
-            fs::rename(staging, out);
-            fs::remove_all(old);
-        } else {
-            fs::rename(staging, out);
-        }
+        replace_directory(staging, out);  // --force, --replace: the earlier one until now
     } catch (const std::exception&) {
         std::error_code ec;
         fs::remove_all(staging, ec);
@@ -443,8 +439,63 @@ std::string iso_now() {
     return fmt::format("{:%Y-%m-%dT%H:%M:%S%z}", fmt::localtime(std::time(nullptr)));
 }
 
-// Checks --out before anything is read: it may be new, empty, or replaced with --force, but
-// never a run being merged or a directory that holds one.
+// The runs an earlier merge at `out` joined (merge.sources, by absolute path; one written
+// before the path was recorded, by the directory it was given), or BadInput saying why `out`
+// is no such merge: --replace replaces only what `parsweep merge` wrote.
+std::set<fs::path> earlier_merge_sources(const fs::path& out) {
+    const fs::path file = out / "sweep.json";
+    const std::string refuse = fmt::format(
+        "--out {}: exists and is not a merged run, so --replace leaves it alone", out.string());
+    std::ifstream in(file);
+    if (!in)
+        throw BadInput(fmt::format("{} (it holds no sweep.json); choose another --out", refuse));
+    json doc;
+    try {
+        doc = json::parse(in);
+    } catch (const json::exception&) {
+        throw BadInput(
+            fmt::format("{} ({} is not valid JSON); choose another --out", refuse, file.string()));
+    }
+    const json::json_pointer sources("/merge/sources");
+    if (!doc.is_object() || !doc.contains(sources) || !doc.at(sources).is_array())
+        throw BadInput(
+            fmt::format("{} (it is a run that parsweep merge did not write: its "
+                        "sweep.json has no merge.sources); choose another --out",
+                        refuse));
+    std::set<fs::path> dirs;
+    for (const json& s : doc.at(sources)) {
+        const json path = s.is_object() ? s.value("path", s.value("dir", json())) : json();
+        if (!path.is_string())
+            throw BadInput(
+                fmt::format("{} ({}: merge.sources names no directory)", refuse, file.string()));
+        std::error_code ec;
+        const fs::path p = fs::weakly_canonical(fs::absolute(path.get<std::string>()), ec);
+        dirs.insert(ec ? fs::path(path.get<std::string>()) : p);
+    }
+    return dirs;
+}
+
+// --replace: `out` must be an earlier merge of the same runs (in any order), the one a merge
+// job submitted again replaces; anything else is BadInput, naming what it is.
+void check_replaceable(const fs::path& out, const std::vector<fs::path>& dirs) {
+    const std::set<fs::path> before = earlier_merge_sources(out);
+    const std::set<fs::path> now(dirs.begin(), dirs.end());
+    if (before == now) return;
+    auto list = [](const std::set<fs::path>& runs) {
+        std::string text;
+        for (const auto& r : runs) text += "\n    " + r.string();
+        return text;
+    };
+    throw BadInput(fmt::format(
+        "--out {}: an earlier merge of other runs, so --replace leaves it alone:\n  it "
+        "joined:{}\n  this merge joins:{}\nchoose another --out, or --force to replace it "
+        "anyway",
+        out.string(), list(before), list(now)));
+}
+
+// Checks --out before anything is read: it may be new, empty, an earlier merge of the same
+// runs with --replace, or anything with --force, but never a run being merged or a directory
+// that holds one.
 fs::path check_out(const MergeOptions& o, const std::vector<fs::path>& dirs) {
     if (auto why = file_option_problem(o.markdown, "--export-markdown")) throw BadInput(*why);
     fs::path out = fs::absolute(o.out).lexically_normal();
@@ -462,10 +513,17 @@ fs::path check_out(const MergeOptions& o, const std::vector<fs::path>& dirs) {
                     "(e.g. {}/merged)",
                     out.string(), d.string(), out.string()));
         }
-        if (!fs::is_empty(out, ec) && !o.force)
-            throw BadInput(fmt::format(
-                "--out {}: exists and is not empty; choose another --out, or --force to replace it",
-                out.string()));
+        if (!fs::is_empty(out, ec) && !o.force) {
+            if (o.replace) {
+                check_replaceable(out, dirs);
+            } else {
+                throw BadInput(fmt::format(
+                    "--out {}: exists and is not empty; choose another --out, --replace to "
+                    "replace an earlier merge of these runs, or --force to replace whatever it "
+                    "holds",
+                    out.string()));
+            }
+        }
     }
     return out;
 }

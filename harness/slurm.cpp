@@ -146,7 +146,7 @@ std::string array_script(const SlurmJob& job) {
 std::string merge_command(const SlurmJob& job) {
     std::string cmd = shell_quote(job.parsweep) + " merge";
     for (int k = 1; k <= job.parts; ++k) cmd += fmt::format(" {}", shell_quote(part_dir(job, k)));
-    return fmt::format("{} --out {}", cmd, shell_quote(job.dir + "/merged"));
+    return fmt::format("{} --out {} --replace", cmd, shell_quote(job.dir + "/merged"));
 }
 
 std::string merge_script(const SlurmJob& job) {

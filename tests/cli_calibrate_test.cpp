@@ -154,6 +154,23 @@ TEST_F(Calibrate, RunRecordsTheCalibrationAndRooflineFractions) {
     expect_complete(c, {1, 2});
     EXPECT_TRUE(c["quick"].get<bool>());  // what a sweep pays for
     EXPECT_FALSE(c["reused"].get<bool>());
+    // A minute without a word looks like a hang: even under -q, a line says why it measures,
+    // where it will be cached and how to skip it, and another how long it took. Nothing else.
+    const std::string file = c["cache_file"].get<std::string>();
+    EXPECT_NE(o.err.find("calibrating this machine"), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("none is cached for host"), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("it will be cached in " + file), std::string::npos) << o.err;
+    EXPECT_NE(o.err.find("--no-calibrate or PARSWEEP_NO_CALIBRATE=1 skips it"), std::string::npos)
+        << o.err;
+    const std::size_t done = o.err.find("calibrated in ");
+    ASSERT_NE(done, std::string::npos) << o.err;
+    const std::string took =
+        o.err.substr(done + 14, o.err.find(" s; cached in " + file) - done - 14);
+    EXPECT_GT(std::stod(took), 0) << o.err;
+    EXPECT_EQ(o.err.find("STREAM"), std::string::npos) << "-q: no progress lines\n" << o.err;
+    // Its time is in the time accounting, and in the time line.
+    EXPECT_GT(doc["time_accounting"]["calibrate_s"].get<double>(), 0.5 * std::stod(took));
+    EXPECT_NE(o.out.find(", calibrate "), std::string::npos) << o.out;
     for (const auto& p : doc["points"]) {
         const json& d = p["derived"];
         ASSERT_TRUE(positive(d["roofline_fraction"])) << p["label"] << ": " << d.dump();
@@ -162,11 +179,24 @@ TEST_F(Calibrate, RunRecordsTheCalibrationAndRooflineFractions) {
     const std::string csv = read_file(dir / "run" / "points.csv");
     EXPECT_NE(csv.find("roofline_fraction"), std::string::npos);
 
-    // A second run reuses the cached calibration; --no-calibrate records none.
-    ASSERT_EQ(parsweep("run -q tiny.json --cores 2 --out run2").status, 0);
+    // A second run reuses the cached calibration, and says nothing of it; so does one with
+    // PARSWEEP_NO_CALIBRATE=0 (or empty, or any case of no/false). --no-calibrate records none.
+    o = parsweep("run tiny.json --cores 2 --out run2");
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_EQ(o.err.find("calibrat"), std::string::npos) << o.err;
     EXPECT_TRUE(
         json::parse(read_file(dir / "run2" / "sweep.json"))["context"]["calibration"]["reused"]
             .get<bool>());
+    for (const char* no : {"0", "", "No", "FALSE"}) {
+        o = run_parsweep(
+            "run -q tiny.json --cores 2 --out run-" + std::string(no), dir.path(),
+            "env PARSWEEP_CACHE_DIR='" + cache().string() + "' PARSWEEP_NO_CALIBRATE='" + no + "'");
+        ASSERT_EQ(o.status, 0) << no << ": " << o.err;
+        EXPECT_TRUE(json::parse(read_file(dir / ("run-" + std::string(no)) /
+                                          "sweep.json"))["context"]["calibration"]["reused"]
+                        .get<bool>())
+            << no;
+    }
     // A merged run holds each point against the calibration of the run that measured it.
     o = parsweep("merge run run2 --dedupe --out merged -q");
     ASSERT_EQ(o.status, 0) << o.err;
@@ -178,6 +208,48 @@ TEST_F(Calibrate, RunRecordsTheCalibrationAndRooflineFractions) {
     const json none = json::parse(read_file(dir / "run3" / "sweep.json"));
     EXPECT_TRUE(none["context"]["calibration"].is_null());
     for (const auto& p : none["points"]) EXPECT_TRUE(p["derived"]["roofline_fraction"].is_null());
+}
+
+// PARSWEEP_NO_CALIBRATE=1 is --no-calibrate for a batch script: with nothing cached, nothing
+// is measured or said; a value that is neither yes nor no is bad input, before anything runs.
+// (Not one calibration here: the cache stays empty.)
+TEST_F(Calibrate, NoCalibrateFromTheEnvironmentSkipsItAndABadValueIsRefused) {
+    write_file(dir / "one.json", R"({"name": "one", "repetitions": 1, "warmup": 0,
+        "runs": [{"kernel": "square", "params": {"n": 1000}}]})");
+    auto with = [&](const std::string& value, const std::string& args) {
+        return run_parsweep(args, dir.path(),
+                            "env PARSWEEP_CACHE_DIR='" + cache().string() +
+                                "' PARSWEEP_NO_CALIBRATE='" + value + "'");
+    };
+    for (const char* yes : {"1", "true", "yes", "YES", "True"}) {
+        const std::string out = std::string("skip-") + yes;
+        Output o = with(yes, "run one.json --cores 1 --out " + out);
+        ASSERT_EQ(o.status, 0) << yes << ": " << o.err;
+        EXPECT_EQ(o.err.find("calibrat"), std::string::npos) << yes << ": " << o.err;
+        const json doc = json::parse(read_file(dir / out / "sweep.json"));
+        EXPECT_TRUE(doc["context"]["calibration"].is_null()) << yes;
+        EXPECT_TRUE(doc["points"][0]["derived"]["roofline_fraction"].is_null()) << yes;
+    }
+    // -qq (quieter than -q: not even a calibration's start and end) is an option of run.
+    Output qq = with("1", "run -qq one.json --cores 1 --out qq");
+    EXPECT_EQ(qq.status, 0) << qq.err;
+    EXPECT_EQ(qq.err, "");
+    EXPECT_EQ(cached_files(), 0u);
+    for (const char* bad : {"2", "y", "off", "please"}) {
+        Output o = with(bad, "run one.json --cores 1 --out bad");
+        EXPECT_EQ(o.status, 2) << bad;
+        EXPECT_NE(o.err.find(std::string("PARSWEEP_NO_CALIBRATE=") + bad +
+                             ": must be 1, true "
+                             "or yes"),
+                  std::string::npos)
+            << o.err;
+        EXPECT_NE(o.err.find("nothing was run"), std::string::npos) << o.err;
+        EXPECT_FALSE(fs::exists(dir / "bad")) << bad;
+    }
+    EXPECT_EQ(cached_files(), 0u);
+    // Documented where a user looks.
+    Output help = run_parsweep("run --help", dir.path());
+    EXPECT_NE(help.out.find("PARSWEEP_NO_CALIBRATE=1"), std::string::npos) << help.out;
 }
 
 // The summary table's line of a point: the first line that starts with its label followed by

@@ -384,6 +384,106 @@ TEST_F(Merged, BadInputIsRefusedAndNothingIsWritten) {
     expect_no_temporary_directory(dir.path());
 }
 
+// The merge job of a job array submitted again, after a part that had not finished was
+// finished: the same runs merged into the same --out. With --replace that replaces the earlier
+// merge; without it, the non-empty --out is refused as before.
+TEST_F(Merged, MergingAgainWithReplaceReplacesTheEarlierMergeOfTheSameRuns) {
+    const auto out = dir / "merged";
+    const std::string text = read_file(part(2) / "sweep.json");
+    json cut = json::parse(text);  // part 2 stopped after its first point
+    cut["points"].erase(cut["points"].begin() + 1, cut["points"].end());
+    cut["status"] = "incomplete";
+    write_file(part(2) / "sweep.json", cut.dump());
+    Output o = merge(parts() + " --out '" + out.string() + "' --replace -q");  // no --out yet
+    ASSERT_EQ(o.status, 1) << o.err;
+    EXPECT_EQ(read_json(out / "sweep.json")["status"], "incomplete");
+    // Each run is recorded by its absolute path, whatever was given.
+    const json sources = read_json(out / "sweep.json")["merge"]["sources"];
+    for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(sources[k]["path"], fs::canonical(part(k + 1)).string()) << sources[k];
+    write_file(out / "plots" / "speedup.png", "drawn from the earlier merge");
+
+    write_file(part(2) / "sweep.json", text);  // the part finished
+    o = merge(parts() + " --out '" + out.string() + "' -q");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_NE(o.err.find("--out " + out.string() + ": exists and is not empty"), std::string::npos)
+        << o.err;
+    EXPECT_NE(o.err.find("--replace"), std::string::npos) << o.err;
+    // Given in another order, and one of them by a relative path: the same runs.
+    o = run_parsweep("merge '" + part(3).string() + "' array/part-1 '" + part(2).string() +
+                         "' --out merged --replace -q",
+                     dir.path());
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    const json m = read_json(out / "sweep.json");
+    EXPECT_EQ(m["status"], "complete");
+    EXPECT_EQ(keys_of(m), keys_of(read_json(whole / "sweep.json")));
+    EXPECT_FALSE(fs::exists(out / "plots")) << "the earlier merge is replaced whole";
+    expect_no_temporary_directory(dir.path());
+}
+
+// --replace replaces only an earlier merge of the same runs: a measured run, a directory
+// without a run, a damaged sweep.json, a merge of other runs and a file are refused, named,
+// with exit 2, and left as they were.
+TEST_F(Merged, ReplaceRefusesAnythingButAnEarlierMergeOfTheSameRuns) {
+    auto refused = [&](const fs::path& out, const std::string& says) {
+        Output o = merge(parts() + " --out '" + out.string() + "' --replace -q");
+        EXPECT_EQ(o.status, 2) << out << "\n" << o.err;
+        EXPECT_NE(o.err.find("--out " + out.string() + ": "), std::string::npos) << o.err;
+        EXPECT_NE(o.err.find(says), std::string::npos) << o.err;
+        EXPECT_NE(o.err.find("nothing was written"), std::string::npos) << o.err;
+    };
+    const std::string measured = read_file(whole / "sweep.json");
+    refused(whole, "is not a merged run");
+    refused(whole, "parsweep merge did not write");
+    EXPECT_EQ(read_file(whole / "sweep.json"), measured);
+    EXPECT_TRUE(fs::exists(whole / "points.csv"));
+
+    const auto notes = dir / "notes";
+    write_file(notes / "todo.txt", "mine");
+    refused(notes, "holds no sweep.json");
+    EXPECT_EQ(read_file(notes / "todo.txt"), "mine");
+    write_file(notes / "sweep.json", "{\"merge\": ");
+    refused(notes, "is not valid JSON");
+    EXPECT_EQ(read_file(notes / "sweep.json"), "{\"merge\": ");
+
+    const auto two = dir / "two";  // a merge of parts 1 and 3 only
+    ASSERT_EQ(merge("'" + part(1).string() + "' '" + part(3).string() + "' --out '" + two.string() +
+                    "' -q")
+                  .status,
+              1);
+    const std::string earlier = read_file(two / "sweep.json");
+    refused(two, "an earlier merge of other runs");
+    EXPECT_EQ(read_file(two / "sweep.json"), earlier);
+
+    const auto file = write_file(dir / "merged.txt", "not a directory");
+    refused(file, "exists and is not a directory");
+    EXPECT_EQ(read_file(file), "not a directory");
+    expect_no_temporary_directory(dir.path());
+}
+
+// A merge that fails leaves the earlier one as it was: it is replaced only by a whole new one.
+TEST_F(Merged, AFailedMergeAgainLeavesTheEarlierMergeIntact) {
+    const auto out = dir / "merged";
+    ASSERT_EQ(merge(parts() + " --out '" + out.string() + "' --replace -q").status, 0);
+    const std::string earlier = read_file(out / "sweep.json"),
+                      earlier_csv = read_file(out / "points.csv");
+    const std::string text = read_file(part(2) / "sweep.json");
+    write_file(part(2) / "sweep.json", text.substr(0, text.size() / 2));  // being rewritten
+    Output o = merge(parts() + " --out '" + out.string() + "' --replace -q");
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find((part(2) / "sweep.json").string() + ": not valid JSON"), std::string::npos)
+        << o.err;
+    EXPECT_EQ(read_file(out / "sweep.json"), earlier);
+    EXPECT_EQ(read_file(out / "points.csv"), earlier_csv);
+    // A part that is gone altogether: the same.
+    fs::rename(part(2), dir / "part-2-elsewhere");
+    o = merge(parts() + " --out '" + out.string() + "' --replace -q");
+    EXPECT_EQ(o.status, 2) << o.err;
+    EXPECT_NE(o.err.find(part(2).string() + ": no such run directory"), std::string::npos) << o.err;
+    EXPECT_EQ(read_file(out / "sweep.json"), earlier);
+    expect_no_temporary_directory(dir.path());
+}
+
 TEST_F(Merge, ClassModeKeepsEachLearnersRunSideBySide) {
     auto cfg = small_sweep();
     const auto alice = dir / "class" / "alice" / "lesson", bob = dir / "class" / "bob" / "lesson";

@@ -71,9 +71,14 @@ TEST(CliSlurm, WritesAJobArrayItsMergeJobAndTheConfig) {
     for (const auto& line : lines) EXPECT_EQ(count(array, line), 1u) << line << " in\n" << array;
     const std::string merge = read_file(arr / "merge.sbatch");
     EXPECT_NE(merge.find(" merge " + (arr / "part-1").string() + " " + (arr / "part-2").string() +
-                         " " + (arr / "part-3").string() + " --out " + (arr / "merged").string()),
+                         " " + (arr / "part-3").string() + " --out " + (arr / "merged").string() +
+                         " --replace\n"),
               std::string::npos)
         << merge;
+    // --replace: submitted again after a part was finished, the merge job replaces its own
+    // earlier merge (parsweep merge refuses any other --out that is not empty).
+    EXPECT_NE(out.out.find("--out " + (arr / "merged").string() + " --replace"), std::string::npos)
+        << out.out;
     EXPECT_EQ(count(merge, "#SBATCH --partition=debug\n"), 1u);
     // Both are valid bash.
     for (const char* script : {"array.sbatch", "merge.sbatch"})

@@ -158,4 +158,11 @@ bool wait_for_lines(const fs::path& path, std::size_t lines) {
     return false;
 }
 
+double with_growing_time_limit(const std::vector<double>& limits_s,
+                               const std::function<bool(double)>& attempt) {
+    for (const double limit : limits_s)
+        if (attempt(limit) || limit == limits_s.back()) return limit;
+    return 0;  // no limits given
+}
+
 }  // namespace parsweep::test

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -61,5 +62,17 @@ int processes_tagged(const std::string& tag);
 std::size_t count_lines(const fs::path& path);
 // Waits until `path` has at least `lines` lines (a run's checkpoint growing), up to 60 s.
 bool wait_for_lines(const fs::path& path, std::size_t lines);
+
+// Time limits for a test whose hung worker or rank must time out once the others have done
+// their share: the shortest first, so that the test is quick on an idle machine.
+inline const std::vector<double> kHangLimits_s = {5, 30, 120};
+
+// Runs `attempt` with each time limit of `limits_s` in turn until it returns true, and returns
+// the limit of the last attempt. On a loaded machine (a CI runner, a load average of 10 on 2
+// cores) starting the processes alone can outlast a short limit; an attempt whose timeout
+// caught start-up instead of the hang proves nothing either way, and says so by returning
+// false, so that only start-up taking longer than the longest limit can fail the test.
+double with_growing_time_limit(const std::vector<double>& limits_s,
+                               const std::function<bool(double)>& attempt);
 
 }  // namespace parsweep::test
