@@ -458,6 +458,13 @@ int cmd_info(bool as_json, std::optional<int> cores_opt) {
             fmt::print("cache {:<7} {} KiB × {}\n", name, c["size_kib"].get<long>(),
                        c["count"].get<int>());
     fmt::print("usable cores  {}\n", cores.reason);
+    if (const auto a = allocation_of(ctx)) {
+        std::string nodes;
+        for (std::size_t i = 0; i < a->nodes.size(); ++i)
+            nodes += fmt::format("{}{} ({} CPUs)", i ? ", " : "", a->nodes[i], a->cpus[i]);
+        fmt::print("slurm job     {}: {} CPUs on {} node{} for MPI ranks: {}\n", a->job_id,
+                   a->total_cpus(), a->nodes.size(), a->nodes.size() == 1 ? "" : "s", nodes);
+    }
     fmt::print("memory        {} total, {} available\n",
                format_bytes(ctx["memory"]["total_bytes"].get<double>()),
                format_bytes(ctx["memory"]["available_bytes"].get<double>()));

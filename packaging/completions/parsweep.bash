@@ -14,7 +14,7 @@ _parsweep_options() {
         calibrate) echo "--cores --json --out --quick --force --help" ;;
         corpus) echo "--size --from --seed --out --help" ;;
         slurm) echo "--parts --nodes --cpus-per-task --time --partition --account --out --results --submit --help" ;;
-        merge) echo "--out --force --dedupe --class --label -q --quiet --export-markdown --help" ;;
+        merge) echo "--out --force --replace --dedupe --class --label -q --quiet --export-markdown --help" ;;
         plot) echo "--out --formats --python --no-report --if-python --help" ;;
         compare) echo "--out --formats --python --help" ;;
         help) echo "--help" ;;

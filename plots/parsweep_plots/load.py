@@ -88,6 +88,9 @@ class Point:
     # `params` hold the real size, `per_worker` the given one; derived.speedup is scaled).
     scaling: str = "strong"
     per_worker: dict = field(default_factory=dict)
+    # Launcher "mpi" with a nodes axis: the nodes its ranks were spread over (0: no axis).
+    # Each node count is a curve of its own, which starts from the (one-node) baseline.
+    nodes: int = 0
 
     @property
     def weak(self) -> bool:
@@ -161,7 +164,13 @@ class Group:
 
     @property
     def label(self) -> str:
-        return self.points[0].label if self.points else self.kernel
+        # Not the one-node baseline's, which also starts the curves of more nodes.
+        own = [p for p in self.points if p.nodes == self.nodes] or self.points
+        return own[0].label if own else self.kernel
+
+    @property
+    def nodes(self) -> int:
+        return self.points[-1].nodes if self.points else 0
 
     @property
     def baseline(self) -> Optional[Point]:
@@ -299,6 +308,7 @@ def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
     )
     scaling = "weak" if (raw.get("scaling") or plan.get("scaling")) == "weak" else "strong"
     per_worker = _dict(raw.get("per_worker")) or _dict(plan.get("per_worker"))
+    nodes = plan.get("nodes") if isinstance(plan.get("nodes"), int) else 0
     return Point(
         index=index,
         run=raw.get("run") if isinstance(raw.get("run"), int) else int(plan.get("run") or 0),
@@ -322,12 +332,14 @@ def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
         learner=str(raw.get("learner") or ""),
         scaling=scaling,
         per_worker=per_worker,
+        nodes=nodes,
     )
 
 
-def _group_key(run: int, kernel: str, params: dict, learner: str = "") -> tuple:
-    """`params` as given: a weak curve's points each ran another size, and are one curve."""
-    return (learner, run, kernel, json.dumps(params, sort_keys=True))
+def _group_key(run: int, kernel: str, params: dict, learner: str = "", nodes: int = 0) -> tuple:
+    """`params` as given: a weak curve's points each ran another size, and are one curve.
+    With a nodes axis, each node count is a curve."""
+    return (learner, run, kernel, json.dumps(params, sort_keys=True), nodes)
 
 
 def slug(text: str) -> str:
@@ -355,7 +367,7 @@ def _infer_axes(groups: list) -> None:
 def _make_groups(points: list, planned: dict) -> list:
     groups: dict = {}
     for p in points:
-        key = _group_key(p.run, p.kernel, p.given_params, p.learner)
+        key = _group_key(p.run, p.kernel, p.given_params, p.learner, p.nodes)
         if key not in groups:
             groups[key] = Group(
                 key=key,
@@ -372,6 +384,7 @@ def _make_groups(points: list, planned: dict) -> list:
             str(plan.get("kernel")),
             {**_dict(plan.get("params")), **_dict(plan.get("per_worker"))},
             str(plan.get("learner") or ""),
+            plan.get("nodes") if isinstance(plan.get("nodes"), int) else 0,
         )
         if (
             key in groups
@@ -381,6 +394,11 @@ def _make_groups(points: list, planned: dict) -> list:
         ):
             groups[key].expected.append((plan["processes"], plan["threads"]))
     out = list(groups.values())
+    # The curves of more nodes start from the baseline, which ran on one node.
+    for g in out:
+        one_node = groups.get(g.key[:-1] + (1,))
+        if g.nodes > 1 and g.baseline is None and one_node and one_node.baseline:
+            g.points.insert(0, one_node.baseline)
     if not planned:
         _infer_axes(out)
     # File names and report headings: the kernel and its swept values, and the run (with its
@@ -389,6 +407,7 @@ def _make_groups(points: list, planned: dict) -> list:
     for g in out:
         words = [g.learner] if g.learner else []
         words += [g.kernel] + [f"{a}{param_text(g.params.get(a))}" for a in g.axes]
+        words += [f"nodes{g.nodes}"] if g.nodes else []
         base = slug("-".join(words))
         seen.setdefault(base, []).append(g)
     for base, same in seen.items():
