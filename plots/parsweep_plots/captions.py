@@ -10,8 +10,9 @@ def _metric(group: Group) -> str:
     return METRIC_WORDS[group.time_metric]
 
 
-def _cores(run: Run) -> str:
-    return f"{run.usable_cores} usable cores" if run.usable_cores else "the usable cores"
+def _cores(run: Run, group: Group) -> str:
+    cores = group.usable_cores(run)
+    return f"{cores} usable cores" if cores else "the usable cores"
 
 
 def speedup(run: Run, group: Group, facts: dict) -> str:
@@ -28,8 +29,8 @@ def speedup(run: Run, group: Group, facts: dict) -> str:
     if f is not None:
         limit = f"at most {1 / f:.3g}× however many cores" if f > 1e-6 else "no serial limit"
         text += (
-            f"; the Amdahl fit to the points with P·T ≤ {run.usable_cores or 'cores'} finds "
-            f"a serial fraction f = {f:.3f}, {limit}"
+            f"; the Amdahl fit to the points with P·T ≤ "
+            f"{group.usable_cores(run) or 'cores'} finds a serial fraction f = {f:.3f}, {limit}"
         )
     return text + "."
 
@@ -46,7 +47,7 @@ def _weak_speedup(run: Run, group: Group, facts: dict, base: str) -> str:
     if f is not None:
         text += (
             f"; Gustafson's law fitted to the points with P·T ≤ "
-            f"{run.usable_cores or 'cores'} finds a serial fraction f = {f:.3f} of the "
+            f"{group.usable_cores(run) or 'cores'} finds a serial fraction f = {f:.3f} of the "
             f"parallel run's time (scaled speedup P·T − f·(P·T − 1))"
         )
     return text + "."
@@ -58,12 +59,12 @@ def efficiency(run: Run, group: Group, facts: dict) -> str:
         return (
             f"Weak-scaling efficiency is {base}'s time divided by the point's, while the work "
             f"grows with P·T: 1 means the time stayed flat, and past the dotted line at "
-            f"{_cores(run)} it must fall, because workers then share cores."
+            f"{_cores(run, group)} it must fall, because workers then share cores."
         )
     return (
         f"Efficiency is the speedup divided by P·T, the share of the workers' time that "
         f"does useful work: 1 means every worker pulls its full weight, and past the dotted "
-        f"line at {_cores(run)} it must fall, because workers then share cores."
+        f"line at {_cores(run, group)} it must fall, because workers then share cores."
     )
 
 
@@ -71,14 +72,14 @@ def heatmap(run: Run, group: Group, facts: dict) -> str:
     return (
         f"Each cell is one processes × threads setting, lighter is better (left: median "
         f"{_metric(group)}, right: efficiency); cells beyond the black staircase are "
-        f"hatched because they run more workers than {_cores(run)}, and grey cells failed "
+        f"hatched because they run more workers than {_cores(run, group)}, and grey cells failed "
         f"or have not run."
     )
 
 
 def bars(run: Run, group: Group, facts: dict) -> str:
     return (
-        f"The settings that fit {_cores(run)} (blue) beside those that oversubscribe "
+        f"The settings that fit {_cores(run, group)} (blue) beside those that oversubscribe "
         f"them (orange, hatched): involuntary context switches count how often the OS "
         f"took a core from a running worker, and CPU utilisation (cores kept busy) cannot "
         f"rise above the cores however many workers wait for them."

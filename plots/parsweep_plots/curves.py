@@ -160,7 +160,7 @@ def _axes(run: Run, group: Group, metric: str):
     _need_curve(group)
     fig, ax = style.figure()
     style.workers_axis(ax, [p.workers for p in group.points])
-    style.mark_cores(ax, run.usable_cores)
+    style.mark_cores(ax, group.usable_cores(run))
     style.mark_failed(ax, [p.workers for p in group.points if not p.ok])
     return fig, ax, _draw_lines(ax, group, metric)
 
@@ -169,7 +169,7 @@ def _serial_fit(ax, run: Run, group: Group, xs: list) -> Optional[float]:
     """Fits the law of the group's scaling, Amdahl's (strong) or Gustafson's (weak), to the
     points that have a core each (P·T ≤ usable cores): past the cores, time-sharing, not the
     serial fraction, caps the speedup."""
-    cores = run.usable_cores or max(p.workers for p in group.points)
+    cores = group.usable_cores(run) or max(p.workers for p in group.points)
     fit_pts = [p for p in group.points if p.workers <= cores and p.value(SPEEDUP) is not None]
     base = _base_workers(group)
     fit, law, name = (

@@ -91,6 +91,9 @@ class Point:
     # Launcher "mpi" with a nodes axis: the nodes its ranks were spread over (0: no axis).
     # Each node count is a curve of its own, which starts from the (one-node) baseline.
     nodes: int = 0
+    # The cores its efficiency and oversubscription count, when the run recorded them per
+    # point (MPI ranks in a Slurm allocation: the job's CPUs on the ranks' nodes).
+    usable_cores: Optional[int] = None
 
     @property
     def weak(self) -> bool:
@@ -171,6 +174,11 @@ class Group:
     @property
     def nodes(self) -> int:
         return self.points[-1].nodes if self.points else 0
+
+    def usable_cores(self, run: "Run") -> Optional[int]:
+        """The cores of its own points' nodes (MPI ranks over several nodes), else the run's."""
+        own = [p.usable_cores for p in self.points if p.nodes == self.nodes and p.usable_cores]
+        return max(own) if own and self.nodes else run.usable_cores
 
     @property
     def baseline(self) -> Optional[Point]:
@@ -333,6 +341,7 @@ def _point(raw: Any, i: int, planned: dict, path: str) -> Point:
         scaling=scaling,
         per_worker=per_worker,
         nodes=nodes,
+        usable_cores=raw.get("usable_cores") if isinstance(raw.get("usable_cores"), int) else None,
     )
 
 
