@@ -75,7 +75,7 @@ def _heat_panel(ax, group: Group, run: Run, procs, threads, value_of, norm, cmap
                 grid[i][j] = v
     image = ax.imshow(grid, origin="lower", cmap=cmap, norm=norm, aspect="auto")
     image.cmap.set_bad(style.LIGHT_GREY)
-    cores = run.usable_cores
+    cores = group.usable_cores(run)
     for i, P in enumerate(procs):
         for j, T in enumerate(threads):
             p = cells.get((P, T))
@@ -166,7 +166,7 @@ def draw_heatmap(run: Run, group: Group):
             label="oversubscribed: P·T > usable cores",
         )
     ]
-    if run.usable_cores:
+    if group.usable_cores(run):
         handles.insert(
             0,
             Line2D(
@@ -174,7 +174,7 @@ def draw_heatmap(run: Run, group: Group):
                 [],
                 color=style.BLACK,
                 linewidth=3,
-                label=f"boundary P·T = {run.usable_cores} usable cores",
+                label=f"boundary P·T = {group.usable_cores(run)} usable cores",
             ),
         )
     # Below the figure: bbox_inches="tight" on save takes it in, and it covers no cell.
@@ -208,7 +208,7 @@ def _classes(group: Group, cores: int) -> tuple:
 
 
 def draw_bars(run: Run, group: Group):
-    cores = run.usable_cores
+    cores = group.usable_cores(run)
     if not cores:
         raise style.Skip("the run did not record its usable cores")
     classes, matched = _classes(group, cores)

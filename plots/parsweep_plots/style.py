@@ -157,6 +157,11 @@ def context_line(run: Run) -> str:
         f"{cores} usable cores" if cores else "usable cores unknown",
         run.blas,
     ]
+    # In a Slurm job of several nodes, MPI ranks may use the others' cores too.
+    nodes = (run.context.get("allocation") or {}).get("nodes") or []
+    if len(nodes) > 1:
+        cpus = sum(n.get("cpus", 0) for n in nodes if isinstance(n, dict))
+        parts.insert(2, f"Slurm job: {cpus} CPUs on {len(nodes)} nodes")
     if run.partial:
         parts.append(
             f"PARTIAL RUN: {run.points_done} of {run.points_total or '?'} points " f"({run.status})"
