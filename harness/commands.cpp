@@ -223,11 +223,10 @@ json new_run_context(const RunOptions& options, bool calibrate, const UsableCore
                     [](const Point& p) { return p.launcher == "mpi"; }))
         context["mpi"] = mpi_info(self_executable());
     const double calibrate_start_s = monotonic_s();
-    context["calibration"] =
-        calibrate ? calibration_for_run(cores, self_executable(),
-                                        options.quiet >= 2 ? nullptr : stderr,
-                                        options.quiet ? nullptr : stderr)
-                  : json();
+    context["calibration"] = calibrate ? calibration_for_run(cores, self_executable(),
+                                                             options.quiet >= 2 ? nullptr : stderr,
+                                                             options.quiet ? nullptr : stderr)
+                                       : json();
     time.calibrate_s = monotonic_s() - calibrate_start_s;
     return context;
 }
@@ -372,8 +371,8 @@ int cmd_validate(const std::string& config, std::optional<int> cores_opt) {
         std::string weak;
         for (const auto& [name, v] : p.per_worker.items())
             weak += fmt::format("  {}={}", name, p.params[name].dump());
-        fmt::print("  {:>4}  {}  P={} T={}{}{}\n", p.index, p.label(), p.processes, p.threads,
-                   weak, p.baseline_only ? "  (baseline only)" : "");
+        fmt::print("  {:>4}  {}  P={} T={}{}{}\n", p.index, p.label(), p.processes, p.threads, weak,
+                   p.baseline_only ? "  (baseline only)" : "");
     }
     for (const auto& line : estimate_lines(estimate_sweep(*sweep, cached_calibration(cores)),
                                            available_memory_bytes()))
@@ -514,8 +513,8 @@ int cmd_corpus(const CorpusOptions& options) {
             options.size.empty() ? kWorkshopTextBytes : parse_size(options.size);
         if (options.from.empty()) {
             write_english_like_text(options.out, bytes, options.seed);
-            fmt::print("{}: {} bytes ({}) of generated English-like text (seed {})\n",
-                       options.out, bytes, format_bytes(double(bytes)), options.seed);
+            fmt::print("{}: {} bytes ({}) of generated English-like text (seed {})\n", options.out,
+                       bytes, format_bytes(double(bytes)), options.seed);
             return 0;
         }
         const std::uint64_t written = build_corpus(options.from, options.out, bytes);

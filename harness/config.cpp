@@ -173,7 +173,7 @@ Point point_from_json(const json& e) {
     if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
     if (e.contains("nodes")) get("nodes", p.nodes);           // absent: before the nodes axis
     if (e.contains("mpi_plugin")) get("mpi_plugin", p.mpi_plugin);
-    if (e.contains("scaling")) get("scaling", p.scaling);     // absent: before weak scaling
+    if (e.contains("scaling")) get("scaling", p.scaling);  // absent: before weak scaling
     if (p.scaling != "strong" && p.scaling != "weak")
         throw std::runtime_error(
             fmt::format("scaling: must be \"strong\" or \"weak\" (got \"{}\")", p.scaling));
@@ -246,13 +246,12 @@ constexpr int kMaxNodes = 4096;
 constexpr std::size_t kMaxPoints = 100000;
 
 const std::vector<std::string> kTopKeys = {
-    "$schema",       "name",      "description", "repetitions", "warmup",
-    "grid",          "params",    "baseline",    "env",         "runs",
-    "oversubscribe", "timeout_s", "time_metric", "launcher",    "scaling",
-    "mpi_plugin"};
+    "$schema",     "name",     "description", "repetitions", "warmup",        "grid",
+    "params",      "baseline", "env",         "runs",        "oversubscribe", "timeout_s",
+    "time_metric", "launcher", "scaling",     "mpi_plugin"};
 const std::vector<std::string> kRunKeys = {
-    "kernel",    "description", "params",   "grid",    "repetitions", "warmup",    "env",
-    "baseline",  "timeout_s",   "time_metric", "launcher", "scaling",  "mpi_plugin"};
+    "kernel",   "description", "params",      "grid",     "repetitions", "warmup",    "env",
+    "baseline", "timeout_s",   "time_metric", "launcher", "scaling",     "mpi_plugin"};
 const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
 const std::vector<std::string> kLaunchers = {"spawn", "mpi"};
 const std::vector<std::string> kScalings = {"strong", "weak"};
@@ -531,8 +530,10 @@ std::optional<std::string> parse_launcher(Checker& c, const json& v, const std::
 std::optional<std::string> parse_mpi_plugin(Checker& c, const json& v, const std::string& path) {
     static const std::regex name("[A-Za-z0-9_]{1,32}");
     if (v.is_string() && std::regex_match(v.get<std::string>(), name)) return v.get<std::string>();
-    c.error(path, "must name one of srun's MPI plugins as `srun --mpi=list` shows them (pmix, "
-                  "pmi2, …; got " + show(v) + ")");
+    c.error(path,
+            "must name one of srun's MPI plugins as `srun --mpi=list` shows them (pmix, "
+            "pmi2, …; got " +
+                show(v) + ")");
     return std::nullopt;
 }
 
@@ -821,8 +822,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         if (run_grid.contains("nodes")) {
             const std::string path = member(member(rpath, "grid"), "nodes");
             if (run_launcher != "mpi")
-                c.error(path, "places MPI ranks on the nodes of a Slurm allocation: it needs "
-                              "\"launcher\": \"mpi\"");
+                c.error(path,
+                        "places MPI ranks on the nodes of a Slurm allocation: it needs "
+                        "\"launcher\": \"mpi\"");
             else
                 node_counts = parse_nodes_axis(c, run_grid["nodes"], path, options);
         } else if (top_grid.contains("nodes") && run_launcher == "mpi") {
@@ -928,7 +930,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                 }
             combos = std::move(next);
         }
-        if (combos.size() * procs.size() * threads.size() * std::max<std::size_t>(1, node_counts.size()) +
+        if (combos.size() * procs.size() * threads.size() *
+                    std::max<std::size_t>(1, node_counts.size()) +
                 sweep.points.size() >
             kMaxPoints) {
             c.error(rpath, fmt::format("expands to more than {} points", kMaxPoints));
@@ -985,11 +988,11 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
                     const std::uint64_t items = kernel->items(pt.params);
                     const std::uint64_t share = (items + P - 1) / P;
                     // The ranks of an mpi point share their nodes' memory, not this node's.
-                    const int spread = run_launcher == "mpi"
-                                           ? std::min(P, N > 0 ? N
-                                                               : std::max(1, options.allocation_nodes
-                                                                                 .value_or(1)))
-                                           : 1;
+                    const int spread =
+                        run_launcher == "mpi"
+                            ? std::min(
+                                  P, N > 0 ? N : std::max(1, options.allocation_nodes.value_or(1)))
+                            : 1;
                     const int here = (P + spread - 1) / spread;
                     const double need =
                         double(here) * double(kernel->memory_bytes(pt.params, share, T));

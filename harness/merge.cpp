@@ -343,10 +343,9 @@ std::vector<PointResult> summarize_merged(const std::vector<Source>& sources, co
                 base = &*results[b->second];
             const json& doc = sources[measured[i]->source].doc;
             const json::json_pointer calibration("/context/calibration");
-            results[i] = summarize_point(
-                points[i], measured[i]->reps, base, plan.cores[i],
-                doc.contains(calibration) ? doc.at(calibration) : json(),
-                allocation_of(doc.value("context", json::object())));
+            results[i] = summarize_point(points[i], measured[i]->reps, base, plan.cores[i],
+                                         doc.contains(calibration) ? doc.at(calibration) : json(),
+                                         allocation_of(doc.value("context", json::object())));
             if (baselines) baseline_of[points[i].group_key()] = i;
         }
     }

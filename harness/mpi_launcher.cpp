@@ -335,8 +335,7 @@ int placement_nodes(const RankPlacement& placement, int allocation_nodes) {
 }
 
 std::vector<std::string> mpi_command(const MpiLaunch& how, const RankPlacement& placement,
-                                     int allocation_nodes,
-                                     const std::vector<std::string>& exported,
+                                     int allocation_nodes, const std::vector<std::string>& exported,
                                      const std::string& worker, const std::string& task) {
     const int ranks = placement.ranks;
     std::vector<std::string> cmd = {how.program};
@@ -496,7 +495,8 @@ std::string launch_message(const std::string& output) {
          it != std::sregex_iterator(); ++it)
         if (!std::regex_search((*it)[1].str(), about_tasks)) last = (*it)[1].str();
     if (!last.empty()) return "srun: " + squeeze(last);
-    static const std::regex library_error(R"((?:^|\n)([^\n]*(?:PMIX ERROR|PMI2? ?ERROR|OPAL ERROR|MPI_Init)[^\n]*))");
+    static const std::regex library_error(
+        R"((?:^|\n)([^\n]*(?:PMIX ERROR|PMI2? ?ERROR|OPAL ERROR|MPI_Init)[^\n]*))");
     if (std::regex_search(output, m, library_error)) return squeeze(m[1].str());
     return "";
 }
@@ -652,15 +652,14 @@ RepRecord run_mpi_repetition(const Point& point, const std::string& executable) 
         if (!rank.empty())
             rec.error = said.empty() ? rank + plugin : rank + plugin + ": " + said;
         else if (!said.empty())
-            rec.error = fmt::format("{} {} before the ranks reported{}: {}", launcher,
-                                    l.reaped ? exit_text(l.status) : std::string("stopped"),
-                                    plugin, said);
+            rec.error =
+                fmt::format("{} {} before the ranks reported{}: {}", launcher,
+                            l.reaped ? exit_text(l.status) : std::string("stopped"), plugin, said);
         else
-            rec.error = with_output(fmt::format("{} {} before the ranks reported{}", launcher,
-                                                l.reaped ? exit_text(l.status)
-                                                         : std::string("stopped"),
-                                                plugin),
-                                    l.output);
+            rec.error = with_output(
+                fmt::format("{} {} before the ranks reported{}", launcher,
+                            l.reaped ? exit_text(l.status) : std::string("stopped"), plugin),
+                l.output);
     }
     return rec;
 }

@@ -82,8 +82,7 @@ int placement_nodes(const RankPlacement& placement, int allocation_nodes);
 // environment variables the ranks must see (mpirun passes them to every node with -x; srun
 // passes the whole environment). `allocation_nodes` is the Slurm allocation's node count.
 std::vector<std::string> mpi_command(const MpiLaunch& how, const RankPlacement& placement,
-                                     int allocation_nodes,
-                                     const std::vector<std::string>& exported,
+                                     int allocation_nodes, const std::vector<std::string>& exported,
                                      const std::string& worker, const std::string& task);
 
 // Why launcher "mpi" cannot run here — this parsweep was built without MPI, or mpirun (srun

@@ -36,8 +36,8 @@ json to_json(const Ready& r) {
 }
 
 Ready ready_from_json(const json& j) {
-    return {j.at("ready").get<double>(), j.at("started").get<double>(),
-            j.at("omp_threads").get<int>(), j.at("blas_threads").get<int>(),
+    return {j.at("ready").get<double>(),          j.at("started").get<double>(),
+            j.at("omp_threads").get<int>(),       j.at("blas_threads").get<int>(),
             j.at("cpus").get<std::vector<int>>(), j.value("blas", json())};
 }
 

@@ -91,7 +91,7 @@ inline constexpr std::string_view kMpiLinePrefix = "@parsweep ";
 // parent's clock when the rank ran on the parent's node, else comparable only with each other.
 struct RankReport {
     int rank = 0;
-    std::string host;     // MPI_Get_processor_name: ranks may run on several nodes
+    std::string host;  // MPI_Get_processor_name: ranks may run on several nodes
     // The node by the resource manager's name for it (SLURMD_NODENAME), else `host`: two
     // Slurm nodes may share a host name (several slurmd on one machine), never a node name.
     std::string node;

@@ -16,8 +16,8 @@
 namespace parsweep {
 
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
-                            const PointResult* baseline, int usable_cores,
-                            const json& calibration, const std::optional<Allocation>& allocation) {
+                            const PointResult* baseline, int usable_cores, const json& calibration,
+                            const std::optional<Allocation>& allocation) {
     PointResult p;
     p.point = &point;
     p.reps = std::move(reps);

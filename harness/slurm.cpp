@@ -87,7 +87,8 @@ std::vector<std::string> slurm_option_problems(const SlurmOptions& o) {
     std::vector<std::string> problems;
     if (o.parts && *o.parts < 1)
         problems.push_back(fmt::format("--parts {}: must be ≥ 1", *o.parts));
-    if (o.nodes && *o.nodes < 1) problems.push_back(fmt::format("--nodes {}: must be ≥ 1", *o.nodes));
+    if (o.nodes && *o.nodes < 1)
+        problems.push_back(fmt::format("--nodes {}: must be ≥ 1", *o.nodes));
     if (o.cpus_per_task && *o.cpus_per_task < 1)
         problems.push_back(fmt::format("--cpus-per-task {}: must be ≥ 1", *o.cpus_per_task));
     if (!o.time.empty() && !is_slurm_time(o.time))
@@ -126,7 +127,8 @@ std::string array_script(const SlurmJob& job) {
         "# would get 1 CPU. Thread counts are left to parsweep (the grid's threads axis).\n"
         "export SRUN_CPUS_PER_TASK=$SLURM_CPUS_PER_TASK\n"
         "part={dir}/part-$SLURM_ARRAY_TASK_ID\n"
-        "# parsweep's own step holds one node's CPUs; the ranks' steps overlap it (srun --overlap).\n"
+        "# parsweep's own step holds one node's CPUs; the ranks' steps overlap it (srun "
+        "--overlap).\n"
         "if [[ -f $part/sweep.json ]]; then\n"
         "    # This task ran before (requeued, or submitted again with --array=K after its\n"
         "    # time limit): only the points its part is missing.\n"

@@ -39,8 +39,7 @@ std::vector<std::string> top_level_items(const std::string& text) {
 }
 
 // "prefix[1-3,07]suffix" with one bracket → its hosts; recursion handles more brackets.
-void expand_item(const std::string& item, const std::string& whole,
-                 std::vector<std::string>& out) {
+void expand_item(const std::string& item, const std::string& whole, std::vector<std::string>& out) {
     const auto open = item.find('[');
     if (open == std::string::npos) {
         if (item.empty()) throw std::invalid_argument("host list " + whole + ": empty name");
@@ -87,8 +86,7 @@ std::vector<int> expand_counts(const std::string& text) {
         const std::string part = text.substr(from, comma - from);
         std::smatch m;
         if (!std::regex_match(part, m, count) || part.size() > 18)
-            throw std::invalid_argument("per-node counts " + text + ": bad item \"" + part +
-                                        "\"");
+            throw std::invalid_argument("per-node counts " + text + ": bad item \"" + part + "\"");
         const int n = std::stoi(m[1].str());
         const long times = m[2].matched ? std::stol(m[2].str()) : 1;
         if (times > 100000)
@@ -99,7 +97,9 @@ std::vector<int> expand_counts(const std::string& text) {
     return out;
 }
 
-int Allocation::total_cpus() const { return std::accumulate(cpus.begin(), cpus.end(), 0); }
+int Allocation::total_cpus() const {
+    return std::accumulate(cpus.begin(), cpus.end(), 0);
+}
 
 int Allocation::cpus_of(const std::string& node) const {
     for (std::size_t i = 0; i < nodes.size() && i < cpus.size(); ++i)

@@ -238,20 +238,19 @@ json relevant_env() {
     // The threading libraries' settings, the batch system's, and what says which MPI and
     // software stack a cluster run used: its MPI's (Open MPI, PMIx, UCX, Intel MPI) variables,
     // the environment modules and Spack environment loaded, and the library path.
-    static const char* prefixes[] = {"OMP_",   "OPENBLAS_", "GOMP_", "KMP_",  "MKL_",
-                                     "BLIS_",  "GOTO_",     "SLURM_", "SRUN_", "OMPI_",
-                                     "PMIX_",  "UCX_",      "I_MPI_"};
+    static const char* prefixes[] = {"OMP_",  "OPENBLAS_", "GOMP_",  "KMP_",  "MKL_",
+                                     "BLIS_", "GOTO_",     "SLURM_", "SRUN_", "OMPI_",
+                                     "PMIX_", "UCX_",      "I_MPI_"};
     static const char* names[] = {"LOADEDMODULES", "SPACK_ENV", "LD_LIBRARY_PATH"};
     json env = json::object();
     for (char** e = environ; *e; ++e) {
         std::string_view kv(*e);
         const auto eq = kv.find('=');
         const std::string_view name = kv.substr(0, eq);
-        const bool wanted =
-            std::any_of(std::begin(prefixes), std::end(prefixes),
-                        [&](const char* p) { return name.rfind(p, 0) == 0; }) ||
-            std::any_of(std::begin(names), std::end(names),
-                        [&](const char* n) { return name == n; });
+        const bool wanted = std::any_of(std::begin(prefixes), std::end(prefixes),
+                                        [&](const char* p) { return name.rfind(p, 0) == 0; }) ||
+                            std::any_of(std::begin(names), std::end(names),
+                                        [&](const char* n) { return name == n; });
         if (wanted)
             env[std::string(name)] =
                 eq == std::string_view::npos ? "" : std::string(kv.substr(eq + 1));
@@ -276,24 +275,25 @@ json run_context(const UsableCores& cores) {
     std::string key;
     std::uint64_t total_kb = 0;
     meminfo >> key >> total_kb;
-    json context = {{"date", now_iso()},
-            {"host", host_name()},
-            {"os", fmt::format("{} {} {}", u.sysname, u.release, u.machine)},
-            {"topology", topology_info()},
-            {"usable_cores",
-             {{"count", cores.count},
-              {"reason", cores.reason},
-              {"online", cores.online},
-              {"affinity", cores.affinity},
-              {"cgroup_cpus", cores.cgroup_cpus ? json(*cores.cgroup_cpus) : json()},
-              {"slurm_cpus", cores.slurm_cpus ? json(*cores.slurm_cpus) : json()},
-              {"slurm_variable", cores.slurm_cpus ? json(cores.slurm_variable) : json()}}},
-            {"memory",
-             {{"total_bytes", total_kb * 1024}, {"available_bytes", available_memory_bytes()}}},
-            {"build", build_info()},
-            {"openmp", openmp_info()},
-            {"blas", blas_info()},
-            {"env", relevant_env()}};
+    json context = {
+        {"date", now_iso()},
+        {"host", host_name()},
+        {"os", fmt::format("{} {} {}", u.sysname, u.release, u.machine)},
+        {"topology", topology_info()},
+        {"usable_cores",
+         {{"count", cores.count},
+          {"reason", cores.reason},
+          {"online", cores.online},
+          {"affinity", cores.affinity},
+          {"cgroup_cpus", cores.cgroup_cpus ? json(*cores.cgroup_cpus) : json()},
+          {"slurm_cpus", cores.slurm_cpus ? json(*cores.slurm_cpus) : json()},
+          {"slurm_variable", cores.slurm_cpus ? json(cores.slurm_variable) : json()}}},
+        {"memory",
+         {{"total_bytes", total_kb * 1024}, {"available_bytes", available_memory_bytes()}}},
+        {"build", build_info()},
+        {"openmp", openmp_info()},
+        {"blas", blas_info()},
+        {"env", relevant_env()}};
     // In a Slurm job: its nodes and CPUs (what launcher "mpi" points may use), and which Slurm.
     if (const auto allocation = detect_allocation()) {
         context["allocation"] = to_json(*allocation);

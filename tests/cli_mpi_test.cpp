@@ -273,11 +273,12 @@ TEST_F(Mpi, WhereMpiCannotRunTheConfigIsRefusedAndSpawnStillWorks) {
     const std::string validate_mpi = fmt::format("validate '{}'", mpi_cfg.string());
     Output o = shell("", alone, validate_mpi);
     EXPECT_EQ(o.status, 2);
-    EXPECT_NE(o.err.find(fmt::format("runs[0].launcher: \"mpi\" cannot run here: this parsweep "
-                                     "was built without MPI (no parsweep-mpi-worker beside {} or in "
-                                     "its prefix's libexec)",
-                                     alone.string())),
-              std::string::npos)
+    EXPECT_NE(
+        o.err.find(fmt::format("runs[0].launcher: \"mpi\" cannot run here: this parsweep "
+                               "was built without MPI (no parsweep-mpi-worker beside {} or in "
+                               "its prefix's libexec)",
+                               alone.string())),
+        std::string::npos)
         << o.err;
     o = shell("", alone, fmt::format("run -q '{}' --out spawn-run", spawn_cfg.string()));
     EXPECT_EQ(o.status, 0) << o.err;
@@ -323,10 +324,19 @@ TEST(MpiCommand, SrunInsideASlurmAllocation) {
     MpiLaunch how{"/usr/bin/srun", true, true, false, "pmix", "srun --mpi=list"};
     // 4 ranks of 2 threads in an allocation of 3 nodes: spread over the 3, at most 2 on each.
     const auto cmd = mpi_command(how, {4, 2, 0}, 3, {"OMP_NUM_THREADS"}, "/b/worker", "{}");
-    const std::vector<std::string> expected = {
-        "/usr/bin/srun",   "--mpi=pmix",          "--nodes=3",    "--ntasks=4",
-        "--ntasks-per-node=2", "--cpus-per-task=2", "--export=ALL", "--overcommit",
-        "--overlap",       "--cpu-bind=none",     "--kill-on-bad-exit=1", "/b/worker", "{}"};
+    const std::vector<std::string> expected = {"/usr/bin/srun",
+                                               "--mpi=pmix",
+                                               "--nodes=3",
+                                               "--ntasks=4",
+                                               "--ntasks-per-node=2",
+                                               "--cpus-per-task=2",
+                                               "--export=ALL",
+                                               "--overcommit",
+                                               "--overlap",
+                                               "--cpu-bind=none",
+                                               "--kill-on-bad-exit=1",
+                                               "/b/worker",
+                                               "{}"};
     EXPECT_EQ(cmd, expected);
     // The nodes axis says how many; never more nodes than ranks.
     EXPECT_EQ(placement_nodes({4, 1, 2}, 3), 2);
@@ -344,9 +354,10 @@ TEST(MpiCommand, PrefersPmixAmongSrunsPlugins) {
         "specific pmix plugin versions available: pmix_v4\n");
     EXPECT_EQ(listed, (std::vector<std::string>{"none", "cray_shasta", "pmi2", "pmix", "pmix_v4"}));
     EXPECT_EQ(preferred_mpi_plugin(listed), "pmix");
-    EXPECT_EQ(preferred_mpi_plugin(parse_mpi_plugin_list(
-                  "srun: MPI types are...\nsrun: none\nsrun: pmix_v2\nsrun: pmix_v3\nsrun: pmi2\n")),
-              "pmix_v3");
+    EXPECT_EQ(
+        preferred_mpi_plugin(parse_mpi_plugin_list(
+            "srun: MPI types are...\nsrun: none\nsrun: pmix_v2\nsrun: pmix_v3\nsrun: pmi2\n")),
+        "pmix_v3");
     EXPECT_EQ(preferred_mpi_plugin({"none", "pmi2"}), "pmi2");
     EXPECT_EQ(preferred_mpi_plugin({}), "none");
 }

@@ -291,8 +291,10 @@ TEST(Expand, NodesAxisPlacesMpiRanksAndKeepsTheBaselineOnOneNode) {
         if (p.launcher == "mpi") mpi.emplace_back(p.nodes, p.processes, p.label());
     // nodes=2 with 1 process cannot be placed: left out; the baseline runs on 1 node.
     const std::vector<std::tuple<int, int, std::string>> expected = {
-        {1, 1, "square nodes=1 (mpi)"}, {1, 2, "square nodes=1 (mpi)"},
-        {1, 4, "square nodes=1 (mpi)"}, {2, 2, "square nodes=2 (mpi)"},
+        {1, 1, "square nodes=1 (mpi)"},
+        {1, 2, "square nodes=1 (mpi)"},
+        {1, 4, "square nodes=1 (mpi)"},
+        {2, 2, "square nodes=2 (mpi)"},
         {2, 4, "square nodes=2 (mpi)"}};
     EXPECT_EQ(mpi, expected);
     EXPECT_TRUE(s.points[0].is_baseline());
@@ -326,12 +328,12 @@ TEST(Errors, NodesAxisNeedsMpiAndTheNodes) {
         {"kernel": "square", "grid": {"nodes": [3]}}]})",
                                     in_job),
                           "runs[0].grid.nodes[0]", "3 nodes: the Slurm allocation has 2"));
-    EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "square", "grid": {"nodes": [1]}}]})",
-                                    in_job),
-                          "runs[0].grid.nodes", "needs \"launcher\": \"mpi\""));
-    EXPECT_TRUE(has_error(errors_of(R"({"grid": {"nodes": [1]}, "runs": [{"kernel": "square"}]})",
-                                    in_job),
-                          "grid.nodes", "no run has \"launcher\": \"mpi\""));
+    EXPECT_TRUE(
+        has_error(errors_of(R"({"runs": [{"kernel": "square", "grid": {"nodes": [1]}}]})", in_job),
+                  "runs[0].grid.nodes", "needs \"launcher\": \"mpi\""));
+    EXPECT_TRUE(
+        has_error(errors_of(R"({"grid": {"nodes": [1]}, "runs": [{"kernel": "square"}]})", in_job),
+                  "grid.nodes", "no run has \"launcher\": \"mpi\""));
     EXPECT_TRUE(has_error(errors_of(R"({"launcher": "mpi", "runs": [
         {"kernel": "square", "params": {"nodes": 2}}]})",
                                     in_job),
@@ -544,8 +546,9 @@ TEST(BlasAxis, TopLevelAppliesToTheBlasKernelsOnly) {
 }
 
 TEST(BlasAxis, AKernelWithoutTheBlasRejectsIt) {
-    EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "square", "grid": {"blas": ["blis"]}}]})"),
-                          "runs[0].grid.blas", "the blas axis is for the kernels that use the BLAS: "));
+    EXPECT_TRUE(
+        has_error(errors_of(R"({"runs": [{"kernel": "square", "grid": {"blas": ["blis"]}}]})"),
+                  "runs[0].grid.blas", "the blas axis is for the kernels that use the BLAS: "));
     EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "pi", "params": {"blas": "blis"}}]})"),
                           "runs[0].params.blas", "invert"));
 }
@@ -577,7 +580,8 @@ TEST(BlasAxis, ALibraryThatIsNotInstalledNamesItsPackage) {
     resolve_blas("blis", problem, empty.path().string());
     EXPECT_EQ(problem, "\"blis\" is not installed (apt-get install libblis4-openmp)");
     resolve_blas("openblas-serial", problem, empty.path().string());
-    EXPECT_EQ(problem, "\"openblas-serial\" is not installed (apt-get install libopenblas0-serial)");
+    EXPECT_EQ(problem,
+              "\"openblas-serial\" is not installed (apt-get install libopenblas0-serial)");
     // BLIS without the reference LAPACK: the package of that is named.
     std::filesystem::create_directories(empty.path() / "blis-openmp");
     write_file(empty.path() / "blis-openmp" / "libblis.so.4", "");
@@ -680,7 +684,8 @@ TEST(WeakScaling, AKernelWithoutAWorkSizeIsRefusedNamingItAndThePath) {
     const auto text = write_file(dir.path() / "t.txt", "the dog and the cat\n");
     const std::string file = json(text.string()).dump();
     const auto inherited = errors_of(R"({"scaling": "weak", "runs": [{"kernel": "square"},
-        {"kernel": "wordcount", "params": {"file": )" + file + "}}]}");
+        {"kernel": "wordcount", "params": {"file": )" +
+                                     file + "}}]}");
     EXPECT_EQ(inherited.size(), 1u);
     EXPECT_TRUE(has_error(inherited, "runs[1].kernel",
                           "kernel wordcount cannot be swept with weak scaling (asked for by the "
@@ -688,19 +693,22 @@ TEST(WeakScaling, AKernelWithoutAWorkSizeIsRefusedNamingItAndThePath) {
     EXPECT_TRUE(has_error(inherited, "runs[1].kernel", "square (n)"));
     EXPECT_TRUE(has_error(inherited, "runs[1].kernel", "pi (samples)"));
     const auto own = errors_of(R"({"runs": [{"kernel": "wordcount", "scaling": "weak",
-        "params": {"file": )" + file + "}}]}");
+        "params": {"file": )" + file +
+                               "}}]}");
     EXPECT_TRUE(has_error(own, "runs[0].scaling", "kernel wordcount cannot be swept with weak"));
     // A wordcount run that says "strong" under a weak top level is fine.
     EXPECT_TRUE(errors_of(R"({"scaling": "weak", "runs": [{"kernel": "wordcount",
-        "scaling": "strong", "params": {"file": )" + file + "}}]}")
+        "scaling": "strong", "params": {"file": )" +
+                          file + "}}]}")
                     .empty());
 }
 
 TEST(WeakScaling, BadValuesAndSizesOverTheMaximumNameTheirPath) {
     const auto bad = errors_of(R"({"scaling": "wek", "runs": [
         {"kernel": "square", "scaling": "Strong"}, {"kernel": "pi", "scaling": 1}]})");
-    EXPECT_TRUE(has_error(bad, "scaling", "must be one of strong, weak (got \"wek\"); did you "
-                                          "mean \"weak\"?"));
+    EXPECT_TRUE(has_error(bad, "scaling",
+                          "must be one of strong, weak (got \"wek\"); did you "
+                          "mean \"weak\"?"));
     EXPECT_TRUE(has_error(bad, "runs[0].scaling", "did you mean \"strong\""));
     EXPECT_TRUE(has_error(bad, "runs[1].scaling", "must be one of strong, weak (got 1)"));
     EXPECT_TRUE(has_error(errors_of(R"({"runs": [{"kernel": "square", "scalling": "weak"}]})"),

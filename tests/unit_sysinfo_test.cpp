@@ -27,7 +27,7 @@ using test::TempDir;
 using test::write_file;
 
 constexpr const char* kSlurmVars[] = {
-    "SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK",      "SLURM_CPUS_ON_NODE",  "SLURM_JOB_ID",
+    "SLURM_CPUS_PER_TASK", "SRUN_CPUS_PER_TASK",      "SLURM_CPUS_ON_NODE",   "SLURM_JOB_ID",
     "SLURM_JOB_NODELIST",  "SLURM_JOB_CPUS_PER_NODE", "SLURM_TASKS_PER_NODE", "SLURM_NODELIST"};
 
 // Clears the Slurm variables for a test (they may be set when the tests run in a job) and
@@ -176,7 +176,6 @@ TEST_F(SysinfoTest, AffinityMaskOfTheCallingThread) {
     EXPECT_EQ(seen.count, 1);
     EXPECT_NE(seen.reason.find("affinity mask 1 of"), std::string::npos) << seen.reason;
 }
-
 
 namespace parsweep {
 namespace {
