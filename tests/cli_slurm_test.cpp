@@ -98,6 +98,27 @@ TEST(CliSlurm, DefaultsToFourPartsAndTheUsableCores) {
     EXPECT_EQ(count(array, "#SBATCH --cpus-per-task=" + cores + "\n"), 1u) << array;
 }
 
+// MPI ranks spread over a task's nodes: one task per node (never --ntasks=1, which made sbatch
+// shrink a 2-node job to 1), --nodes from the config's nodes axis unless given, and not less.
+TEST(CliSlurm, NodesForMpiRanksComeFromTheNodesAxis) {
+    TempDir dir;
+    write_file(dir / "mpi.json", R"({"name": "mpi", "launcher": "mpi",
+      "grid": {"processes": [1, 2, 4], "nodes": [1, 2]},
+      "runs": [{"kernel": "pi", "params": {"samples": 1000}}]})");
+    const auto out = run_parsweep("slurm mpi.json --cpus-per-task 2 --out arr", dir.path());
+    ASSERT_EQ(out.status, 0) << out.err;
+    const std::string array = read_file(dir / "arr/array.sbatch");
+    EXPECT_EQ(count(array, "#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=1\n"), 1u) << array;
+    EXPECT_EQ(count(array, "--ntasks=1\n"), 0u) << array;
+    EXPECT_EQ(count(array, "srun --nodes=1 --ntasks=1 "), 2u) << array;
+    EXPECT_EQ(count(out.out, "more nodes help only the mpi launcher"), 0u) << out.out;
+    const auto fewer = run_parsweep("slurm mpi.json --nodes 1 --out arr1", dir.path());
+    EXPECT_EQ(fewer.status, 2);
+    EXPECT_NE(fewer.err.find("--nodes 1: mpi.json's nodes axis goes up to 2"), std::string::npos)
+        << fewer.err;
+    EXPECT_FALSE(fs::exists(dir / "arr1"));
+}
+
 TEST(CliSlurm, BadInputNamesEveryProblemAndWritesNothing) {
     TempDir dir;
     write_file(dir / "tiny.json", kTiny);
