@@ -292,7 +292,7 @@ TEST_F(Mpi, WhereMpiCannotRunTheConfigIsRefusedAndSpawnStillWorks) {
 }
 
 TEST(MpiCommand, MpirunFlagsForRootOversubscriptionAndThreads) {
-    MpiLaunch how{"/usr/bin/mpirun", false, true, false};
+    MpiLaunch how{"/usr/bin/mpirun", false, true, false, "", ""};
     const auto cmd =
         mpi_command(how, {3, 2, 0}, 1, {"OMP_NUM_THREADS", "OMP_PROC_BIND"}, "/b/worker", "{}");
     const std::vector<std::string> expected = {"/usr/bin/mpirun",

@@ -304,7 +304,9 @@ TEST(Expand, NodesAxisPlacesMpiRanksAndKeepsTheBaselineOnOneNode) {
     EXPECT_EQ(s.points[3].mpi_plugin, "pmi2");
     // The top-level nodes axis is the mpi runs' alone; the spawn run has none.
     for (const auto& p : s.points)
-        if (p.launcher == "spawn") EXPECT_EQ(p.nodes, 0);
+        if (p.launcher == "spawn") {
+            EXPECT_EQ(p.nodes, 0);
+        }
     EXPECT_EQ(s.expanded()["points"][3]["nodes"], 2);
     EXPECT_EQ(point_from_json(s.expanded()["points"][3]).key(), s.points[3].key());
     // "auto" processes of an mpi run go up to the allocation's CPUs, all nodes together.
@@ -453,9 +455,11 @@ TEST(LoadFile, ShippedConfigsAreValid) {
         try {
             Sweep s = load_sweep(entry.path(), options);
             EXPECT_FALSE(s.points.empty()) << entry.path();
-            for (const auto& p : s.points)
-                if (p.params.contains("file"))  // recorded absolute, resolved from configs/
+            for (const auto& p : s.points) {
+                if (p.params.contains("file")) {  // recorded absolute, resolved from configs/
                     EXPECT_EQ(p.params["file"], (dir / "data/t8.shakespeare.txt").string());
+                }
+            }
         } catch (const ConfigErrors& e) {
             ADD_FAILURE() << entry.path() << ":\n" << e.what();
         }
