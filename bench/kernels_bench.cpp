@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "blas.hpp"
-#include "config.hpp"
 #include "invert.hpp"
 #include "kernel.hpp"
-#include "launcher.hpp"
+#include "launch/launcher.hpp"
+#include "sweep/config.hpp"
 #include "wordcount.hpp"
 
 namespace {

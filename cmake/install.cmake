@@ -7,7 +7,7 @@
 #   P/share/parsweep/exercises   the workshop lessons: READMEs, checks, starter and solution code
 #   P/share/bash-completion/completions/parsweep, P/share/zsh/site-functions/_parsweep
 #
-# parsweep finds the others relative to its own real path (harness/install_paths.hpp), so the
+# parsweep finds the others relative to its own real path (harness/util/install_paths.hpp), so the
 # prefix can be moved; from a build tree it uses the workers beside it and the source tree.
 include(GNUInstallDirs)
 
@@ -17,7 +17,7 @@ file(RELATIVE_PATH PARSWEEP_BIN_TO_LIBEXEC ${CMAKE_INSTALL_FULL_BINDIR}
      ${CMAKE_INSTALL_FULL_LIBEXECDIR}/parsweep)
 file(RELATIVE_PATH PARSWEEP_BIN_TO_DATA ${CMAKE_INSTALL_FULL_BINDIR}
      ${CMAKE_INSTALL_FULL_DATADIR}/parsweep)
-set_source_files_properties(harness/install_paths.cpp PROPERTIES COMPILE_DEFINITIONS
+set_source_files_properties(harness/util/install_paths.cpp PROPERTIES COMPILE_DEFINITIONS
   "PARSWEEP_BIN_TO_LIBEXEC=\"${PARSWEEP_BIN_TO_LIBEXEC}\";PARSWEEP_BIN_TO_DATA=\"${PARSWEEP_BIN_TO_DATA}\";PARSWEEP_SOURCE_DIR=\"${CMAKE_SOURCE_DIR}\"")
 
 install(TARGETS parsweep RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

@@ -9,8 +9,8 @@
 // with the point's thread count, exactly like `import numpy` after setting the variables.
 //
 // Which library: $PARSWEEP_BLAS_LIBRARY / $PARSWEEP_LAPACKE_LIBRARY when set (to compare BLAS
-// builds; the launcher sets them from a point's `blas` axis, harness/blas_axis.hpp), else the
-// ones found when parsweep was built, else their sonames. $PARSWEEP_LAPACK_LIBRARY, when set,
+// builds; the launcher sets them from a point's `blas` axis, harness/machine/blas_axis.hpp), else
+// the ones found when parsweep was built, else their sonames. $PARSWEEP_LAPACK_LIBRARY, when set,
 // is a ':'-separated list of libraries opened between the two (RTLD_GLOBAL, in order): for a
 // BLAS without LAPACK (BLIS), the reference LAPACK, whose calls to dgemm_ … then resolve to
 // the BLAS opened first — the global scope is searched in load order.
@@ -48,7 +48,7 @@ struct Library {
     bool (*blis_pthreads)() = nullptr;
     int (*blis_arch_id)() = nullptr;
     const char* (*blis_arch_name)(int) = nullptr;
-    std::string blas_path;  // as opened
+    std::string blas_path;     // as opened
     std::string lapack_paths;  // $PARSWEEP_LAPACK_LIBRARY as opened, "" when not set
     std::string lapacke_path;
 };

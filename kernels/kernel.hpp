@@ -140,7 +140,7 @@ class Kernel {
     virtual bool hidden() const { return false; }
     virtual const std::vector<ParamSpec>& params() const = 0;
     // Whether the kernel calls the BLAS (kernels/blas.hpp): such kernels accept the `blas`
-    // axis (harness/blas_axis.hpp), the others reject it as an unknown parameter.
+    // axis (harness/machine/blas_axis.hpp), the others reject it as an unknown parameter.
     virtual bool uses_blas() const { return false; }
 
     // Checks that need several parameters or the outside world (a file's size, a word list's

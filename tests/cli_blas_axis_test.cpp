@@ -1,5 +1,5 @@
-// The blas axis end to end (harness/blas_axis.hpp): real sweeps whose workers load OpenBLAS's
-// pthreads and OpenMP builds and BLIS (installed by scripts/install-deps.sh), each point
+// The blas axis end to end (harness/machine/blas_axis.hpp): real sweeps whose workers load
+// OpenBLAS's pthreads and OpenMP builds and BLIS (installed by scripts/install-deps.sh), each point
 // verified and recording the library its workers really loaded.
 #include <gtest/gtest.h>
 
@@ -42,8 +42,7 @@ void expect_loaded(const json& point, const json& loaded) {
         ASSERT_FALSE(version.empty()) << at;
         EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(version[0]))) << at << ": " << version;
         // BLIS has no LAPACK: the reference LAPACK's calls into the BLAS resolve to BLIS.
-        EXPECT_NE(loaded.value("lapack_library", "").find("lapack/liblapack.so"),
-                  std::string::npos)
+        EXPECT_NE(loaded.value("lapack_library", "").find("lapack/liblapack.so"), std::string::npos)
             << at << ": " << loaded.dump();
         EXPECT_EQ(loaded["lapack_blas_library"], file) << at;
         return;
@@ -105,8 +104,8 @@ TEST_F(BlasAxis, ALibraryFileIsLoadedAsGiven) {
     const std::string file = first["points"][0]["blas"].value("blas_library", "");
     ASSERT_FALSE(file.empty()) << first["points"][0].dump();
     json sweep = run("file", R"({"repetitions": 1, "warmup": 0,
-        "runs": [{"kernel": "dgemm", "params": {"n": 64, "count": 1, "blas": )" + json(file).dump() +
-                                 R"(}}]})");
+        "runs": [{"kernel": "dgemm", "params": {"n": 64, "count": 1, "blas": )" +
+                                 json(file).dump() + R"(}}]})");
     const json& p = sweep["points"][0];
     EXPECT_TRUE(p["verified"].get<bool>()) << p["error"];
     EXPECT_EQ(p["blas"]["blas_library"], file);

@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "mpi_launcher.hpp"
+#include "launch/mpi_launcher.hpp"
 #include "test_support.hpp"
 
 namespace parsweep::test {

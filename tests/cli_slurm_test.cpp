@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "slurm.hpp"
-#include "sysinfo.hpp"
+#include "cluster/slurm.hpp"
+#include "machine/sysinfo.hpp"
 #include "test_support.hpp"
 
 namespace parsweep::test {

@@ -6,13 +6,13 @@
 #include <cmath>
 #include <vector>
 
-#include "calibrate.hpp"
-#include "openmp_runtime.hpp"
-#include "config.hpp"
-#include "runner.hpp"
-#include "stats.hpp"
+#include "machine/calibrate.hpp"
+#include "machine/openmp_runtime.hpp"
+#include "machine/syncbench.hpp"
+#include "measure/stats.hpp"
+#include "run/runner.hpp"
 #include "stream.hpp"
-#include "syncbench.hpp"
+#include "sweep/config.hpp"
 #include "test_support.hpp"
 
 namespace parsweep {

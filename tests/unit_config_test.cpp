@@ -2,8 +2,8 @@
 #include <gtest/gtest.h>
 
 #include "blas.hpp"
-#include "blas_axis.hpp"
-#include "config.hpp"
+#include "machine/blas_axis.hpp"
+#include "sweep/config.hpp"
 #include "test_support.hpp"
 
 namespace parsweep {

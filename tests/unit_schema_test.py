@@ -80,14 +80,14 @@ class SchemaTest(unittest.TestCase):
         self.assertEqual(run["properties"]["kernel"]["enum"], [k["kernel"] for k in listed])
         by_kernel = {v["if"]["properties"]["kernel"]["const"]: v["then"]["properties"]
                      for v in run["allOf"]}
-        # Every kernel also takes the pinning axes (harness/pinning.cpp, `parsweep list`).
+        # Every kernel also takes the pinning axes (harness/machine/pinning.cpp, `parsweep list`).
         pinning = self.schema["$defs"]["pinning"]
         self.assertEqual(sorted(pinning), ["bind", "cpu_set", "places"])
         human = subprocess.run([BINARY, "list"], check=True, capture_output=True,
                                text=True).stdout
         for name, spec in pinning.items():
             self.assertIn(f"[one of {' '.join(spec['enum'])}]", human, name)
-        # The kernels that use the BLAS also take the blas axis (harness/blas_axis.cpp).
+        # The kernels that use the BLAS also take the blas axis (harness/machine/blas_axis.cpp).
         self.assertIn("blas", self.schema["$defs"])
         self.assertTrue(any(k["uses_blas"] for k in listed))
         for k in listed:

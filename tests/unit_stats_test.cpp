@@ -3,10 +3,10 @@
 
 #include <cmath>
 
-#include "config.hpp"
-#include "launcher.hpp"
-#include "runner.hpp"
-#include "stats.hpp"
+#include "launch/launcher.hpp"
+#include "measure/stats.hpp"
+#include "run/runner.hpp"
+#include "sweep/config.hpp"
 
 namespace parsweep {
 namespace {

@@ -13,10 +13,10 @@
 
 #include <gtest/gtest.h>
 
-#include "openmp_runtime.hpp"
-#include "pinning.hpp"
-#include "slurm_allocation.hpp"
-#include "sysinfo.hpp"
+#include "cluster/slurm_allocation.hpp"
+#include "machine/openmp_runtime.hpp"
+#include "machine/pinning.hpp"
+#include "machine/sysinfo.hpp"
 #include "test_support.hpp"
 
 namespace parsweep {

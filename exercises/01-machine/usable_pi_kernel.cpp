@@ -5,7 +5,7 @@
  * In every worker process, prepare():
  *   1. asks lesson01::usable_cores() how many threads to start, and sizes the OpenMP team
  *      with it (omp_set_num_threads), as a program that sizes itself does;
- *   2. asks parsweep the same question, detect_usable_cores() (harness/sysinfo.hpp: the
+ *   2. asks parsweep the same question, detect_usable_cores() (harness/machine/sysinfo.hpp: the
  *      affinity mask, the cgroup CPU quota, SLURM_CPUS_PER_TASK — what `parsweep info` shows
  *      as "usable cores"), in the same process, so under the same limits;
  *   3. prepares the built-in `pi` kernel's share (kernels/pi.cpp), which does the work.
@@ -41,7 +41,7 @@
 #include <fmt/format.h>
 
 #include "../kernel_around.hpp"
-#include "sysinfo.hpp"
+#include "machine/sysinfo.hpp"
 #include "usable_cores.hpp"
 
 namespace lesson01 {

@@ -39,8 +39,8 @@
 #include "blas.hpp"
 #include "blas_threads.hpp"
 #include "kernel.hpp"
-#include "protocol.hpp"
-#include "sysinfo.hpp"
+#include "launch/protocol.hpp"
+#include "machine/sysinfo.hpp"
 
 namespace {
 

@@ -41,8 +41,8 @@
 
 #include "../kernel_around.hpp"
 #include "blas.hpp"
+#include "machine/sysinfo.hpp"
 #include "start_blas.hpp"
-#include "sysinfo.hpp"
 
 namespace {
 

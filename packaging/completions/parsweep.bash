@@ -1,5 +1,5 @@
 # bash completion for parsweep (installed as share/bash-completion/completions/parsweep).
-# Subcommands and their options, as harness/main.cpp and harness/plot_command.cpp declare
+# Subcommands and their options, as harness/cli/main.cpp and harness/cli/plot_command.cpp declare
 # them; config arguments complete to *.json files, run arguments to directories.
 
 _parsweep_subcommands="run validate list info calibrate corpus slurm merge plot compare help"

@@ -1,0 +1,181 @@
+// parsweep-mpi-worker: one MPI rank of a point run by the mpi launcher (mpi_launcher.hpp).
+//
+//   parsweep-mpi-worker TASK_JSON   a rank, started by mpirun or srun; TASK_JSON is the
+//                                   point's Task over all its items (protocol.hpp)
+//   parsweep-mpi-worker --version   the MPI library's version (MPI_Get_library_version)
+//
+// Built only when CMake finds MPI, so that parsweep itself never links it. The ranks run the
+// spawn workers' code (worker.hpp) on their share; only the start, the timing and the way the
+// records reach the parent differ:
+//
+//   set up (share_of(items, size, rank), prepare, OpenMP team)
+//   gather readiness on rank 0 → rank 0 says Ready (or which rank could not set up)
+//   MPI_Barrier → t0 = MPI_Wtime() → the share in timed batches → MPI_Barrier → t1
+//   compute_s = the longest t1 − t0 over the ranks (MPI_Reduce)
+//   gather every rank's record on rank 0 → rank 0 sends the MpiReport
+//
+// Only the main thread calls MPI (MPI_THREAD_FUNNELED): the kernels' OpenMP threads never do.
+#include <mpi.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "launch/launcher.hpp"
+#include "launch/protocol.hpp"
+#include "launch/worker.hpp"
+#include "util/files.hpp"
+
+namespace parsweep {
+namespace {
+
+// One message to the parent: a single write of a whole line, which mpirun / srun forward. On
+// stdout from rank 0, on stderr from the others (protocol.hpp says why).
+void emit(const json& message, int rank = 0) {
+    write_all(rank == 0 ? STDOUT_FILENO : STDERR_FILENO,
+              std::string(kMpiLinePrefix) + message.dump() + "\n");
+}
+
+// Every rank's `mine`, on rank 0 in rank order; empty on the other ranks.
+std::vector<std::string> gather(const std::string& mine, int rank, int size) {
+    int length = static_cast<int>(mine.size());
+    std::vector<int> lengths(rank == 0 ? size : 0), offsets(rank == 0 ? size : 0);
+    MPI_Gather(&length, 1, MPI_INT, lengths.data(), 1, MPI_INT, 0, MPI_COMM_WORLD);
+    std::string all;
+    if (rank == 0) {
+        for (int r = 1; r < size; ++r) offsets[r] = offsets[r - 1] + lengths[r - 1];
+        all.resize(static_cast<std::size_t>(offsets[size - 1] + lengths[size - 1]));
+    }
+    MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
+                0, MPI_COMM_WORLD);
+    std::vector<std::string> out;
+    for (int r = 0; rank == 0 && r < size; ++r)
+        out.push_back(
+            all.substr(static_cast<std::size_t>(offsets[r]), static_cast<std::size_t>(lengths[r])));
+    return out;
+}
+
+int rank_main(const char* task_text, double started) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    char host[MPI_MAX_PROCESSOR_NAME] = {};
+    int host_length = 0;
+    MPI_Get_processor_name(host, &host_length);
+
+    // Set up: this rank's share of the point's items, the same split as the spawn launcher's.
+    Task task;
+    Prepared prepared;
+    std::string error;
+    try {
+        task = task_from_json(json::parse(task_text));
+        const auto [begin, end] = share_of(task.end - task.begin, size, rank);
+        task.end = task.begin + end;
+        task.begin += begin;
+        task.worker = rank;
+        prepared = prepare_share(task);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    const Ready ready = ready_now(started);
+    const auto readiness =
+        gather(error.empty() ? to_json(ready).dump() : json{{"error", error}}.dump(), rank, size);
+    int go = 1;
+    double ready_sent = 0;
+    if (rank == 0) {
+        for (int r = 0; r < size && go; ++r) {
+            const json m = json::parse(readiness[static_cast<std::size_t>(r)]);
+            if (is_error(m)) {
+                emit({{"error", fmt::format("rank {}: {}", r, m["error"].get<std::string>())}});
+                go = 0;
+            }
+        }
+        if (go) {
+            emit(to_json(ready));
+            ready_sent = MPI_Wtime();
+        }
+    }
+    MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (!go) return 1;
+
+    // The timed region: from leaving one barrier to leaving the next, so compute_s is the
+    // slowest rank's share, load imbalance included.
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double t0 = MPI_Wtime();
+    const double released = monotonic_s();
+    RankReport mine;
+    try {
+        mine.report = run_share(*prepared.kernel, task, *prepared.run);
+    } catch (const std::exception& e) {
+        mine.error = std::string("kernel failed: ") + e.what();
+    }
+    // Before the closing barrier, so that a timeout can name the ranks that never got here.
+    emit({{"done", rank}}, rank);
+    MPI_Barrier(MPI_COMM_WORLD);
+    // Without the rank's untimed stage() and check() calls, as the spawn launcher does.
+    const double span = MPI_Wtime() - t0 - (mine.error.empty() ? mine.report.untimed_s : 0.0);
+    double compute_s = 0;
+    MPI_Reduce(&span, &compute_s, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
+
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    mine.rank = rank;
+    mine.host = std::string(host, static_cast<std::size_t>(host_length));
+    const char* node = std::getenv("SLURMD_NODENAME");
+    mine.node = node && *node ? node : mine.host;
+    mine.released = released;
+    mine.ready = ready;
+    mine.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6;
+    mine.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+    mine.ctx_voluntary = usage.ru_nvcsw;
+    mine.ctx_involuntary = usage.ru_nivcsw;
+    mine.max_rss_kb = usage.ru_maxrss;
+    const auto records = gather(to_json(mine).dump(), rank, size);
+    if (rank == 0) {
+        MpiReport report;
+        report.release_s = t0 - ready_sent;
+        report.compute_s = compute_s;
+        for (const auto& r : records) report.ranks.push_back(rank_report_from_json(json::parse(r)));
+        emit(to_json(report));
+    }
+    return 0;
+}
+
+}  // namespace
+}  // namespace parsweep
+
+int main(int argc, char** argv) {
+    const double started = parsweep::monotonic_s();
+    if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
+        // Allowed before MPI_Init: no launcher needed.
+        char version[MPI_MAX_LIBRARY_VERSION_STRING];
+        int length = 0;
+        MPI_Get_library_version(version, &length);
+        std::string text(version, static_cast<std::size_t>(length));
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\0')) text.pop_back();
+        std::printf("%s\n", text.c_str());
+        return 0;
+    }
+    if (argc != 2) {
+        std::fprintf(stderr,
+                     "usage: %s TASK_JSON | --version\n(started by parsweep's mpi launcher through "
+                     "mpirun or srun, not by hand)\n",
+                     argv[0]);
+        return 2;
+    }
+    // Die with mpirun (or srun's step daemon): a rank must never outlive its sweep.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int provided = 0;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    const int status = parsweep::rank_main(argv[1], started);
+    MPI_Finalize();
+    return status;
+}

@@ -1,0 +1,167 @@
+#include "run/runner.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "launch/interrupt.hpp"
+#include "launch/launcher.hpp"
+#include "launch/mpi_launcher.hpp"
+#include "launch/protocol.hpp"
+#include "machine/calibrate.hpp"
+#include "machine/sysinfo.hpp"
+#include "measure/stats.hpp"
+
+namespace parsweep {
+
+PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
+                            const PointResult* baseline, int usable_cores, const json& calibration,
+                            const std::optional<Allocation>& allocation) {
+    PointResult p;
+    p.point = &point;
+    p.reps = std::move(reps);
+    p.usable_cores = usable_cores;
+    for (const auto& r : p.reps)
+        for (const auto& w : r.workers)
+            if (!w.node.empty() &&
+                std::find(p.nodes.begin(), p.nodes.end(), w.node) == p.nodes.end())
+                p.nodes.push_back(w.node);
+    if (allocation && !p.nodes.empty())
+        if (const int cpus = allocation->cpus_of(p.nodes); cpus > 0) p.usable_cores = cpus;
+    p.verified = !p.reps.empty();
+    for (const auto& r : p.reps)
+        if (!r.verified) {
+            p.verified = false;
+            if (p.error.empty()) p.error = fmt::format("repetition {}: {}", r.rep, r.error);
+        }
+    if (!p.reps.empty()) p.result = p.reps.back().result;
+
+    std::vector<double> wall, spawn, dispatch, compute, gather, imbalance, util, ctx;
+    for (const auto& r : p.reps) {
+        if (!r.verified) continue;
+        wall.push_back(r.wall_s);
+        spawn.push_back(r.spawn_s);
+        dispatch.push_back(r.dispatch_s);
+        compute.push_back(r.compute_s);
+        gather.push_back(r.gather_s);
+        imbalance.push_back(r.imbalance_s);
+        util.push_back(r.cpu_util);
+        ctx.push_back(static_cast<double>(r.ctx_involuntary));
+    }
+    p.wall = summarize(wall);
+    p.spawn = summarize(spawn);
+    p.dispatch = summarize(dispatch);
+    p.compute = summarize(compute);
+    p.gather = summarize(gather);
+    p.imbalance = summarize(imbalance);
+    p.cpu_util = summarize(util);
+    p.ctx_involuntary_median = summarize(ctx).median;
+
+    if (!baseline && point.is_baseline()) baseline = &p;  // the baseline against itself: 1×
+    const bool base_ok = baseline && baseline->verified && baseline->wall.count > 0;
+    auto time_of = [&](const PointResult& r) {
+        return point.time_metric == "compute_s" ? r.compute.median : r.wall.median;
+    };
+    const Work work = point.kernel->work(point.params);
+    p.derived =
+        derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
+               base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
+               p.usable_cores, work, p.verified ? p.compute.median : 0, point.weak());
+    apply_roofline(p.derived, work, point.processes * point.threads, calibration);
+    return p;
+}
+
+int planned_cores(const Point& point, int usable_cores,
+                  const std::optional<Allocation>& allocation) {
+    if (point.launcher != "mpi" || !allocation) return usable_cores;
+    const int nodes = placement_nodes({point.processes, point.threads, point.nodes},
+                                      int(allocation->nodes.size()));
+    int cpus = 0;
+    for (int k = 0; k < nodes && k < int(allocation->cpus.size()); ++k) cpus += allocation->cpus[k];
+    return cpus > 0 ? cpus : usable_cores;
+}
+
+std::optional<Allocation> allocation_of(const json& context) {
+    const json* found = nullptr;
+    if (context.contains("allocation")) found = &context["allocation"];
+    if (context.contains("resumed") && context["resumed"].is_array())
+        for (const auto& r : context["resumed"])
+            if (r.contains("allocation")) found = &r["allocation"];
+    if (!found || !found->is_object()) return std::nullopt;
+    try {
+        return allocation_from_json(*found);
+    } catch (const json::exception&) {
+        return std::nullopt;  // a record parsweep did not write: this node's cores then
+    }
+}
+
+std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,
+                                   const std::string& executable, const Checkpoint& done_before) {
+    const Sweep& sweep = *run.sweep;
+    const double t0 = monotonic_s();
+    if (!run.time) run.time.emplace();
+    if (run.started_s == 0) run.started_s = t0;
+    TimeAccounting& time = *run.time;
+    // Every reporter call is timed as writing results; the accounting is brought up to date
+    // just before the calls that write it.
+    auto tell = [&](auto&& call) {
+        const double t = monotonic_s();
+        for (auto* r : reporters) call(r);
+        time.write_s += monotonic_s() - t;
+    };
+    run.started_at = now_iso();
+    run.status = "running";
+    time.close(run.started_s, monotonic_s());
+    tell([&](Reporter* r) { r->run_started(run); });
+
+    // A part (--part K/N) measures only its share. Points whose baseline is in another part
+    // get no speedup here: the parts stay disjoint (no point is measured twice) and
+    // `parsweep merge` recomputes every derived metric over the joined points.
+    const std::vector<const Point*> todo = sweep.points_to_run();
+    const std::optional<Allocation> allocation = allocation_of(run.context);
+    std::vector<PointResult> done;
+    done.reserve(todo.size());
+    std::map<std::string, std::size_t> baseline_of;  // group key → index in `done`
+    for (std::size_t i = 0; i < todo.size(); ++i) {
+        const Point& point = *todo[i];
+        if (interrupted()) break;
+        tell([&](Reporter* r) { r->point_started(run, point, i, todo.size()); });
+        std::vector<RepRecord> reps;
+        const auto before = done_before.find(point.key());
+        bool stopped = false;
+        if (before != done_before.end()) {
+            reps = before->second;
+        } else {
+            for (int k = -point.warmup; k < point.repetitions && !stopped; ++k) {
+                RepRecord rec = run_repetition(point, executable);
+                rec.rep = k;
+                stopped = rec.interrupted;
+                time.add(rec);
+                tell([&](Reporter* r) { r->repetition_done(run, point, rec); });
+                if (k >= 0) reps.push_back(std::move(rec));
+            }
+        }
+        if (stopped) break;  // the point in flight is not a result
+        const PointResult* baseline = nullptr;
+        if (auto it = baseline_of.find(point.group_key()); it != baseline_of.end())
+            baseline = &done[it->second];
+        done.push_back(summarize_point(point, std::move(reps), baseline, sweep.usable_cores,
+                                       run.context.value("calibration", json()), allocation));
+        done.back().resumed = before != done_before.end();
+        if (point.is_baseline()) baseline_of[point.group_key()] = done.size() - 1;
+        if (!done.back().verified) ++run.points_failed;
+        run.elapsed_s = monotonic_s() - t0;
+        time.close(run.started_s, monotonic_s());
+        tell([&](Reporter* r) { r->point_done(run, done); });
+    }
+    run.interrupted_by = interrupted();
+    run.status = run.interrupted_by ? "incomplete" : "complete";
+    run.finished_at = now_iso();
+    run.elapsed_s = monotonic_s() - t0;
+    time.close(run.started_s, monotonic_s());
+    for (auto* r : reporters) r->run_finished(run, done);
+    return done;
+}
+
+}  // namespace parsweep

@@ -1,0 +1,1141 @@
+#include "sweep/config.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "machine/blas_axis.hpp"
+#include "machine/pinning.hpp"
+#include "util/units.hpp"
+
+namespace parsweep {
+
+namespace fs = std::filesystem;
+
+ConfigErrors::ConfigErrors(std::vector<ConfigError> errors)
+    : std::runtime_error([&] {
+          std::string all;
+          for (const auto& e : errors) all += e.to_string() + "\n";
+          return all;
+      }()),
+      errors_(std::move(errors)) {}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+    auto distance = [](const std::string& a, const std::string& b) {
+        std::vector<std::size_t> row(b.size() + 1);
+        for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+        for (std::size_t i = 1; i <= a.size(); ++i) {
+            std::size_t diag = row[0];
+            row[0] = i;
+            for (std::size_t j = 1; j <= b.size(); ++j) {
+                std::size_t up = row[j];
+                row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                                   diag + (std::tolower(a[i - 1]) != std::tolower(b[j - 1]))});
+                diag = up;
+            }
+        }
+        return row[b.size()];
+    };
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        std::size_t d = distance(word, c);
+        if (d < best_d) best_d = d, best = c;
+    }
+    return best;
+}
+
+const std::vector<std::string>& thread_count_vars() {
+    static const std::vector<std::string> vars = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                  "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                                                  "GOTO_NUM_THREADS"};
+    return vars;
+}
+
+std::vector<int> auto_counts(int limit) {
+    std::vector<int> out;
+    for (int v = 1; v <= limit; v *= 2) out.push_back(v);
+    if (limit >= 1 && out.back() != limit) out.push_back(limit);
+    return out;
+}
+
+std::string hash_text(std::string_view text) {
+    std::uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ull;
+    return fmt::format("{:016x}", h);
+}
+
+std::string Point::key() const {
+    json id = {{"kernel", kernel->id()},
+               {"params", params},
+               {"processes", processes},
+               {"threads", threads}};
+    if (!learner.empty()) id["learner"] = learner;       // keys of other runs stay as they were
+    if (launcher != "spawn") id["launcher"] = launcher;  // as do the keys of spawn points
+    if (nodes != 0) id["nodes"] = nodes;                 // and of points without a nodes axis
+    if (weak()) id["scaling"] = scaling;  // and of strong scaling: its baseline differs
+    return hash_text(id.dump());
+}
+
+Part parse_part(const std::string& text) {
+    static const std::regex form(R"(([0-9]{1,9})/([0-9]{1,9}))");
+    std::smatch m;
+    if (!std::regex_match(text, m, form))
+        throw std::invalid_argument("--part " + text + ": expected K/N, e.g. 2/3 (part K of N)");
+    Part part{std::stoi(m[1]), std::stoi(m[2])};
+    if (part.count < 1 || part.index < 1 || part.index > part.count)
+        throw std::invalid_argument(fmt::format(
+            "--part {}: K must be between 1 and N (got K={}, N={})", text, part.index, part.count));
+    return part;
+}
+
+std::vector<const Point*> Sweep::points_to_run() const {
+    std::vector<const Point*> out;
+    for (const auto& p : points)
+        if (part.holds(p)) out.push_back(&p);
+    return out;
+}
+
+std::string config_hash(const json& given, const json& overrides) {
+    if (overrides.is_null()) return hash_text(given.dump());
+    return hash_text(given.dump() + "\n" + overrides.dump());
+}
+
+std::string Sweep::hash() const {
+    return config_hash(given, overrides);
+}
+
+json Point::given_params() const {
+    json given = params;
+    for (const auto& [name, value] : per_worker.items()) given[name] = value;
+    return given;
+}
+
+std::string Point::group_key() const {
+    // Per run: two runs of the same kernel and parameters (with a different env, say) each
+    // have their own baseline. The given parameters: a weak curve's points each run another
+    // size, and they are still one curve against one baseline.
+    return learner + " " + std::to_string(run) + " " + std::string(kernel->id()) + " " +
+           given_params().dump();
+}
+
+Point point_from_json(const json& e) {
+    auto field = [&](const char* name) -> const json& {
+        if (!e.is_object() || !e.contains(name))
+            throw std::runtime_error(fmt::format("{}: missing", name));
+        return e[name];
+    };
+    auto get = [&](const char* name, auto& out) {
+        try {
+            out = field(name).get<std::remove_reference_t<decltype(out)>>();
+        } catch (const json::exception& x) {
+            throw std::runtime_error(
+                fmt::format("{}: {} (got {})", name, x.what(), field(name).dump()));
+        }
+    };
+    Point p;
+    std::string id;
+    get("kernel", id);
+    p.kernel = find_kernel(id);
+    if (!p.kernel)
+        throw std::runtime_error(fmt::format(
+            "kernel: unknown kernel \"{}\" (a workshop lesson's kernel is only in that lesson's "
+            "binary: use build/exercises/parsweep-lessonNN-solution)",
+            id));
+    p.params = field("params");
+    if (!p.params.is_object()) throw std::runtime_error("params: must be an object");
+    get("index", p.index);
+    get("run", p.run);
+    get("axes", p.axes);
+    get("processes", p.processes);
+    get("threads", p.threads);
+    get("repetitions", p.repetitions);
+    get("warmup", p.warmup);
+    get("timeout_s", p.timeout_s);
+    get("time_metric", p.time_metric);
+    get("env", p.env);
+    get("baseline_only", p.baseline_only);
+    const json& base = field("baseline");
+    try {
+        p.baseline_processes = base.at("processes").get<int>();
+        p.baseline_threads = base.at("threads").get<int>();
+    } catch (const json::exception& x) {
+        throw std::runtime_error(fmt::format("baseline: {} (got {})", x.what(), base.dump()));
+    }
+    if (e.contains("learner")) get("learner", p.learner);
+    if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
+    if (e.contains("nodes")) get("nodes", p.nodes);           // absent: before the nodes axis
+    if (e.contains("mpi_plugin")) get("mpi_plugin", p.mpi_plugin);
+    if (e.contains("scaling")) get("scaling", p.scaling);  // absent: before weak scaling
+    if (p.scaling != "strong" && p.scaling != "weak")
+        throw std::runtime_error(
+            fmt::format("scaling: must be \"strong\" or \"weak\" (got \"{}\")", p.scaling));
+    if (p.weak()) {
+        p.per_worker = field("per_worker");
+        if (!p.per_worker.is_object()) throw std::runtime_error("per_worker: must be an object");
+    }
+    if (p.processes < 1 || p.threads < 1)
+        throw std::runtime_error(fmt::format("processes and threads must be ≥ 1 (got {} and {})",
+                                             p.processes, p.threads));
+    return p;
+}
+
+std::string Point::label() const {
+    std::string s = learner.empty() ? "" : learner + ": ";
+    s += kernel->id();
+    const json given = given_params();
+    for (const auto& a : axes) {
+        const json& v = given.at(a);
+        s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    }
+    if (nodes != 0) s += fmt::format(" nodes={}", nodes);
+    if (launcher != "spawn" && weak())
+        s += " (" + launcher + ", weak)";
+    else if (launcher != "spawn")
+        s += " (" + launcher + ")";
+    else if (weak())
+        s += " (weak)";
+    return s;
+}
+
+json Sweep::expanded() const {
+    json pts = json::array();
+    for (const auto& p : points) {
+        pts.push_back(
+            {{"index", p.index},
+             {"key", p.key()},
+             {"run", p.run},
+             {"kernel", p.kernel->id()},
+             {"params", p.params},
+             {"axes", p.axes},
+             {"processes", p.processes},
+             {"threads", p.threads},
+             {"repetitions", p.repetitions},
+             {"warmup", p.warmup},
+             {"timeout_s", p.timeout_s},
+             {"time_metric", p.time_metric},
+             {"launcher", p.launcher},
+             {"nodes", p.nodes},
+             {"mpi_plugin", p.mpi_plugin},
+             {"scaling", p.scaling},
+             {"env", p.env},
+             {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
+             {"baseline_only", p.baseline_only}});
+        if (!part.whole()) pts.back()["part"] = p.index % std::size_t(part.count) + 1;
+        if (!p.learner.empty()) pts.back()["learner"] = p.learner;
+        if (p.weak()) pts.back()["per_worker"] = p.per_worker;
+    }
+    return {{"name", name},
+            {"usable_cores", usable_cores},
+            {"oversubscribe", oversubscribe},
+            {"points", pts}};
+}
+
+namespace {
+
+constexpr int kMaxProcesses = 1024;
+constexpr int kMaxThreads = 1024;
+constexpr int kMaxNodes = 4096;
+constexpr std::size_t kMaxPoints = 100000;
+
+const std::vector<std::string> kTopKeys = {
+    "$schema",     "name",     "description", "repetitions", "warmup",        "grid",
+    "params",      "baseline", "env",         "runs",        "oversubscribe", "timeout_s",
+    "time_metric", "launcher", "scaling",     "mpi_plugin"};
+const std::vector<std::string> kRunKeys = {
+    "kernel",   "description", "params",      "grid",     "repetitions", "warmup",    "env",
+    "baseline", "timeout_s",   "time_metric", "launcher", "scaling",     "mpi_plugin"};
+const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
+const std::vector<std::string> kLaunchers = {"spawn", "mpi"};
+const std::vector<std::string> kScalings = {"strong", "weak"};
+const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
+
+std::string show(const json& v) {
+    std::string s = v.dump();
+    if (s.size() > 60) s = s.substr(0, 57) + "...";
+    return s;
+}
+
+std::string member(const std::string& base, const std::string& key) {
+    static const std::regex plain("[A-Za-z_$][A-Za-z0-9_$]*");
+    std::string k = std::regex_match(key, plain) ? key : "[" + json(key).dump() + "]";
+    if (base.empty()) return k;
+    return k[0] == '[' ? base + k : base + "." + k;
+}
+
+std::string element(const std::string& base, std::size_t i) {
+    return base + "[" + std::to_string(i) + "]";
+}
+
+std::string type_name(const json& v) {
+    if (v.is_number_integer()) return "an integer";
+    if (v.is_number()) return "a number";
+    if (v.is_string()) return "a string";
+    if (v.is_boolean()) return "a boolean";
+    if (v.is_array()) return "a list";
+    if (v.is_object()) return "an object";
+    return "null";
+}
+
+std::string fmt_bound(double v) {
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+        return fmt::format("{}", static_cast<long long>(v));
+    return fmt::format("{}", v);
+}
+
+class Checker {
+  public:
+    std::vector<ConfigError> errors;
+    fs::path files_from;  // absolute: relative file values written in the config start here
+
+    void error(const std::string& path, const std::string& message) {
+        for (const auto& e : errors)
+            if (e.path == path && e.message == message) return;
+        errors.push_back({path, message});
+    }
+
+    // Reports keys of `obj` that are not in `allowed`, with a suggestion.
+    void check_keys(const json& obj, const std::vector<std::string>& allowed,
+                    const std::string& path) {
+        for (const auto& [key, value] : obj.items()) {
+            if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+            std::string hint = did_you_mean(key, allowed);
+            error(member(path, key),
+                  "unknown key" +
+                      (hint.empty() ? std::string() : "; did you mean \"" + hint + "\"?"));
+        }
+    }
+
+    bool is_object(const json& v, const std::string& path) {
+        if (v.is_object()) return true;
+        error(path, "must be an object (got " + type_name(v) + ")");
+        return false;
+    }
+
+    // An integer in [lo, hi]; floats with no fraction (1e8) are accepted.
+    std::optional<long long> integer(const json& v, const std::string& path, double lo, double hi) {
+        double d;
+        if (v.is_number_integer()) {
+            d = v.is_number_unsigned() ? static_cast<double>(v.get<std::uint64_t>())
+                                       : static_cast<double>(v.get<std::int64_t>());
+        } else if (v.is_number_float() && std::isfinite(v.get<double>()) &&
+                   v.get<double>() == std::floor(v.get<double>())) {
+            d = v.get<double>();
+        } else {
+            error(path, "must be an integer (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        if (d < lo) {
+            error(path, "must be ≥ " + fmt_bound(lo) + " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        if (d > hi) {
+            error(path, "must be ≤ " + fmt_bound(hi) + " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        return v.is_number_integer() && !v.is_number_unsigned()
+                   ? v.get<std::int64_t>()
+                   : static_cast<long long>(v.is_number_unsigned() ? v.get<std::uint64_t>()
+                                                                   : static_cast<std::uint64_t>(d));
+    }
+
+    std::optional<double> number(const json& v, const std::string& path, double lo, double hi,
+                                 bool lo_open = false) {
+        if (!v.is_number() || !std::isfinite(v.get<double>())) {
+            error(path, "must be a number (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        double d = v.get<double>();
+        if (lo_open ? d <= lo : d < lo) {
+            error(path, std::string("must be ") + (lo_open ? "> " : "≥ ") + fmt_bound(lo) +
+                            " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        if (d > hi) {
+            error(path, "must be ≤ " + fmt_bound(hi) + " (got " + show(v) + ")");
+            return std::nullopt;
+        }
+        return d;
+    }
+
+    // A kernel parameter's value, normalised (integers as integers), and passed by the
+    // spec's own check when it has one; nullopt when invalid. `in_config`: the value is
+    // written in the config (false: the kernel's default), for where a relative file is.
+    std::optional<json> param(const ParamSpec& spec, const json& v, const std::string& path,
+                              bool in_config = true) {
+        auto value = typed_param(spec, v, path, in_config);
+        if (value && spec.check)
+            if (const std::string why = spec.check(*value); !why.empty()) {
+                error(path, why);
+                return std::nullopt;
+            }
+        return value;
+    }
+
+    std::optional<json> typed_param(const ParamSpec& spec, const json& v, const std::string& path,
+                                    bool in_config) {
+        switch (spec.type) {
+            case ParamType::Integer: {
+                auto i = integer(v, path, spec.min.value_or(-9.2e18), spec.max.value_or(9.2e18));
+                if (!i) return std::nullopt;
+                return *i >= 0 ? json(static_cast<std::uint64_t>(*i)) : json(*i);
+            }
+            case ParamType::Number: {
+                auto d = number(v, path, spec.min.value_or(-1e308), spec.max.value_or(1e308));
+                if (!d) return std::nullopt;
+                return json(*d);
+            }
+            case ParamType::Boolean:
+                if (v.is_boolean()) return v;
+                error(path, "must be true or false (got " + show(v) + ")");
+                return std::nullopt;
+            case ParamType::String: {
+                if (!v.is_string()) {
+                    error(path, "must be a string (got " + show(v) + ")");
+                    return std::nullopt;
+                }
+                if (!spec.choices.empty() && !choice(v, path, spec.choices)) return std::nullopt;
+                return v;
+            }
+            case ParamType::StringList: {
+                if (!v.is_array() || v.empty()) {
+                    error(path, "must be a non-empty list of strings (got " + show(v) + ")");
+                    return std::nullopt;
+                }
+                bool ok = true;
+                for (std::size_t i = 0; i < v.size(); ++i) {
+                    if (!v[i].is_string() || v[i].get<std::string>().empty()) {
+                        error(element(path, i),
+                              "must be a non-empty string (got " + show(v[i]) + ")");
+                        ok = false;
+                    }
+                }
+                return ok ? std::optional<json>(v) : std::nullopt;
+            }
+            case ParamType::File: {
+                if (!v.is_string() || v.get<std::string>().empty()) {
+                    error(path, "must be a file path (got " + show(v) + ")");
+                    return std::nullopt;
+                }
+                // A default (not written in the config) is the kernel's documented path in the
+                // current directory; a value written in the config starts at its directory.
+                const fs::path base = in_config ? files_from : fs::current_path();
+                const fs::path p = (base / v.get<std::string>()).lexically_normal();
+                std::error_code ec;
+                auto st = fs::status(p, ec);
+                if (!fs::exists(st)) {
+                    error(path, "file not found: " + p.string() +
+                                    (fs::path(v.get<std::string>()).is_relative()
+                                         ? " (\"" + v.get<std::string>() + "\" is taken from " +
+                                               (in_config ? "the config's directory, "
+                                                          : "the current directory, ") +
+                                               base.string() + ")"
+                                         : ""));
+                    return std::nullopt;
+                }
+                if (fs::is_directory(st)) {
+                    error(path, p.string() + " is a directory, not a file");
+                    return std::nullopt;
+                }
+                if (!fs::is_regular_file(st)) {
+                    error(path, p.string() + " is not a regular file");
+                    return std::nullopt;
+                }
+                if (access(p.c_str(), R_OK) != 0) {
+                    error(path, "cannot read " + p.string() + ": " + std::strerror(errno));
+                    return std::nullopt;
+                }
+                return json(p.string());
+            }
+        }
+        return std::nullopt;
+    }
+
+    // One of `choices`, or an error listing them (with a suggestion for a typo).
+    std::optional<std::string> choice(const json& v, const std::string& path,
+                                      const std::vector<std::string>& choices) {
+        if (v.is_string() &&
+            std::find(choices.begin(), choices.end(), v.get<std::string>()) != choices.end())
+            return v.get<std::string>();
+        std::string all;
+        for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
+        std::string hint = v.is_string() ? did_you_mean(v.get<std::string>(), choices) : "";
+        error(path, "must be one of " + all + " (got " + show(v) + ")" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+        return std::nullopt;
+    }
+
+    // A processes/threads axis: a list of counts, or "auto".
+    std::vector<int> counts(const json& v, const std::string& path, int auto_limit, int max) {
+        if (v.is_string() && v.get<std::string>() == "auto") return auto_counts(auto_limit);
+        if (!v.is_array() || v.empty()) {
+            error(path, "must be a non-empty list of counts or \"auto\" (got " + show(v) + ")");
+            return {};
+        }
+        std::vector<int> out;
+        for (std::size_t i = 0; i < v.size(); ++i)
+            if (auto n = integer(v[i], element(path, i), 1, max)) {
+                if (std::find(out.begin(), out.end(), *n) != out.end())
+                    error(element(path, i),
+                          "repeats an earlier value of this axis (" + show(v[i]) + ")");
+                out.push_back(static_cast<int>(*n));
+            }
+        return out;
+    }
+
+    std::map<std::string, std::string> env(const json& v, const std::string& path) {
+        std::map<std::string, std::string> out;
+        if (!is_object(v, path)) return out;
+        static const std::regex name("[A-Za-z_][A-Za-z0-9_]*");
+        for (const auto& [key, value] : v.items()) {
+            const std::string p = member(path, key);
+            if (!std::regex_match(key, name)) {
+                error(p, "is not a valid environment variable name");
+            } else if (std::find(thread_count_vars().begin(), thread_count_vars().end(), key) !=
+                       thread_count_vars().end()) {
+                error(p,
+                      "is set in every worker from the \"threads\" axis; sweep threads with "
+                      "grid.threads instead");
+            } else if (value.is_string()) {
+                out[key] = value.get<std::string>();
+            } else if (value.is_number() || value.is_boolean()) {
+                out[key] = value.dump();
+            } else {
+                error(p, "must be a string or a number (got " + show(value) + ")");
+            }
+        }
+        return out;
+    }
+};
+
+// "spawn" or "mpi"; "mpi" only where it can run (LoadOptions::mpi_unavailable).
+std::optional<std::string> parse_launcher(Checker& c, const json& v, const std::string& path,
+                                          const LoadOptions& options) {
+    auto launcher = c.choice(v, path, kLaunchers);
+    if (launcher == "mpi" && !options.mpi_unavailable.empty()) {
+        c.error(path, "\"mpi\" cannot run here: " + options.mpi_unavailable);
+        return std::nullopt;
+    }
+    return launcher;
+}
+
+// srun's --mpi plugin: a name as `srun --mpi=list` prints it.
+std::optional<std::string> parse_mpi_plugin(Checker& c, const json& v, const std::string& path) {
+    static const std::regex name("[A-Za-z0-9_]{1,32}");
+    if (v.is_string() && std::regex_match(v.get<std::string>(), name)) return v.get<std::string>();
+    c.error(path,
+            "must name one of srun's MPI plugins as `srun --mpi=list` shows them (pmix, "
+            "pmi2, …; got " +
+                show(v) + ")");
+    return std::nullopt;
+}
+
+// The nodes axis of an mpi run: counts, each within the allocation when it is known.
+std::vector<int> parse_nodes_axis(Checker& c, const json& v, const std::string& path,
+                                  const LoadOptions& options) {
+    std::vector<int> counts = c.counts(v, path, options.allocation_nodes.value_or(1), kMaxNodes);
+    if (!options.allocation_nodes) return counts;
+    const int have = *options.allocation_nodes;
+    for (std::size_t i = 0; i < counts.size(); ++i)
+        if (counts[i] > have)
+            c.error(v.is_array() ? element(path, i) : path,
+                    options.allocation_cpus > 0
+                        ? fmt::format("{} nodes: the Slurm allocation has {}", counts[i], have)
+                        : fmt::format("{} nodes: outside a Slurm allocation the ranks run on this "
+                                      "node only; submit the sweep with `parsweep slurm CONFIG "
+                                      "--nodes {}` (or run it in an sbatch job of {} nodes)",
+                                      counts[i], counts[i], counts[i]));
+    return counts;
+}
+
+struct Baseline {
+    int processes = 1;
+    int threads = 1;
+};
+
+Baseline parse_baseline(Checker& c, const json& v, const std::string& path, Baseline fallback) {
+    if (!c.is_object(v, path)) return fallback;
+    c.check_keys(v, kBaselineKeys, path);
+    Baseline b = fallback;
+    if (v.contains("processes"))
+        if (auto n = c.integer(v["processes"], member(path, "processes"), 1, kMaxProcesses))
+            b.processes = static_cast<int>(*n);
+    if (v.contains("threads"))
+        if (auto n = c.integer(v["threads"], member(path, "threads"), 1, kMaxThreads))
+            b.threads = static_cast<int>(*n);
+    return b;
+}
+
+// A run's scaling and the JSON path that set it ("" = the default, strong).
+struct Scaling {
+    std::string mode = "strong";
+    std::string path;
+};
+
+Scaling parse_scaling(Checker& c, const json& v, const std::string& path, Scaling fallback) {
+    if (auto mode = c.choice(v, path, kScalings)) return {*mode, path};
+    return fallback;
+}
+
+// The work-size parameter a weak-scaling run multiplies; nullptr for strong scaling, and
+// for a kernel that has none, with an error naming the kernel and where weak was asked for.
+const ParamSpec* weak_param(Checker& c, const Kernel& kernel, const Scaling& scaling,
+                            const std::string& rpath) {
+    if (scaling.mode != "weak") return nullptr;
+    if (const ParamSpec* spec = work_size_param(kernel)) return spec;
+    std::string able;
+    for (const Kernel* k : kernels())
+        if (const ParamSpec* spec = work_size_param(*k); spec && !k->hidden())
+            able += (able.empty() ? "" : ", ") + std::string(k->id()) + " (" + spec->name + ")";
+    const bool inherited = scaling.path == "scaling" && !rpath.empty();
+    c.error(inherited ? member(rpath, "kernel") : scaling.path,
+            fmt::format("kernel {} cannot be swept with weak scaling{}: none of its parameters is "
+                        "a work size that grows with P·T (its work is fixed by its input); the "
+                        "kernels that can: {}. Give this run \"scaling\": \"strong\"",
+                        kernel.id(), inherited ? " (asked for by the top level's \"scaling\")" : "",
+                        able));
+    return nullptr;
+}
+
+// Weak scaling: `params` with the work-size parameter `spec` × `workers` (P·T).
+json weak_params(const ParamSpec& spec, const json& params, int workers) {
+    json out = params;
+    out[spec.name] = params.at(spec.name).get<std::uint64_t>() * std::uint64_t(workers);
+    return out;
+}
+
+// Whether the work-size value of `params` × the largest P·T of the run stays within the
+// parameter's maximum (and a 64-bit count); else an error at `path`.
+bool weak_fits(Checker& c, const ParamSpec& spec, const json& params, int max_workers,
+               const std::string& path) {
+    const std::uint64_t given = params.at(spec.name).get<std::uint64_t>();
+    const double limit = std::min(spec.max.value_or(1.8e19), 1.8e19);
+    if (double(given) * max_workers <= limit) return true;
+    c.error(path, fmt::format("weak scaling runs {} × P·T, and at P·T = {} that is {:.4g}, above "
+                              "the maximum {}: lower {} or the largest processes × threads",
+                              spec.name, max_workers, double(given) * max_workers, fmt_bound(limit),
+                              spec.name));
+    return false;
+}
+
+// Where a kernel parameter's value(s) come from in a run, after merging the levels.
+struct Source {
+    json values;  // a list when `axis`, else one value
+    bool axis = false;
+    std::string path;  // JSON path of the value (list) in the config; "" = default
+};
+
+}  // namespace
+
+Sweep parse_sweep(const json& doc, const LoadOptions& options) {
+    Checker c;
+    Sweep sweep;
+    sweep.given = doc;
+    sweep.usable_cores = std::max(1, options.usable_cores);
+    sweep.base_dir = fs::absolute(options.base_dir.empty() ? fs::current_path() : options.base_dir)
+                         .lexically_normal();
+    c.files_from = sweep.base_dir;
+    if (!doc.is_object()) {
+        c.error("", "the config must be a JSON object (got " + type_name(doc) + ")");
+        throw ConfigErrors(c.errors);
+    }
+    c.check_keys(doc, kTopKeys, "");
+
+    sweep.name = options.default_name;
+    if (doc.contains("name")) {
+        static const std::regex safe("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+        const json& v = doc["name"];
+        if (!v.is_string() || !std::regex_match(v.get<std::string>(), safe))
+            c.error("name",
+                    "must be a name of letters, digits, '.', '_' or '-' (at most 64, "
+                    "used in the results directory's name; got " +
+                        show(v) + ")");
+        else
+            sweep.name = v.get<std::string>();
+    }
+    if (doc.contains("description")) {
+        if (doc["description"].is_string())
+            sweep.description = doc["description"].get<std::string>();
+        else
+            c.error("description", "must be a string");
+    }
+    if (doc.contains("oversubscribe"))
+        if (auto d = c.number(doc["oversubscribe"], "oversubscribe", 1, 64))
+            sweep.oversubscribe = *d;
+    const int auto_limit =
+        std::max(1, static_cast<int>(std::floor(sweep.usable_cores * sweep.oversubscribe)));
+
+    int repetitions = 3, warmup = 1;
+    double timeout_s = 3600;
+    if (doc.contains("repetitions"))
+        if (auto n = c.integer(doc["repetitions"], "repetitions", 1, 100000)) repetitions = int(*n);
+    if (doc.contains("warmup"))
+        if (auto n = c.integer(doc["warmup"], "warmup", 0, 1000)) warmup = int(*n);
+    if (doc.contains("timeout_s"))
+        if (auto d = c.number(doc["timeout_s"], "timeout_s", 0, 7 * 86400.0, true)) timeout_s = *d;
+    std::string time_metric = "wall_s";
+    if (doc.contains("time_metric"))
+        if (auto m = c.choice(doc["time_metric"], "time_metric", kTimeMetrics)) time_metric = *m;
+    std::string launcher = "spawn";
+    if (doc.contains("launcher"))
+        if (auto l = parse_launcher(c, doc["launcher"], "launcher", options)) launcher = *l;
+    std::string mpi_plugin;
+    if (doc.contains("mpi_plugin"))
+        if (auto m = parse_mpi_plugin(c, doc["mpi_plugin"], "mpi_plugin")) mpi_plugin = *m;
+    bool any_mpi_run = false;
+    Scaling scaling;
+    if (doc.contains("scaling")) scaling = parse_scaling(c, doc["scaling"], "scaling", scaling);
+    Baseline baseline;
+    if (doc.contains("baseline"))
+        baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
+    std::map<std::string, std::string> top_env;
+    if (doc.contains("env")) top_env = c.env(doc["env"], "env");
+
+    const json top_grid =
+        doc.contains("grid") && c.is_object(doc["grid"], "grid") ? doc["grid"] : json::object();
+    const json top_params = doc.contains("params") && c.is_object(doc["params"], "params")
+                                ? doc["params"]
+                                : json::object();
+
+    if (!doc.contains("runs")) {
+        c.error("runs", "is required: a list of {\"kernel\": …} entries");
+        throw ConfigErrors(c.errors);
+    }
+    const json& runs = doc["runs"];
+    if (!runs.is_array() || runs.empty()) {
+        c.error("runs", "must be a non-empty list of runs (got " + show(runs) + ")");
+        throw ConfigErrors(c.errors);
+    }
+
+    std::vector<std::string> kernel_ids;
+    for (const Kernel* k : kernels()) kernel_ids.emplace_back(k->id());
+    std::set<std::string> params_of_used_kernels;
+
+    for (std::size_t r = 0; r < runs.size(); ++r) {
+        const std::string rpath = element("runs", r);
+        const json& run = runs[r];
+        if (!c.is_object(run, rpath)) continue;
+        c.check_keys(run, kRunKeys, rpath);
+        if (!run.contains("kernel")) {
+            c.error(member(rpath, "kernel"),
+                    "is required (one of " + fmt::format("{}", fmt::join(kernel_ids, ", ")) + ")");
+            continue;
+        }
+        if (!run["kernel"].is_string()) {
+            c.error(member(rpath, "kernel"),
+                    "must be a kernel id (got " + show(run["kernel"]) + ")");
+            continue;
+        }
+        const std::string id = run["kernel"].get<std::string>();
+        const Kernel* kernel = find_kernel(id);
+        if (!kernel) {
+            std::string hint = did_you_mean(id, kernel_ids);
+            c.error(member(rpath, "kernel"),
+                    "unknown kernel \"" + id + "\"" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                        " (`parsweep list` shows them)");
+            continue;
+        }
+        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp),
+        // and the blas axis of the kernels that use the BLAS (blas_axis.hpp).
+        std::vector<ParamSpec> specs = kernel->params();
+        specs.insert(specs.end(), pinning_params().begin(), pinning_params().end());
+        if (kernel->uses_blas())
+            specs.insert(specs.end(), blas_params().begin(), blas_params().end());
+        std::vector<std::string> names;
+        for (const auto& s : specs) names.push_back(s.name), params_of_used_kernels.insert(s.name);
+
+        int reps = repetitions, warm = warmup;
+        double tmo = timeout_s;
+        if (run.contains("repetitions"))
+            if (auto n = c.integer(run["repetitions"], member(rpath, "repetitions"), 1, 100000))
+                reps = int(*n);
+        if (run.contains("warmup"))
+            if (auto n = c.integer(run["warmup"], member(rpath, "warmup"), 0, 1000)) warm = int(*n);
+        if (run.contains("timeout_s"))
+            if (auto d =
+                    c.number(run["timeout_s"], member(rpath, "timeout_s"), 0, 7 * 86400.0, true))
+                tmo = *d;
+        std::string metric = time_metric;
+        if (run.contains("time_metric"))
+            if (auto m = c.choice(run["time_metric"], member(rpath, "time_metric"), kTimeMetrics))
+                metric = *m;
+        std::string run_launcher = launcher;
+        if (run.contains("launcher"))
+            if (auto l = parse_launcher(c, run["launcher"], member(rpath, "launcher"), options))
+                run_launcher = *l;
+        any_mpi_run = any_mpi_run || run_launcher == "mpi";
+        std::string run_plugin = mpi_plugin;
+        if (run.contains("mpi_plugin"))
+            if (auto m = parse_mpi_plugin(c, run["mpi_plugin"], member(rpath, "mpi_plugin")))
+                run_plugin = *m;
+        Scaling run_scaling = scaling;
+        if (run.contains("scaling"))
+            run_scaling = parse_scaling(c, run["scaling"], member(rpath, "scaling"), run_scaling);
+        // A kernel that cannot be weak-scaled is an error (reported with the run's others).
+        const ParamSpec* weak = weak_param(c, *kernel, run_scaling, rpath);
+        Baseline base = baseline;
+        if (run.contains("baseline"))
+            base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
+        auto env = top_env;
+        if (run.contains("env"))
+            for (auto& [k, v] : c.env(run["env"], member(rpath, "env"))) env[k] = v;
+
+        const json run_grid =
+            run.contains("grid") && c.is_object(run["grid"], member(rpath, "grid"))
+                ? run["grid"]
+                : json::object();
+        const json run_params =
+            run.contains("params") && c.is_object(run["params"], member(rpath, "params"))
+                ? run["params"]
+                : json::object();
+
+        // processes / threads: run grid over top grid. The ranks of an mpi run may use every
+        // CPU of the Slurm allocation, all its nodes together.
+        const int process_limit =
+            run_launcher == "mpi" && options.allocation_cpus > 0
+                ? std::max(1, static_cast<int>(
+                                  std::floor(options.allocation_cpus * sweep.oversubscribe)))
+                : auto_limit;
+        std::vector<int> procs{1}, threads{1};
+        for (auto [axis, out, max, limit] :
+             {std::tuple{"processes", &procs, kMaxProcesses, process_limit},
+              std::tuple{"threads", &threads, kMaxThreads, auto_limit}}) {
+            if (run_grid.contains(axis))
+                *out = c.counts(run_grid[axis], member(member(rpath, "grid"), axis), limit, max);
+            else if (top_grid.contains(axis))
+                *out = c.counts(top_grid[axis], member("grid", axis), limit, max);
+        }
+        for (const char* axis : {"processes", "threads", "nodes"})
+            if (run_params.contains(axis))
+                c.error(member(member(rpath, "params"), axis),
+                        std::string("\"") + axis + "\" is a grid axis: put it under \"grid\"");
+        // nodes: only mpi runs have it (a top-level nodes axis applies to them alone).
+        std::vector<int> node_counts;  // empty: no nodes axis
+        if (run_grid.contains("nodes")) {
+            const std::string path = member(member(rpath, "grid"), "nodes");
+            if (run_launcher != "mpi")
+                c.error(path,
+                        "places MPI ranks on the nodes of a Slurm allocation: it needs "
+                        "\"launcher\": \"mpi\"");
+            else
+                node_counts = parse_nodes_axis(c, run_grid["nodes"], path, options);
+        } else if (top_grid.contains("nodes") && run_launcher == "mpi") {
+            node_counts = parse_nodes_axis(c, top_grid["nodes"], member("grid", "nodes"), options);
+        }
+
+        // Unknown kernel parameters at the run level.
+        std::vector<std::string> grid_names = names;
+        grid_names.push_back("processes");
+        grid_names.push_back("threads");
+        grid_names.push_back("nodes");
+        for (const auto& [key, v] : run_params.items())
+            if (std::find(names.begin(), names.end(), key) == names.end()) {
+                std::string hint = did_you_mean(key, names);
+                c.error(member(member(rpath, "params"), key),
+                        "unknown parameter of kernel " + id +
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                            blas_not_applicable(key));
+            }
+        for (const auto& [key, v] : run_grid.items())
+            if (std::find(grid_names.begin(), grid_names.end(), key) == grid_names.end()) {
+                std::string hint = did_you_mean(key, grid_names);
+                c.error(member(member(rpath, "grid"), key),
+                        "unknown axis for kernel " + id +
+                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                            blas_not_applicable(key));
+            }
+
+        // Each parameter's values, from the most specific level that has it.
+        std::vector<std::pair<const ParamSpec*, std::vector<json>>> values;
+        std::map<std::string, std::string> source_path;
+        std::vector<std::string> axes;
+        bool ok = true;
+        for (const auto& spec : specs) {
+            Source src;
+            if (run_grid.contains(spec.name) && run_params.contains(spec.name)) {
+                c.error(member(member(rpath, "params"), spec.name),
+                        "is also a grid axis of this run (" +
+                            member(member(rpath, "grid"), spec.name) + "); keep one");
+            }
+            if (run_grid.contains(spec.name))
+                src = {run_grid[spec.name], true, member(member(rpath, "grid"), spec.name)};
+            else if (run_params.contains(spec.name))
+                src = {run_params[spec.name], false, member(member(rpath, "params"), spec.name)};
+            else if (top_grid.contains(spec.name))
+                src = {top_grid[spec.name], true, member("grid", spec.name)};
+            else if (top_params.contains(spec.name))
+                src = {top_params[spec.name], false, member("params", spec.name)};
+            else if (!spec.default_value.is_null())
+                src = {spec.default_value, false, ""};
+            else if (is_pinning_param(spec.name) || spec.name == blas_params()[0].name)
+                continue;  // not given: the workers inherit the parent's placement and BLAS
+            else {
+                c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" +
+                                                     spec.name + "\" (" + spec.help + ")");
+                ok = false;
+                continue;
+            }
+            source_path[spec.name] = src.path.empty() ? rpath : src.path;
+            std::vector<json> vals;
+            if (src.axis) {
+                if (!src.values.is_array() || src.values.empty()) {
+                    c.error(src.path, "a grid axis must be a non-empty list of values (got " +
+                                          show(src.values) + ")");
+                    ok = false;
+                    continue;
+                }
+                for (std::size_t i = 0; i < src.values.size(); ++i) {
+                    auto v = c.param(spec, src.values[i], element(src.path, i));
+                    if (!v) {
+                        ok = false;
+                        continue;
+                    }
+                    // A repeated value would make two identical points.
+                    if (std::find(vals.begin(), vals.end(), *v) != vals.end())
+                        c.error(element(src.path, i),
+                                "repeats an earlier value of this axis (" + show(*v) + ")");
+                    vals.push_back(*v);
+                }
+                axes.push_back(spec.name);
+            } else {
+                auto v =
+                    c.param(spec, src.values, src.path.empty() ? member(rpath, "params") : src.path,
+                            !src.path.empty());
+                if (v)
+                    vals.push_back(*v);
+                else
+                    ok = false;
+            }
+            values.emplace_back(&spec, std::move(vals));
+        }
+        if (!ok || procs.empty() || threads.empty()) continue;
+
+        // Cartesian product of the kernel parameters; P and T vary fastest.
+        std::vector<json> combos{json::object()};
+        for (const auto& [spec, vals] : values) {
+            std::vector<json> next;
+            for (const auto& combo : combos)
+                for (const auto& v : vals) {
+                    json p = combo;
+                    p[spec->name] = v;
+                    next.push_back(std::move(p));
+                }
+            combos = std::move(next);
+        }
+        if (combos.size() * procs.size() * threads.size() *
+                    std::max<std::size_t>(1, node_counts.size()) +
+                sweep.points.size() >
+            kMaxPoints) {
+            c.error(rpath, fmt::format("expands to more than {} points", kMaxPoints));
+            continue;
+        }
+
+        int memory_errors = 0;
+        for (const auto& params : combos) {
+            bool combo_ok = true;
+            // cpu_set binds each spawned worker before it starts; mpirun and srun start ranks.
+            if (run_launcher == "mpi" && params.contains("cpu_set") &&
+                params["cpu_set"] != "none") {
+                c.error(source_path["cpu_set"],
+                        "cpu_set binds the spawn launcher's workers; with launcher \"mpi\" place "
+                        "threads with bind and places (OMP_PROC_BIND, OMP_PLACES)");
+                combo_ok = false;
+            }
+            for (const auto& e : kernel->validate(params)) {
+                auto it = source_path.find(e.param);
+                c.error(it != source_path.end() ? it->second : rpath, e.message);
+                combo_ok = false;
+            }
+            const int max_workers = std::max(*std::max_element(procs.begin(), procs.end()) *
+                                                 *std::max_element(threads.begin(), threads.end()),
+                                             base.processes * base.threads);
+            if (weak && !weak_fits(c, *weak, params, max_workers, source_path[weak->name]))
+                combo_ok = false;
+            if (!combo_ok) continue;
+
+            auto add = [&](int P, int T, int N, bool baseline_only) {
+                Point pt;
+                pt.run = r;
+                pt.kernel = kernel;
+                pt.params = weak ? weak_params(*weak, params, P * T) : params;
+                pt.scaling = run_scaling.mode;
+                if (weak) pt.per_worker = {{weak->name, params.at(weak->name)}};
+                pt.axes = axes;
+                pt.processes = P;
+                pt.threads = T;
+                pt.repetitions = reps;
+                pt.warmup = warm;
+                pt.timeout_s = tmo;
+                pt.time_metric = metric;
+                pt.launcher = run_launcher;
+                pt.nodes = N;
+                if (run_launcher == "mpi") pt.mpi_plugin = run_plugin;
+                pt.env = env;
+                for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
+                for (auto& [k, v] : blas_env(params)) pt.env[k] = v;
+                pt.baseline_processes = base.processes;
+                pt.baseline_threads = base.threads;
+                pt.baseline_only = baseline_only;
+                if (options.memory_available) {
+                    const std::uint64_t items = kernel->items(pt.params);
+                    const std::uint64_t share = (items + P - 1) / P;
+                    // The ranks of an mpi point share their nodes' memory, not this node's.
+                    const int spread =
+                        run_launcher == "mpi"
+                            ? std::min(
+                                  P, N > 0 ? N : std::max(1, options.allocation_nodes.value_or(1)))
+                            : 1;
+                    const int here = (P + spread - 1) / spread;
+                    const double need =
+                        double(here) * double(kernel->memory_bytes(pt.params, share, T));
+                    if (need > double(options.memory_available)) {
+                        if (memory_errors++ < 3)
+                            c.error(rpath,
+                                    fmt::format("point {} processes={} threads={} needs about {} "
+                                                "of memory, more than the {} available",
+                                                pt.label(), P, T, format_bytes(need),
+                                                format_bytes(double(options.memory_available))));
+                        return;
+                    }
+                }
+                pt.index = sweep.points.size();
+                sweep.points.push_back(std::move(pt));
+            };
+            // With a nodes axis the baseline runs on 1 node; points with more nodes than ranks
+            // cannot be placed and are left out.
+            const int base_nodes = node_counts.empty() ? 0 : 1;
+            const bool on_grid =
+                std::find(procs.begin(), procs.end(), base.processes) != procs.end() &&
+                std::find(threads.begin(), threads.end(), base.threads) != threads.end() &&
+                (node_counts.empty() ||
+                 std::find(node_counts.begin(), node_counts.end(), 1) != node_counts.end());
+            // The baseline comes first so that every later point's speedup is known when it ends.
+            add(base.processes, base.threads, base_nodes, !on_grid);
+            for (int N : node_counts.empty() ? std::vector<int>{0} : node_counts)
+                for (int P : procs)
+                    for (int T : threads)
+                        if (N <= P &&
+                            !(P == base.processes && T == base.threads && N == base_nodes))
+                            add(P, T, N, false);
+        }
+        if (memory_errors > 3)
+            c.error(rpath, fmt::format("… and {} more points over the available memory",
+                                       memory_errors - 3));
+    }
+
+    // Top-level params and grid axes must mean something to at least one run's kernel.
+    std::vector<std::string> known(params_of_used_kernels.begin(), params_of_used_kernels.end());
+    for (const auto& [key, v] : top_params.items())
+        if (!params_of_used_kernels.count(key)) {
+            std::string hint = did_you_mean(key, known);
+            c.error(member("params", key),
+                    "no run's kernel has this parameter" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+        }
+    known.push_back("processes");
+    known.push_back("threads");
+    if (top_grid.contains("nodes") && !any_mpi_run)
+        c.error(member("grid", "nodes"),
+                "places MPI ranks on the nodes of a Slurm allocation: no run has \"launcher\": "
+                "\"mpi\"");
+    for (const auto& [key, v] : top_grid.items())
+        if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads" &&
+            key != "nodes") {
+            std::string hint = did_you_mean(key, known);
+            c.error(member("grid", key),
+                    "no run's kernel has this parameter" +
+                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+        }
+
+    if (!c.errors.empty()) throw ConfigErrors(c.errors);
+    return sweep;
+}
+
+json with_absolute_files(const json& doc, const fs::path& base_dir) {
+    std::set<std::string> file_params;
+    for (const Kernel* k : kernels())
+        for (const auto& spec : k->params())
+            if (spec.type == ParamType::File) file_params.insert(spec.name);
+    json out = doc;
+    auto fix = [&](json& v) {
+        if (v.is_string() && !v.get<std::string>().empty() &&
+            fs::path(v.get<std::string>()).is_relative())
+            v = (base_dir / v.get<std::string>()).lexically_normal().string();
+    };
+    auto fix_level = [&](json& level) {
+        if (!level.is_object()) return;
+        for (const char* where : {"params", "grid"}) {
+            if (!level.contains(where) || !level[where].is_object()) continue;
+            for (auto& [key, v] : level[where].items()) {
+                if (!file_params.count(key)) continue;
+                if (v.is_array())
+                    for (auto& e : v) fix(e);
+                else
+                    fix(v);
+            }
+        }
+    };
+    fix_level(out);
+    if (out.is_object() && out.contains("runs") && out["runs"].is_array())
+        for (auto& run : out["runs"]) fix_level(run);
+    return out;
+}
+
+Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
+    std::error_code ec;
+    if (!fs::exists(file, ec))
+        throw ConfigErrors({{"", "config file not found: " + file.string()}});
+    if (fs::is_directory(file, ec))
+        throw ConfigErrors({{"", file.string() + " is a directory, not a config file"}});
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw ConfigErrors(
+            {{"", "cannot read config " + file.string() + ": " + std::strerror(errno)}});
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    LoadOptions opts = options;
+    if (opts.default_name == "sweep") opts.default_name = file.stem().string();
+    if (opts.base_dir.empty()) opts.base_dir = fs::absolute(file).parent_path();
+    Sweep sweep = parse_sweep_text(buffer.str(), file.string(), opts);
+    sweep.source = file;
+    return sweep;
+}
+
+Sweep parse_sweep_text(std::string_view text, const std::string& origin,
+                       const LoadOptions& options) {
+    // A syntax error at byte offset `byte`, as origin:line:column a person can find.
+    auto syntax_error = [&](std::size_t byte, std::string what) {
+        byte = std::min(byte, text.size());
+        const std::size_t line = 1 + std::count(text.begin(), text.begin() + byte, '\n');
+        const std::size_t bol = byte == 0 ? std::string_view::npos : text.rfind('\n', byte - 1);
+        const std::size_t col = byte - (bol == std::string_view::npos ? 0 : bol + 1) + 1;
+        if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
+        return ConfigErrors(
+            {{"", fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col, what)}});
+    };
+    json doc;
+    try {
+        doc = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw syntax_error(e.byte > 0 ? e.byte - 1 : 0, e.what());
+    } catch (const json::out_of_range& e) {
+        // A number too large for a double ("1e999"): nlohmann names the literal, not where.
+        const std::string what = e.what();
+        const auto open = what.find("parsing '"), close = what.rfind('\'');
+        std::size_t at = 0;
+        if (open != std::string::npos && close > open + 9)
+            at = text.find(what.substr(open + 9, close - open - 9));
+        throw syntax_error(at == std::string_view::npos ? 0 : at, what);
+    }
+    return parse_sweep(doc, options);
+}
+
+}  // namespace parsweep

@@ -1,0 +1,142 @@
+#include "util/files.hpp"
+
+#include <fcntl.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc ≥ 2.28)
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+namespace parsweep {
+
+namespace fs = std::filesystem;
+
+namespace {
+[[noreturn]] void fail(const std::string& what, const fs::path& path) {
+    throw std::runtime_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+}
+
+void write_fd(int fd, std::string_view content, const fs::path& path) {
+    if (!write_all(fd, content)) {
+        close(fd);
+        fail("cannot write", path);
+    }
+}
+}  // namespace
+
+bool write_all(int fd, std::string_view data) {
+    const char* p = data.data();
+    std::size_t left = data.size();
+    while (left) {
+        ssize_t n = write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        p += n, left -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void write_atomic(const fs::path& path, std::string_view content) {
+    fs::path tmp = path;
+    tmp += fmt::format(".tmp.{}", getpid());
+    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fail("cannot create", tmp);
+    write_fd(fd, content, tmp);
+    if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", tmp);
+    if (rename(tmp.c_str(), path.c_str()) != 0) {
+        unlink(tmp.c_str());
+        fail("cannot rename into", path);
+    }
+}
+
+void replace_directory(const fs::path& fresh, const fs::path& target) {
+    std::error_code ec;
+    if (!fs::exists(target, ec)) {
+        if (rename(fresh.c_str(), target.c_str()) != 0) fail("cannot rename into", target);
+        return;
+    }
+    if (renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+        // No exchange here (an older kernel, NFS, …): move the old one aside, the new one in,
+        // and the old one back if that fails, so that `target` is never left missing.
+        if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) fail("cannot replace", target);
+        fs::path aside = target;
+        aside += fmt::format(".replaced.{}", getpid());
+        if (rename(target.c_str(), aside.c_str()) != 0) fail("cannot move aside", target);
+        if (rename(fresh.c_str(), target.c_str()) != 0) {
+            const int saved = errno;
+            rename(aside.c_str(), target.c_str());
+            errno = saved;
+            fail("cannot rename into", target);
+        }
+        fs::remove_all(aside, ec);
+        return;
+    }
+    fs::remove_all(fresh, ec);  // now the old one; a leftover is harmless, the new one is in
+}
+
+void append_line(const fs::path& path, std::string_view line) {
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) fail("cannot open", path);
+    std::string s(line);
+    s += '\n';
+    write_fd(fd, s, path);
+    if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", path);
+}
+
+std::optional<std::string> file_option_problem(const std::string& file, const char* what) {
+    if (file.empty()) return std::nullopt;
+    const fs::path path = fs::absolute(file);
+    if (fs::is_directory(path)) return fmt::format("{} {}: is a directory", what, file);
+    if (!fs::is_directory(path.parent_path()))
+        return fmt::format("{} {}: directory {} does not exist", what, file,
+                           path.parent_path().string());
+    return std::nullopt;
+}
+
+bool RewritePace::due(double now_s) const {
+    constexpr double kMinInterval_s = 1, kIntervalPerWrite = 50;
+    return !wrote_ ||
+           now_s - last_end_s_ >= std::max(kMinInterval_s, kIntervalPerWrite * last_took_s_);
+}
+
+void RewritePace::wrote(double start_s, double end_s) {
+    wrote_ = true;
+    last_end_s_ = end_s;
+    last_took_s_ = end_s - start_s;
+}
+
+fs::path make_run_dir(const fs::path& root, const std::string& name) {
+    fs::create_directories(root);
+    const std::string stamp = fmt::format("{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr)));
+    for (int i = 1;; ++i) {
+        fs::path dir = root / (stamp + "-" + name + (i > 1 ? fmt::format("-{}", i) : ""));
+        if (mkdir(dir.c_str(), 0755) == 0) return dir;
+        if (errno != EEXIST) fail("cannot create", dir);
+    }
+}
+
+void point_latest(const fs::path& root, const fs::path& run_dir) {
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) return;  // not where runs land here: no pointer made
+    fs::path link = root / "latest";
+    fs::path tmp = root / fmt::format(".latest.{}", getpid());
+    // Relative inside the results directory (it survives moving the checkout), else absolute.
+    const fs::path abs_root = fs::absolute(root, ec).lexically_normal();
+    const fs::path abs_run = fs::absolute(run_dir, ec).lexically_normal();
+    fs::path target = abs_run.lexically_relative(abs_root);
+    if (target.empty() || *target.begin() == "..") target = abs_run;
+    fs::remove(tmp, ec);
+    fs::create_directory_symlink(target, tmp, ec);
+    if (ec) return;  // a results directory on a filesystem without symlinks: no "latest"
+    fs::rename(tmp, link, ec);
+    if (ec) fs::remove(tmp, ec);
+}
+
+}  // namespace parsweep

@@ -1,0 +1,23 @@
+// Running another program to completion: sbatch for parsweep slurm, Python for parsweep plot.
+// (The workers of a sweep are started by the launchers, which watch them while they run.)
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace parsweep {
+
+// What becomes of the program's stdout and stderr.
+enum class Output {
+    inherit,  // both go where ours go (the user sees the program's own messages)
+    capture,  // stdout into `captured`; stderr goes to ours
+    discard,  // both to /dev/null (a probe: only the exit status matters)
+};
+
+// Runs `argv` (argv[0] searched on PATH when it has no '/') in this process's environment and
+// waits for it. Returns its exit status (128 + the signal when a signal ended it), or -1 when
+// it could not be started, with strerror's text in `captured`.
+int run_program(const std::vector<std::string>& argv, Output output,
+                std::string* captured = nullptr);
+
+}  // namespace parsweep
