@@ -20,6 +20,7 @@
 #include "launch/mpi_launcher.hpp"
 #include "launch/protocol.hpp"
 #include "machine/pinning.hpp"
+#include "measure/clock.hpp"
 #include "util/files.hpp"
 
 extern char** environ;

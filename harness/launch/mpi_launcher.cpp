@@ -24,6 +24,7 @@
 #include "launch/interrupt.hpp"
 #include "launch/launcher.hpp"
 #include "launch/protocol.hpp"
+#include "measure/clock.hpp"
 #include "util/subprocess.hpp"
 
 extern char** environ;

@@ -32,6 +32,7 @@
 #include "launch/launcher.hpp"
 #include "launch/protocol.hpp"
 #include "launch/worker.hpp"
+#include "measure/clock.hpp"
 #include "util/files.hpp"
 
 namespace parsweep {

@@ -1,14 +1,6 @@
 #include "launch/protocol.hpp"
 
-#include <ctime>
-
 namespace parsweep {
-
-double monotonic_s() {
-    timespec ts{};
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 json to_json(const Task& t) {
     return {{"kernel", t.kernel}, {"params", t.params}, {"begin", t.begin},

@@ -4,8 +4,8 @@
 //   parent → worker (fd 3):  "go"                 worker → parent (fd 4):  Report | Error
 //
 // Workers write nothing else on fd 4; their stdout and stderr are captured by the parent
-// and attached to a failure. Times are CLOCK_MONOTONIC seconds, comparable across the
-// processes of one node.
+// and attached to a failure. Times are CLOCK_MONOTONIC seconds (measure/clock.hpp),
+// comparable across the processes of one node.
 #pragma once
 
 #include <cstdint>
@@ -25,9 +25,6 @@ inline constexpr const char* kParentPidVar = "PARSWEEP_PARENT_PID";
 // that must share the machine with its sibling workers (e.g. choose its BLAS threads so that
 // P × threads fits the usable cores) reads it in prepare(). Its own share is in the Task.
 inline constexpr const char* kProcessesVar = "PARSWEEP_PROCESSES";
-
-// CLOCK_MONOTONIC in seconds.
-double monotonic_s();
 
 // What one worker must do: its share [begin, end) of a point's items.
 struct Task {

@@ -15,6 +15,7 @@
 #include "blas.hpp"
 #include "launch/protocol.hpp"
 #include "machine/affinity.hpp"
+#include "measure/clock.hpp"
 #include "util/files.hpp"
 
 namespace parsweep {

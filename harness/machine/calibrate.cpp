@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "launch/launcher.hpp"
-#include "launch/protocol.hpp"
 #include "machine/openmp_runtime.hpp"
 #include "machine/syncbench.hpp"
+#include "measure/clock.hpp"
 #include "measure/stats.hpp"
 #include "stream.hpp"
 #include "sweep/config.hpp"

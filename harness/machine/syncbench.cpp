@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "launch/protocol.hpp"
+#include "measure/clock.hpp"
 #include "measure/stats.hpp"
 
 namespace parsweep::syncbench {

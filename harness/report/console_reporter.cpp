@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "launch/protocol.hpp"
+#include "measure/clock.hpp"
 #include "report/reporter.hpp"
 #include "report/summary_table.hpp"
 #include "run/runner.hpp"

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "launch/protocol.hpp"
+#include "measure/clock.hpp"
 #include "report/reporter.hpp"
 #include "util/files.hpp"
 

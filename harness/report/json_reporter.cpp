@@ -1,6 +1,6 @@
 // sweep.json (the complete record of a run) and checkpoint.jsonl (one line per finished
 // point, appended and fsynced: what a later --resume rebuilds from).
-#include "launch/protocol.hpp"
+#include "measure/clock.hpp"
 #include "report/reporter.hpp"
 #include "util/files.hpp"
 
