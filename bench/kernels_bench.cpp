@@ -190,7 +190,7 @@ BENCHMARK(BM_Invert)
 
 // The harness's own cost: one repetition of a trivial point (square of 1,000 numbers, whose
 // compute is a microsecond) on P fresh worker processes of the parsweep binary (its
-// parsweep-worker), through run_repetition as a sweep runs it. Counters per repetition: spawn_s
+// parsweep-worker), through SpawnExecutor as a sweep runs it. Counters per repetition: spawn_s
 // (first spawn → every worker ready), gather_s (last batch end → last result received), and their
 // sum per worker, spawn_gather_s_per_worker — what each extra process costs.
 void BM_HarnessSpawnGather(benchmark::State& state) {
@@ -202,7 +202,8 @@ void BM_HarnessSpawnGather(benchmark::State& state) {
     point.timeout_s = 60;
     double spawn_s = 0, gather_s = 0;
     for (auto _ : state) {
-        const parsweep::RepRecord rec = parsweep::run_repetition(point, PARSWEEP_BINARY);
+        const parsweep::RepRecord rec =
+            parsweep::SpawnExecutor(PARSWEEP_BINARY).run_repetition(point);
         if (!rec.verified) {
             state.SkipWithError(rec.error.c_str());
             break;

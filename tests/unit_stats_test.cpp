@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "launch/launcher.hpp"
+#include "launch/executor.hpp"
 #include "measure/stats.hpp"
 #include "run/runner.hpp"
 #include "sweep/config.hpp"

@@ -1,9 +1,5 @@
 #include "launch/mpi_launcher.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,14 +11,13 @@
 #include <regex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "cluster/slurm_allocation.hpp"
-#include "launch/interrupt.hpp"
-#include "launch/launcher.hpp"
+#include "launch/executor.hpp"
+#include "launch/process.hpp"
 #include "launch/protocol.hpp"
 #include "measure/clock.hpp"
 #include "util/subprocess.hpp"
@@ -53,92 +48,27 @@ std::string find_on_path(const std::string& name) {
 
 // The launcher process (mpirun or srun) as the parent sees it.
 struct Launched {
-    pid_t pid = -1;
+    Process proc;
     int out = -1, err = -1;  // its stdout (the ranks' messages, and their output) and stderr
     std::string line;        // stdout bytes that are not yet a whole line
     std::string err_line;    // the same for stderr (where ranks other than 0 say "done")
     std::string output;      // the tail of everything it printed that was not a message
-    bool reaped = false;
-    int status = 0;
 
-    void keep(std::string_view text) {
-        output.append(text);
-        if (output.size() > kOutputTail) output.erase(0, output.size() - kOutputTail);
-    }
+    void keep(std::string_view text) { keep_tail(output, text, kOutputTail); }
 };
 
-void close_fd(int& fd) {
-    if (fd >= 0) close(fd);
-    fd = -1;
-}
-
-// Starts argv[0] (a path) with `env`: stdin /dev/null, stdout and stderr on pipes, in a
-// process group of its own (so that it can be stopped with everything it started) and dying
-// with parsweep. fork rather than posix_spawn for PR_SET_PDEATHSIG; the child calls only
-// async-signal-safe functions before execve.
+// Starts the launcher `argv` with `env` in a process group of its own, dying with parsweep
+// (start_in_group). Returns "" or why it could not.
 std::string start(Launched& l, const std::vector<std::string>& argv,
                   const std::vector<std::string>& env) {
-    std::vector<char*> args, envp;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) != 0) return std::string("cannot create pipes: ") + strerror(errno);
-    if (pipe2(err, O_CLOEXEC) != 0) {
-        close(out[0]), close(out[1]);
-        return std::string("cannot create pipes: ") + strerror(errno);
-    }
-    const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    const pid_t parent = getpid();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(127);  // parsweep died before prctl
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
-            _exit(127);
-        execve(args[0], args.data(), envp.data());
-        _exit(127);
-    }
-    const int fork_errno = errno;
-    if (devnull >= 0) close(devnull);
-    close(out[1]);
-    close(err[1]);
-    if (pid < 0) {
-        close(out[0]), close(err[0]);
-        return fmt::format("cannot start {}: {}", argv[0], strerror(fork_errno));
-    }
-    setpgid(pid, pid);  // also here: no signal may reach the group before the child set it
-    l.pid = pid;
-    l.out = out[0];
-    l.err = err[0];
-    return "";
-}
-
-// Waits until `l` exits or `until` (CLOCK_MONOTONIC) passes. True when it was reaped.
-bool reap_until(Launched& l, double until) {
-    while (!l.reaped) {
-        const pid_t r = waitpid(l.pid, &l.status, WNOHANG);
-        if (r == l.pid || (r < 0 && errno == ECHILD)) {
-            l.reaped = true;
-            break;
-        }
-        if (monotonic_s() >= until) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return true;
+    return start_in_group(l.proc, argv, env, l.out, l.err);
 }
 
 // Stops the launcher and everything in its process group: SIGTERM first, so that mpirun
 // (srun) stops its ranks, wherever they run; SIGKILL when it has not gone after the grace.
 // Ranks that outlive a SIGKILLed mpirun die of their own PR_SET_PDEATHSIG.
 void stop(Launched& l) {
-    if (l.pid <= 0 || l.reaped) return;
-    kill(-l.pid, SIGTERM);
-    if (reap_until(l, monotonic_s() + kStopGrace_s)) return;
-    kill(-l.pid, SIGKILL);
-    reap_until(l, std::numeric_limits<double>::max());
+    stop_group(l.proc, kStopGrace_s);
 }
 
 // What the ranks said, and when the parent heard it (CLOCK_MONOTONIC).
@@ -185,43 +115,34 @@ bool handle_line(Launched& l, Heard& h, const std::string& line, std::string& fa
 
 // Reads the launcher's stdout and stderr until both are closed (it exited), a rank sends an
 // error, the deadline passes or parsweep is interrupted. Returns "" or why it stopped early:
-// "interrupted", "timed out", or the message.
+// "interrupted", "timed out", or the message. A watched pipe's source is 0 for stdout, 1 for
+// stderr.
 std::string listen(Launched& l, Heard& h, double deadline) {
-    std::string failure;
-    while (l.out >= 0 || l.err >= 0) {
-        if (interrupted()) return "interrupted";
-        const double left = deadline - monotonic_s();
-        if (left <= 0) return "timed out";
-        std::vector<pollfd> fds;
-        if (l.out >= 0) fds.push_back({l.out, POLLIN, 0});
-        if (l.err >= 0) fds.push_back({l.err, POLLIN, 0});
-        const int n =
-            poll(fds.data(), fds.size(), static_cast<int>(std::min(left * 1000 + 1, 1000.0)));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return std::string("poll failed: ") + strerror(errno);
-        for (const auto& p : fds) {
-            if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            char buf[65536];
-            const ssize_t got = read(p.fd, buf, sizeof buf);
-            if (got < 0 && errno == EINTR) continue;
-            const bool is_err = p.fd == l.err;
-            std::string& pending = is_err ? l.err_line : l.line;
-            if (got <= 0) {
-                if (!pending.empty()) l.keep(pending);
-                pending.clear();
-                close_fd(is_err ? l.err : l.out);
-                continue;
-            }
-            pending.append(buf, static_cast<std::size_t>(got));
-            std::size_t nl;
-            while ((nl = pending.find('\n')) != std::string::npos) {
-                const std::string line = pending.substr(0, nl);
-                pending.erase(0, nl + 1);
-                if (!handle_line(l, h, line, failure)) return failure;
-            }
+    auto watch = [&](std::vector<Watched>& fds) {
+        if (l.out >= 0) fds.push_back({l.out, 0});
+        if (l.err >= 0) fds.push_back({l.err, 1});
+        return !fds.empty();
+    };
+    auto on_read = [&](const Watched& p, std::string_view bytes, bool eof) -> std::string {
+        const bool is_err = p.source == 1;
+        std::string& pending = is_err ? l.err_line : l.line;
+        if (eof) {
+            if (!pending.empty()) l.keep(pending);
+            pending.clear();
+            close_fd(is_err ? l.err : l.out);
+            return "";
         }
-    }
-    return "";
+        pending.append(bytes);
+        std::size_t nl;
+        std::string failure;
+        while ((nl = pending.find('\n')) != std::string::npos) {
+            const std::string line = pending.substr(0, nl);
+            pending.erase(0, nl + 1);
+            if (!handle_line(l, h, line, failure)) return failure;
+        }
+        return "";
+    };
+    return poll_pipes(watch, on_read, deadline);
 }
 
 // Whatever is left in the pipes once the launcher is gone (a second at most: a descendant
@@ -234,7 +155,6 @@ void drain(Launched& l) {
     close_fd(l.out);
     close_fd(l.err);
 }
-
 std::string exit_text(int status) {
     if (WIFSIGNALED(status)) return "killed by " + signal_name(WTERMSIG(status));
     return fmt::format("exited with status {}", WEXITSTATUS(status));
@@ -407,7 +327,7 @@ std::string first_line_of(const std::vector<std::string>& argv) {
     Heard ignored;
     if (!listen(l, ignored, monotonic_s() + 10).empty()) stop(l);
     drain(l);
-    reap_until(l, std::numeric_limits<double>::max());
+    reap_until(l.proc, std::numeric_limits<double>::max());
     std::string text = l.output;
     text = text.substr(0, text.find('\n'));
     return text;
@@ -502,166 +422,227 @@ std::string launch_message(const std::string& output) {
     return "";
 }
 
-RepRecord run_mpi_repetition(const Point& point, const std::string& executable) {
-    RepRecord rec;
-    const int P = point.processes;
-    const std::uint64_t items = point.kernel->items(point.params);
-    MpiLaunch how = mpi_launch_here();
-    if (const std::string problem = mpi_unavailable(executable); !problem.empty()) {
-        rec.error = "launcher mpi: " + problem;
-        return rec;
-    }
-    choose_mpi_plugin(how, point.mpi_plugin);
+namespace {
+
+// A repetition's launcher run, as the parent saw it.
+struct MpiRun {
+    MpiLaunch how;
+    std::vector<std::string> argv;  // the launcher's command
+    Launched l;
+    Heard h;
+    double t0 = 0;        // the launcher started
+    double t_end = 0;     // rank 0's report received (or the failure seen)
+    std::string failure;  // "" or why the conversation ended early
+
+    std::string launcher() const { return fs::path(how.program).filename().string(); }
+};
+
+// How the ranks of `point` start (run.how, run.argv), worked out before the clock starts.
+// Returns "" or why launcher mpi cannot run here.
+std::string plan_launch(MpiRun& run, const Point& point, const std::string& executable,
+                        std::uint64_t items) {
+    run.how = mpi_launch_here();
+    if (std::string problem = mpi_unavailable(executable); !problem.empty()) return problem;
+    choose_mpi_plugin(run.how, point.mpi_plugin);
     std::vector<std::string> exported = thread_count_vars();
     exported.push_back(kProcessesVar);
     for (const auto& [name, value] : point.env) exported.push_back(name);
     const Task task{std::string(point.kernel->id()), point.params, 0, items, 0, point.threads};
     const auto allocation = detect_allocation();
-    const std::vector<std::string> argv = mpi_command(
-        how, {P, point.threads, point.nodes}, allocation ? int(allocation->nodes.size()) : 1,
-        exported, mpi_worker_executable(executable), to_json(task).dump());
+    run.argv = mpi_command(run.how, {point.processes, point.threads, point.nodes},
+                           allocation ? int(allocation->nodes.size()) : 1, exported,
+                           mpi_worker_executable(executable), to_json(task).dump());
+    return "";
+}
 
-    Launched l;
-    Heard h;
-    const double t0 = monotonic_s();
-    const double deadline = t0 + point.timeout_s;
-    std::string failure = start(l, argv, worker_environment(point.threads, point.env, P));
-    if (failure.empty()) failure = listen(l, h, deadline);
-    const double t_end = h.reported ? h.t_report : monotonic_s();
-    if (failure.empty() && !reap_until(l, deadline)) failure = "timed out";
-    if (!failure.empty()) stop(l);
+// Starts the launcher and listens to the ranks until rank 0 reported and the launcher ended,
+// or the conversation failed: then stops the launcher's group. Either way reaps it and drains
+// its pipes.
+void launch(MpiRun& run, const Point& point, RepRecord& rec) {
+    Launched& l = run.l;
+    run.t0 = monotonic_s();
+    const double deadline = run.t0 + point.timeout_s;
+    run.failure = start(l, run.argv, worker_environment(point.threads, point.env, point.processes));
+    if (run.failure.empty()) run.failure = listen(l, run.h, deadline);
+    run.t_end = run.h.reported ? run.h.t_report : monotonic_s();
+    if (run.failure.empty() && !reap_until(l.proc, deadline)) run.failure = "timed out";
+    if (!run.failure.empty()) stop(l);
     drain(l);
-    if (interrupted()) {
-        rec.interrupted = true;
-        failure = fmt::format("interrupted by {}", signal_name(interrupted()));
+    note_interrupt(rec, run.failure);
+}
+
+// The ranks' times on the parent's clock. A rank on this node shares its CLOCK_MONOTONIC;
+// a rank elsewhere is placed by its distance from the moment it left the release barrier,
+// which rank 0 reports from its Ready message (late by the forwarding of that message).
+class ParentClock {
+  public:
+    explicit ParentClock(const Heard& h) {
+        char here[256] = {};
+        gethostname(here, sizeof here - 1);
+        here_ = here;
+        const auto rank0 = std::find_if(h.report.ranks.begin(), h.report.ranks.end(),
+                                        [](const RankReport& r) { return r.rank == 0; });
+        release_ = rank0 != h.report.ranks.end() && local(*rank0) ? rank0->released
+                                                                  : h.t_ready + h.report.release_s;
+    }
+    bool local(const RankReport& r) const { return r.host == here_; }
+    // Rank `r`'s time `t` on the parent's clock.
+    double operator()(const RankReport& r, double t) const {
+        return local(r) ? t : release_ + (t - r.released);
     }
 
-    // The ranks' times on the parent's clock. A rank on this node shares its CLOCK_MONOTONIC;
-    // a rank elsewhere is placed by its distance from the moment it left the release barrier,
-    // which rank 0 reports from its Ready message (late by the forwarding of that message).
-    char here[256] = {};
-    gethostname(here, sizeof here - 1);
-    auto local = [&](const RankReport& r) { return r.host == here; };
-    const auto rank0 = std::find_if(h.report.ranks.begin(), h.report.ranks.end(),
-                                    [](const RankReport& r) { return r.rank == 0; });
-    const double release = rank0 != h.report.ranks.end() && local(*rank0)
-                               ? rank0->released
-                               : h.t_ready + h.report.release_s;
-    auto parent_clock = [&](const RankReport& r, double t) {
-        return local(r) ? t : release + (t - r.released);
-    };
+  private:
+    std::string here_;
+    double release_ = 0;
+};
 
-    // A record per rank: its share, and what it reported.
-    std::vector<json> partials;
-    double last_ready = t0, first_release = std::numeric_limits<double>::max(), last_start = 0,
-           last_end = 0;
-    double min_busy = std::numeric_limits<double>::max(), max_busy = 0;
-    std::string rank_error;
-    for (int w = 0; w < P; ++w) {
-        WorkerRecord wr;
-        wr.worker = w;
-        std::tie(wr.items_begin, wr.items_end) = share_of(items, P, w);
-        const auto it = std::find_if(h.report.ranks.begin(), h.report.ranks.end(),
-                                     [&](const RankReport& r) { return r.rank == w; });
-        if (it == h.report.ranks.end()) {
-            wr.error = fmt::format("rank {} did not report", w);
-        } else {
-            const RankReport& r = *it;
-            wr.host = r.host;
-            wr.node = r.node.empty() ? r.host : r.node;
-            wr.main_s = parent_clock(r, r.ready.started) - t0;
-            wr.ready_s = parent_clock(r, r.ready.time) - t0;
-            last_ready = std::max(last_ready, parent_clock(r, r.ready.time));
-            first_release = std::min(first_release, parent_clock(r, r.released));
-            wr.omp_threads = r.ready.omp_threads;
-            wr.blas_threads = r.ready.blas_threads;
-            wr.blas = r.ready.blas;
-            wr.cpus = r.ready.cpus;
-            wr.user_s = r.user_s;
-            wr.sys_s = r.sys_s;
-            wr.ctx_voluntary = r.ctx_voluntary;
-            wr.ctx_involuntary = r.ctx_involuntary;
-            wr.max_rss_kb = r.max_rss_kb;
-            if (!r.error.empty()) {
-                wr.error = fmt::format("rank {}: {}", w, r.error);
-            } else {
-                wr.start_s = parent_clock(r, r.report.start) - t0;
-                wr.end_s = parent_clock(r, r.report.end) - t0;
-                wr.busy_s = r.report.busy_s;
-                // As with spawned workers: a rank without items only marks its release.
-                if (wr.items_end > wr.items_begin || items == 0) {
-                    last_start = std::max(last_start, parent_clock(r, r.report.start));
-                    last_end = std::max(last_end, parent_clock(r, r.report.end));
-                }
-                min_busy = std::min(min_busy, r.report.busy_s);
-                max_busy = std::max(max_busy, r.report.busy_s);
-                if (!r.report.verdict.ok)
-                    wr.error = fmt::format("rank {}: {}", w, r.report.verdict.message);
-                partials.push_back(r.report.partial);
-            }
-        }
-        wr.ok = wr.error.empty();
-        if (!wr.ok && rank_error.empty() && h.reported) rank_error = wr.error;
-        add_worker(rec, std::move(wr));
+// Rank `w`'s record (times from t0 on the parent's clock): its share and what it reported.
+// Adds its times to `span` (and its release to `first_release`) and its partial result to
+// `partials`.
+WorkerRecord collect_rank(const MpiRun& run, int w, std::uint64_t items, int P,
+                          const ParentClock& clock, Span& span, double& first_release,
+                          std::vector<json>& partials) {
+    WorkerRecord wr;
+    wr.worker = w;
+    std::tie(wr.items_begin, wr.items_end) = share_of(items, P, w);
+    const auto& ranks = run.h.report.ranks;
+    const auto it =
+        std::find_if(ranks.begin(), ranks.end(), [&](const RankReport& r) { return r.rank == w; });
+    if (it == ranks.end()) {
+        wr.error = fmt::format("rank {} did not report", w);
+        wr.ok = false;
+        return wr;
     }
+    const RankReport& r = *it;
+    const double t0 = run.t0;
+    wr.host = r.host;
+    wr.node = r.node.empty() ? r.host : r.node;
+    wr.main_s = clock(r, r.ready.started) - t0;
+    wr.ready_s = clock(r, r.ready.time) - t0;
+    span.last_ready = std::max(span.last_ready, clock(r, r.ready.time));
+    first_release = std::min(first_release, clock(r, r.released));
+    wr.omp_threads = r.ready.omp_threads;
+    wr.blas_threads = r.ready.blas_threads;
+    wr.blas = r.ready.blas;
+    wr.cpus = r.ready.cpus;
+    wr.user_s = r.user_s;
+    wr.sys_s = r.sys_s;
+    wr.ctx_voluntary = r.ctx_voluntary;
+    wr.ctx_involuntary = r.ctx_involuntary;
+    wr.max_rss_kb = r.max_rss_kb;
+    if (!r.error.empty()) {
+        wr.error = fmt::format("rank {}: {}", w, r.error);
+    } else {
+        wr.start_s = clock(r, r.report.start) - t0;
+        wr.end_s = clock(r, r.report.end) - t0;
+        wr.busy_s = r.report.busy_s;
+        // As with spawned workers: a rank without items only marks its release.
+        span.add(wr.items_end > wr.items_begin || items == 0, clock(r, r.report.start),
+                 clock(r, r.report.end), r.report.paused_s, r.report.tail_s, r.report.busy_s);
+        if (!r.report.verdict.ok)
+            wr.error = fmt::format("rank {}: {}", w, r.report.verdict.message);
+        partials.push_back(r.report.partial);
+    }
+    wr.ok = wr.error.empty();
+    return wr;
+}
 
-    rec.wall_s = t_end - t0;
-    rec.reap_s = monotonic_s() - t_end;
-    rec.cpu_util = rec.wall_s > 0 ? (rec.user_s + rec.sys_s) / rec.wall_s : 0;
-    const std::string launcher = fs::path(how.program).filename().string();
-    if (failure.empty() && h.reported && rank_error.empty()) {
-        rec.spawn_s = last_ready - t0;
-        rec.dispatch_s = std::max(0.0, last_start - first_release);
-        rec.compute_s = h.report.compute_s;
-        rec.gather_s = std::max(0.0, t_end - last_end);
-        rec.imbalance_s = max_busy - min_busy;
-        verify_repetition(point, partials, rec);
-        // Every rank reported, but the launcher must also have ended well.
-        if (rec.verified && !(WIFEXITED(l.status) && WEXITSTATUS(l.status) == 0)) {
-            rec.verified = false;
-            rec.error = with_output(
-                fmt::format("{} {} after the ranks reported", launcher, exit_text(l.status)),
-                l.output);
-        }
+// The repetition in which every rank reported: where its time went, its verification, and
+// the launcher's own exit, which must have been a good one too.
+void judge_reported(RepRecord& rec, const Point& point, const MpiRun& run, const Span& span,
+                    double first_release, const std::vector<json>& partials) {
+    rec.spawn_s = span.last_ready - run.t0;
+    rec.dispatch_s = std::max(0.0, span.last_start - first_release);
+    rec.compute_s = run.h.report.compute_s;
+    rec.gather_s = std::max(0.0, run.t_end - span.last_end);
+    rec.imbalance_s = span.max_busy - span.min_busy;
+    verify_repetition(point, partials, rec);
+    const int status = run.l.proc.status;
+    if (rec.verified && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        rec.verified = false;
+        rec.error = with_output(
+            fmt::format("{} {} after the ranks reported", run.launcher(), exit_text(status)),
+            run.l.output);
+    }
+}
+
+// A timed-out repetition's error: which ranks had not finished their share, or that they
+// were not set up, or that the launcher did not exit.
+std::string timeout_error(const MpiRun& run, const Point& point) {
+    std::vector<int> busy;
+    for (int w = 0; w < point.processes; ++w)
+        if (!run.h.done.count(w)) busy.push_back(w);
+    std::string error = fmt::format("timed out after {:.3g} s (timeout_s); ", point.timeout_s);
+    if (!run.h.ready)
+        error += "the ranks were not all set up";
+    else if (!busy.empty())
+        error += fmt::format("rank {} had not finished {} share", fmt::join(busy, ", "),
+                             busy.size() == 1 ? "its" : "their");
+    else
+        error += fmt::format("{} did not exit after the ranks reported", run.launcher());
+    return error;
+}
+
+// The launcher ended before rank 0 reported: a rank died (the launcher's message names it,
+// and says all its output would), or the launcher itself failed. Either way the MPI library's
+// or srun's own words say why, when it said anything.
+std::string ended_error(const MpiRun& run) {
+    const Launched& l = run.l;
+    const std::string rank = rank_failure(l.output);
+    const std::string said = launch_message(l.output);
+    const std::string plugin = run.how.plugin.empty() ? "" : " (srun --mpi=" + run.how.plugin + ")";
+    if (!rank.empty()) return said.empty() ? rank + plugin : rank + plugin + ": " + said;
+    const std::string how_it_ended =
+        l.proc.reaped ? exit_text(l.proc.status) : std::string("stopped");
+    if (!said.empty())
+        return fmt::format("{} {} before the ranks reported{}: {}", run.launcher(), how_it_ended,
+                           plugin, said);
+    return with_output(
+        fmt::format("{} {} before the ranks reported{}", run.launcher(), how_it_ended, plugin),
+        l.output);
+}
+
+// The error of a repetition that did not end with every rank's report: a rank's own error
+// first, then the interruption or rank 0's message, the timeout, the parent's failure, and
+// last what the launcher said when it ended.
+std::string failure_error(const MpiRun& run, const RepRecord& rec, const std::string& rank_error,
+                          const Point& point) {
+    if (!rank_error.empty()) return rank_error;
+    if (rec.interrupted || !run.h.error.empty()) return run.failure;
+    if (run.failure == "timed out") return timeout_error(run, point);
+    if (!run.failure.empty()) return with_output(run.failure, run.l.output);
+    return ended_error(run);
+}
+
+}  // namespace
+
+RepRecord MpiExecutor::run_repetition(const Point& point) {
+    RepRecord rec;
+    const int P = point.processes;
+    const std::uint64_t items = point.kernel->items(point.params);
+    MpiRun run;
+    if (const std::string problem = plan_launch(run, point, executable_, items); !problem.empty()) {
+        rec.error = "launcher mpi: " + problem;
         return rec;
     }
-    if (!rank_error.empty()) {
-        rec.error = rank_error;
-    } else if (rec.interrupted || !h.error.empty()) {
-        rec.error = failure;
-    } else if (failure == "timed out") {
-        std::vector<int> busy;
-        for (int w = 0; w < P; ++w)
-            if (!h.done.count(w)) busy.push_back(w);
-        rec.error = fmt::format("timed out after {:.3g} s (timeout_s); ", point.timeout_s);
-        if (!h.ready)
-            rec.error += "the ranks were not all set up";
-        else if (!busy.empty())
-            rec.error += fmt::format("rank {} had not finished {} share", fmt::join(busy, ", "),
-                                     busy.size() == 1 ? "its" : "their");
-        else
-            rec.error += fmt::format("{} did not exit after the ranks reported", launcher);
-    } else if (!failure.empty()) {
-        rec.error = with_output(failure, l.output);
-    } else {
-        // The launcher ended before rank 0 reported: a rank died (the launcher's message names
-        // it, and says all its output would), or the launcher itself failed. Either way the
-        // MPI library's or srun's own words say why, when it said anything.
-        const std::string rank = rank_failure(l.output);
-        const std::string said = launch_message(l.output);
-        const std::string plugin = how.plugin.empty() ? "" : " (srun --mpi=" + how.plugin + ")";
-        if (!rank.empty())
-            rec.error = said.empty() ? rank + plugin : rank + plugin + ": " + said;
-        else if (!said.empty())
-            rec.error =
-                fmt::format("{} {} before the ranks reported{}: {}", launcher,
-                            l.reaped ? exit_text(l.status) : std::string("stopped"), plugin, said);
-        else
-            rec.error = with_output(
-                fmt::format("{} {} before the ranks reported{}", launcher,
-                            l.reaped ? exit_text(l.status) : std::string("stopped"), plugin),
-                l.output);
+    launch(run, point, rec);
+
+    // A record per rank: its share, and what it reported.
+    const ParentClock clock(run.h);
+    Span span(run.t0);
+    double first_release = std::numeric_limits<double>::max();
+    std::vector<json> partials;
+    std::string rank_error;
+    for (int w = 0; w < P; ++w) {
+        WorkerRecord wr = collect_rank(run, w, items, P, clock, span, first_release, partials);
+        if (!wr.ok && rank_error.empty() && run.h.reported) rank_error = wr.error;
+        add_worker(rec, std::move(wr));
     }
+    close_times(rec, run.t0, run.t_end);
+    if (run.failure.empty() && run.h.reported && rank_error.empty())
+        judge_reported(rec, point, run, span, first_release, partials);
+    else
+        rec.error = failure_error(run, rec, rank_error, point);
     return rec;
 }
 

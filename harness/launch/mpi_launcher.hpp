@@ -11,12 +11,12 @@
 // compute_s is the longest t1 − t0 over the ranks (every rank's share, load imbalance
 // included). Each rank's times, CPU use (getrusage) and partial result are gathered to rank 0,
 // which sends them to the parent (protocol.hpp); merge, verification, statistics and reports
-// are the spawn launcher's. wall_s is the parent's: launcher started → report received. Ranks
-// on the parent's node share its CLOCK_MONOTONIC, so spawn_s (→ every rank set up: mpirun,
-// MPI_Init, the kernel's set-up, OpenMP teams), dispatch_s (release → last rank started) and
-// gather_s (last rank done → report received) are exact there; ranks on other nodes are
-// placed by their distance from the release barrier (off by the forwarding of one message).
-// The launcher's own CPU time is not counted: user_s and sys_s are the ranks'.
+// are the steps both launchers share (executor.hpp). wall_s is the parent's: launcher started →
+// report received. Ranks on the parent's node share its CLOCK_MONOTONIC, so spawn_s (→ every rank
+// set up: mpirun, MPI_Init, the kernel's set-up, OpenMP teams), dispatch_s (release → last rank
+// started) and gather_s (last rank done → report received) are exact there; ranks on other nodes
+// are placed by their distance from the release barrier (off by the forwarding of one message). The
+// launcher's own CPU time is not counted: user_s and sys_s are the ranks'.
 //
 // The launcher runs in a process group of its own and dies with parsweep (PR_SET_PDEATHSIG),
 // as the ranks die with it. timeout_s and SIGINT/SIGTERM stop it: SIGTERM to its group (mpirun
@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "launch/executor.hpp"
 #include "measure/results.hpp"
 #include "sweep/config.hpp"
 #include "util/install_paths.hpp"
@@ -103,8 +104,16 @@ std::string rank_failure(const std::string& output);
 // a PMIx/OPAL error line; "" when the output has none of them.
 std::string launch_message(const std::string& output);
 
-// Runs one repetition of `point` through mpirun / srun. `executable` is the parsweep binary;
-// its parsweep-mpi-worker is found by mpi_worker_executable (install_paths.hpp).
-RepRecord run_mpi_repetition(const Point& point, const std::string& executable);
+// Runs repetitions of points with launcher "mpi" through mpirun / srun. `executable` is the
+// parsweep binary; its parsweep-mpi-worker is found by mpi_worker_executable
+// (install_paths.hpp).
+class MpiExecutor final : public Executor {
+  public:
+    explicit MpiExecutor(std::string executable) : executable_(std::move(executable)) {}
+    RepRecord run_repetition(const Point& point) override;
+
+  private:
+    std::string executable_;
+};
 
 }  // namespace parsweep

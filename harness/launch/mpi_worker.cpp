@@ -29,7 +29,7 @@
 
 #include <fmt/format.h>
 
-#include "launch/launcher.hpp"
+#include "launch/executor.hpp"
 #include "launch/protocol.hpp"
 #include "launch/worker.hpp"
 #include "measure/clock.hpp"

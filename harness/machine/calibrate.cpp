@@ -78,7 +78,7 @@ json measure_dgemm(const CalibrationSettings& s, const std::string& executable,
         std::vector<double> times;
         int blas_threads = 0;
         for (int k = 0; k < s.dgemm_repetitions; ++k) {
-            const RepRecord rec = run_repetition(p, executable);
+            const RepRecord rec = SpawnExecutor(executable).run_repetition(p);
             if (rec.interrupted) throw std::runtime_error("DGEMM: interrupted");
             if (!rec.verified)
                 throw std::runtime_error(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -14,6 +15,16 @@
 #include "measure/stats.hpp"
 
 namespace parsweep {
+
+namespace {
+
+// The strategy that runs the repetitions of `point`: its launcher's.
+std::unique_ptr<Executor> executor_for(const Point& point, const std::string& executable) {
+    if (point.launcher == "mpi") return std::make_unique<MpiExecutor>(executable);
+    return std::make_unique<SpawnExecutor>(executable);
+}
+
+}  // namespace
 
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
                             const PointResult* baseline, int usable_cores, const json& calibration,
@@ -133,8 +144,9 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         if (before != done_before.end()) {
             reps = before->second;
         } else {
+            const std::unique_ptr<Executor> executor = executor_for(point, executable);
             for (int k = -point.warmup; k < point.repetitions && !stopped; ++k) {
-                RepRecord rec = run_repetition(point, executable);
+                RepRecord rec = executor->run_repetition(point);
                 rec.rep = k;
                 stopped = rec.interrupted;
                 time.add(rec);
