@@ -64,18 +64,9 @@ std::vector<std::string> gather(const std::string& mine, int rank, int size) {
     return out;
 }
 
-int rank_main(const char* task_text, double started) {
-    int rank = 0, size = 1;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    char host[MPI_MAX_PROCESSOR_NAME] = {};
-    int host_length = 0;
-    MPI_Get_processor_name(host, &host_length);
-
-    // Set up: this rank's share of the point's items, the same split as the spawn launcher's.
-    Task task;
-    Prepared prepared;
-    std::string error;
+// This rank's share of the point's task (`task_text`), set up: the same split of the items as
+// the spawn launcher's. Returns "" or why it could not be set up.
+std::string set_up(const char* task_text, int rank, int size, Task& task, Prepared& prepared) {
     try {
         task = task_from_json(json::parse(task_text));
         const auto [begin, end] = share_of(task.end - task.begin, size, rank);
@@ -84,13 +75,19 @@ int rank_main(const char* task_text, double started) {
         task.worker = rank;
         prepared = prepare_share(task);
     } catch (const std::exception& e) {
-        error = e.what();
+        return e.what();
     }
-    const Ready ready = ready_now(started);
+    return "";
+}
+
+// Gathers every rank's readiness (its Ready, or `error`) on rank 0, which sends the parent
+// Ready when every rank is set up, else the first rank's error. Returns whether the ranks go
+// on; `ready_sent` is when rank 0 sent Ready (MPI_Wtime).
+bool all_ready(const Ready& ready, const std::string& error, int rank, int size,
+               double& ready_sent) {
     const auto readiness =
         gather(error.empty() ? to_json(ready).dump() : json{{"error", error}}.dump(), rank, size);
     int go = 1;
-    double ready_sent = 0;
     if (rank == 0) {
         for (int r = 0; r < size && go; ++r) {
             const json m = json::parse(readiness[static_cast<std::size_t>(r)]);
@@ -105,7 +102,39 @@ int rank_main(const char* task_text, double started) {
         }
     }
     MPI_Bcast(&go, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    if (!go) return 1;
+    return go != 0;
+}
+
+// Completes this rank's record once its share is done: where it ran and what the OS charged
+// it (getrusage).
+void complete_record(RankReport& mine, int rank, const std::string& host) {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    mine.rank = rank;
+    mine.host = host;
+    const char* node = std::getenv("SLURMD_NODENAME");
+    mine.node = node && *node ? node : mine.host;
+    mine.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6;
+    mine.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
+    mine.ctx_voluntary = usage.ru_nvcsw;
+    mine.ctx_involuntary = usage.ru_nivcsw;
+    mine.max_rss_kb = usage.ru_maxrss;
+}
+
+int rank_main(const char* task_text, double started) {
+    int rank = 0, size = 1;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    char host[MPI_MAX_PROCESSOR_NAME] = {};
+    int host_length = 0;
+    MPI_Get_processor_name(host, &host_length);
+
+    Task task;
+    Prepared prepared;
+    const std::string error = set_up(task_text, rank, size, task, prepared);
+    const Ready ready = ready_now(started);
+    double ready_sent = 0;
+    if (!all_ready(ready, error, rank, size, ready_sent)) return 1;
 
     // The timed region: from leaving one barrier to leaving the next, so compute_s is the
     // slowest rank's share, load imbalance included.
@@ -126,19 +155,9 @@ int rank_main(const char* task_text, double started) {
     double compute_s = 0;
     MPI_Reduce(&span, &compute_s, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
 
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    mine.rank = rank;
-    mine.host = std::string(host, static_cast<std::size_t>(host_length));
-    const char* node = std::getenv("SLURMD_NODENAME");
-    mine.node = node && *node ? node : mine.host;
+    complete_record(mine, rank, std::string(host, static_cast<std::size_t>(host_length)));
     mine.released = released;
     mine.ready = ready;
-    mine.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6;
-    mine.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
-    mine.ctx_voluntary = usage.ru_nvcsw;
-    mine.ctx_involuntary = usage.ru_nivcsw;
-    mine.max_rss_kb = usage.ru_maxrss;
     const auto records = gather(to_json(mine).dump(), rank, size);
     if (rank == 0) {
         MpiReport report;
