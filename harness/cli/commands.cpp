@@ -11,7 +11,6 @@
 
 #include <fmt/format.h>
 
-#include "cli/lesson_hint.hpp"
 #include "cluster/slurm_allocation.hpp"
 #include "input/corpus.hpp"
 #include "input/english_text.hpp"
@@ -27,6 +26,7 @@
 #include "run/runner.hpp"
 #include "sweep/config.hpp"
 #include "sweep/estimate.hpp"
+#include "sweep/load.hpp"
 #include "util/files.hpp"
 #include "util/term_style.hpp"
 #include "util/units.hpp"
@@ -57,33 +57,6 @@ bool no_calibrate_from_env() {
 }
 
 }  // namespace
-
-std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores,
-                                    bool for_job) {
-    try {
-        LoadOptions options{cores.count, available_memory_bytes(), "sweep",
-                            mpi_unavailable(self_executable())};
-        if (for_job) {
-            options.allocation_nodes = std::nullopt;
-        } else if (const auto allocation = detect_allocation()) {
-            options.allocation_nodes = int(allocation->nodes.size());
-            options.allocation_cpus = allocation->total_cpus();
-        }
-        return load_sweep(config, options);
-    } catch (const ConfigErrors& e) {
-        for (const auto& err : e.errors()) {
-            if (err.path.empty())
-                fmt::print(stderr, "{} {}\n", error_label(stderr), err.message);
-            else
-                fmt::print(stderr, "{} {}: {}: {}\n", error_label(stderr), config, err.path,
-                           err.message);
-        }
-        if (auto hint = lesson_hint(config, self_executable())) fmt::print(stderr, "{}\n", *hint);
-        fmt::print(stderr, "{} problem{} in {}; nothing was run\n", e.errors().size(),
-                   e.errors().size() == 1 ? "" : "s", config);
-        return std::nullopt;
-    }
-}
 
 namespace {
 

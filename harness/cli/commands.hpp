@@ -26,21 +26,7 @@ struct RunOptions {
     std::string markdown;       // --export-markdown FILE: the summary table as Markdown
 };
 
-// `parsweep merge RUN_DIR... --out DIR` (harness/cluster/merge.cpp).
-struct MergeOptions {
-    std::vector<std::string> dirs;    // the runs to join, in this order
-    std::string out;                  // the merged run's directory
-    bool force = false;               // replace a non-empty `out`, whatever it holds
-    bool replace = false;             // replace `out` when it is an earlier merge of these runs
-    bool dedupe = false;              // a point measured twice: keep one instead of refusing
-    bool class_mode = false;          // learners' runs side by side (--class)
-    std::vector<std::string> labels;  // --label: one learner name per run, in order
-    bool quiet = false;
-    std::string markdown;  // --export-markdown FILE: the summary table as Markdown
-};
-
 int cmd_run(const RunOptions& options);
-int cmd_merge(const MergeOptions& options);
 int cmd_validate(const std::string& config, std::optional<int> cores);
 int cmd_list(bool as_json, bool all);  // all: also the hidden test kernels
 int cmd_info(bool as_json, std::optional<int> cores);
@@ -53,12 +39,5 @@ struct CorpusOptions {
     std::string out;
 };
 int cmd_corpus(const CorpusOptions& options);
-
-// Loads a config with `cores` as the usable cores, or prints every problem in it (each with
-// the file and JSON path) and returns nullopt: what every subcommand that takes a config does.
-// Launcher "mpi" points are checked against the Slurm allocation this process runs in, or,
-// `for_job` (`parsweep slurm`), left for the job to check against its own.
-std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores,
-                                    bool for_job = false);
 
 }  // namespace parsweep

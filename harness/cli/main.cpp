@@ -8,6 +8,7 @@
 #include "cli/cli_help.hpp"
 #include "cli/commands.hpp"
 #include "cli/plot_command.hpp"
+#include "cluster/merge.hpp"
 #include "cluster/slurm.hpp"
 #include "launch/worker.hpp"
 #include "machine/calibrate.hpp"

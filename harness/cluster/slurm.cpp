@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "cli/commands.hpp"
+#include "sweep/load.hpp"
 #include "launch/launcher.hpp"
 #include "machine/sysinfo.hpp"
 #include "sweep/config.hpp"
