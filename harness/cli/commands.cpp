@@ -19,7 +19,7 @@
 #include "launch/mpi_launcher.hpp"
 #include "launch/protocol.hpp"
 #include "machine/blas_axis.hpp"
-#include "machine/calibrate.hpp"
+#include "machine/calibration_cache.hpp"
 #include "machine/pinning.hpp"
 #include "machine/sysinfo.hpp"
 #include "report/reporter.hpp"

@@ -40,4 +40,14 @@ struct CorpusOptions {
 };
 int cmd_corpus(const CorpusOptions& options);
 
+// `parsweep calibrate` (calibrate.cpp): the machine's limits, measured or cached.
+struct CalibrateOptions {
+    std::optional<int> cores;  // --cores: overrides the detected usable cores
+    bool as_json = false;      // --json: the calibration as JSON on stdout
+    std::string out;           // --out FILE: also write the JSON there
+    bool quick = false;        // --quick: fewer thread counts, smaller DGEMM, fewer repetitions
+    bool force = false;        // --force: measure again even when a cached one matches
+};
+int cmd_calibrate(const CalibrateOptions& options);
+
 }  // namespace parsweep

@@ -11,7 +11,6 @@
 #include "cluster/merge.hpp"
 #include "cluster/slurm.hpp"
 #include "launch/worker.hpp"
-#include "machine/calibrate.hpp"
 
 int main(int argc, char** argv) {
     // The workers of a copy of parsweep without parsweep-worker beside it (launcher.hpp

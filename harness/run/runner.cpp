@@ -9,8 +9,8 @@
 #include "launch/launcher.hpp"
 #include "launch/mpi_launcher.hpp"
 #include "launch/protocol.hpp"
-#include "machine/calibrate.hpp"
 #include "machine/sysinfo.hpp"
+#include "measure/roofline.hpp"
 #include "measure/stats.hpp"
 
 namespace parsweep {
