@@ -1,8 +1,12 @@
 // `parsweep calibrate`: the machine's limits (machine/calibrate.hpp), measured now or taken from
 // the cache (machine/calibration_cache.hpp), as a table or as JSON.
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "machine/calibrate.hpp"
@@ -17,6 +21,14 @@ namespace parsweep {
 namespace fs = std::filesystem;
 
 namespace {
+
+struct CalibrateOptions {
+    std::optional<int> cores;  // --cores: overrides the detected usable cores
+    bool as_json = false;      // --json: the calibration as JSON on stdout
+    std::string out;           // --out FILE: also write the JSON there
+    bool quick = false;        // --quick: fewer thread counts, smaller DGEMM, fewer repetitions
+    bool force = false;        // --force: measure again even when a cached one matches
+};
 
 void print_table(const json& c) {
     const json& k = c["key"];
@@ -57,8 +69,6 @@ void print_table(const json& c) {
                    format_seconds(p["median_s"].get<double>()),
                    format_seconds(p["max_s"].get<double>()), p["outliers"].get<int>());
 }
-
-}  // namespace
 
 int cmd_calibrate(const CalibrateOptions& options) {
     const UsableCores cores = detect_usable_cores(options.cores);
@@ -112,6 +122,23 @@ int cmd_calibrate(const CalibrateOptions& options) {
         fmt::print("\n{} {}{}\n", reused ? "cached calibration, reused:" : "cached in",
                    file.string(), reused ? " (--force measures again)" : "");
     return 0;
+}
+
+}  // namespace
+
+Command add_calibrate_command(CLI::App& parsweep) {
+    auto o = std::make_shared<CalibrateOptions>();
+    auto* cmd = parsweep.add_subcommand(
+        "calibrate", "the machine's limits: STREAM, DGEMM, OpenMP overheads (cached per host)");
+    cmd->add_option("--cores", o->cores, "usable cores, overriding what is detected")
+        ->check(CLI::Range(1, 1 << 20));
+    cmd->add_flag("--json", o->as_json, "as JSON");
+    cmd->add_option("--out", o->out, "also write the calibration's JSON here");
+    cmd->add_flag("--quick", o->quick,
+                  "thread counts 1, 2, 4, …, a smaller DGEMM: what run measures");
+    cmd->add_flag("--force", o->force, "measure again even when one is cached");
+
+    return {cmd, [o] { return cmd_calibrate(*o); }};
 }
 
 }  // namespace parsweep
