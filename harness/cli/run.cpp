@@ -51,10 +51,6 @@ struct RunOptions {
     std::string markdown;       // --export-markdown FILE: the summary table as Markdown
 };
 
-}  // namespace
-
-namespace {
-
 constexpr int kBadInput = 2;
 
 // PARSWEEP_NO_CALIBRATE: --no-calibrate from the environment, for a batch script whose command
@@ -95,6 +91,96 @@ struct Resumable {
     Checkpoint done;
 };
 
+// DIR's sweep.json into `old`, or why the run there cannot be resumed: there is none, it is
+// unreadable, it is a merge, or it was written by another version of parsweep.
+std::optional<std::string> read_run_record(const fs::path& dir, json& old) {
+    try {
+        std::ifstream in(dir / "sweep.json");
+        if (!in) return "no sweep.json there";
+        old = json::parse(in);
+    } catch (const std::exception& e) {
+        return std::string("sweep.json is unreadable: ") + e.what();
+    }
+    if (old.contains("merge"))
+        return "it was made by parsweep merge; resume the runs it joined (a part that is "
+               "missing points), then merge them again";
+    if (!old.contains("config") || !old["config"].contains("hash"))
+        return "sweep.json was not written by this version of parsweep";
+    return std::nullopt;
+}
+
+// Why the config to go on with — `config` as given, else the run's recorded `source` — is not
+// the one the run started with (its hash with the `recorded` overrides is not `hash`), or
+// nullopt. A recorded source that is gone is not checked.
+std::optional<std::string> config_changed(const std::string& config, const std::string& source,
+                                          const json& recorded, const std::string& hash) {
+    const std::string check = !config.empty() ? config : source;
+    if (!check.empty() && fs::exists(check)) {
+        try {
+            std::ifstream in(check);
+            if (config_hash(json::parse(in), recorded) != hash)
+                return check +
+                       (config.empty() ? " changed since the run started"
+                                       : " is not the config the run started with") +
+                       " (config hash " + hash + "); start a new run, or restore the config";
+        } catch (const std::exception& e) {
+            return check + " is not valid JSON: " + e.what();
+        }
+    } else if (!config.empty()) {
+        return "config file not found: " + config;
+    }
+    return std::nullopt;
+}
+
+// The sweep the run in `old` (its sweep.json) measured, into `sweep`, or why it no longer
+// loads. "auto" grids expand with the cores of the original run (or `cores_opt`), so the
+// points are the same.
+std::optional<std::string> recorded_sweep(const json& old, std::optional<int> cores_opt,
+                                          const json& recorded, Sweep& sweep) {
+    const int cores = cores_opt.value_or(old["context"]["usable_cores"]["count"].get<int>());
+    try {
+        // Relative file parameters start where they did (runs before base_dir: the cwd).
+        sweep =
+            parse_sweep(old["config"]["given"],
+                        {cores, available_memory_bytes(), old.value("name", "sweep"),
+                         mpi_unavailable(self_executable()), old["config"].value("base_dir", "")});
+    } catch (const ConfigErrors& e) {
+        return "its config no longer loads:\n" + std::string(e.what());
+    }
+    try {
+        apply_overrides(sweep, RunOverrides::from_json(recorded));
+    } catch (const std::exception& e) {
+        return std::string("its overrides no longer apply: ") + e.what();
+    }
+    return std::nullopt;
+}
+
+// The points DIR's checkpoint.jsonl holds, into `done`, or why they do not fit `sweep`. A line
+// cut short by SIGKILL is skipped: that point runs again.
+std::optional<std::string> read_checkpoint(const fs::path& dir, const Sweep& sweep,
+                                           Checkpoint& done) {
+    std::set<std::string> keys;
+    for (const auto& p : sweep.points) keys.insert(p.key());
+    std::ifstream journal(dir / "checkpoint.jsonl");
+    std::string line;
+    while (std::getline(journal, line)) {
+        json p;
+        try {
+            p = json::parse(line);
+        } catch (const std::exception&) {
+            continue;
+        }
+        const std::string key = p.value("key", "");
+        if (!keys.count(key))
+            return "checkpoint.jsonl holds point " + p.value("label", key) +
+                   ", which the config does not have";
+        std::vector<RepRecord> reps;
+        for (const auto& rep : p.at("reps")) reps.push_back(rep_from_json(rep));
+        done[key] = std::move(reps);
+    }
+    return std::nullopt;
+}
+
 // Reads DIR's sweep.json and checkpoint.jsonl, and the config to go on with: the one given
 // on the command line, or the one recorded. Either must be the config the run started with
 // (by hash). Prints the problem and returns nullopt when the run cannot be resumed.
@@ -106,82 +192,22 @@ std::optional<Resumable> read_resumable(const fs::path& dir, const std::string& 
         return std::nullopt;
     };
     json old;
-    try {
-        std::ifstream in(dir / "sweep.json");
-        if (!in) return fail("no sweep.json there");
-        old = json::parse(in);
-    } catch (const std::exception& e) {
-        return fail(std::string("sweep.json is unreadable: ") + e.what());
-    }
-    if (old.contains("merge"))
-        return fail(
-            "it was made by parsweep merge; resume the runs it joined (a part that is "
-            "missing points), then merge them again");
-    if (!old.contains("config") || !old["config"].contains("hash"))
-        return fail("sweep.json was not written by this version of parsweep");
+    if (auto why = read_run_record(dir, old)) return fail(*why);
     const std::string hash = old["config"]["hash"].get<std::string>();
-    const json given = old["config"]["given"];
     // --repetitions, --warmup and --only: the run's own, or the same again.
     const json recorded = old["config"].value("overrides", json());
     if (auto why = overrides_differ(overrides, recorded)) return fail(*why);
     const std::string source = old["config"].value("source", "");
-    // The config to go on with must be the one the run started with.
-    const std::string check = !config.empty() ? config : source;
-    if (!check.empty() && fs::exists(check)) {
-        try {
-            std::ifstream in(check);
-            if (config_hash(json::parse(in), recorded) != hash)
-                return fail(check +
-                            (config.empty() ? " changed since the run started"
-                                            : " is not the config the run started with") +
-                            " (config hash " + hash + "); start a new run, or restore the config");
-        } catch (const std::exception& e) {
-            return fail(check + " is not valid JSON: " + e.what());
-        }
-    } else if (!config.empty()) {
-        return fail("config file not found: " + config);
-    }
-    // "auto" grids expand with the cores of the original run, so the points are the same.
-    const int cores = cores_opt.value_or(old["context"]["usable_cores"]["count"].get<int>());
+    if (auto why = config_changed(config, source, recorded, hash)) return fail(*why);
     Resumable r;
-    try {
-        // Relative file parameters start where they did (runs before base_dir: the cwd).
-        r.sweep = parse_sweep(
-            given, {cores, available_memory_bytes(), old.value("name", "sweep"),
-                    mpi_unavailable(self_executable()), old["config"].value("base_dir", "")});
-    } catch (const ConfigErrors& e) {
-        return fail("its config no longer loads:\n" + std::string(e.what()));
-    }
-    try {
-        apply_overrides(r.sweep, RunOverrides::from_json(recorded));
-    } catch (const std::exception& e) {
-        return fail(std::string("its overrides no longer apply: ") + e.what());
-    }
+    if (auto why = recorded_sweep(old, cores_opt, recorded, r.sweep)) return fail(*why);
     r.sweep.source = source;
     r.context = old["context"];
     if (old.contains("part")) {  // a part of a job array goes on with its own share
         r.sweep.part.index = old["part"].value("index", 1);
         r.sweep.part.count = old["part"].value("count", 1);
     }
-    std::set<std::string> keys;
-    for (const auto& p : r.sweep.points) keys.insert(p.key());
-    std::ifstream journal(dir / "checkpoint.jsonl");
-    std::string line;
-    while (std::getline(journal, line)) {
-        json p;
-        try {
-            p = json::parse(line);
-        } catch (const std::exception&) {
-            continue;  // a line cut short by SIGKILL: that point runs again
-        }
-        const std::string key = p.value("key", "");
-        if (!keys.count(key))
-            return fail("checkpoint.jsonl holds point " + p.value("label", key) +
-                        ", which the config does not have");
-        std::vector<RepRecord> reps;
-        for (const auto& rep : p.at("reps")) reps.push_back(rep_from_json(rep));
-        r.done[key] = std::move(reps);
-    }
+    if (auto why = read_checkpoint(dir, r.sweep, r.done)) return fail(*why);
     // Temporary files of a run killed while writing.
     for (const auto& e : fs::directory_iterator(dir))
         if (e.path().filename().string().find(".tmp.") != std::string::npos) fs::remove(e.path());
@@ -254,86 +280,104 @@ std::optional<RunChoices> run_choices(const RunOptions& options) {
 
 namespace {
 
-int cmd_run(const RunOptions& options) {
-    const double started_s = monotonic_s();  // the start of the run's time accounting
-    TimeAccounting time;
-    install_interrupt_handlers();
-    const auto choices = run_choices(options);
-    if (!choices) return kBadInput;
-    const std::optional<Part>& part = choices->part;
-    const bool calibrate = choices->calibrate;
-    const UsableCores cores = detect_usable_cores(options.cores);
-    std::optional<Sweep> sweep;
+// Where a run goes on from: the sweep, the points done before (a resumed run's), the context
+// to record and the directory to write.
+struct RunStart {
+    Sweep sweep;
     Checkpoint done_before;
     json context;
     fs::path dir;
-    if (!options.resume.empty()) {
-        dir = options.resume;
-        auto r = read_resumable(dir, options.config, options.cores, options.overrides);
-        if (!r) return kBadInput;
-        sweep = std::move(r->sweep);
-        if (part && (part->index != sweep->part.index || part->count != sweep->part.count)) {
-            fmt::print(stderr, "{} cannot resume {} with --part {}: it is part {}/{}\n",
-                       error_label(stderr), dir.string(), options.part, sweep->part.index,
-                       sweep->part.count);
-            return kBadInput;
-        }
-        done_before = std::move(r->done);
-        context = std::move(r->context);
-        // Where and when it went on, next to where it started.
-        json again = run_context(cores);
-        context["resumed"].push_back({{"date", again["date"]},
-                                      {"host", again["host"]},
-                                      {"points_done_before", done_before.size()},
-                                      {"build", again["build"]}});
-        // Another job may have other nodes: the points measured from here on ran on these.
-        if (again.contains("allocation"))
-            context["resumed"].back()["allocation"] = again["allocation"];
-        if (!options.quiet)
-            fmt::print(stderr, "resuming {}: {} of {} points done before\n", dir.string(),
-                       done_before.size(), sweep->points_to_run().size());
-    } else {
-        sweep = load_for_run(options, cores);
-        if (!sweep) return kBadInput;
-        if (part) sweep->part = *part;
-        // A taken --out is bad input: said before the calibration's minute, not after it.
-        if (!options.out.empty() && fs::exists(fs::path(options.out) / "sweep.json")) {
-            fmt::print(stderr,
-                       "{} {} already holds a run (sweep.json); choose another --out, or "
-                       "--resume it\n",
-                       error_label(stderr), options.out);
-            return kBadInput;
-        }
-        context = new_run_context(options, calibrate, cores, *sweep, time);
-        if (!options.out.empty()) {
-            dir = options.out;
-            fs::create_directories(dir);
-        } else {
-            dir = make_run_dir(options.results_root, sweep->name);
-        }
-        // `make plots` (RUN=results/latest) then draws this run, wherever --out put it.
-        point_latest(options.results_root, dir);
-    }
+};
 
-    // Said even with --quiet: it is a property of the results, not progress.
+// options.resume's run, to be completed: nullopt after saying why it cannot be (bad input),
+// also when --part names another share than the run's.
+std::optional<RunStart> resume_run(const RunOptions& options, const std::optional<Part>& part,
+                                   const UsableCores& cores) {
+    RunStart s;
+    s.dir = options.resume;
+    auto r = read_resumable(s.dir, options.config, options.cores, options.overrides);
+    if (!r) return std::nullopt;
+    s.sweep = std::move(r->sweep);
+    if (part && (part->index != s.sweep.part.index || part->count != s.sweep.part.count)) {
+        fmt::print(stderr, "{} cannot resume {} with --part {}: it is part {}/{}\n",
+                   error_label(stderr), s.dir.string(), options.part, s.sweep.part.index,
+                   s.sweep.part.count);
+        return std::nullopt;
+    }
+    s.done_before = std::move(r->done);
+    s.context = std::move(r->context);
+    // Where and when it went on, next to where it started.
+    json again = run_context(cores);
+    s.context["resumed"].push_back({{"date", again["date"]},
+                                    {"host", again["host"]},
+                                    {"points_done_before", s.done_before.size()},
+                                    {"build", again["build"]}});
+    // Another job may have other nodes: the points measured from here on ran on these.
+    if (again.contains("allocation"))
+        s.context["resumed"].back()["allocation"] = again["allocation"];
+    if (!options.quiet)
+        fmt::print(stderr, "resuming {}: {} of {} points done before\n", s.dir.string(),
+                   s.done_before.size(), s.sweep.points_to_run().size());
+    return s;
+}
+
+// A new run of options.config: loaded, its context recorded (calibrating when asked, the time
+// going to `time`), its directory made and results/latest pointed at it; nullopt after saying
+// why not (bad input: the config, the overrides, an --out that holds a run).
+std::optional<RunStart> start_run(const RunOptions& options, const RunChoices& choices,
+                                  const UsableCores& cores, TimeAccounting& time) {
+    auto sweep = load_for_run(options, cores);
+    if (!sweep) return std::nullopt;
+    RunStart s;
+    s.sweep = std::move(*sweep);
+    if (choices.part) s.sweep.part = *choices.part;
+    // A taken --out is bad input: said before the calibration's minute, not after it.
+    if (!options.out.empty() && fs::exists(fs::path(options.out) / "sweep.json")) {
+        fmt::print(stderr,
+                   "{} {} already holds a run (sweep.json); choose another --out, or "
+                   "--resume it\n",
+                   error_label(stderr), options.out);
+        return std::nullopt;
+    }
+    s.context = new_run_context(options, choices.calibrate, cores, s.sweep, time);
+    if (!options.out.empty()) {
+        s.dir = options.out;
+        fs::create_directories(s.dir);
+    } else {
+        s.dir = make_run_dir(options.results_root, s.sweep.name);
+    }
+    // `make plots` (RUN=results/latest) then draws this run, wherever --out put it.
+    point_latest(options.results_root, s.dir);
+    return s;
+}
+
+// Says how many points to run oversubscribe the usable cores (or, for MPI ranks in a Slurm
+// allocation, the CPUs of their nodes). Even with --quiet: it is a property of the results,
+// not progress.
+void note_oversubscription(const Sweep& sweep, const json& context) {
     std::size_t over = 0;
     bool mpi_in_allocation = false;
     const auto allocation = allocation_of(context);
-    for (const Point* p : sweep->points_to_run()) {
-        over += p->processes * p->threads > planned_cores(*p, sweep->usable_cores, allocation);
+    for (const Point* p : sweep.points_to_run()) {
+        over += p->processes * p->threads > planned_cores(*p, sweep.usable_cores, allocation);
         mpi_in_allocation = mpi_in_allocation || (allocation && p->launcher == "mpi");
     }
     if (over)
         fmt::print(stderr,
                    "note: {} point{} oversubscribe{} the {} usable cores{} (processes × threads > "
                    "cores); the results label them with their oversubscription factor\n",
-                   over, over == 1 ? "" : "s", over == 1 ? "s" : "", sweep->usable_cores,
+                   over, over == 1 ? "" : "s", over == 1 ? "s" : "", sweep.usable_cores,
                    mpi_in_allocation ? " (MPI ranks: the CPUs of the nodes they run on)" : "");
+}
 
+// Measures the points `start` has left and writes every report. The exit status: 128 + N when
+// interrupted by signal N, 1 when a point failed, else 0.
+int measure_and_report(const RunOptions& options, const RunStart& start, const TimeAccounting& time,
+                       double started_s) {
     RunInfo run;
-    run.sweep = &*sweep;
-    run.context = context;
-    run.dir = dir;
+    run.sweep = &start.sweep;
+    run.context = start.context;
+    run.dir = start.dir;
     run.time = time;
     run.started_s = started_s;
     auto json_out = make_json_reporter();
@@ -342,9 +386,23 @@ int cmd_run(const RunOptions& options) {
     std::vector<Reporter*> reporters = {json_out.get(), csv_out.get(), console.get()};
     auto markdown = options.markdown.empty() ? nullptr : make_markdown_reporter(options.markdown);
     if (markdown) reporters.push_back(markdown.get());
-    run_sweep(run, reporters, self_executable(), done_before);
+    run_sweep(run, reporters, self_executable(), start.done_before);
     if (run.interrupted_by) return 128 + run.interrupted_by;
     return run.points_failed ? 1 : 0;
+}
+
+int cmd_run(const RunOptions& options) {
+    const double started_s = monotonic_s();  // the start of the run's time accounting
+    TimeAccounting time;
+    install_interrupt_handlers();
+    const auto choices = run_choices(options);
+    if (!choices) return kBadInput;
+    const UsableCores cores = detect_usable_cores(options.cores);
+    const auto start = options.resume.empty() ? start_run(options, *choices, cores, time)
+                                              : resume_run(options, choices->part, cores);
+    if (!start) return kBadInput;
+    note_oversubscription(start->sweep, start->context);
+    return measure_and_report(options, *start, time, started_s);
 }
 
 }  // namespace
