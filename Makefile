@@ -24,7 +24,7 @@ TEST_LABELS  ?=
 # so the system one is tried next. Recursive (=) so that it is looked for only when a recipe
 # needs it, after `build` may have installed python3-matplotlib. PYTHON=… overrides, and is
 # then also what `parsweep plot` and `parsweep compare` draw with (they look for one the same
-# way themselves: harness/cli/plot_command.hpp).
+# way themselves: harness/cli/plot.cpp).
 ifeq ($(origin PYTHON),undefined)
 PYTHON = $(shell for p in python3 /usr/bin/python3; do \
     if command -v $$p >/dev/null 2>&1 && $$p -c 'import matplotlib' >/dev/null 2>&1; then \

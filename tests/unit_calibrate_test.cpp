@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "machine/calibrate.hpp"
+#include "machine/calibration_cache.hpp"
 #include "machine/openmp_runtime.hpp"
 #include "machine/syncbench.hpp"
+#include "measure/roofline.hpp"
 #include "measure/stats.hpp"
 #include "run/runner.hpp"
 #include "stream.hpp"

@@ -1,10 +1,12 @@
 #include "cli/cli_help.hpp"
 
 #include <cstdio>
+#include <memory>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/commands.hpp"
 #include "sweep/config.hpp"
 #include "util/term_style.hpp"
 
@@ -79,6 +81,25 @@ void suggest_options(const CLI::App& app, int argc, char** argv) {
             fmt::print(stderr, "parsweep: unknown option \"{}\"{}; did you mean \"{}\"?\n", arg,
                        sub ? " for " + sub->get_name() : "", hint);
     }
+}
+
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+    if (auto status = check_command(app, argc, argv)) return status;
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int status = app.exit(e);
+        if (status != 0) suggest_options(app, argc, argv);
+        return status == 0 ? 0 : 2;
+    }
+    return std::nullopt;
+}
+
+Command add_help_command(CLI::App& parsweep) {
+    auto name = std::make_shared<std::string>();
+    auto* cmd = parsweep.add_subcommand("help", "this help, or a command's (parsweep help run)");
+    cmd->add_option("command", *name, "the command");
+    return {cmd, [&parsweep, name] { return print_help(parsweep, *name); }};
 }
 
 }  // namespace parsweep

@@ -1,64 +1,44 @@
-// The subcommands behind harness/cli/main.cpp, one function each. They return the process exit
-// status: 0 success, 1 the run finished but some point failed, 2 bad input (nothing run).
+// Every subcommand of parsweep, declared here. Each is a file of this folder (run.cpp,
+// validate.cpp, …) that declares its options with CLI11 next to the code that runs it; a
+// command whose work belongs to a stage below (slurm and merge: cluster/) has here only its
+// command line, and calls that stage. main.cpp adds them all (add_commands), parses, and runs
+// the one chosen.
+//
+// A command returns the process exit status: 0 success, 1 the run finished but some point
+// failed, 2 bad input (nothing run); `run` also 128 + N when interrupted by signal N.
 #pragma once
 
-#include <cstdint>
-#include <optional>
-#include <string>
+#include <functional>
 #include <vector>
 
-#include "machine/sysinfo.hpp"
-#include "sweep/config.hpp"
-#include "sweep/overrides.hpp"
+namespace CLI {
+class App;
+}
 
 namespace parsweep {
 
-struct RunOptions {
-    std::string config;  // may be empty with `resume`
-    std::string resume;  // an interrupted run's directory to complete
-    std::string out;     // "" → results/<date>-<name>/
-    std::string results_root = "results";
-    std::optional<int> cores;   // --cores: overrides the detected usable cores
-    int quiet = 0;              // -q: no progress; -qq: not the calibration's start and end either
-    std::string part;           // --part K/N: only the K-th of N disjoint shares ("" = all)
-    bool no_calibrate = false;  // --no-calibrate (or PARSWEEP_NO_CALIBRATE=1): no calibration
-    RunOverrides overrides;     // --repetitions, --warmup, --only
-    std::string markdown;       // --export-markdown FILE: the summary table as Markdown
+// A subcommand on the command line: `app` was chosen when it is parsed; `run` then does it
+// with the options CLI11 parsed into it (they live as long as `run`).
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
 };
 
-// `parsweep merge RUN_DIR... --out DIR` (harness/cluster/merge.cpp).
-struct MergeOptions {
-    std::vector<std::string> dirs;    // the runs to join, in this order
-    std::string out;                  // the merged run's directory
-    bool force = false;               // replace a non-empty `out`, whatever it holds
-    bool replace = false;             // replace `out` when it is an earlier merge of these runs
-    bool dedupe = false;              // a point measured twice: keep one instead of refusing
-    bool class_mode = false;          // learners' runs side by side (--class)
-    std::vector<std::string> labels;  // --label: one learner name per run, in order
-    bool quiet = false;
-    std::string markdown;  // --export-markdown FILE: the summary table as Markdown
-};
+// Each adds its subcommand to `parsweep`, the top-level app.
+Command add_run_command(CLI::App& parsweep);        // run.cpp
+Command add_validate_command(CLI::App& parsweep);   // validate.cpp
+Command add_list_command(CLI::App& parsweep);       // list.cpp
+Command add_info_command(CLI::App& parsweep);       // info.cpp
+Command add_corpus_command(CLI::App& parsweep);     // corpus.cpp
+Command add_slurm_command(CLI::App& parsweep);      // slurm.cpp: cluster/slurm.hpp
+Command add_merge_command(CLI::App& parsweep);      // merge.cpp: cluster/merge.hpp
+Command add_calibrate_command(CLI::App& parsweep);  // calibrate.cpp
+Command add_plot_command(CLI::App& parsweep);       // plot.cpp
+Command add_compare_command(CLI::App& parsweep);    // plot.cpp
+Command add_worker_command(CLI::App& parsweep);     // (internal) launch/worker.hpp
+Command add_help_command(CLI::App& parsweep);       // cli_help.cpp
 
-int cmd_run(const RunOptions& options);
-int cmd_merge(const MergeOptions& options);
-int cmd_validate(const std::string& config, std::optional<int> cores);
-int cmd_list(bool as_json, bool all);  // all: also the hidden test kernels
-int cmd_info(bool as_json, std::optional<int> cores);
-// `parsweep corpus`: copies of `from` up to `size`, or, without `from`, English-like text
-// generated from `seed` (english_text.hpp).
-struct CorpusOptions {
-    std::string size;  // "" → the workshop text's size
-    std::string from;  // "" → generate
-    std::uint64_t seed = 1;
-    std::string out;
-};
-int cmd_corpus(const CorpusOptions& options);
-
-// Loads a config with `cores` as the usable cores, or prints every problem in it (each with
-// the file and JSON path) and returns nullopt: what every subcommand that takes a config does.
-// Launcher "mpi" points are checked against the Slurm allocation this process runs in, or,
-// `for_job` (`parsweep slurm`), left for the job to check against its own.
-std::optional<Sweep> load_or_report(const std::string& config, const UsableCores& cores,
-                                    bool for_job = false);
+// Every command above, added to `parsweep` in this order: the order `parsweep --help` lists.
+std::vector<Command> add_commands(CLI::App& parsweep);
 
 }  // namespace parsweep

@@ -32,7 +32,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
-#include "cli/commands.hpp"
+#include "cluster/merge.hpp"
 #include "report/reporter.hpp"
 #include "run/runner.hpp"
 #include "sweep/config.hpp"

@@ -8,10 +8,10 @@
 
 #include <fmt/format.h>
 
-#include "cli/commands.hpp"
 #include "launch/launcher.hpp"
 #include "machine/sysinfo.hpp"
 #include "sweep/config.hpp"
+#include "sweep/load.hpp"
 #include "util/files.hpp"
 #include "util/subprocess.hpp"
 #include "util/term_style.hpp"
@@ -172,24 +172,19 @@ std::string merge_script(const SlurmJob& job) {
         fmt::arg("common", common_directives(job)), fmt::arg("merge", merge_command(job)));
 }
 
-int cmd_slurm(const SlurmOptions& options) {
-    auto problems = slurm_option_problems(options);
-    // The tasks expand "auto" grids with their own usable cores, the CPUs per task.
-    const UsableCores cores = detect_usable_cores(options.cpus_per_task);
-    const auto sweep = load_or_report(options.config, cores, /*for_job=*/true);
-    if (!sweep) return kBadInput;
-    int axis_nodes = 1;
-    bool mpi = false;
-    for (const auto& p : sweep->points) {
-        axis_nodes = std::max(axis_nodes, p.nodes);
-        mpi = mpi || p.launcher == "mpi";
-    }
+namespace {
 
+// The job the options and the sweep make, and what is wrong with the options given the sweep
+// (added to `problems`): more nodes than --nodes, more parts than points.
+SlurmJob plan_job(const SlurmOptions& options, const Sweep& sweep, const UsableCores& cores,
+                  std::vector<std::string>& problems) {
+    int axis_nodes = 1;
+    for (const auto& p : sweep.points) axis_nodes = std::max(axis_nodes, p.nodes);
     SlurmJob job;
-    job.name = sweep->name;
+    job.name = sweep.name;
     job.parsweep = self_executable();
     job.workdir = fs::current_path().string();
-    job.points = sweep->points.size();
+    job.points = sweep.points.size();
     job.parts = options.parts.value_or(std::min<int>(kDefaultParts, int(job.points)));
     job.nodes = options.nodes.value_or(axis_nodes);
     if (options.nodes && *options.nodes < axis_nodes)
@@ -202,6 +197,14 @@ int cmd_slurm(const SlurmOptions& options) {
     if (options.parts && *options.parts > int(job.points))
         problems.push_back(fmt::format("--parts {}: {} has only {} points", *options.parts,
                                        options.config, job.points));
+    return job;
+}
+
+// --out as an absolute path ("" without it), after adding to `problems` what is wrong with it
+// or with any path the #SBATCH lines would carry (the default --out, the current directory,
+// the binary).
+fs::path check_paths(const SlurmOptions& options, const Sweep& sweep, const SlurmJob& job,
+                     std::vector<std::string>& problems) {
     fs::path dir;
     if (!options.out.empty()) {
         dir = fs::absolute(options.out).lexically_normal();
@@ -211,7 +214,7 @@ int cmd_slurm(const SlurmOptions& options) {
     }
     // Without --out: results/<date>-<name>-slurm, whose name and root must fit too.
     const std::string default_dir =
-        (fs::absolute(options.results_root) / ("date-" + sweep->name + "-slurm")).string();
+        (fs::absolute(options.results_root) / ("date-" + sweep.name + "-slurm")).string();
     for (const auto& [what, path] : {std::pair{"--out", dir.string()},
                                      std::pair{"the default --out", dir.empty() ? default_dir : ""},
                                      std::pair{"the current directory", job.workdir},
@@ -221,56 +224,53 @@ int cmd_slurm(const SlurmOptions& options) {
                 "{} {}: #SBATCH lines cannot carry this path (spaces, quotes or %); use one "
                 "without them",
                 what, shell_quote(path)));
-    if (!problems.empty()) {
-        for (const auto& p : problems) fmt::print(stderr, "{} {}\n", error_label(stderr), p);
-        fmt::print(stderr, "{} problem{}; nothing was written\n", problems.size(),
-                   problems.size() == 1 ? "" : "s");
-        return kBadInput;
-    }
+    return dir;
+}
 
+// Prints every problem and how many; true when there were any (nothing is then written).
+bool report_problems(const std::vector<std::string>& problems) {
+    if (problems.empty()) return false;
+    for (const auto& p : problems) fmt::print(stderr, "{} {}\n", error_label(stderr), p);
+    fmt::print(stderr, "{} problem{}; nothing was written\n", problems.size(),
+               problems.size() == 1 ? "" : "s");
+    return true;
+}
+
+// Makes the job's directory (`dir`, else a new results/<date>-<name>-slurm) with its config
+// copy, scripts and logs/, and sets job.dir. False after saying why not; a directory it made
+// is then removed, so that nothing is left half-written.
+bool write_job(SlurmJob& job, fs::path dir, const SlurmOptions& options, const Sweep& sweep) {
     const bool made = dir.empty() || !fs::exists(dir);
     try {
         if (dir.empty())
-            dir = fs::absolute(make_run_dir(options.results_root, sweep->name + "-slurm"));
+            dir = fs::absolute(make_run_dir(options.results_root, sweep.name + "-slurm"));
         job.dir = dir.string();
         fs::create_directories(dir / "logs");
         std::ifstream in(options.config, std::ios::binary);
         std::ostringstream text;
         text << in.rdbuf();
         // The copy sits in another directory: its relative files are made absolute.
-        const json absolute = with_absolute_files(sweep->given, sweep->base_dir);
+        const json absolute = with_absolute_files(sweep.given, sweep.base_dir);
         write_atomic(dir / "config.json",
-                     absolute == sweep->given ? text.str() : absolute.dump(2) + "\n");
+                     absolute == sweep.given ? text.str() : absolute.dump(2) + "\n");
         for (const auto& [file, script] : {std::pair{"array.sbatch", array_script(job)},
                                            std::pair{"merge.sbatch", merge_script(job)}}) {
             write_atomic(dir / file, script);
             fs::permissions(dir / file, fs::perms::owner_exec, fs::perm_options::add);
         }
+        return true;
     } catch (const std::exception& e) {
         fmt::print(stderr, "{} cannot write the scripts into {}: {}\n", error_label(stderr),
                    dir.string(), e.what());
         std::error_code ignored;
         if (made && !dir.empty()) fs::remove_all(dir, ignored);  // nothing half-written
-        return kBadInput;
+        return false;
     }
+}
 
-    fmt::print(
-        "{}/array.sbatch: a job array of {} tasks over the {} points of {} ({} CPU{} per "
-        "task, {} node{} each)\n",
-        job.dir, job.parts, job.points, options.config, job.cpus_per_task,
-        job.cpus_per_task == 1 ? "" : "s", job.nodes, job.nodes == 1 ? "" : "s");
-    if (job.nodes > 1 && !mpi)
-        fmt::print(
-            "note: a part's workers all run on the first node of its allocation; more "
-            "nodes help only the mpi launcher\n");
-    if (!options.submit) {
-        fmt::print(
-            "submit it:     sbatch {0}/array.sbatch\n"
-            "then merge:    sbatch --dependency=afterany:<job id> {0}/merge.sbatch\n"
-            "or, when every task has ended:\n  {1}\n",
-            job.dir, merge_command(job));
-        return 0;
-    }
+// Submits the array, then the merge to run after it; prints the job ids. The exit status:
+// 0, or 2 when sbatch refused either (said, with what to do instead).
+int submit(const SlurmJob& job) {
     const std::string array_id = sbatch({}, job.dir + "/array.sbatch");
     if (array_id.empty()) return kBadInput;
     fmt::print("submitted job array {} ({} tasks); logs in {}/logs\n", array_id, job.parts,
@@ -287,6 +287,39 @@ int cmd_slurm(const SlurmOptions& options) {
         "  {}\n"
         "follow them with: squeue -j {},{}\n",
         merge_id, job.dir, merge_command(job), array_id, merge_id);
+    return 0;
+}
+
+}  // namespace
+
+int cmd_slurm(const SlurmOptions& options) {
+    auto problems = slurm_option_problems(options);
+    // The tasks expand "auto" grids with their own usable cores, the CPUs per task.
+    const UsableCores cores = detect_usable_cores(options.cpus_per_task);
+    const auto sweep = load_or_report(options.config, cores, /*for_job=*/true);
+    if (!sweep) return kBadInput;
+    SlurmJob job = plan_job(options, *sweep, cores, problems);
+    const fs::path dir = check_paths(options, *sweep, job, problems);
+    if (report_problems(problems)) return kBadInput;
+    if (!write_job(job, dir, options, *sweep)) return kBadInput;
+
+    fmt::print(
+        "{}/array.sbatch: a job array of {} tasks over the {} points of {} ({} CPU{} per "
+        "task, {} node{} each)\n",
+        job.dir, job.parts, job.points, options.config, job.cpus_per_task,
+        job.cpus_per_task == 1 ? "" : "s", job.nodes, job.nodes == 1 ? "" : "s");
+    const bool mpi = std::any_of(sweep->points.begin(), sweep->points.end(),
+                                 [](const Point& p) { return p.launcher == "mpi"; });
+    if (job.nodes > 1 && !mpi)
+        fmt::print(
+            "note: a part's workers all run on the first node of its allocation; more "
+            "nodes help only the mpi launcher\n");
+    if (options.submit) return submit(job);
+    fmt::print(
+        "submit it:     sbatch {0}/array.sbatch\n"
+        "then merge:    sbatch --dependency=afterany:<job id> {0}/merge.sbatch\n"
+        "or, when every task has ended:\n  {1}\n",
+        job.dir, merge_command(job));
     return 0;
 }
 

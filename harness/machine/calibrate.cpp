@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -14,18 +12,11 @@
 #include "measure/stats.hpp"
 #include "stream.hpp"
 #include "sweep/config.hpp"
-#include "util/files.hpp"
-#include "util/term_style.hpp"
 #include "util/units.hpp"
 
 namespace parsweep {
 
-namespace fs = std::filesystem;
-
 namespace {
-
-// Bumped when the calibration's contents or method change: older cache files are not reused.
-constexpr int kCalibrationFormat = 1;
 
 // The highest cache level hwloc reports, all its instances together.
 std::uint64_t last_level_cache_bytes(const json& topology) {
@@ -37,12 +28,6 @@ std::uint64_t last_level_cache_bytes(const json& topology) {
     return 0;
 }
 
-void say(std::FILE* progress, const std::string& line) {
-    if (!progress) return;
-    fmt::print(progress, "{}\n", line);
-    std::fflush(progress);
-}
-
 json measure_stream(const CalibrationSettings& s, std::FILE* progress) {
     json points = json::array();
     for (int t : s.threads) {
@@ -52,7 +37,8 @@ json measure_stream(const CalibrationSettings& s, std::FILE* progress) {
                           {"triad_gbs", r.triad_gbs},
                           {"copy_best_s", r.copy_best_s},
                           {"triad_best_s", r.triad_best_s}});
-        say(progress, fmt::format("  STREAM   {:>3} threads: copy {:.1f} GB/s, triad {:.1f} GB/s",
+        progress_line(progress,
+                      fmt::format("  STREAM   {:>3} threads: copy {:.1f} GB/s, triad {:.1f} GB/s",
                                   t, r.copy_gbs, r.triad_gbs));
     }
     return {{"array_bytes", s.stream_elements * sizeof(double)},
@@ -93,8 +79,8 @@ json measure_dgemm(const CalibrationSettings& s, const std::string& executable,
                           {"best_s", st.min},
                           {"median_s", st.median},
                           {"blas_threads", blas_threads}});
-        say(progress,
-            fmt::format("  DGEMM    {:>3} threads: {:.1f} GFLOP/s", t, flops / st.min / 1e9));
+        progress_line(progress, fmt::format("  DGEMM    {:>3} threads: {:.1f} GFLOP/s", t,
+                                            flops / st.min / 1e9));
     }
     return {{"n", s.dgemm_n},
             {"repetitions", s.dgemm_repetitions},
@@ -124,7 +110,7 @@ json measure_overheads(const CalibrationSettings& s, std::FILE* progress) {
                               {"stddev_s", o.overhead_s.stddev},
                               {"outliers", o.outliers}});
         }
-        say(progress, line);
+        progress_line(progress, line);
     }
     return {{"method", "EPCC syncbench: (test − reference) per use of the construct"},
             {"delay_s", sync.delay_s},
@@ -134,6 +120,12 @@ json measure_overheads(const CalibrationSettings& s, std::FILE* progress) {
 }
 
 }  // namespace
+
+void progress_line(std::FILE* progress, const std::string& line) {
+    if (!progress) return;
+    fmt::print(progress, "{}\n", line);
+    std::fflush(progress);
+}
 
 CalibrationSettings calibration_settings(bool quick, int usable_cores, const json& topology,
                                          std::uint64_t memory_available) {
@@ -167,21 +159,14 @@ json measure_calibration(const CalibrationSettings& s, const UsableCores& cores,
               {"quick", s.quick},
               {"key", calibration_key(cores)},
               {"threads", s.threads}};
-    say(progress, fmt::format("  STREAM arrays of {} (last-level cache {}), best of {}",
-                              format_bytes(double(s.stream_elements * sizeof(double))),
-                              format_bytes(double(s.llc_bytes)), s.stream_repetitions));
+    progress_line(progress, fmt::format("  STREAM arrays of {} (last-level cache {}), best of {}",
+                                        format_bytes(double(s.stream_elements * sizeof(double))),
+                                        format_bytes(double(s.llc_bytes)), s.stream_repetitions));
     c["stream"] = measure_stream(s, progress);
     c["dgemm"] = measure_dgemm(s, executable, progress);
     c["overheads"] = measure_overheads(s, progress);
     c["elapsed_s"] = monotonic_s() - t0;
     return c;
-}
-
-fs::path calibration_cache_dir() {
-    if (const char* d = std::getenv("PARSWEEP_CACHE_DIR"); d && *d) return d;
-    if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return fs::path(x) / "parsweep";
-    if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".cache" / "parsweep";
-    return {};
 }
 
 json calibration_key(const UsableCores& cores) {
@@ -209,235 +194,6 @@ json calibration_key(const UsableCores& cores) {
                 {"openmp_runtime", openmp_info().value("runtime", "unknown")}};
     key["hash"] = hash_text(key.dump());
     return key;
-}
-
-fs::path calibration_cache_file(const fs::path& dir, const json& key) {
-    std::string host = key.value("host", "host");
-    for (char& ch : host)
-        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') ch = '_';
-    return dir / fmt::format("calibration-{}-{}.json", host, key.value("hash", "0"));
-}
-
-std::optional<json> read_cached_calibration(const fs::path& file, const json& key, bool quick) {
-    std::ifstream in(file);
-    if (!in) return std::nullopt;
-    try {
-        json c = json::parse(in);
-        if (c.value("format", 0) != kCalibrationFormat || c.value("key", json()) != key)
-            return std::nullopt;
-        if (!quick && c.value("quick", true)) return std::nullopt;  // a full one was asked for
-        for (const char* part : {"stream", "dgemm", "overheads"})
-            if (!c.contains(part) || !c[part].contains("points")) return std::nullopt;
-        return c;
-    } catch (const std::exception&) {
-        return std::nullopt;  // a damaged cache file is measured again and replaced
-    }
-}
-
-namespace {
-
-// Writes the cache file; a cache that cannot be written is said, not fatal. True when written.
-bool write_cache(const fs::path& file, const json& c) {
-    try {
-        fs::create_directories(file.parent_path());
-        write_atomic(file, c.dump(2) + "\n");
-        return true;
-    } catch (const std::exception& e) {
-        fmt::print(stderr, "note: calibration not cached ({}): {}\n", file.string(), e.what());
-        return false;
-    }
-}
-
-// Why `run` calibrates before its first point, and where the result goes: the first line a
-// user sees of a pause of a minute or more (longer inside a busy job), so it says how to
-// skip it too.
-std::string calibrating_line(const UsableCores& cores, const json& key, const fs::path& file) {
-    const std::string why =
-        file.empty() ? "no cache directory (set PARSWEEP_CACHE_DIR, or HOME)"
-        : fs::exists(file)
-            ? fmt::format("the one cached in {} is unreadable or of an older parsweep",
-                          file.string())
-            : fmt::format(
-                  "none is cached for host {} with {} usable core{} and this BLAS and "
-                  "OpenMP (key {})",
-                  key.value("host", "?"), cores.count, cores.count == 1 ? "" : "s",
-                  key.value("hash", "?"));
-    return fmt::format(
-        "calibrating this machine for roofline_fraction (parsweep calibrate --quick: once, "
-        "often a minute or more): {}; {}. --no-calibrate or PARSWEEP_NO_CALIBRATE=1 skips it",
-        why, file.empty() ? "it will not be cached" : "it will be cached in " + file.string());
-}
-
-}  // namespace
-
-json calibration_for_run(const UsableCores& cores, const std::string& executable,
-                         std::FILE* notices, std::FILE* progress) {
-    const json key = calibration_key(cores);
-    const fs::path dir = calibration_cache_dir();
-    const fs::path file = dir.empty() ? fs::path() : calibration_cache_file(dir, key);
-    if (!file.empty())
-        if (auto cached = read_cached_calibration(file, key, true)) {
-            (*cached)["cache_file"] = file.string();
-            (*cached)["reused"] = true;
-            return *cached;
-        }
-    say(notices, calibrating_line(cores, key, file));
-    const double t0 = monotonic_s();
-    try {
-        json c = measure_calibration(
-            calibration_settings(true, cores.count, topology_info(), available_memory_bytes()),
-            cores, executable, progress);
-        const bool cached = !file.empty() && write_cache(file, c);
-        say(notices, fmt::format("calibrated in {:.1f} s; {}", monotonic_s() - t0,
-                                 cached ? "cached in " + file.string() : "not cached"));
-        c["cache_file"] = cached ? json(file.string()) : json();
-        c["reused"] = false;
-        return c;
-    } catch (const std::exception& e) {
-        fmt::print(stderr,
-                   "warning: calibration failed after {:.1f} s, roofline_fraction is left empty: "
-                   "{}\n",
-                   monotonic_s() - t0, e.what());
-        return {{"error", e.what()}};
-    }
-}
-
-std::optional<double> limit_at(const json& points, const char* field, double threads) {
-    if (!points.is_array() || points.empty()) return std::nullopt;
-    const json* below = nullptr;
-    for (const auto& p : points) {
-        const double t = p.at("threads").get<double>();
-        if (t == threads) return p.at(field).get<double>();
-        if (t > threads) {
-            if (!below) return p.at(field).get<double>();
-            const double t0 = below->at("threads").get<double>();
-            const double v0 = below->at(field).get<double>(), v1 = p.at(field).get<double>();
-            return v0 + (v1 - v0) * (threads - t0) / (t - t0);
-        }
-        below = &p;
-    }
-    return below->at(field).get<double>();  // beyond the calibrated counts: the machine's top
-}
-
-void apply_roofline(Derived& d, const Work& work, int workers, const json& calibration) {
-    if (!calibration.is_object() || !calibration.contains("stream") ||
-        !calibration.contains("dgemm"))
-        return;
-    const auto bandwidth = limit_at(calibration["stream"]["points"], "triad_gbs", workers);
-    const auto flops = limit_at(calibration["dgemm"]["points"], "gflops", workers);
-    if (!bandwidth || !flops || *bandwidth <= 0 || *flops <= 0) return;
-    // The roofline: a kernel doing `work.flops` per `work.bytes` moved can reach at most
-    // min(DGEMM, intensity × triad). Below the ridge point (intensity < DGEMM / triad) memory
-    // bandwidth is the binding limit and the point is judged in GB/s; above it (or when no
-    // bytes are counted, as for invert: its matrices live in cache-blocked BLAS-3 calls)
-    // arithmetic is, and it is judged in GFLOP/s against the BLAS's best.
-    const bool memory_bound =
-        work.bytes > 0 && (work.flops <= 0 || work.flops / work.bytes < *flops / *bandwidth);
-    if (memory_bound && d.bandwidth_gbs) {
-        d.roofline_fraction = *d.bandwidth_gbs / *bandwidth;
-        d.roofline_bound = "memory";
-    } else if (!memory_bound && work.flops > 0 && d.gflops) {
-        d.roofline_fraction = *d.gflops / *flops;
-        d.roofline_bound = "compute";
-    }
-}
-
-namespace {
-
-void print_table(const json& c) {
-    const json& k = c["key"];
-    fmt::print("calibration of {} ({}), {} usable cores, BLAS {}\n", k["host"].get<std::string>(),
-               k["cpu_model"].get<std::string>(), k["usable_cores"].get<int>(),
-               k["blas"].get<std::string>());
-    fmt::print("{} calibration measured {} in {:.1f} s\n\n",
-               c["quick"].get<bool>() ? "quick" : "full", c["measured_at"].get<std::string>(),
-               c["elapsed_s"].get<double>());
-    const json& s = c["stream"];
-    fmt::print("STREAM: 3 arrays of {} (last-level cache {}{}), best of {}, validated\n",
-               format_bytes(s["array_bytes"].get<double>()),
-               format_bytes(s["last_level_cache_bytes"].get<double>()),
-               s["arrays_at_least_4x_llc"].get<bool>() ? "" : "; NOT 4× it: too little memory",
-               s["repetitions"].get<int>());
-    fmt::print("  {:>7}  {:>10}  {:>10}\n", "threads", "copy GB/s", "triad GB/s");
-    for (const auto& p : s["points"])
-        fmt::print("  {:>7}  {:>10.1f}  {:>10.1f}\n", p["threads"].get<int>(),
-                   p["copy_gbs"].get<double>(), p["triad_gbs"].get<double>());
-    const json& g = c["dgemm"];
-    fmt::print("\nDGEMM: n = {}, best of {}, a fresh process per repetition, verified\n",
-               g["n"].get<int>(), g["repetitions"].get<int>());
-    fmt::print("  {:>7}  {:>10}  {:>10}\n", "threads", "GFLOP/s", "best");
-    for (const auto& p : g["points"])
-        fmt::print("  {:>7}  {:>10.1f}  {:>10}\n", p["threads"].get<int>(),
-                   p["gflops"].get<double>(), format_seconds(p["best_s"].get<double>()));
-    const json& o = c["overheads"];
-    fmt::print("\nOpenMP overheads per use (EPCC syncbench, {} tests of ≥ {}, delay {})\n",
-               o["outer"].get<int>(), format_seconds(o["target_test_s"].get<double>()),
-               format_seconds(o["delay_s"].get<double>()));
-    fmt::print("  {:<10} {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}\n", "construct", "threads",
-               "mean", "±95%", "median", "max", "outliers");
-    for (const auto& p : o["points"])
-        fmt::print("  {:<10} {:>7}  {:>10}  {:>10}  {:>10}  {:>10}  {:>8}\n",
-                   p["construct"].get<std::string>(), p["threads"].get<int>(),
-                   format_seconds(p["mean_s"].get<double>()),
-                   format_seconds(p["ci95_s"].get<double>()),
-                   format_seconds(p["median_s"].get<double>()),
-                   format_seconds(p["max_s"].get<double>()), p["outliers"].get<int>());
-}
-
-}  // namespace
-
-int cmd_calibrate(const CalibrateOptions& options) {
-    const UsableCores cores = detect_usable_cores(options.cores);
-    const json key = calibration_key(cores);
-    const fs::path dir = calibration_cache_dir();
-    const fs::path file = dir.empty() ? fs::path() : calibration_cache_file(dir, key);
-    if (!options.out.empty()) {
-        const fs::path parent = fs::absolute(options.out).parent_path();
-        if (!fs::is_directory(parent) || fs::is_directory(options.out)) {
-            fmt::print(
-                stderr, "{} --out {}: {}\n", error_label(stderr), options.out,
-                fs::is_directory(options.out) ? "is a directory" : "its directory does not exist");
-            return 2;
-        }
-    }
-    std::optional<json> c;
-    if (!options.force && !file.empty()) c = read_cached_calibration(file, key, options.quick);
-    const bool reused = c.has_value();
-    if (!c) {
-        std::FILE* progress = options.as_json ? stderr : stdout;
-        fmt::print(progress, "measuring{} for {} usable cores: {}\n",
-                   options.quick ? " (quick)" : "", cores.count, cores.reason);
-        try {
-            c = measure_calibration(calibration_settings(options.quick, cores.count,
-                                                         topology_info(), available_memory_bytes()),
-                                    cores, self_executable(), progress);
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "{} calibration failed: {}\n", error_label(stderr), e.what());
-            return 1;
-        }
-        if (!file.empty()) write_cache(file, *c);
-    }
-    if (!options.out.empty()) {
-        try {
-            write_atomic(options.out, c->dump(2) + "\n");
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "{} cannot write --out {}: {}\n", error_label(stderr), options.out,
-                       e.what());
-            return 2;
-        }
-    }
-    (*c)["cache_file"] = file.empty() ? json() : json(file.string());
-    (*c)["reused"] = reused;
-    if (options.as_json) {
-        fmt::print("{}\n", c->dump(2));
-        return 0;
-    }
-    if (!reused) fmt::print("\n");
-    print_table(*c);
-    if (!file.empty())
-        fmt::print("\n{} {}{}\n", reused ? "cached calibration, reused:" : "cached in",
-                   file.string(), reused ? " (--force measures again)" : "");
-    return 0;
 }
 
 }  // namespace parsweep

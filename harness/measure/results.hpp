@@ -93,7 +93,7 @@ struct Derived {
     std::optional<double> gflops;         // work.flops / compute_s / 1e9
     std::optional<double> bandwidth_gbs;  // work.bytes / compute_s / 1e9
     std::optional<double> items_per_s;    // work.items / compute_s
-    // The point's rate over the machine's limit at P·T threads (calibrate.hpp apply_roofline):
+    // The point's rate over the machine's limit at P·T threads (roofline.hpp apply_roofline):
     // bandwidth_gbs / STREAM triad when memory-bound, gflops / DGEMM when compute-bound. Empty
     // without a calibration or a rate.
     std::optional<double> roofline_fraction;

@@ -9,9 +9,9 @@
 #include "launch/interrupt.hpp"
 #include "launch/launcher.hpp"
 #include "launch/mpi_launcher.hpp"
-#include "machine/calibrate.hpp"
 #include "machine/sysinfo.hpp"
 #include "measure/clock.hpp"
+#include "measure/roofline.hpp"
 #include "measure/stats.hpp"
 
 namespace parsweep {

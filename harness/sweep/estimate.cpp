@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "machine/calibrate.hpp"
+#include "machine/calibration_cache.hpp"
+#include "measure/roofline.hpp"
 #include "util/units.hpp"
 
 namespace parsweep {

@@ -36,7 +36,7 @@ struct SweepEstimate {
 // `calibration`: a calibration as `parsweep calibrate` writes it, or null when there is none.
 SweepEstimate estimate_sweep(const Sweep& sweep, const json& calibration);
 
-// The cached calibration for `cores` (calibrate.hpp), quick or full, or null: no measuring.
+// The cached calibration for `cores` (calibration_cache.hpp), quick or full, or null: no measuring.
 json cached_calibration(const UsableCores& cores);
 
 // The estimate as lines of text for the console, each saying it is an estimate.

@@ -1,4 +1,4 @@
-#include "cli/lesson_hint.hpp"
+#include "sweep/lesson_hint.hpp"
 
 #include <filesystem>
 #include <fstream>

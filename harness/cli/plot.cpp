@@ -1,7 +1,17 @@
-#include "cli/plot_command.hpp"
-
+// parsweep plot RUN and parsweep compare A B: the charts and report of a run (plots/plot_run.py)
+// and two runs side by side (plots/compare_runs.py), drawn by a Python with matplotlib.
+//
+// The scripts are taken from the installed share/parsweep/plots, or the source tree of a
+// build (install_paths.hpp data_dir). The Python is --python, else the first of python3 on PATH
+// and /usr/bin/python3 that imports matplotlib (a venv's python3 may lack Debian's packages).
+// Exit status: the script's own; 2 when a RUN is not a run directory (no sweep.json), naming
+// it; 1 when no such Python is found (saying to install python3-matplotlib; 0 with
+// --if-python, which `make sweep` uses: a sweep that worked is not failed by a missing
+// matplotlib) or when the scripts are not found.
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -9,6 +19,7 @@
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/commands.hpp"
 #include "util/install_paths.hpp"
 #include "util/subprocess.hpp"
 
@@ -20,6 +31,15 @@ namespace {
 
 constexpr int kBadInput = 2;
 constexpr int kMissing = 1;
+
+struct PlotOptions {
+    std::vector<std::string> runs;  // plot: one run; compare: A and B
+    std::string out;                // --out: where the images and the report go
+    std::string formats;            // --formats: png,svg,pdf
+    bool no_report = false;         // plot --no-report
+    std::string python;             // --python: the interpreter to use
+    bool if_python = false;         // no Python with matplotlib: a note and exit 0
+};
 
 bool imports_matplotlib(const std::string& python) {
     return run_program({python, "-c", "import matplotlib"}, Output::discard) == 0;
@@ -45,8 +65,8 @@ std::vector<std::string> script_options(const PlotOptions& o) {
     return args;
 }
 
-}  // namespace
-
+// The first Python that imports matplotlib: `requested` when given (or "" when it does not),
+// else python3 on PATH, else /usr/bin/python3; "" when none does.
 std::string python_with_matplotlib(const std::string& requested) {
     if (!requested.empty()) return imports_matplotlib(requested) ? requested : "";
     for (const char* candidate : {"python3", "/usr/bin/python3"})
@@ -54,6 +74,7 @@ std::string python_with_matplotlib(const std::string& requested) {
     return "";
 }
 
+// Runs plots/`script` (plot_run.py or compare_runs.py) over options.runs.
 int cmd_plot_script(const std::string& script, const PlotOptions& options) {
     bool bad = false;
     for (const auto& run : options.runs)
@@ -94,38 +115,39 @@ int cmd_plot_script(const std::string& script, const PlotOptions& options) {
     return status;
 }
 
-PlotCommands::PlotCommands(CLI::App& app) {
-    plot_.runs = {"results/latest"};
-    plot_cmd_ =
-        app.add_subcommand("plot", "draw a run's charts and report.html (plots/plot_run.py)");
-    plot_cmd_->add_option("run", plot_.runs, "the run directory")
-        ->expected(1)
-        ->capture_default_str();
-    compare_cmd_ = app.add_subcommand(
+// What plot and compare share: where the images go, in which formats, drawn by which Python.
+void add_drawing_options(CLI::App* cmd, PlotOptions& o) {
+    cmd->add_option("--out", o.out, "where the images and the report go");
+    cmd->add_option("--formats", o.formats, "comma-separated: png, svg, pdf (default png,svg)");
+    cmd->add_option("--python", o.python,
+                    "the Python to draw with (default: python3, else /usr/bin/python3, the "
+                    "first with matplotlib)");
+}
+
+}  // namespace
+
+Command add_plot_command(CLI::App& parsweep) {
+    auto o = std::make_shared<PlotOptions>();
+    o->runs = {"results/latest"};
+    auto* cmd =
+        parsweep.add_subcommand("plot", "draw a run's charts and report.html (plots/plot_run.py)");
+    cmd->add_option("run", o->runs, "the run directory")->expected(1)->capture_default_str();
+    add_drawing_options(cmd, *o);
+    cmd->add_flag("--no-report", o->no_report, "images only, no report.html");
+    cmd->add_flag("--if-python", o->if_python,
+                  "without a Python with matplotlib, say so and exit 0");
+    return {cmd, [o] { return cmd_plot_script("plot_run.py", *o); }};
+}
+
+Command add_compare_command(CLI::App& parsweep) {
+    auto o = std::make_shared<PlotOptions>();
+    auto* cmd = parsweep.add_subcommand(
         "compare", "two runs side by side, with the time ratio B ÷ A (plots/compare_runs.py)");
-    compare_cmd_->add_option("runs", compare_.runs, "the run directories A (reference) and B")
+    cmd->add_option("runs", o->runs, "the run directories A (reference) and B")
         ->expected(2)
         ->required();
-    for (auto [cmd, o] : {std::pair{plot_cmd_, &plot_}, std::pair{compare_cmd_, &compare_}}) {
-        cmd->add_option("--out", o->out, "where the images and the report go");
-        cmd->add_option("--formats", o->formats,
-                        "comma-separated: png, svg, pdf (default png,svg)");
-        cmd->add_option("--python", o->python,
-                        "the Python to draw with (default: python3, else /usr/bin/python3, the "
-                        "first with matplotlib)");
-    }
-    plot_cmd_->add_flag("--no-report", plot_.no_report, "images only, no report.html");
-    plot_cmd_->add_flag("--if-python", plot_.if_python,
-                        "without a Python with matplotlib, say so and exit 0");
-}
-
-bool PlotCommands::chosen() const {
-    return plot_cmd_->parsed() || compare_cmd_->parsed();
-}
-
-int PlotCommands::run() const {
-    if (plot_cmd_->parsed()) return cmd_plot_script("plot_run.py", plot_);
-    return cmd_plot_script("compare_runs.py", compare_);
+    add_drawing_options(cmd, *o);
+    return {cmd, [o] { return cmd_plot_script("compare_runs.py", *o); }};
 }
 
 }  // namespace parsweep
