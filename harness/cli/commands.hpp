@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "machine/sysinfo.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 #include "sweep/overrides.hpp"
 
 namespace parsweep {

@@ -37,7 +37,7 @@
 #include <vector>
 
 #include "measure/results.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 #include "util/install_paths.hpp"
 
 namespace parsweep {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "report/reporter.hpp"
+#include "sweep/config.hpp"
 
 namespace parsweep {
 
