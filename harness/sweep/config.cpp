@@ -52,6 +52,12 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
     return best;
 }
 
+std::string did_you_mean_clause(const std::string& word,
+                                const std::vector<std::string>& candidates) {
+    const std::string hint = did_you_mean(word, candidates);
+    return hint.empty() ? "" : "; did you mean \"" + hint + "\"?";
+}
+
 std::vector<int> auto_counts(int limit) {
     std::vector<int> out;
     for (int v = 1; v <= limit; v *= 2) out.push_back(v);
@@ -127,10 +133,7 @@ class Checker {
                     const std::string& path) {
         for (const auto& [key, value] : obj.items()) {
             if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-            std::string hint = did_you_mean(key, allowed);
-            error(member(path, key),
-                  "unknown key" +
-                      (hint.empty() ? std::string() : "; did you mean \"" + hint + "\"?"));
+            error(member(path, key), "unknown key" + did_you_mean_clause(key, allowed));
         }
     }
 
@@ -287,9 +290,8 @@ class Checker {
             return v.get<std::string>();
         std::string all;
         for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
-        std::string hint = v.is_string() ? did_you_mean(v.get<std::string>(), choices) : "";
         error(path, "must be one of " + all + " (got " + show(v) + ")" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                        (v.is_string() ? did_you_mean_clause(v.get<std::string>(), choices) : ""));
         return std::nullopt;
     }
 
@@ -557,11 +559,9 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         const std::string id = run["kernel"].get<std::string>();
         const Kernel* kernel = find_kernel(id);
         if (!kernel) {
-            std::string hint = did_you_mean(id, kernel_ids);
-            c.error(member(rpath, "kernel"),
-                    "unknown kernel \"" + id + "\"" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
-                        " (`parsweep list` shows them)");
+            c.error(member(rpath, "kernel"), "unknown kernel \"" + id + "\"" +
+                                                 did_you_mean_clause(id, kernel_ids) +
+                                                 " (`parsweep list` shows them)");
             continue;
         }
         // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp),
@@ -659,18 +659,14 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         grid_names.push_back("nodes");
         for (const auto& [key, v] : run_params.items())
             if (std::find(names.begin(), names.end(), key) == names.end()) {
-                std::string hint = did_you_mean(key, names);
-                c.error(member(member(rpath, "params"), key),
-                        "unknown parameter of kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
-                            blas_not_applicable(key));
+                c.error(member(member(rpath, "params"), key), "unknown parameter of kernel " + id +
+                                                                  did_you_mean_clause(key, names) +
+                                                                  blas_not_applicable(key));
             }
         for (const auto& [key, v] : run_grid.items())
             if (std::find(grid_names.begin(), grid_names.end(), key) == grid_names.end()) {
-                std::string hint = did_you_mean(key, grid_names);
                 c.error(member(member(rpath, "grid"), key),
-                        "unknown axis for kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
+                        "unknown axis for kernel " + id + did_you_mean_clause(key, grid_names) +
                             blas_not_applicable(key));
             }
 
@@ -856,10 +852,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     std::vector<std::string> known(params_of_used_kernels.begin(), params_of_used_kernels.end());
     for (const auto& [key, v] : top_params.items())
         if (!params_of_used_kernels.count(key)) {
-            std::string hint = did_you_mean(key, known);
             c.error(member("params", key),
-                    "no run's kernel has this parameter" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                    "no run's kernel has this parameter" + did_you_mean_clause(key, known));
         }
     known.push_back("processes");
     known.push_back("threads");
@@ -870,10 +864,8 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     for (const auto& [key, v] : top_grid.items())
         if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads" &&
             key != "nodes") {
-            std::string hint = did_you_mean(key, known);
             c.error(member("grid", key),
-                    "no run's kernel has this parameter" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                    "no run's kernel has this parameter" + did_you_mean_clause(key, known));
         }
 
     if (!c.errors.empty()) throw ConfigErrors(c.errors);
