@@ -2,6 +2,7 @@
 
 #include <regex>
 #include <stdexcept>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -74,13 +75,53 @@ std::string Point::group_key() const {
            given_params().dump();
 }
 
+namespace {
+
+// How an entry of sweep.json's config.expanded.points holds a field of its point.
+enum class Presence {
+    Required,  // always written, and read
+    Added,     // always written; read when present (files written before it lack it)
+    IfSet,     // written when not empty, and read when present
+};
+
+// The plain fields of a Point in sweep.json, as `f(name, member, presence)`: the one list
+// Sweep::expanded writes and point_from_json reads, in the order it reads them. The kernel,
+// params, key and per_worker are written and read beside them, and the baseline between
+// point_fields and later_point_fields.
+template <class P, class F>
+void point_fields(P& p, F&& f) {
+    f("index", p.index, Presence::Required);
+    f("run", p.run, Presence::Required);
+    f("axes", p.axes, Presence::Required);
+    f("processes", p.processes, Presence::Required);
+    f("threads", p.threads, Presence::Required);
+    f("repetitions", p.repetitions, Presence::Required);
+    f("warmup", p.warmup, Presence::Required);
+    f("timeout_s", p.timeout_s, Presence::Required);
+    f("time_metric", p.time_metric, Presence::Required);
+    f("env", p.env, Presence::Required);
+    f("baseline_only", p.baseline_only, Presence::Required);
+}
+
+template <class P, class F>
+void later_point_fields(P& p, F&& f) {
+    f("learner", p.learner, Presence::IfSet);
+    f("launcher", p.launcher, Presence::Added);  // absent: written before "mpi"
+    f("nodes", p.nodes, Presence::Added);        // absent: before the nodes axis
+    f("mpi_plugin", p.mpi_plugin, Presence::Added);
+    f("scaling", p.scaling, Presence::Added);  // absent: before weak scaling
+}
+
+}  // namespace
+
 Point point_from_json(const json& e) {
     auto field = [&](const char* name) -> const json& {
         if (!e.is_object() || !e.contains(name))
             throw std::runtime_error(fmt::format("{}: missing", name));
         return e[name];
     };
-    auto get = [&](const char* name, auto& out) {
+    auto get = [&](const char* name, auto& out, Presence presence) {
+        if (presence != Presence::Required && !e.contains(name)) return;
         try {
             out = field(name).get<std::remove_reference_t<decltype(out)>>();
         } catch (const json::exception& x) {
@@ -90,7 +131,7 @@ Point point_from_json(const json& e) {
     };
     Point p;
     std::string id;
-    get("kernel", id);
+    get("kernel", id, Presence::Required);
     p.kernel = find_kernel(id);
     if (!p.kernel)
         throw std::runtime_error(fmt::format(
@@ -99,17 +140,7 @@ Point point_from_json(const json& e) {
             id));
     p.params = field("params");
     if (!p.params.is_object()) throw std::runtime_error("params: must be an object");
-    get("index", p.index);
-    get("run", p.run);
-    get("axes", p.axes);
-    get("processes", p.processes);
-    get("threads", p.threads);
-    get("repetitions", p.repetitions);
-    get("warmup", p.warmup);
-    get("timeout_s", p.timeout_s);
-    get("time_metric", p.time_metric);
-    get("env", p.env);
-    get("baseline_only", p.baseline_only);
+    point_fields(p, get);
     const json& base = field("baseline");
     try {
         p.baseline_processes = base.at("processes").get<int>();
@@ -117,11 +148,7 @@ Point point_from_json(const json& e) {
     } catch (const json::exception& x) {
         throw std::runtime_error(fmt::format("baseline: {} (got {})", x.what(), base.dump()));
     }
-    if (e.contains("learner")) get("learner", p.learner);
-    if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
-    if (e.contains("nodes")) get("nodes", p.nodes);           // absent: before the nodes axis
-    if (e.contains("mpi_plugin")) get("mpi_plugin", p.mpi_plugin);
-    if (e.contains("scaling")) get("scaling", p.scaling);  // absent: before weak scaling
+    later_point_fields(p, get);
     if (p.scaling != "strong" && p.scaling != "weak")
         throw std::runtime_error(
             fmt::format("scaling: must be \"strong\" or \"weak\" (got \"{}\")", p.scaling));
@@ -156,29 +183,20 @@ std::string Point::label() const {
 json Sweep::expanded() const {
     json pts = json::array();
     for (const auto& p : points) {
-        pts.push_back(
-            {{"index", p.index},
-             {"key", p.key()},
-             {"run", p.run},
-             {"kernel", p.kernel->id()},
-             {"params", p.params},
-             {"axes", p.axes},
-             {"processes", p.processes},
-             {"threads", p.threads},
-             {"repetitions", p.repetitions},
-             {"warmup", p.warmup},
-             {"timeout_s", p.timeout_s},
-             {"time_metric", p.time_metric},
-             {"launcher", p.launcher},
-             {"nodes", p.nodes},
-             {"mpi_plugin", p.mpi_plugin},
-             {"scaling", p.scaling},
-             {"env", p.env},
-             {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
-             {"baseline_only", p.baseline_only}});
-        if (!part.whole()) pts.back()["part"] = p.index % std::size_t(part.count) + 1;
-        if (!p.learner.empty()) pts.back()["learner"] = p.learner;
-        if (p.weak()) pts.back()["per_worker"] = p.per_worker;
+        json entry = {
+            {"key", p.key()},
+            {"kernel", p.kernel->id()},
+            {"params", p.params},
+            {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}}};
+        auto put = [&](const char* name, const auto& value, Presence presence) {
+            using T = std::decay_t<decltype(value)>;
+            if (presence != Presence::IfSet || value != T{}) entry[name] = value;
+        };
+        point_fields(p, put);
+        later_point_fields(p, put);
+        if (!part.whole()) entry["part"] = p.index % std::size_t(part.count) + 1;
+        if (p.weak()) entry["per_worker"] = p.per_worker;
+        pts.push_back(std::move(entry));
     }
     return {{"name", name},
             {"usable_cores", usable_cores},
