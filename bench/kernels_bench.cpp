@@ -22,7 +22,7 @@
 #include "invert.hpp"
 #include "kernel.hpp"
 #include "launch/launcher.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 #include "wordcount.hpp"
 
 namespace {

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 #include "test_support.hpp"
 
 namespace parsweep::test {

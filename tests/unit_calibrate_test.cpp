@@ -14,7 +14,7 @@
 #include "measure/stats.hpp"
 #include "run/runner.hpp"
 #include "stream.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 #include "test_support.hpp"
 
 namespace parsweep {

@@ -38,10 +38,10 @@ std::string visible_commands(const CLI::App& app) {
 int unknown_command(const CLI::App& app, const std::string& name) {
     auto names = command_names(app);
     names.erase(std::remove(names.begin(), names.end(), "worker"), names.end());
-    const std::string hint = did_you_mean(name, names);
-    fmt::print(stderr, "parsweep: unknown command \"{}\"; {}\n", name,
-               hint.empty() ? "the commands are " + visible_commands(app) + " (parsweep help)"
-                            : "did you mean \"" + hint + "\"?");
+    const std::string hint = did_you_mean_clause(name, names);
+    fmt::print(
+        stderr, "parsweep: unknown command \"{}\"{}\n", name,
+        hint.empty() ? "; the commands are " + visible_commands(app) + " (parsweep help)" : hint);
     return 2;
 }
 
@@ -76,9 +76,9 @@ void suggest_options(const CLI::App& app, int argc, char** argv) {
         if (arg.rfind("--", 0) != 0 || arg.size() == 2) continue;
         arg = arg.substr(0, arg.find('='));
         if (std::find(known.begin(), known.end(), arg) != known.end()) continue;
-        const std::string hint = did_you_mean(arg, known);
+        const std::string hint = did_you_mean_clause(arg, known);
         if (!hint.empty())
-            fmt::print(stderr, "parsweep: unknown option \"{}\"{}; did you mean \"{}\"?\n", arg,
+            fmt::print(stderr, "parsweep: unknown option \"{}\"{}{}\n", arg,
                        sub ? " for " + sub->get_name() : "", hint);
     }
 }

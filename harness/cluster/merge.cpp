@@ -35,7 +35,7 @@
 #include "cluster/merge.hpp"
 #include "report/reporter.hpp"
 #include "run/runner.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 #include "util/files.hpp"
 #include "util/term_style.hpp"
 

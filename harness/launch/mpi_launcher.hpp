@@ -38,7 +38,7 @@
 
 #include "launch/executor.hpp"
 #include "measure/results.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 #include "util/install_paths.hpp"
 
 namespace parsweep {

@@ -119,10 +119,8 @@ BlasChoice resolve_blas(const std::string& value, std::string& problem,
     }
     std::string all;
     for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-    const std::string hint = did_you_mean(value, names);
     problem = "unknown BLAS \"" + value + "\": one of " + all +
-              ", or a library file (a path with '/')" +
-              (hint.empty() ? "" : "; did you mean \"" + hint + "\"?");
+              ", or a library file (a path with '/')" + did_you_mean_clause(value, names);
     return {};
 }
 

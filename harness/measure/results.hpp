@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 
 namespace parsweep {
 

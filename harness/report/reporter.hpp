@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "measure/results.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 
 namespace parsweep {
 

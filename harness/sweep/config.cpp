@@ -52,11 +52,10 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
     return best;
 }
 
-const std::vector<std::string>& thread_count_vars() {
-    static const std::vector<std::string> vars = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                  "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-                                                  "GOTO_NUM_THREADS"};
-    return vars;
+std::string did_you_mean_clause(const std::string& word,
+                                const std::vector<std::string>& candidates) {
+    const std::string hint = did_you_mean(word, candidates);
+    return hint.empty() ? "" : "; did you mean \"" + hint + "\"?";
 }
 
 std::vector<int> auto_counts(int limit) {
@@ -64,178 +63,6 @@ std::vector<int> auto_counts(int limit) {
     for (int v = 1; v <= limit; v *= 2) out.push_back(v);
     if (limit >= 1 && out.back() != limit) out.push_back(limit);
     return out;
-}
-
-std::string hash_text(std::string_view text) {
-    std::uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : text) h = (h ^ c) * 0x100000001b3ull;
-    return fmt::format("{:016x}", h);
-}
-
-std::string Point::key() const {
-    json id = {{"kernel", kernel->id()},
-               {"params", params},
-               {"processes", processes},
-               {"threads", threads}};
-    if (!learner.empty()) id["learner"] = learner;       // keys of other runs stay as they were
-    if (launcher != "spawn") id["launcher"] = launcher;  // as do the keys of spawn points
-    if (nodes != 0) id["nodes"] = nodes;                 // and of points without a nodes axis
-    if (weak()) id["scaling"] = scaling;  // and of strong scaling: its baseline differs
-    return hash_text(id.dump());
-}
-
-Part parse_part(const std::string& text) {
-    static const std::regex form(R"(([0-9]{1,9})/([0-9]{1,9}))");
-    std::smatch m;
-    if (!std::regex_match(text, m, form))
-        throw std::invalid_argument("--part " + text + ": expected K/N, e.g. 2/3 (part K of N)");
-    Part part{std::stoi(m[1]), std::stoi(m[2])};
-    if (part.count < 1 || part.index < 1 || part.index > part.count)
-        throw std::invalid_argument(fmt::format(
-            "--part {}: K must be between 1 and N (got K={}, N={})", text, part.index, part.count));
-    return part;
-}
-
-std::vector<const Point*> Sweep::points_to_run() const {
-    std::vector<const Point*> out;
-    for (const auto& p : points)
-        if (part.holds(p)) out.push_back(&p);
-    return out;
-}
-
-std::string config_hash(const json& given, const json& overrides) {
-    if (overrides.is_null()) return hash_text(given.dump());
-    return hash_text(given.dump() + "\n" + overrides.dump());
-}
-
-std::string Sweep::hash() const {
-    return config_hash(given, overrides);
-}
-
-json Point::given_params() const {
-    json given = params;
-    for (const auto& [name, value] : per_worker.items()) given[name] = value;
-    return given;
-}
-
-std::string Point::group_key() const {
-    // Per run: two runs of the same kernel and parameters (with a different env, say) each
-    // have their own baseline. The given parameters: a weak curve's points each run another
-    // size, and they are still one curve against one baseline.
-    return learner + " " + std::to_string(run) + " " + std::string(kernel->id()) + " " +
-           given_params().dump();
-}
-
-Point point_from_json(const json& e) {
-    auto field = [&](const char* name) -> const json& {
-        if (!e.is_object() || !e.contains(name))
-            throw std::runtime_error(fmt::format("{}: missing", name));
-        return e[name];
-    };
-    auto get = [&](const char* name, auto& out) {
-        try {
-            out = field(name).get<std::remove_reference_t<decltype(out)>>();
-        } catch (const json::exception& x) {
-            throw std::runtime_error(
-                fmt::format("{}: {} (got {})", name, x.what(), field(name).dump()));
-        }
-    };
-    Point p;
-    std::string id;
-    get("kernel", id);
-    p.kernel = find_kernel(id);
-    if (!p.kernel)
-        throw std::runtime_error(fmt::format(
-            "kernel: unknown kernel \"{}\" (a workshop lesson's kernel is only in that lesson's "
-            "binary: use build/exercises/parsweep-lessonNN-solution)",
-            id));
-    p.params = field("params");
-    if (!p.params.is_object()) throw std::runtime_error("params: must be an object");
-    get("index", p.index);
-    get("run", p.run);
-    get("axes", p.axes);
-    get("processes", p.processes);
-    get("threads", p.threads);
-    get("repetitions", p.repetitions);
-    get("warmup", p.warmup);
-    get("timeout_s", p.timeout_s);
-    get("time_metric", p.time_metric);
-    get("env", p.env);
-    get("baseline_only", p.baseline_only);
-    const json& base = field("baseline");
-    try {
-        p.baseline_processes = base.at("processes").get<int>();
-        p.baseline_threads = base.at("threads").get<int>();
-    } catch (const json::exception& x) {
-        throw std::runtime_error(fmt::format("baseline: {} (got {})", x.what(), base.dump()));
-    }
-    if (e.contains("learner")) get("learner", p.learner);
-    if (e.contains("launcher")) get("launcher", p.launcher);  // absent: written before "mpi"
-    if (e.contains("nodes")) get("nodes", p.nodes);           // absent: before the nodes axis
-    if (e.contains("mpi_plugin")) get("mpi_plugin", p.mpi_plugin);
-    if (e.contains("scaling")) get("scaling", p.scaling);  // absent: before weak scaling
-    if (p.scaling != "strong" && p.scaling != "weak")
-        throw std::runtime_error(
-            fmt::format("scaling: must be \"strong\" or \"weak\" (got \"{}\")", p.scaling));
-    if (p.weak()) {
-        p.per_worker = field("per_worker");
-        if (!p.per_worker.is_object()) throw std::runtime_error("per_worker: must be an object");
-    }
-    if (p.processes < 1 || p.threads < 1)
-        throw std::runtime_error(fmt::format("processes and threads must be ≥ 1 (got {} and {})",
-                                             p.processes, p.threads));
-    return p;
-}
-
-std::string Point::label() const {
-    std::string s = learner.empty() ? "" : learner + ": ";
-    s += kernel->id();
-    const json given = given_params();
-    for (const auto& a : axes) {
-        const json& v = given.at(a);
-        s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
-    }
-    if (nodes != 0) s += fmt::format(" nodes={}", nodes);
-    if (launcher != "spawn" && weak())
-        s += " (" + launcher + ", weak)";
-    else if (launcher != "spawn")
-        s += " (" + launcher + ")";
-    else if (weak())
-        s += " (weak)";
-    return s;
-}
-
-json Sweep::expanded() const {
-    json pts = json::array();
-    for (const auto& p : points) {
-        pts.push_back(
-            {{"index", p.index},
-             {"key", p.key()},
-             {"run", p.run},
-             {"kernel", p.kernel->id()},
-             {"params", p.params},
-             {"axes", p.axes},
-             {"processes", p.processes},
-             {"threads", p.threads},
-             {"repetitions", p.repetitions},
-             {"warmup", p.warmup},
-             {"timeout_s", p.timeout_s},
-             {"time_metric", p.time_metric},
-             {"launcher", p.launcher},
-             {"nodes", p.nodes},
-             {"mpi_plugin", p.mpi_plugin},
-             {"scaling", p.scaling},
-             {"env", p.env},
-             {"baseline", {{"processes", p.baseline_processes}, {"threads", p.baseline_threads}}},
-             {"baseline_only", p.baseline_only}});
-        if (!part.whole()) pts.back()["part"] = p.index % std::size_t(part.count) + 1;
-        if (!p.learner.empty()) pts.back()["learner"] = p.learner;
-        if (p.weak()) pts.back()["per_worker"] = p.per_worker;
-    }
-    return {{"name", name},
-            {"usable_cores", usable_cores},
-            {"oversubscribe", oversubscribe},
-            {"points", pts}};
 }
 
 namespace {
@@ -306,10 +133,7 @@ class Checker {
                     const std::string& path) {
         for (const auto& [key, value] : obj.items()) {
             if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
-            std::string hint = did_you_mean(key, allowed);
-            error(member(path, key),
-                  "unknown key" +
-                      (hint.empty() ? std::string() : "; did you mean \"" + hint + "\"?"));
+            error(member(path, key), "unknown key" + did_you_mean_clause(key, allowed));
         }
     }
 
@@ -466,9 +290,8 @@ class Checker {
             return v.get<std::string>();
         std::string all;
         for (const auto& c : choices) all += (all.empty() ? "" : ", ") + c;
-        std::string hint = v.is_string() ? did_you_mean(v.get<std::string>(), choices) : "";
         error(path, "must be one of " + all + " (got " + show(v) + ")" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
+                        (v.is_string() ? did_you_mean_clause(v.get<std::string>(), choices) : ""));
         return std::nullopt;
     }
 
@@ -632,22 +455,97 @@ struct Source {
     std::string path;  // JSON path of the value (list) in the config; "" = default
 };
 
-}  // namespace
+// The settings a run inherits from the top level, each of which the run may set again.
+struct Level {
+    int repetitions = 3;
+    int warmup = 1;
+    double timeout_s = 3600;
+    std::string time_metric = "wall_s";
+    std::string launcher = "spawn";
+    std::string mpi_plugin;
+    Scaling scaling;
+    Baseline baseline;
+    std::map<std::string, std::string> env;
+};
 
-Sweep parse_sweep(const json& doc, const LoadOptions& options) {
-    Checker c;
-    Sweep sweep;
-    sweep.given = doc;
-    sweep.usable_cores = std::max(1, options.usable_cores);
-    sweep.base_dir = fs::absolute(options.base_dir.empty() ? fs::current_path() : options.base_dir)
-                         .lexically_normal();
-    c.files_from = sweep.base_dir;
+// The top level of a config: what every run inherits, and its grid and params.
+struct TopLevel {
+    Level level;
+    json grid = json::object();
+    json params = json::object();
+    int auto_limit = 1;  // what "auto" processes and threads expand up to
+};
+
+// One run after inheritance: its kernel and settings, its grid and params as written, and
+// its processes, threads and nodes axes (node_counts empty: no nodes axis).
+struct Run {
+    std::size_t index = 0;
+    std::string path;  // "runs[i]"
+    const Kernel* kernel = nullptr;
+    std::vector<ParamSpec> specs;  // the kernel's, then the pinning and blas axes
+    Level level;
+    const ParamSpec* weak = nullptr;  // the work-size parameter of a weak-scaling run
+    json grid = json::object();
+    json params = json::object();
+    std::vector<int> procs{1}, threads{1}, node_counts;
+};
+
+// A run's kernel parameters after merging the levels: each one's values (one, or an axis'),
+// the JSON path each came from, and which of them are axes.
+struct RunValues {
+    std::vector<std::pair<const ParamSpec*, std::vector<json>>> values;
+    std::map<std::string, std::string> source_path;
+    std::vector<std::string> axes;
+};
+
+// The settings `obj` (the top level, or a run at `path`) sets, over those of `level`.
+void parse_settings(Checker& c, const json& obj, const std::string& path,
+                    const LoadOptions& options, Level& level) {
+    if (obj.contains("repetitions"))
+        if (auto n = c.integer(obj["repetitions"], member(path, "repetitions"), 1, 100000))
+            level.repetitions = int(*n);
+    if (obj.contains("warmup"))
+        if (auto n = c.integer(obj["warmup"], member(path, "warmup"), 0, 1000))
+            level.warmup = int(*n);
+    if (obj.contains("timeout_s"))
+        if (auto d = c.number(obj["timeout_s"], member(path, "timeout_s"), 0, 7 * 86400.0, true))
+            level.timeout_s = *d;
+    if (obj.contains("time_metric"))
+        if (auto m = c.choice(obj["time_metric"], member(path, "time_metric"), kTimeMetrics))
+            level.time_metric = *m;
+    if (obj.contains("launcher"))
+        if (auto l = parse_launcher(c, obj["launcher"], member(path, "launcher"), options))
+            level.launcher = *l;
+    if (obj.contains("mpi_plugin"))
+        if (auto m = parse_mpi_plugin(c, obj["mpi_plugin"], member(path, "mpi_plugin")))
+            level.mpi_plugin = *m;
+    if (obj.contains("scaling"))
+        level.scaling = parse_scaling(c, obj["scaling"], member(path, "scaling"), level.scaling);
+}
+
+// The baseline and environment `obj` (the top level, or a run at `path`) sets, over `level`'s.
+void parse_placement(Checker& c, const json& obj, const std::string& path, Level& level) {
+    if (obj.contains("baseline"))
+        level.baseline =
+            parse_baseline(c, obj["baseline"], member(path, "baseline"), level.baseline);
+    if (obj.contains("env"))
+        for (auto& [k, v] : c.env(obj["env"], member(path, "env"))) level.env[k] = v;
+}
+
+// `obj[key]` when it is an object (else an error, and an empty object).
+json object_at(Checker& c, const json& obj, const char* key, const std::string& path) {
+    return obj.contains(key) && c.is_object(obj[key], member(path, key)) ? obj[key]
+                                                                         : json::object();
+}
+
+// Checks the top level and sets the sweep's name, description and oversubscription; throws
+// ConfigErrors when the document is not an object or has no runs to expand.
+TopLevel parse_top_level(Checker& c, const json& doc, const LoadOptions& options, Sweep& sweep) {
     if (!doc.is_object()) {
         c.error("", "the config must be a JSON object (got " + type_name(doc) + ")");
         throw ConfigErrors(c.errors);
     }
     c.check_keys(doc, kTopKeys, "");
-
     sweep.name = options.default_name;
     if (doc.contains("name")) {
         static const std::regex safe("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -669,41 +567,13 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     if (doc.contains("oversubscribe"))
         if (auto d = c.number(doc["oversubscribe"], "oversubscribe", 1, 64))
             sweep.oversubscribe = *d;
-    const int auto_limit =
+    TopLevel top;
+    top.auto_limit =
         std::max(1, static_cast<int>(std::floor(sweep.usable_cores * sweep.oversubscribe)));
-
-    int repetitions = 3, warmup = 1;
-    double timeout_s = 3600;
-    if (doc.contains("repetitions"))
-        if (auto n = c.integer(doc["repetitions"], "repetitions", 1, 100000)) repetitions = int(*n);
-    if (doc.contains("warmup"))
-        if (auto n = c.integer(doc["warmup"], "warmup", 0, 1000)) warmup = int(*n);
-    if (doc.contains("timeout_s"))
-        if (auto d = c.number(doc["timeout_s"], "timeout_s", 0, 7 * 86400.0, true)) timeout_s = *d;
-    std::string time_metric = "wall_s";
-    if (doc.contains("time_metric"))
-        if (auto m = c.choice(doc["time_metric"], "time_metric", kTimeMetrics)) time_metric = *m;
-    std::string launcher = "spawn";
-    if (doc.contains("launcher"))
-        if (auto l = parse_launcher(c, doc["launcher"], "launcher", options)) launcher = *l;
-    std::string mpi_plugin;
-    if (doc.contains("mpi_plugin"))
-        if (auto m = parse_mpi_plugin(c, doc["mpi_plugin"], "mpi_plugin")) mpi_plugin = *m;
-    bool any_mpi_run = false;
-    Scaling scaling;
-    if (doc.contains("scaling")) scaling = parse_scaling(c, doc["scaling"], "scaling", scaling);
-    Baseline baseline;
-    if (doc.contains("baseline"))
-        baseline = parse_baseline(c, doc["baseline"], "baseline", baseline);
-    std::map<std::string, std::string> top_env;
-    if (doc.contains("env")) top_env = c.env(doc["env"], "env");
-
-    const json top_grid =
-        doc.contains("grid") && c.is_object(doc["grid"], "grid") ? doc["grid"] : json::object();
-    const json top_params = doc.contains("params") && c.is_object(doc["params"], "params")
-                                ? doc["params"]
-                                : json::object();
-
+    parse_settings(c, doc, "", options, top.level);
+    parse_placement(c, doc, "", top.level);
+    top.grid = object_at(c, doc, "grid", "");
+    top.params = object_at(c, doc, "params", "");
     if (!doc.contains("runs")) {
         c.error("runs", "is required: a list of {\"kernel\": …} entries");
         throw ConfigErrors(c.errors);
@@ -713,348 +583,390 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         c.error("runs", "must be a non-empty list of runs (got " + show(runs) + ")");
         throw ConfigErrors(c.errors);
     }
+    return top;
+}
+
+// The kernel of the run at `rpath`, after checking the run's keys; nullptr (with an error)
+// when the run is not an object or names no known kernel.
+const Kernel* run_kernel(Checker& c, const json& run, const std::string& rpath,
+                         const std::vector<std::string>& kernel_ids) {
+    if (!c.is_object(run, rpath)) return nullptr;
+    c.check_keys(run, kRunKeys, rpath);
+    if (!run.contains("kernel")) {
+        c.error(member(rpath, "kernel"),
+                "is required (one of " + fmt::format("{}", fmt::join(kernel_ids, ", ")) + ")");
+        return nullptr;
+    }
+    if (!run["kernel"].is_string()) {
+        c.error(member(rpath, "kernel"), "must be a kernel id (got " + show(run["kernel"]) + ")");
+        return nullptr;
+    }
+    const std::string id = run["kernel"].get<std::string>();
+    const Kernel* kernel = find_kernel(id);
+    if (!kernel)
+        c.error(member(rpath, "kernel"), "unknown kernel \"" + id + "\"" +
+                                             did_you_mean_clause(id, kernel_ids) +
+                                             " (`parsweep list` shows them)");
+    return kernel;
+}
+
+// The run's processes, threads and nodes axes: its grid's over the top level's. The ranks of
+// an mpi run may use every CPU of the Slurm allocation, all its nodes together.
+void parse_run_axes(Checker& c, Run& run, const TopLevel& top, const LoadOptions& options,
+                    double oversubscribe) {
+    const std::string& rpath = run.path;
+    const bool mpi = run.level.launcher == "mpi";
+    const int process_limit =
+        mpi && options.allocation_cpus > 0
+            ? std::max(1, static_cast<int>(std::floor(options.allocation_cpus * oversubscribe)))
+            : top.auto_limit;
+    for (auto [axis, out, max, limit] :
+         {std::tuple{"processes", &run.procs, kMaxProcesses, process_limit},
+          std::tuple{"threads", &run.threads, kMaxThreads, top.auto_limit}}) {
+        if (run.grid.contains(axis))
+            *out = c.counts(run.grid[axis], member(member(rpath, "grid"), axis), limit, max);
+        else if (top.grid.contains(axis))
+            *out = c.counts(top.grid[axis], member("grid", axis), limit, max);
+    }
+    for (const char* axis : {"processes", "threads", "nodes"})
+        if (run.params.contains(axis))
+            c.error(member(member(rpath, "params"), axis),
+                    std::string("\"") + axis + "\" is a grid axis: put it under \"grid\"");
+    // nodes: only mpi runs have it (a top-level nodes axis applies to them alone).
+    if (run.grid.contains("nodes")) {
+        const std::string path = member(member(rpath, "grid"), "nodes");
+        if (!mpi)
+            c.error(path,
+                    "places MPI ranks on the nodes of a Slurm allocation: it needs "
+                    "\"launcher\": \"mpi\"");
+        else
+            run.node_counts = parse_nodes_axis(c, run.grid["nodes"], path, options);
+    } else if (top.grid.contains("nodes") && mpi) {
+        run.node_counts = parse_nodes_axis(c, top.grid["nodes"], member("grid", "nodes"), options);
+    }
+}
+
+// The run at `r` with the top level's settings, grid and params merged under its own.
+Run inherit_run(Checker& c, const json& json_run, std::size_t r, const Kernel& kernel,
+                const TopLevel& top, const LoadOptions& options, double oversubscribe) {
+    Run run;
+    run.index = r;
+    run.path = element("runs", r);
+    run.kernel = &kernel;
+    // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp),
+    // and the blas axis of the kernels that use the BLAS (blas_axis.hpp).
+    run.specs = kernel.params();
+    run.specs.insert(run.specs.end(), pinning_params().begin(), pinning_params().end());
+    if (kernel.uses_blas())
+        run.specs.insert(run.specs.end(), blas_params().begin(), blas_params().end());
+    run.level = top.level;
+    parse_settings(c, json_run, run.path, options, run.level);
+    // A kernel that cannot be weak-scaled is an error (reported with the run's others).
+    run.weak = weak_param(c, kernel, run.level.scaling, run.path);
+    parse_placement(c, json_run, run.path, run.level);
+    run.grid = object_at(c, json_run, "grid", run.path);
+    run.params = object_at(c, json_run, "params", run.path);
+    parse_run_axes(c, run, top, options, oversubscribe);
+    return run;
+}
+
+// Reports the run's params and grid keys that are not its kernel's parameters or axes.
+void check_run_names(Checker& c, const Run& run) {
+    const std::string id(run.kernel->id());
+    std::vector<std::string> names;
+    for (const auto& s : run.specs) names.push_back(s.name);
+    std::vector<std::string> grid_names = names;
+    grid_names.push_back("processes");
+    grid_names.push_back("threads");
+    grid_names.push_back("nodes");
+    for (const auto& [key, v] : run.params.items())
+        if (std::find(names.begin(), names.end(), key) == names.end())
+            c.error(member(member(run.path, "params"), key), "unknown parameter of kernel " + id +
+                                                                 did_you_mean_clause(key, names) +
+                                                                 blas_not_applicable(key));
+    for (const auto& [key, v] : run.grid.items())
+        if (std::find(grid_names.begin(), grid_names.end(), key) == grid_names.end())
+            c.error(member(member(run.path, "grid"), key),
+                    "unknown axis for kernel " + id + did_you_mean_clause(key, grid_names) +
+                        blas_not_applicable(key));
+}
+
+// Where the run's value(s) of `spec` come from: the most specific level that has it, else
+// the kernel's default; nullopt when no level has it and there is no default.
+std::optional<Source> find_source(Checker& c, const Run& run, const TopLevel& top,
+                                  const ParamSpec& spec) {
+    const std::string& rpath = run.path;
+    if (run.grid.contains(spec.name) && run.params.contains(spec.name))
+        c.error(member(member(rpath, "params"), spec.name),
+                "is also a grid axis of this run (" + member(member(rpath, "grid"), spec.name) +
+                    "); keep one");
+    if (run.grid.contains(spec.name))
+        return Source{run.grid[spec.name], true, member(member(rpath, "grid"), spec.name)};
+    if (run.params.contains(spec.name))
+        return Source{run.params[spec.name], false, member(member(rpath, "params"), spec.name)};
+    if (top.grid.contains(spec.name))
+        return Source{top.grid[spec.name], true, member("grid", spec.name)};
+    if (top.params.contains(spec.name))
+        return Source{top.params[spec.name], false, member("params", spec.name)};
+    if (!spec.default_value.is_null()) return Source{spec.default_value, false, ""};
+    return std::nullopt;
+}
+
+// The checked values of `spec` from `src` (one, or an axis' list) into `vals`; false when
+// one of them is wrong (reported).
+bool source_values(Checker& c, const ParamSpec& spec, const Source& src, const std::string& rpath,
+                   std::vector<json>& vals) {
+    if (!src.axis) {
+        auto v = c.param(spec, src.values, src.path.empty() ? member(rpath, "params") : src.path,
+                         !src.path.empty());
+        if (v) vals.push_back(*v);
+        return v.has_value();
+    }
+    if (!src.values.is_array() || src.values.empty()) {
+        c.error(src.path,
+                "a grid axis must be a non-empty list of values (got " + show(src.values) + ")");
+        return false;
+    }
+    bool ok = true;
+    for (std::size_t i = 0; i < src.values.size(); ++i) {
+        auto v = c.param(spec, src.values[i], element(src.path, i));
+        if (!v) {
+            ok = false;
+            continue;
+        }
+        // A repeated value would make two identical points.
+        if (std::find(vals.begin(), vals.end(), *v) != vals.end())
+            c.error(element(src.path, i),
+                    "repeats an earlier value of this axis (" + show(*v) + ")");
+        vals.push_back(*v);
+    }
+    return ok;
+}
+
+// Each kernel parameter's values in the run; nullopt when one is missing or wrong (reported).
+std::optional<RunValues> merge_values(Checker& c, const Run& run, const TopLevel& top) {
+    RunValues out;
+    bool ok = true;
+    for (const auto& spec : run.specs) {
+        const std::optional<Source> src = find_source(c, run, top, spec);
+        if (!src) {
+            if (is_pinning_param(spec.name) || spec.name == blas_params()[0].name)
+                continue;  // not given: the workers inherit the parent's placement and BLAS
+            c.error(member(run.path, "params"), "kernel " + std::string(run.kernel->id()) +
+                                                    " needs parameter \"" + spec.name + "\" (" +
+                                                    spec.help + ")");
+            ok = false;
+            continue;
+        }
+        out.source_path[spec.name] = src->path.empty() ? run.path : src->path;
+        std::vector<json> vals;
+        if (!source_values(c, spec, *src, run.path, vals)) ok = false;
+        if (src->axis) out.axes.push_back(spec.name);
+        out.values.emplace_back(&spec, std::move(vals));
+    }
+    if (!ok) return std::nullopt;
+    return out;
+}
+
+// The cartesian product of the parameters' values, the first parameter varying slowest.
+std::vector<json> cartesian(const RunValues& values) {
+    std::vector<json> combos{json::object()};
+    for (const auto& [spec, vals] : values.values) {
+        std::vector<json> next;
+        for (const auto& combo : combos)
+            for (const auto& v : vals) {
+                json p = combo;
+                p[spec->name] = v;
+                next.push_back(std::move(p));
+            }
+        combos = std::move(next);
+    }
+    return combos;
+}
+
+// Whether one parameter combination of the run can be run at all (else reported): cpu_set
+// with mpi, the kernel's own checks, a weak size that stays within its maximum.
+bool combination_ok(Checker& c, const Run& run, const RunValues& values, const json& params) {
+    bool ok = true;
+    // cpu_set binds each spawned worker before it starts; mpirun and srun start ranks.
+    if (run.level.launcher == "mpi" && params.contains("cpu_set") && params["cpu_set"] != "none") {
+        c.error(values.source_path.at("cpu_set"),
+                "cpu_set binds the spawn launcher's workers; with launcher \"mpi\" place "
+                "threads with bind and places (OMP_PROC_BIND, OMP_PLACES)");
+        ok = false;
+    }
+    for (const auto& e : run.kernel->validate(params)) {
+        auto it = values.source_path.find(e.param);
+        c.error(it != values.source_path.end() ? it->second : run.path, e.message);
+        ok = false;
+    }
+    const Baseline& base = run.level.baseline;
+    const int max_workers = std::max(*std::max_element(run.procs.begin(), run.procs.end()) *
+                                         *std::max_element(run.threads.begin(), run.threads.end()),
+                                     base.processes * base.threads);
+    if (run.weak &&
+        !weak_fits(c, *run.weak, params, max_workers, values.source_path.at(run.weak->name)))
+        ok = false;
+    return ok;
+}
+
+// The point of the run with parameters `params` at P × T on N nodes.
+Point make_point(const Run& run, const RunValues& values, const json& params, int P, int T, int N,
+                 bool baseline_only) {
+    const Level& level = run.level;
+    Point pt;
+    pt.run = run.index;
+    pt.kernel = run.kernel;
+    pt.params = run.weak ? weak_params(*run.weak, params, P * T) : params;
+    pt.scaling = level.scaling.mode;
+    if (run.weak) pt.per_worker = {{run.weak->name, params.at(run.weak->name)}};
+    pt.axes = values.axes;
+    pt.processes = P;
+    pt.threads = T;
+    pt.repetitions = level.repetitions;
+    pt.warmup = level.warmup;
+    pt.timeout_s = level.timeout_s;
+    pt.time_metric = level.time_metric;
+    pt.launcher = level.launcher;
+    pt.nodes = N;
+    if (level.launcher == "mpi") pt.mpi_plugin = level.mpi_plugin;
+    pt.env = level.env;
+    for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
+    for (auto& [k, v] : blas_env(params)) pt.env[k] = v;
+    pt.baseline_processes = level.baseline.processes;
+    pt.baseline_threads = level.baseline.threads;
+    pt.baseline_only = baseline_only;
+    return pt;
+}
+
+// Whether the point fits in the memory available (when that is known); the first three
+// points that do not are reported, and `memory_errors` counts them all.
+bool fits_memory(Checker& c, const Run& run, const Point& pt, const LoadOptions& options,
+                 int& memory_errors) {
+    if (!options.memory_available) return true;
+    const int P = pt.processes, T = pt.threads, N = pt.nodes;
+    const std::uint64_t items = run.kernel->items(pt.params);
+    const std::uint64_t share = (items + P - 1) / P;
+    // The ranks of an mpi point share their nodes' memory, not this node's.
+    const int spread =
+        run.level.launcher == "mpi"
+            ? std::min(P, N > 0 ? N : std::max(1, options.allocation_nodes.value_or(1)))
+            : 1;
+    const int here = (P + spread - 1) / spread;
+    const double need = double(here) * double(run.kernel->memory_bytes(pt.params, share, T));
+    if (need <= double(options.memory_available)) return true;
+    if (memory_errors++ < 3)
+        c.error(run.path, fmt::format("point {} processes={} threads={} needs about {} of memory, "
+                                      "more than the {} available",
+                                      pt.label(), P, T, format_bytes(need),
+                                      format_bytes(double(options.memory_available))));
+    return false;
+}
+
+// Adds the run's points to the sweep: for each parameter combination, the baseline first
+// (flagged baseline_only when it is not on the grid), then the grid's P × T (× nodes).
+void add_points(Checker& c, const Run& run, const RunValues& values,
+                const std::vector<json>& combos, const LoadOptions& options, Sweep& sweep) {
+    const Baseline& base = run.level.baseline;
+    const std::vector<int>& procs = run.procs;
+    const std::vector<int>& threads = run.threads;
+    const std::vector<int>& node_counts = run.node_counts;
+    int memory_errors = 0;
+    for (const auto& params : combos) {
+        if (!combination_ok(c, run, values, params)) continue;
+        auto add = [&](int P, int T, int N, bool baseline_only) {
+            Point pt = make_point(run, values, params, P, T, N, baseline_only);
+            if (!fits_memory(c, run, pt, options, memory_errors)) return;
+            pt.index = sweep.points.size();
+            sweep.points.push_back(std::move(pt));
+        };
+        // With a nodes axis the baseline runs on 1 node; points with more nodes than ranks
+        // cannot be placed and are left out.
+        const int base_nodes = node_counts.empty() ? 0 : 1;
+        const bool on_grid =
+            std::find(procs.begin(), procs.end(), base.processes) != procs.end() &&
+            std::find(threads.begin(), threads.end(), base.threads) != threads.end() &&
+            (node_counts.empty() ||
+             std::find(node_counts.begin(), node_counts.end(), 1) != node_counts.end());
+        // The baseline comes first so that every later point's speedup is known when it ends.
+        add(base.processes, base.threads, base_nodes, !on_grid);
+        for (int N : node_counts.empty() ? std::vector<int>{0} : node_counts)
+            for (int P : procs)
+                for (int T : threads)
+                    if (N <= P && !(P == base.processes && T == base.threads && N == base_nodes))
+                        add(P, T, N, false);
+    }
+    if (memory_errors > 3)
+        c.error(run.path,
+                fmt::format("… and {} more points over the available memory", memory_errors - 3));
+}
+
+// Expands one run into the sweep's points, or reports why it cannot be.
+void expand_run(Checker& c, const Run& run, const TopLevel& top, const LoadOptions& options,
+                Sweep& sweep) {
+    check_run_names(c, run);
+    const std::optional<RunValues> values = merge_values(c, run, top);
+    if (!values || run.procs.empty() || run.threads.empty()) return;
+    // Cartesian product of the kernel parameters; P and T vary fastest.
+    const std::vector<json> combos = cartesian(*values);
+    if (combos.size() * run.procs.size() * run.threads.size() *
+                std::max<std::size_t>(1, run.node_counts.size()) +
+            sweep.points.size() >
+        kMaxPoints) {
+        c.error(run.path, fmt::format("expands to more than {} points", kMaxPoints));
+        return;
+    }
+    add_points(c, run, *values, combos, options, sweep);
+}
+
+// Top-level params and grid axes must mean something to at least one run's kernel, and a
+// top-level nodes axis to at least one mpi run.
+void check_top_level_names(Checker& c, const TopLevel& top,
+                           const std::set<std::string>& params_of_used_kernels, bool any_mpi_run) {
+    std::vector<std::string> known(params_of_used_kernels.begin(), params_of_used_kernels.end());
+    for (const auto& [key, v] : top.params.items())
+        if (!params_of_used_kernels.count(key))
+            c.error(member("params", key),
+                    "no run's kernel has this parameter" + did_you_mean_clause(key, known));
+    known.push_back("processes");
+    known.push_back("threads");
+    if (top.grid.contains("nodes") && !any_mpi_run)
+        c.error(member("grid", "nodes"),
+                "places MPI ranks on the nodes of a Slurm allocation: no run has \"launcher\": "
+                "\"mpi\"");
+    for (const auto& [key, v] : top.grid.items())
+        if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads" &&
+            key != "nodes")
+            c.error(member("grid", key),
+                    "no run's kernel has this parameter" + did_you_mean_clause(key, known));
+}
+
+}  // namespace
+
+Sweep parse_sweep(const json& doc, const LoadOptions& options) {
+    Checker c;
+    Sweep sweep;
+    sweep.given = doc;
+    sweep.usable_cores = std::max(1, options.usable_cores);
+    sweep.base_dir = fs::absolute(options.base_dir.empty() ? fs::current_path() : options.base_dir)
+                         .lexically_normal();
+    c.files_from = sweep.base_dir;
+    const TopLevel top = parse_top_level(c, doc, options, sweep);
 
     std::vector<std::string> kernel_ids;
     for (const Kernel* k : kernels()) kernel_ids.emplace_back(k->id());
     std::set<std::string> params_of_used_kernels;
-
+    bool any_mpi_run = false;
+    const json& runs = doc["runs"];
     for (std::size_t r = 0; r < runs.size(); ++r) {
-        const std::string rpath = element("runs", r);
-        const json& run = runs[r];
-        if (!c.is_object(run, rpath)) continue;
-        c.check_keys(run, kRunKeys, rpath);
-        if (!run.contains("kernel")) {
-            c.error(member(rpath, "kernel"),
-                    "is required (one of " + fmt::format("{}", fmt::join(kernel_ids, ", ")) + ")");
-            continue;
-        }
-        if (!run["kernel"].is_string()) {
-            c.error(member(rpath, "kernel"),
-                    "must be a kernel id (got " + show(run["kernel"]) + ")");
-            continue;
-        }
-        const std::string id = run["kernel"].get<std::string>();
-        const Kernel* kernel = find_kernel(id);
-        if (!kernel) {
-            std::string hint = did_you_mean(id, kernel_ids);
-            c.error(member(rpath, "kernel"),
-                    "unknown kernel \"" + id + "\"" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
-                        " (`parsweep list` shows them)");
-            continue;
-        }
-        // The kernel's parameters, then the pinning axes every kernel accepts (pinning.hpp),
-        // and the blas axis of the kernels that use the BLAS (blas_axis.hpp).
-        std::vector<ParamSpec> specs = kernel->params();
-        specs.insert(specs.end(), pinning_params().begin(), pinning_params().end());
-        if (kernel->uses_blas())
-            specs.insert(specs.end(), blas_params().begin(), blas_params().end());
-        std::vector<std::string> names;
-        for (const auto& s : specs) names.push_back(s.name), params_of_used_kernels.insert(s.name);
-
-        int reps = repetitions, warm = warmup;
-        double tmo = timeout_s;
-        if (run.contains("repetitions"))
-            if (auto n = c.integer(run["repetitions"], member(rpath, "repetitions"), 1, 100000))
-                reps = int(*n);
-        if (run.contains("warmup"))
-            if (auto n = c.integer(run["warmup"], member(rpath, "warmup"), 0, 1000)) warm = int(*n);
-        if (run.contains("timeout_s"))
-            if (auto d =
-                    c.number(run["timeout_s"], member(rpath, "timeout_s"), 0, 7 * 86400.0, true))
-                tmo = *d;
-        std::string metric = time_metric;
-        if (run.contains("time_metric"))
-            if (auto m = c.choice(run["time_metric"], member(rpath, "time_metric"), kTimeMetrics))
-                metric = *m;
-        std::string run_launcher = launcher;
-        if (run.contains("launcher"))
-            if (auto l = parse_launcher(c, run["launcher"], member(rpath, "launcher"), options))
-                run_launcher = *l;
-        any_mpi_run = any_mpi_run || run_launcher == "mpi";
-        std::string run_plugin = mpi_plugin;
-        if (run.contains("mpi_plugin"))
-            if (auto m = parse_mpi_plugin(c, run["mpi_plugin"], member(rpath, "mpi_plugin")))
-                run_plugin = *m;
-        Scaling run_scaling = scaling;
-        if (run.contains("scaling"))
-            run_scaling = parse_scaling(c, run["scaling"], member(rpath, "scaling"), run_scaling);
-        // A kernel that cannot be weak-scaled is an error (reported with the run's others).
-        const ParamSpec* weak = weak_param(c, *kernel, run_scaling, rpath);
-        Baseline base = baseline;
-        if (run.contains("baseline"))
-            base = parse_baseline(c, run["baseline"], member(rpath, "baseline"), baseline);
-        auto env = top_env;
-        if (run.contains("env"))
-            for (auto& [k, v] : c.env(run["env"], member(rpath, "env"))) env[k] = v;
-
-        const json run_grid =
-            run.contains("grid") && c.is_object(run["grid"], member(rpath, "grid"))
-                ? run["grid"]
-                : json::object();
-        const json run_params =
-            run.contains("params") && c.is_object(run["params"], member(rpath, "params"))
-                ? run["params"]
-                : json::object();
-
-        // processes / threads: run grid over top grid. The ranks of an mpi run may use every
-        // CPU of the Slurm allocation, all its nodes together.
-        const int process_limit =
-            run_launcher == "mpi" && options.allocation_cpus > 0
-                ? std::max(1, static_cast<int>(
-                                  std::floor(options.allocation_cpus * sweep.oversubscribe)))
-                : auto_limit;
-        std::vector<int> procs{1}, threads{1};
-        for (auto [axis, out, max, limit] :
-             {std::tuple{"processes", &procs, kMaxProcesses, process_limit},
-              std::tuple{"threads", &threads, kMaxThreads, auto_limit}}) {
-            if (run_grid.contains(axis))
-                *out = c.counts(run_grid[axis], member(member(rpath, "grid"), axis), limit, max);
-            else if (top_grid.contains(axis))
-                *out = c.counts(top_grid[axis], member("grid", axis), limit, max);
-        }
-        for (const char* axis : {"processes", "threads", "nodes"})
-            if (run_params.contains(axis))
-                c.error(member(member(rpath, "params"), axis),
-                        std::string("\"") + axis + "\" is a grid axis: put it under \"grid\"");
-        // nodes: only mpi runs have it (a top-level nodes axis applies to them alone).
-        std::vector<int> node_counts;  // empty: no nodes axis
-        if (run_grid.contains("nodes")) {
-            const std::string path = member(member(rpath, "grid"), "nodes");
-            if (run_launcher != "mpi")
-                c.error(path,
-                        "places MPI ranks on the nodes of a Slurm allocation: it needs "
-                        "\"launcher\": \"mpi\"");
-            else
-                node_counts = parse_nodes_axis(c, run_grid["nodes"], path, options);
-        } else if (top_grid.contains("nodes") && run_launcher == "mpi") {
-            node_counts = parse_nodes_axis(c, top_grid["nodes"], member("grid", "nodes"), options);
-        }
-
-        // Unknown kernel parameters at the run level.
-        std::vector<std::string> grid_names = names;
-        grid_names.push_back("processes");
-        grid_names.push_back("threads");
-        grid_names.push_back("nodes");
-        for (const auto& [key, v] : run_params.items())
-            if (std::find(names.begin(), names.end(), key) == names.end()) {
-                std::string hint = did_you_mean(key, names);
-                c.error(member(member(rpath, "params"), key),
-                        "unknown parameter of kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
-                            blas_not_applicable(key));
-            }
-        for (const auto& [key, v] : run_grid.items())
-            if (std::find(grid_names.begin(), grid_names.end(), key) == grid_names.end()) {
-                std::string hint = did_you_mean(key, grid_names);
-                c.error(member(member(rpath, "grid"), key),
-                        "unknown axis for kernel " + id +
-                            (hint.empty() ? "" : "; did you mean \"" + hint + "\"?") +
-                            blas_not_applicable(key));
-            }
-
-        // Each parameter's values, from the most specific level that has it.
-        std::vector<std::pair<const ParamSpec*, std::vector<json>>> values;
-        std::map<std::string, std::string> source_path;
-        std::vector<std::string> axes;
-        bool ok = true;
-        for (const auto& spec : specs) {
-            Source src;
-            if (run_grid.contains(spec.name) && run_params.contains(spec.name)) {
-                c.error(member(member(rpath, "params"), spec.name),
-                        "is also a grid axis of this run (" +
-                            member(member(rpath, "grid"), spec.name) + "); keep one");
-            }
-            if (run_grid.contains(spec.name))
-                src = {run_grid[spec.name], true, member(member(rpath, "grid"), spec.name)};
-            else if (run_params.contains(spec.name))
-                src = {run_params[spec.name], false, member(member(rpath, "params"), spec.name)};
-            else if (top_grid.contains(spec.name))
-                src = {top_grid[spec.name], true, member("grid", spec.name)};
-            else if (top_params.contains(spec.name))
-                src = {top_params[spec.name], false, member("params", spec.name)};
-            else if (!spec.default_value.is_null())
-                src = {spec.default_value, false, ""};
-            else if (is_pinning_param(spec.name) || spec.name == blas_params()[0].name)
-                continue;  // not given: the workers inherit the parent's placement and BLAS
-            else {
-                c.error(member(rpath, "params"), "kernel " + id + " needs parameter \"" +
-                                                     spec.name + "\" (" + spec.help + ")");
-                ok = false;
-                continue;
-            }
-            source_path[spec.name] = src.path.empty() ? rpath : src.path;
-            std::vector<json> vals;
-            if (src.axis) {
-                if (!src.values.is_array() || src.values.empty()) {
-                    c.error(src.path, "a grid axis must be a non-empty list of values (got " +
-                                          show(src.values) + ")");
-                    ok = false;
-                    continue;
-                }
-                for (std::size_t i = 0; i < src.values.size(); ++i) {
-                    auto v = c.param(spec, src.values[i], element(src.path, i));
-                    if (!v) {
-                        ok = false;
-                        continue;
-                    }
-                    // A repeated value would make two identical points.
-                    if (std::find(vals.begin(), vals.end(), *v) != vals.end())
-                        c.error(element(src.path, i),
-                                "repeats an earlier value of this axis (" + show(*v) + ")");
-                    vals.push_back(*v);
-                }
-                axes.push_back(spec.name);
-            } else {
-                auto v =
-                    c.param(spec, src.values, src.path.empty() ? member(rpath, "params") : src.path,
-                            !src.path.empty());
-                if (v)
-                    vals.push_back(*v);
-                else
-                    ok = false;
-            }
-            values.emplace_back(&spec, std::move(vals));
-        }
-        if (!ok || procs.empty() || threads.empty()) continue;
-
-        // Cartesian product of the kernel parameters; P and T vary fastest.
-        std::vector<json> combos{json::object()};
-        for (const auto& [spec, vals] : values) {
-            std::vector<json> next;
-            for (const auto& combo : combos)
-                for (const auto& v : vals) {
-                    json p = combo;
-                    p[spec->name] = v;
-                    next.push_back(std::move(p));
-                }
-            combos = std::move(next);
-        }
-        if (combos.size() * procs.size() * threads.size() *
-                    std::max<std::size_t>(1, node_counts.size()) +
-                sweep.points.size() >
-            kMaxPoints) {
-            c.error(rpath, fmt::format("expands to more than {} points", kMaxPoints));
-            continue;
-        }
-
-        int memory_errors = 0;
-        for (const auto& params : combos) {
-            bool combo_ok = true;
-            // cpu_set binds each spawned worker before it starts; mpirun and srun start ranks.
-            if (run_launcher == "mpi" && params.contains("cpu_set") &&
-                params["cpu_set"] != "none") {
-                c.error(source_path["cpu_set"],
-                        "cpu_set binds the spawn launcher's workers; with launcher \"mpi\" place "
-                        "threads with bind and places (OMP_PROC_BIND, OMP_PLACES)");
-                combo_ok = false;
-            }
-            for (const auto& e : kernel->validate(params)) {
-                auto it = source_path.find(e.param);
-                c.error(it != source_path.end() ? it->second : rpath, e.message);
-                combo_ok = false;
-            }
-            const int max_workers = std::max(*std::max_element(procs.begin(), procs.end()) *
-                                                 *std::max_element(threads.begin(), threads.end()),
-                                             base.processes * base.threads);
-            if (weak && !weak_fits(c, *weak, params, max_workers, source_path[weak->name]))
-                combo_ok = false;
-            if (!combo_ok) continue;
-
-            auto add = [&](int P, int T, int N, bool baseline_only) {
-                Point pt;
-                pt.run = r;
-                pt.kernel = kernel;
-                pt.params = weak ? weak_params(*weak, params, P * T) : params;
-                pt.scaling = run_scaling.mode;
-                if (weak) pt.per_worker = {{weak->name, params.at(weak->name)}};
-                pt.axes = axes;
-                pt.processes = P;
-                pt.threads = T;
-                pt.repetitions = reps;
-                pt.warmup = warm;
-                pt.timeout_s = tmo;
-                pt.time_metric = metric;
-                pt.launcher = run_launcher;
-                pt.nodes = N;
-                if (run_launcher == "mpi") pt.mpi_plugin = run_plugin;
-                pt.env = env;
-                for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
-                for (auto& [k, v] : blas_env(params)) pt.env[k] = v;
-                pt.baseline_processes = base.processes;
-                pt.baseline_threads = base.threads;
-                pt.baseline_only = baseline_only;
-                if (options.memory_available) {
-                    const std::uint64_t items = kernel->items(pt.params);
-                    const std::uint64_t share = (items + P - 1) / P;
-                    // The ranks of an mpi point share their nodes' memory, not this node's.
-                    const int spread =
-                        run_launcher == "mpi"
-                            ? std::min(
-                                  P, N > 0 ? N : std::max(1, options.allocation_nodes.value_or(1)))
-                            : 1;
-                    const int here = (P + spread - 1) / spread;
-                    const double need =
-                        double(here) * double(kernel->memory_bytes(pt.params, share, T));
-                    if (need > double(options.memory_available)) {
-                        if (memory_errors++ < 3)
-                            c.error(rpath,
-                                    fmt::format("point {} processes={} threads={} needs about {} "
-                                                "of memory, more than the {} available",
-                                                pt.label(), P, T, format_bytes(need),
-                                                format_bytes(double(options.memory_available))));
-                        return;
-                    }
-                }
-                pt.index = sweep.points.size();
-                sweep.points.push_back(std::move(pt));
-            };
-            // With a nodes axis the baseline runs on 1 node; points with more nodes than ranks
-            // cannot be placed and are left out.
-            const int base_nodes = node_counts.empty() ? 0 : 1;
-            const bool on_grid =
-                std::find(procs.begin(), procs.end(), base.processes) != procs.end() &&
-                std::find(threads.begin(), threads.end(), base.threads) != threads.end() &&
-                (node_counts.empty() ||
-                 std::find(node_counts.begin(), node_counts.end(), 1) != node_counts.end());
-            // The baseline comes first so that every later point's speedup is known when it ends.
-            add(base.processes, base.threads, base_nodes, !on_grid);
-            for (int N : node_counts.empty() ? std::vector<int>{0} : node_counts)
-                for (int P : procs)
-                    for (int T : threads)
-                        if (N <= P &&
-                            !(P == base.processes && T == base.threads && N == base_nodes))
-                            add(P, T, N, false);
-        }
-        if (memory_errors > 3)
-            c.error(rpath, fmt::format("… and {} more points over the available memory",
-                                       memory_errors - 3));
+        const Kernel* kernel = run_kernel(c, runs[r], element("runs", r), kernel_ids);
+        if (!kernel) continue;
+        const Run run = inherit_run(c, runs[r], r, *kernel, top, options, sweep.oversubscribe);
+        for (const auto& s : run.specs) params_of_used_kernels.insert(s.name);
+        any_mpi_run = any_mpi_run || run.level.launcher == "mpi";
+        expand_run(c, run, top, options, sweep);
     }
-
-    // Top-level params and grid axes must mean something to at least one run's kernel.
-    std::vector<std::string> known(params_of_used_kernels.begin(), params_of_used_kernels.end());
-    for (const auto& [key, v] : top_params.items())
-        if (!params_of_used_kernels.count(key)) {
-            std::string hint = did_you_mean(key, known);
-            c.error(member("params", key),
-                    "no run's kernel has this parameter" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
-        }
-    known.push_back("processes");
-    known.push_back("threads");
-    if (top_grid.contains("nodes") && !any_mpi_run)
-        c.error(member("grid", "nodes"),
-                "places MPI ranks on the nodes of a Slurm allocation: no run has \"launcher\": "
-                "\"mpi\"");
-    for (const auto& [key, v] : top_grid.items())
-        if (!params_of_used_kernels.count(key) && key != "processes" && key != "threads" &&
-            key != "nodes") {
-            std::string hint = did_you_mean(key, known);
-            c.error(member("grid", key),
-                    "no run's kernel has this parameter" +
-                        (hint.empty() ? "" : "; did you mean \"" + hint + "\"?"));
-        }
-
+    check_top_level_names(c, top, params_of_used_kernels, any_mpi_run);
     if (!c.errors.empty()) throw ConfigErrors(c.errors);
     return sweep;
 }

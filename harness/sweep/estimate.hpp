@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "machine/sysinfo.hpp"
-#include "sweep/config.hpp"
+#include "sweep/model.hpp"
 
 namespace parsweep {
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "report/reporter.hpp"
+#include "sweep/config.hpp"
 
 namespace parsweep {
 
@@ -102,10 +103,8 @@ Filter parse_filter(const std::string& text, const Sweep& sweep) {
                 pair));
         const std::string key = pair.substr(0, eq);
         if (std::find(names.begin(), names.end(), key) == names.end()) {
-            const std::string hint = did_you_mean(key, names);
             throw OverrideError(fmt::format("--only '{}': unknown key \"{}\"{}; the keys are {}",
-                                            text, key,
-                                            hint.empty() ? "" : "; did you mean \"" + hint + "\"?",
+                                            text, key, did_you_mean_clause(key, names),
                                             fmt::join(names.begin() + 2, names.end(), ", ")));
         }
         filter.emplace_back(key, pair.substr(eq + 1));
