@@ -61,23 +61,8 @@ const auto kRankFields = std::make_tuple(
 
 }  // namespace
 
-void to_json(json& j, const Ready& r) {
-    j = fields::write_fields(r, kReadyFields);
-}
-void from_json(const json& j, Ready& r) {
-    fields::read_fields(j, r, kReadyFields);
-}
-void to_json(json& j, const Report& r) {
-    j = fields::write_fields(r, kReportFields);
-}
-void from_json(const json& j, Report& r) {
-    fields::read_fields(j, r, kReportFields);
-}
-void to_json(json& j, const RankReport& r) {
-    j = fields::write_fields(r, kRankFields);
-}
-void from_json(const json& j, RankReport& r) {
-    fields::read_fields(j, r, kRankFields);
-}
+PARSWEEP_JSON_FROM_FIELDS(Ready, kReadyFields)
+PARSWEEP_JSON_FROM_FIELDS(Report, kReportFields)
+PARSWEEP_JSON_FROM_FIELDS(RankReport, kRankFields)
 
 }  // namespace parsweep

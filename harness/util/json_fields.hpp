@@ -10,10 +10,12 @@
 // error names first) and the order of the CSV columns.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -45,22 +47,30 @@ struct Member {
     std::string_view name;
     M T::*member;
     Read read = Read::required;
-    std::string_view csv = {};                    // its CSV column; "": not a column
-    std::string (*csv_text)(const M&) = nullptr;  // the cell; null: the CSV's own for an M
 
     void write(json& j, const T& v) const { j[std::string(name)] = value_json(v.*member); }
     void read_into(const json& j, T& v) const {
         if (read == Read::optional && !j.contains(name)) return;
         v.*member = j.at(name).template get<M>();
     }
-    // `cell(column, value)` for a CSV column: the member, or its text.
+    template <class Cell>
+    void csv_cell(const T&, Cell&&) const {}  // not a CSV column
+};
+
+// A member that is also a CSV column: its cell is the member itself, or `text(member)` when
+// Text is a function (std::nullptr_t: none).
+template <class T, class M, class Text = std::nullptr_t>
+struct Column : Member<T, M> {
+    std::string_view csv;  // the column's name
+    Text text = nullptr;
+
+    // `cell(column, value)`: the member, or its text.
     template <class Cell>
     void csv_cell(const T& v, Cell&& cell) const {
-        if (csv.empty()) return;
-        if (csv_text)
-            cell(csv, csv_text(v.*member));
+        if constexpr (std::is_null_pointer_v<Text>)
+            cell(csv, v.*this->member);
         else
-            cell(csv, v.*member);
+            cell(csv, text(v.*this->member));
     }
 };
 
@@ -83,12 +93,18 @@ constexpr Member<T, M> member(std::string_view name, M T::*m, Read read = Read::
     return {name, m, read};
 }
 
-// A member that is also the CSV column of its own name (`text` renders it, when given; an
-// empty optional is then an empty cell).
+// A member that is also the CSV column of its JSON name.
 template <class T, class M>
-constexpr Member<T, M> column(std::string_view name, M T::*m, Read read = Read::required,
-                              std::string_view csv = {}, std::string (*text)(const M&) = nullptr) {
-    return {name, m, read, csv.empty() ? name : csv, text};
+constexpr Column<T, M> column(std::string_view name, M T::*m, Read read = Read::required) {
+    return {{name, m, read}, name};
+}
+
+// A member that is also the CSV column `csv`, whose cell is `text(member)`.
+template <class T, class M>
+constexpr Column<T, M, std::string (*)(const M&)> column(std::string_view name, M T::*m, Read read,
+                                                         std::string_view csv,
+                                                         std::string (*text)(const M&)) {
+    return {{name, m, read}, csv, text};
 }
 
 template <class T, class W, class R>
@@ -126,3 +142,13 @@ std::vector<std::string_view> csv_columns(const Table& table) {
 }
 
 }  // namespace parsweep::fields
+
+// Defines to_json(json&, const Type&) and from_json(const json&, Type&), found by nlohmann's
+// ADL, from the field list `table` (declare them beside Type, use this in a .cpp).
+#define PARSWEEP_JSON_FROM_FIELDS(Type, table)                   \
+    void to_json(::parsweep::fields::json& j, const Type& v) {   \
+        j = ::parsweep::fields::write_fields(v, table);          \
+    }                                                            \
+    void from_json(const ::parsweep::fields::json& j, Type& v) { \
+        ::parsweep::fields::read_fields(j, v, table);            \
+    }
