@@ -80,7 +80,7 @@ json to_json(const PointResult& p) {
         {"scaling", pt.scaling},
         {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
         {"baseline_only", pt.baseline_only},
-        {"status", p.verified ? "ok" : "failed"},
+        {"status", p.status()},
         {"verified", p.verified},
         {"error", p.error},
         {"result", p.result},
