@@ -582,7 +582,7 @@ int cmd_merge(const MergeOptions& options) {
     RunInfo run;
     run.sweep = &plan.sweep;
     run.context = first.doc["context"];
-    run.status = missing.empty() ? "complete" : "incomplete";
+    run.status = missing.empty() ? RunStatus::complete : RunStatus::incomplete;
     for (const auto& p : done) run.points_failed += !p.verified;
     run.merge = {{"mode", options.class_mode ? "class" : "parts"},
                  {"merged_at", iso_now()},

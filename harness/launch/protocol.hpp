@@ -57,12 +57,34 @@ struct Report {
     json partial;
 };
 
-json to_json(const Task& t);
-Task task_from_json(const json& j);
-json to_json(const Ready& r);
-Ready ready_from_json(const json& j);
-json to_json(const Report& r);
-Report report_from_json(const json& j);
+// The messages as JSON. A Task is its members under their own names; Ready and Report have
+// one field list each in protocol.cpp (Ready::time is "ready", Report's verdict is "ok" and
+// "message", Ready's "blas" may be absent). The readers throw json::exception on a missing
+// key or a value of the wrong type.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Task, kernel, params, begin, end, worker, threads)
+void to_json(json& j, const Ready& r);
+void from_json(const json& j, Ready& r);
+void to_json(json& j, const Report& r);
+void from_json(const json& j, Report& r);
+
+inline json to_json(const Task& t) {
+    return t;
+}
+inline Task task_from_json(const json& j) {
+    return j.get<Task>();
+}
+inline json to_json(const Ready& r) {
+    return r;
+}
+inline Ready ready_from_json(const json& j) {
+    return j.get<Ready>();
+}
+inline json to_json(const Report& r) {
+    return r;
+}
+inline Report report_from_json(const json& j) {
+    return j.get<Report>();
+}
 
 // A message is a Ready/Report, or {"error": "..."} when the worker could not go on.
 inline bool is_error(const json& message) {
@@ -111,9 +133,23 @@ struct MpiReport {
     std::vector<RankReport> ranks;  // in rank order
 };
 
-json to_json(const RankReport& r);
-RankReport rank_report_from_json(const json& j);
-json to_json(const MpiReport& r);
-MpiReport mpi_report_from_json(const json& j);
+// A RankReport has one field list in protocol.cpp ("report" when the rank computed its share,
+// else "error"); an MpiReport is its members under their own names.
+void to_json(json& j, const RankReport& r);
+void from_json(const json& j, RankReport& r);
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MpiReport, release_s, compute_s, ranks)
+
+inline json to_json(const RankReport& r) {
+    return r;
+}
+inline RankReport rank_report_from_json(const json& j) {
+    return j.get<RankReport>();
+}
+inline json to_json(const MpiReport& r) {
+    return r;
+}
+inline MpiReport mpi_report_from_json(const json& j) {
+    return j.get<MpiReport>();
+}
 
 }  // namespace parsweep

@@ -100,6 +100,14 @@ struct Derived {
     std::string roofline_bound;  // "memory", "compute", or "" with no roofline_fraction
 };
 
+// A point's verdict, as sweep.json's point "status" writes it.
+enum class PointStatus {
+    ok,      // every repetition verified
+    failed,  // some repetition did not (a wrong result, a crash, a timeout)
+};
+NLOHMANN_JSON_SERIALIZE_ENUM(PointStatus,
+                             {{PointStatus::ok, "ok"}, {PointStatus::failed, "failed"}})
+
 // Everything measured for one point.
 struct PointResult {
     const Point* point = nullptr;
@@ -115,6 +123,8 @@ struct PointResult {
     std::vector<std::string> nodes;
     int usable_cores = 1;
     Derived derived;
+
+    PointStatus status() const { return verified ? PointStatus::ok : PointStatus::failed; }
 };
 
 }  // namespace parsweep

@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include "measure/clock.hpp"
+#include "report/record_fields.hpp"
 #include "report/reporter.hpp"
 #include "util/files.hpp"
 
@@ -113,11 +114,8 @@ class CsvReporter : public Reporter {
         {
             Row h;
             key_header(h, params, learners);
-            for (const char* c :
-                 {"rep", "wall_s", "spawn_s", "dispatch_s", "compute_s", "gather_s", "imbalance_s",
-                  "user_s", "sys_s", "cpu_util", "ctx_voluntary", "ctx_involuntary", "max_rss_kb",
-                  "omp_threads", "blas_threads", "blas_loaded", "verified", "error"})
-                h << std::string(c);
+            for (const auto column : fields::csv_columns<RepRecord>(kRepFields))
+                h << std::string(column);
             reps = h.str();
         }
         for (const auto& p : done) {
@@ -139,10 +137,8 @@ class CsvReporter : public Reporter {
             for (const auto& rep : p.reps) {
                 Row x;
                 key_cells(x, p, params, learners);
-                x << rep.rep << rep.wall_s << rep.spawn_s << rep.dispatch_s << rep.compute_s
-                  << rep.gather_s << rep.imbalance_s << rep.user_s << rep.sys_s << rep.cpu_util
-                  << rep.ctx_voluntary << rep.ctx_involuntary << rep.max_rss_kb << rep.omp_threads
-                  << rep.blas_threads << blas_text(rep.blas) << rep.verified << rep.error;
+                fields::csv_cells(rep, kRepFields,
+                                  [&](std::string_view, const auto& value) { x << value; });
                 reps += x.str();
             }
         }

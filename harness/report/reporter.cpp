@@ -4,6 +4,7 @@
 
 #include "machine/blas_axis.hpp"
 #include "machine/pinning.hpp"
+#include "report/record_fields.hpp"
 
 namespace parsweep {
 
@@ -34,52 +35,15 @@ json to_json(const Derived& d) {
             {"roofline_bound", d.roofline_bound.empty() ? json() : json(d.roofline_bound)}};
 }
 
+PARSWEEP_JSON_FROM_FIELDS(WorkerRecord, kWorkerFields)
+PARSWEEP_JSON_FROM_FIELDS(RepRecord, kRepFields)
+
 json to_json(const RepRecord& r) {
-    json workers = json::array();
-    for (const auto& w : r.workers)
-        workers.push_back({{"worker", w.worker},
-                           {"items", {w.items_begin, w.items_end}},
-                           {"main_s", w.main_s},
-                           {"ready_s", w.ready_s},
-                           {"start_s", w.start_s},
-                           {"end_s", w.end_s},
-                           {"busy_s", w.busy_s},
-                           {"user_s", w.user_s},
-                           {"sys_s", w.sys_s},
-                           {"ctx_voluntary", w.ctx_voluntary},
-                           {"ctx_involuntary", w.ctx_involuntary},
-                           {"max_rss_kb", w.max_rss_kb},
-                           {"omp_threads", w.omp_threads},
-                           {"blas_threads", w.blas_threads},
-                           {"cpu_set", w.cpu_set},
-                           {"cpus", w.cpus},
-                           {"ok", w.ok},
-                           {"error", w.error}});
-    for (std::size_t i = 0; i < r.workers.size(); ++i)
-        if (!r.workers[i].host.empty()) {  // MPI ranks: where each ran
-            workers[i]["host"] = r.workers[i].host;
-            workers[i]["node"] = r.workers[i].node;
-        }
-    return {{"rep", r.rep},
-            {"wall_s", r.wall_s},
-            {"spawn_s", r.spawn_s},
-            {"dispatch_s", r.dispatch_s},
-            {"compute_s", r.compute_s},
-            {"gather_s", r.gather_s},
-            {"imbalance_s", r.imbalance_s},
-            {"user_s", r.user_s},
-            {"sys_s", r.sys_s},
-            {"cpu_util", r.cpu_util},
-            {"ctx_voluntary", r.ctx_voluntary},
-            {"ctx_involuntary", r.ctx_involuntary},
-            {"max_rss_kb", r.max_rss_kb},
-            {"omp_threads", r.omp_threads},
-            {"blas_threads", r.blas_threads},
-            {"blas", r.blas},
-            {"verified", r.verified},
-            {"error", r.error},
-            {"result", r.result},
-            {"workers", workers}};
+    return r;
+}
+
+RepRecord rep_from_json(const json& j) {
+    return j.get<RepRecord>();
 }
 
 std::string blas_text(const json& blas) {
@@ -116,7 +80,7 @@ json to_json(const PointResult& p) {
         {"scaling", pt.scaling},
         {"baseline", {{"processes", pt.baseline_processes}, {"threads", pt.baseline_threads}}},
         {"baseline_only", pt.baseline_only},
-        {"status", p.verified ? "ok" : "failed"},
+        {"status", p.status()},
         {"verified", p.verified},
         {"error", p.error},
         {"result", p.result},
@@ -187,57 +151,6 @@ json to_json(const TimeAccounting& t) {
     j["repetitions"] = t.repetitions;
     j["workers"] = t.workers;
     return j;
-}
-
-RepRecord rep_from_json(const json& j) {
-    RepRecord r;
-    r.rep = j.at("rep").get<int>();
-    for (auto [key, field] : {std::pair{"wall_s", &r.wall_s},
-                              {"spawn_s", &r.spawn_s},
-                              {"dispatch_s", &r.dispatch_s},
-                              {"compute_s", &r.compute_s},
-                              {"gather_s", &r.gather_s},
-                              {"imbalance_s", &r.imbalance_s},
-                              {"user_s", &r.user_s},
-                              {"sys_s", &r.sys_s},
-                              {"cpu_util", &r.cpu_util}})
-        *field = j.at(key).get<double>();
-    r.ctx_voluntary = j.at("ctx_voluntary").get<long>();
-    r.ctx_involuntary = j.at("ctx_involuntary").get<long>();
-    r.max_rss_kb = j.at("max_rss_kb").get<long>();
-    r.omp_threads = j.at("omp_threads").get<int>();
-    r.blas_threads = j.at("blas_threads").get<int>();
-    r.blas = j.value("blas", json());  // not in the records of older versions
-    r.verified = j.at("verified").get<bool>();
-    r.error = j.at("error").get<std::string>();
-    r.result = j.at("result");
-    for (const auto& w : j.at("workers")) {
-        WorkerRecord wr;
-        wr.worker = w.at("worker").get<int>();
-        wr.items_begin = w.at("items").at(0).get<std::uint64_t>();
-        wr.items_end = w.at("items").at(1).get<std::uint64_t>();
-        for (auto [key, field] : {std::pair{"ready_s", &wr.ready_s},
-                                  {"start_s", &wr.start_s},
-                                  {"end_s", &wr.end_s},
-                                  {"busy_s", &wr.busy_s},
-                                  {"user_s", &wr.user_s},
-                                  {"sys_s", &wr.sys_s}})
-            *field = w.at(key).get<double>();
-        wr.ctx_voluntary = w.at("ctx_voluntary").get<long>();
-        wr.ctx_involuntary = w.at("ctx_involuntary").get<long>();
-        wr.max_rss_kb = w.at("max_rss_kb").get<long>();
-        wr.omp_threads = w.at("omp_threads").get<int>();
-        wr.blas_threads = w.at("blas_threads").get<int>();
-        wr.main_s = w.value("main_s", 0.0);  // not in the records of older versions
-        wr.cpu_set = w.value("cpu_set", std::vector<int>{});
-        wr.cpus = w.value("cpus", std::vector<int>{});
-        wr.ok = w.at("ok").get<bool>();
-        wr.error = w.at("error").get<std::string>();
-        wr.host = w.value("host", "");
-        wr.node = w.value("node", wr.host);  // runs before nodes were recorded: the host
-        r.workers.push_back(std::move(wr));
-    }
-    return r;
 }
 
 std::vector<std::string> param_names(const std::vector<PointResult>& points) {

@@ -64,15 +64,25 @@ struct TimeAccounting {
     double harness_fraction() const { return wall_s > 0 ? harness_s() / wall_s : 0; }
 };
 
+// Where a run is, as sweep.json's "status" writes it.
+enum class RunStatus {
+    running,     // being measured: sweep.json is rewritten as points finish
+    complete,    // every point ran (a merge: every point of the sweep was measured)
+    incomplete,  // SIGINT/SIGTERM stopped it (a merge: some point was measured by no run)
+};
+NLOHMANN_JSON_SERIALIZE_ENUM(RunStatus, {{RunStatus::running, "running"},
+                                         {RunStatus::complete, "complete"},
+                                         {RunStatus::incomplete, "incomplete"}})
+
 // The run as a whole.
 struct RunInfo {
     const Sweep* sweep = nullptr;
-    json context;                    // machine, libraries, build (sysinfo.hpp)
-    std::filesystem::path dir;       // where the files go
-    std::string status = "running";  // running → complete (every point ran) | incomplete
-    int interrupted_by = 0;          // the signal that stopped an incomplete run
-    std::size_t points_failed = 0;   // points that did not verify
-    std::string started_at;          // ISO 8601
+    json context;                           // machine, libraries, build (sysinfo.hpp)
+    std::filesystem::path dir;              // where the files go
+    RunStatus status = RunStatus::running;  // running → complete | incomplete
+    int interrupted_by = 0;                 // the signal that stopped an incomplete run
+    std::size_t points_failed = 0;          // points that did not verify
+    std::string started_at;                 // ISO 8601
     std::string finished_at;
     double elapsed_s = 0;
     json merge;  // how `parsweep merge` made this run from others; null for a measured run

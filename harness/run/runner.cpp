@@ -122,7 +122,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         time.write_s += monotonic_s() - t;
     };
     run.started_at = now_iso();
-    run.status = "running";
+    run.status = RunStatus::running;
     time.close(run.started_s, monotonic_s());
     tell([&](Reporter* r) { r->run_started(run); });
 
@@ -168,7 +168,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         tell([&](Reporter* r) { r->point_done(run, done); });
     }
     run.interrupted_by = interrupted();
-    run.status = run.interrupted_by ? "incomplete" : "complete";
+    run.status = run.interrupted_by ? RunStatus::incomplete : RunStatus::complete;
     run.finished_at = now_iso();
     run.elapsed_s = monotonic_s() - t0;
     time.close(run.started_s, monotonic_s());
