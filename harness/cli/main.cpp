@@ -8,6 +8,7 @@
 #include "cli/cli_help.hpp"
 #include "cli/commands.hpp"
 #include "cli/plot_command.hpp"
+#include "cli/schema.hpp"
 #include "cluster/slurm.hpp"
 #include "launch/worker.hpp"
 #include "machine/calibrate.hpp"
@@ -80,6 +81,9 @@ int main(int argc, char** argv) {
     list_cmd->add_flag("--json", as_json, "as JSON");
     list_cmd->add_flag("--all", list_all, "also the kernels for testing parsweep itself (fault)");
 
+    auto* schema_cmd = app.add_subcommand(
+        "schema",
+        "the JSON Schema of a config, from the kernels' parameters (configs/schema.json)");
     auto* info_cmd = app.add_subcommand("info", "what the machine and libraries look like");
     info_cmd->add_flag("--json", as_json, "as JSON (the context recorded in sweep.json)");
     info_cmd->add_option("--cores", cores, "usable cores, overriding what is detected")
@@ -187,6 +191,7 @@ int main(int argc, char** argv) {
     if (*merge_cmd) return parsweep::cmd_merge(merge);
     if (*validate_cmd) return parsweep::cmd_validate(config, cores);
     if (*list_cmd) return parsweep::cmd_list(as_json, list_all);
+    if (*schema_cmd) return parsweep::cmd_schema();
     if (*info_cmd) return parsweep::cmd_info(as_json, cores);
     if (*corpus_cmd) return parsweep::cmd_corpus(corpus);
     if (*slurm_cmd) return parsweep::cmd_slurm(slurm);
