@@ -45,9 +45,28 @@ struct DgemmParams {
     u64 n = 2000, count = 1, seed = 42;
 };
 
-DgemmParams parse_params(const json& params) {
-    return {count_param(params, "dgemm", "n"), count_param(params, "dgemm", "count"),
-            count_param(params, "dgemm", "seed")};
+const std::vector<Param<DgemmParams>>& dgemm_params() {
+    using P = DgemmParams;
+    static const std::vector<Param<P>> declared = {
+        field(&P::n, {"n", ParamType::Integer, 2000, "matrix order", 1.0, 46000.0, {}}),
+        field(&P::count, {"count",
+                          ParamType::Integer,
+                          1,
+                          "products (the items split over processes)",
+                          1.0,
+                          std::nullopt,
+                          {},
+                          {},
+                          /*work_size=*/true}),
+        field(&P::seed, {"seed",
+                         ParamType::Integer,
+                         42,
+                         "random seed of A, B and the check vector",
+                         0.0,
+                         std::nullopt,
+                         {}}),
+    };
+    return declared;
 }
 
 double norm_inf(const double* m, int n, std::vector<double>& row_sums) {
@@ -125,45 +144,25 @@ class DgemmRun final : public KernelRun {
     double max_ratio_ = 0;
 };
 
-class DgemmKernel final : public Kernel {
+class DgemmKernel {
   public:
-    std::string_view id() const override { return "dgemm"; }
-    std::string_view summary() const override {
+    using Params = DgemmParams;
+
+    std::string_view id() const { return "dgemm"; }
+    std::string_view summary() const {
         return "C = A·B with the loaded BLAS (DGEMM): the FLOP/s limit parsweep calibrate measures";
     }
-    bool hidden() const override { return true; }
-    bool uses_blas() const override { return true; }
-    const std::vector<ParamSpec>& params() const override {
-        static const std::vector<ParamSpec> specs = {
-            {"n", ParamType::Integer, 2000, "matrix order", 1.0, 46000.0, {}},
-            {"count",
-             ParamType::Integer,
-             1,
-             "products (the items split over processes)",
-             1.0,
-             std::nullopt,
-             {},
-             {},
-             /*work_size=*/true},
-            {"seed",
-             ParamType::Integer,
-             42,
-             "random seed of A, B and the check vector",
-             0.0,
-             std::nullopt,
-             {}},
-        };
-        return specs;
-    }
-    u64 items(const json& params) const override { return parse_params(params).count; }
-    u64 batch_items(const json&) const override { return 1; }
-    u64 memory_bytes(const json& params, u64 share_items, int) const override {
+    bool hidden() const { return true; }
+    bool uses_blas() const { return true; }
+    const std::vector<Param<DgemmParams>>& declared() const { return dgemm_params(); }
+    u64 items(const DgemmParams& p) const { return p.count; }
+    u64 batch_items(const DgemmParams&) const { return 1; }
+    u64 memory_bytes(const DgemmParams& p, u64 share_items, int) const {
         if (share_items == 0) return 64 * 1024;
-        const double n = static_cast<double>(parse_params(params).n);
+        const double n = static_cast<double>(p.n);
         return static_cast<u64>(3 * n * n * 8 + 4 * n * 8) + (64u << 20);  // + BLAS buffers
     }
-    Work work(const json& params) const override {
-        const DgemmParams p = parse_params(params);
+    Work work(const DgemmParams& p) const {
         const double n = static_cast<double>(p.n);
         Work w;
         w.flops = 2 * n * n * n * static_cast<double>(p.count);
@@ -171,14 +170,11 @@ class DgemmKernel final : public Kernel {
         w.item_unit = "product";
         return w;
     }
-    std::unique_ptr<KernelRun> prepare(const json& params, u64 begin, u64 end) const override {
-        const DgemmParams p = parse_params(params);
-        if (begin > end || end > p.count)
-            throw std::out_of_range(
-                fmt::format("dgemm: share [{}, {}) outside [0, {})", begin, end, p.count));
+    std::unique_ptr<KernelRun> prepare(const DgemmParams& p, u64 begin, u64 end) const {
+        require_share("dgemm", begin, end, p.count);
         return std::make_unique<DgemmRun>(p, begin, end);
     }
-    json merge(const json&, const std::vector<json>& partials) const override {
+    json merge(const DgemmParams&, const std::vector<json>& partials) const {
         u64 products = 0;
         double worst = 0;
         for (const json& part : partials) {
@@ -188,8 +184,7 @@ class DgemmKernel final : public Kernel {
         }
         return {{"products", products}, {"max_residual", worst}};
     }
-    Verdict verify(const json& params, const json& result) const override {
-        const DgemmParams p = parse_params(params);
+    Verdict verify(const DgemmParams& p, const json& result) const {
         if (!result.contains("products") || !result.contains("max_residual"))
             return Verdict::fail("dgemm: malformed result: " + result.dump());
         if (result["products"].get<u64>() != p.count)
@@ -205,7 +200,7 @@ class DgemmKernel final : public Kernel {
 }  // namespace
 
 const Kernel& dgemm_kernel() {
-    static const DgemmKernel kernel;
+    static const KernelOf<DgemmKernel> kernel;
     return kernel;
 }
 

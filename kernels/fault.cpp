@@ -42,23 +42,40 @@ struct FaultParams {
     int exit_code = 3;
 };
 
-FaultParams parse(const json& p) {
-    FaultParams f;
-    f.mode = p.at("mode").get<std::string>();
-    f.count = count_param(p, "fault", "count");
-    f.at = count_param(p, "fault", "at");
-    f.item_s = p.at("item_s").get<double>();
-    f.exit_code = static_cast<int>(count_param(p, "fault", "exit_code"));
-    return f;
+const std::vector<Param<FaultParams>>& fault_params() {
+    using P = FaultParams;
+    static const std::vector<Param<P>> declared = {
+        field(&P::mode, {"mode",
+                         ParamType::String,
+                         "ok",
+                         "how the worker holding item `at` misbehaves",
+                         std::nullopt,
+                         std::nullopt,
+                         {"ok", "crash", "hang", "exit", "wrong", "check", "setup"}}),
+        field(&P::count, {"count", ParamType::Integer, 4, "items", 1.0, 1e9, {}}),
+        field(&P::at,
+              {"at", ParamType::Integer, 0, "the item at which the fault happens", 0.0, 1e9, {}}),
+        field(&P::item_s, {"item_s",
+                           ParamType::Number,
+                           0.0,
+                           "seconds each item takes (sleeping)",
+                           0.0,
+                           3600.0,
+                           {}}),
+        field(&P::exit_code,
+              {"exit_code", ParamType::Integer, 3, "exit status for mode exit", 1.0, 255.0, {}}),
+    };
+    return declared;
 }
 
 class FaultRun final : public KernelRun {
-public:
+  public:
     FaultRun(FaultParams p, u64 begin, u64 end) : p_(std::move(p)), begin_(begin), end_(end) {}
 
     void run(u64 b, u64 e) override {
         for (u64 k = b; k < e; ++k) {
-            if (p_.item_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(p_.item_s));
+            if (p_.item_s > 0)
+                std::this_thread::sleep_for(std::chrono::duration<double>(p_.item_s));
             if (k == p_.at) misbehave();
             sum_ += k;
             ++items_;
@@ -76,7 +93,7 @@ public:
         return {{"sum", sum_ + (p_.mode == "wrong" && mine ? 1 : 0)}, {"items", items_}};
     }
 
-private:
+  private:
     void misbehave() const {
         if (p_.mode == "crash") raise(SIGSEGV);
         if (p_.mode == "exit") std::_Exit(p_.exit_code);
@@ -89,58 +106,45 @@ private:
     u64 sum_ = 0, items_ = 0;
 };
 
-class FaultKernel final : public Kernel {
-public:
-    std::string_view id() const override { return "fault"; }
-    std::string_view summary() const override {
+class FaultKernel {
+  public:
+    using Params = FaultParams;
+
+    std::string_view id() const { return "fault"; }
+    std::string_view summary() const {
         return "fails on purpose (crash, hang, exit, wrong result, failed check or set-up) to "
                "test parsweep's failure handling";
     }
-    bool hidden() const override { return true; }
+    bool hidden() const { return true; }
 
-    const std::vector<ParamSpec>& params() const override {
-        static const std::vector<ParamSpec> specs = {
-            {"mode", ParamType::String, "ok", "how the worker holding item `at` misbehaves",
-             std::nullopt, std::nullopt,
-             {"ok", "crash", "hang", "exit", "wrong", "check", "setup"}},
-            {"count", ParamType::Integer, 4, "items", 1.0, 1e9, {}},
-            {"at", ParamType::Integer, 0, "the item at which the fault happens", 0.0, 1e9, {}},
-            {"item_s", ParamType::Number, 0.0, "seconds each item takes (sleeping)", 0.0, 3600.0,
-             {}},
-            {"exit_code", ParamType::Integer, 3, "exit status for mode exit", 1.0, 255.0, {}},
-        };
-        return specs;
-    }
+    const std::vector<Param<FaultParams>>& declared() const { return fault_params(); }
 
-    std::vector<ParamError> validate(const json& params) const override {
-        const FaultParams f = parse(params);
+    std::vector<ParamError> validate(const FaultParams& f) const {
         if (f.at >= f.count)
             return {{"at", fmt::format("must be below count ({}), got {}", f.count, f.at)}};
         return {};
     }
 
-    u64 items(const json& params) const override { return parse(params).count; }
-    u64 batch_items(const json&) const override { return 1; }
-    u64 memory_bytes(const json&, u64, int) const override { return 1 << 20; }
-    Work work(const json& params) const override {
-        return {0, 0, static_cast<double>(parse(params).count), "item"};
-    }
+    u64 items(const FaultParams& f) const { return f.count; }
+    u64 batch_items(const FaultParams&) const { return 1; }
+    u64 memory_bytes(const FaultParams&, u64, int) const { return 1 << 20; }
+    Work work(const FaultParams& f) const { return {0, 0, static_cast<double>(f.count), "item"}; }
 
-    std::unique_ptr<KernelRun> prepare(const json& params, u64 begin, u64 end) const override {
-        FaultParams f = parse(params);
+    std::unique_ptr<KernelRun> prepare(FaultParams f, u64 begin, u64 end) const {
         if (f.mode == "setup" && f.at >= begin && f.at < end)
-            throw std::runtime_error(fmt::format("fault: set-up failed for item {} (mode setup)", f.at));
+            throw std::runtime_error(
+                fmt::format("fault: set-up failed for item {} (mode setup)", f.at));
         return std::make_unique<FaultRun>(std::move(f), begin, end);
     }
 
-    json merge(const json&, const std::vector<json>& partials) const override {
+    json merge(const FaultParams&, const std::vector<json>& partials) const {
         u64 sum = 0, items = 0;
-        for (const auto& p : partials) sum += p.at("sum").get<u64>(), items += p.at("items").get<u64>();
+        for (const auto& p : partials)
+            sum += p.at("sum").get<u64>(), items += p.at("items").get<u64>();
         return {{"sum", sum}, {"items", items}};
     }
 
-    Verdict verify(const json& params, const json& result) const override {
-        const FaultParams f = parse(params);
+    Verdict verify(const FaultParams& f, const json& result) const {
         const u64 want = f.count * (f.count - 1) / 2;
         if (result.at("items").get<u64>() != f.count || result.at("sum").get<u64>() != want)
             return Verdict::fail(fmt::format("fault: sum of items is {}, expected {} (mode {})",
@@ -152,7 +156,7 @@ public:
 }  // namespace
 
 const Kernel& fault_kernel() {
-    static const FaultKernel kernel;
+    static const KernelOf<FaultKernel> kernel;
     return kernel;
 }
 

@@ -537,17 +537,57 @@ struct InvertParams {
 
 constexpr u64 kMaxOrder = 100000;
 
-InvertParams parse_params(const json& params) {
-    InvertParams ip;
-    ip.n = count_param(params, "invert", "n");
-    ip.count = count_param(params, "invert", "count");
-    ip.seed = count_param(params, "invert", "seed");
-    const std::string method = params.at("method").get<std::string>();
-    ip.method = method == "getri" ? Method::Getri : method == "trtri" ? Method::Trtri : Method::Gje;
-    if (ip.n < 1 || ip.n > kMaxOrder)
-        throw std::invalid_argument(
-            fmt::format("invert: n must be in [1, {}], got {}", kMaxOrder, ip.n));
-    return ip;
+Method method_of(const std::string& name) {
+    return name == "getri" ? Method::Getri : name == "trtri" ? Method::Trtri : Method::Gje;
+}
+
+const std::vector<Param<InvertParams>>& invert_params() {
+    using P = InvertParams;
+    static const std::vector<Param<P>> declared = {
+        {{"n",
+          ParamType::Integer,
+          1000,
+          "matrix order (2·n²·8 bytes per worker: n = 10000 needs 1.6 GB)",
+          1.0,
+          static_cast<double>(kMaxOrder),
+          {}},
+         [](P& ip, const json& params, std::string_view kernel) {
+             ip.n = count_param(params, kernel, "n");
+             if (ip.n < 1 || ip.n > kMaxOrder)
+                 throw std::invalid_argument(
+                     fmt::format("invert: n must be in [1, {}], got {}", kMaxOrder, ip.n));
+         }},
+        field(&P::count, {"count",
+                          ParamType::Integer,
+                          4,
+                          "matrices to invert (the items split over processes)",
+                          1.0,
+                          std::nullopt,
+                          {},
+                          {},
+                          /*work_size=*/true}),
+        field(&P::seed, {"seed",
+                         ParamType::Integer,
+                         42,
+                         "random seed; matrix k depends only on (seed, k), whichever process "
+                         "inverts it",
+                         0.0,
+                         std::nullopt,
+                         {}}),
+        {{"method",
+          ParamType::String,
+          "gje",
+          "gje: blocked Gauss-Jordan on the kernel's own OpenMP threads, the flops in large "
+          "GEMMs (fastest); getri: dgetrf + dgetri (the workshop's LAPACKE calls, on the "
+          "BLAS's threads); trtri: dgetrf + dtrtri + dtrsm",
+          std::nullopt,
+          std::nullopt,
+          {"gje", "getri", "trtri"}},
+         [](P& ip, const json& params, std::string_view) {
+             ip.method = method_of(params.at("method").get<std::string>());
+         }},
+    };
+    return declared;
 }
 
 // Bytes one worker needs for order n (see InvertRun's members), plus what OpenBLAS touches
@@ -670,67 +710,29 @@ class InvertRun final : public KernelRun {
     double max_residual_ = 0.0;  // largest residual ratio among them
 };
 
-class InvertKernel final : public Kernel {
+class InvertKernel {
   public:
-    std::string_view id() const override { return "invert"; }
-    std::string_view summary() const override {
+    using Params = InvertParams;
+
+    std::string_view id() const { return "invert"; }
+    std::string_view summary() const {
         return "invert count seeded random n×n matrices (blocked Gauss-Jordan on the kernel's "
                "OpenMP threads, or LAPACKE dgetrf + dgetri / dtrtri on the threaded BLAS); "
                "verified by a normwise residual";
     }
 
-    bool uses_blas() const override { return true; }
-    const std::vector<ParamSpec>& params() const override {
-        static const std::vector<ParamSpec> specs = {
-            {"n",
-             ParamType::Integer,
-             1000,
-             "matrix order (2·n²·8 bytes per worker: n = 10000 needs 1.6 GB)",
-             1.0,
-             static_cast<double>(kMaxOrder),
-             {}},
-            {"count",
-             ParamType::Integer,
-             4,
-             "matrices to invert (the items split over processes)",
-             1.0,
-             std::nullopt,
-             {},
-             {},
-             /*work_size=*/true},
-            {"seed",
-             ParamType::Integer,
-             42,
-             "random seed; matrix k depends only on (seed, k), whichever process inverts it",
-             0.0,
-             std::nullopt,
-             {}},
-            {"method",
-             ParamType::String,
-             "gje",
-             "gje: blocked Gauss-Jordan on the kernel's own OpenMP threads, the flops in large "
-             "GEMMs (fastest); getri: dgetrf + dgetri (the workshop's LAPACKE calls, on the "
-             "BLAS's threads); trtri: dgetrf + dtrtri + dtrsm",
-             std::nullopt,
-             std::nullopt,
-             {"gje", "getri", "trtri"}},
-        };
-        return specs;
-    }
+    bool uses_blas() const { return true; }
+    const std::vector<Param<InvertParams>>& declared() const { return invert_params(); }
 
-    u64 items(const json& params) const override { return parse_params(params).count; }
-    u64 batch_items(const json& params) const override {
-        (void)params;
-        return 1;
-    }
+    u64 items(const InvertParams& ip) const { return ip.count; }
+    u64 batch_items(const InvertParams&) const { return 1; }
 
-    u64 memory_bytes(const json& params, u64 share_items, int threads) const override {
+    u64 memory_bytes(const InvertParams& ip, u64 share_items, int threads) const {
         if (share_items == 0) return 64 * 1024;
-        return invert_memory_bytes(parse_params(params).n, threads);
+        return invert_memory_bytes(ip.n, threads);
     }
 
-    Work work(const json& params) const override {
-        const InvertParams ip = parse_params(params);
+    Work work(const InvertParams& ip) const {
         const auto n = static_cast<double>(ip.n);
         Work w;
         w.flops = 2.0 * n * n * n * static_cast<double>(ip.count);
@@ -739,16 +741,12 @@ class InvertKernel final : public Kernel {
         return w;
     }
 
-    std::unique_ptr<KernelRun> prepare(const json& params, u64 begin, u64 end) const override {
-        const InvertParams ip = parse_params(params);
-        if (begin > end || end > ip.count)
-            throw std::out_of_range(
-                fmt::format("invert: share [{}, {}) outside [0, {})", begin, end, ip.count));
+    std::unique_ptr<KernelRun> prepare(const InvertParams& ip, u64 begin, u64 end) const {
+        require_share("invert", begin, end, ip.count);
         return std::make_unique<InvertRun>(ip, begin, end);
     }
 
-    json merge(const json& params, const std::vector<json>& partials) const override {
-        (void)params;
+    json merge(const InvertParams&, const std::vector<json>& partials) const {
         double max_residual = 0.0;
         u64 matrices = 0;
         for (const json& part : partials) {
@@ -760,8 +758,7 @@ class InvertKernel final : public Kernel {
         return {{"max_residual", max_residual}, {"matrices", matrices}};
     }
 
-    Verdict verify(const json& params, const json& result) const override {
-        const InvertParams ip = parse_params(params);
+    Verdict verify(const InvertParams& ip, const json& result) const {
         if (!result.contains("matrices") || !result["matrices"].is_number_integer() ||
             !result.contains("max_residual") || !result["max_residual"].is_number())
             return Verdict::fail("invert: malformed result: " + result.dump());
@@ -782,7 +779,7 @@ class InvertKernel final : public Kernel {
 }  // namespace
 
 const Kernel& invert_kernel() {
-    static const InvertKernel kernel;
+    static const KernelOf<InvertKernel> kernel;
     return kernel;
 }
 

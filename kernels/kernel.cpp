@@ -40,6 +40,13 @@ std::uint64_t count_param(const json& params, std::string_view kernel, const cha
         "{}: parameter {} must be a non-negative integer, got {}", kernel, name, v.dump()));
 }
 
+void require_share(std::string_view kernel, std::uint64_t begin, std::uint64_t end,
+                   std::uint64_t items) {
+    if (begin > end || end > items)
+        throw std::out_of_range(
+            fmt::format("{}: share [{}, {}) outside [0, {})", kernel, begin, end, items));
+}
+
 const ParamSpec* work_size_param(const Kernel& kernel) {
     for (const auto& spec : kernel.params())
         if (spec.work_size) return &spec;

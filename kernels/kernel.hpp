@@ -22,9 +22,13 @@
 // A point is verified only when every worker's checks and the merged verify() pass.
 //
 // Adding a kernel: one file kernels/<id>.cpp defining `const Kernel& <id>_kernel()`, and one
-// entry in PARSWEEP_KERNELS in kernels/registry.cpp.
+// entry in PARSWEEP_KERNELS in kernels/registry.cpp. The file declares its parameters once,
+// as a struct and a list of Param (ParamSpec + the member it fills), and implements the
+// kernel on that struct; KernelOf (below) turns it into a Kernel that parses the point's
+// JSON once per call and hands the struct to the kernel's methods.
 #pragma once
 
+#include <concepts>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -185,5 +189,123 @@ const std::vector<const Kernel*>& kernels();
 bool register_kernel(const Kernel& kernel);
 // The kernel with this id, or nullptr.
 const Kernel* find_kernel(std::string_view id);
+
+// Throws std::out_of_range "<kernel>: share [begin, end) outside [0, items)" unless
+// begin ≤ end ≤ items: what prepare() checks of the share the harness hands it.
+void require_share(std::string_view kernel, std::uint64_t begin, std::uint64_t end,
+                   std::uint64_t items);
+
+// ---------------------------------------------------------------------------------------
+// Typed parameters, declared once.
+
+// One parameter of a kernel whose parameters are the struct P: its ParamSpec (what `parsweep
+// list`, the config loader and `parsweep schema` see) and how its value is read into P from
+// the point's JSON params (every parameter present, defaults filled in). `read` throws
+// std::invalid_argument naming the kernel and the parameter when the value is unusable.
+template <class P>
+struct Param {
+    ParamSpec spec;
+    std::function<void(P&, const json& params, std::string_view kernel)> read;
+};
+
+// The value of parameter `name` as a T: unsigned and int counts through count_param, double,
+// bool, std::string and std::vector<std::string> as JSON gives them.
+template <class T>
+T read_param(const json& params, std::string_view kernel, const std::string& name) {
+    if constexpr (std::same_as<T, bool> || std::floating_point<T>)
+        return params.at(name).get<T>();
+    else if constexpr (std::integral<T>)
+        return static_cast<T>(count_param(params, kernel, name.c_str()));
+    else
+        return params.at(name).get<T>();
+}
+
+// A parameter stored as it is in member `member` of P.
+template <class P, class T>
+Param<P> field(T P::*member, ParamSpec spec) {
+    std::string name = spec.name;
+    return {std::move(spec), [member, name](P& p, const json& params, std::string_view kernel) {
+                p.*member = read_param<T>(params, kernel, name);
+            }};
+}
+
+// The ParamSpecs of a declaration, in its order.
+template <class P>
+std::vector<ParamSpec> specs_of(const std::vector<Param<P>>& declared) {
+    std::vector<ParamSpec> specs;
+    for (const auto& d : declared) specs.push_back(d.spec);
+    return specs;
+}
+
+// A kernel written on its typed parameters. Impl is a plain class with
+//   using Params = …;                                    the typed parameter struct
+//   std::string_view id() const, summary() const;
+//   const std::vector<Param<Params>>& declared() const;  every parameter, once
+//   std::uint64_t items(const Params&) const;
+//   std::uint64_t memory_bytes(const Params&, std::uint64_t share_items, int threads) const;
+//   Work work(const Params&) const;
+//   std::unique_ptr<KernelRun> prepare(const Params&, std::uint64_t b, std::uint64_t e) const;
+//   json merge(const Params&, const std::vector<json>& partials) const;
+//   Verdict verify(const Params&, const json& result) const;
+// and, where the Kernel defaults do not fit, hidden(), uses_blas(), batch_items(const Params&)
+// and validate(const Params&) — or validate_json(const json&) for checks of values that would
+// not parse. Each Kernel method parses the JSON once and calls Impl's.
+template <class Impl>
+class KernelOf final : public Kernel {
+  public:
+    using Params = typename Impl::Params;
+
+    std::string_view id() const override { return impl_.id(); }
+    std::string_view summary() const override { return impl_.summary(); }
+    bool hidden() const override {
+        if constexpr (requires { impl_.hidden(); }) return impl_.hidden();
+        return false;
+    }
+    bool uses_blas() const override {
+        if constexpr (requires { impl_.uses_blas(); }) return impl_.uses_blas();
+        return false;
+    }
+    const std::vector<ParamSpec>& params() const override { return specs_; }
+
+    // The point's parameters as the kernel's struct.
+    Params parse(const json& params) const {
+        Params p;
+        for (const auto& d : impl_.declared()) d.read(p, params, impl_.id());
+        return p;
+    }
+
+    std::vector<ParamError> validate(const json& params) const override {
+        if constexpr (requires(const Params& p) { impl_.validate(p); })
+            return impl_.validate(parse(params));
+        else if constexpr (requires { impl_.validate_json(params); })
+            return impl_.validate_json(params);
+        return {};
+    }
+    std::uint64_t items(const json& params) const override { return impl_.items(parse(params)); }
+    std::uint64_t batch_items(const json& params) const override {
+        if constexpr (requires(const Params& p) { impl_.batch_items(p); })
+            return impl_.batch_items(parse(params));
+        return 0;
+    }
+    std::uint64_t memory_bytes(const json& params, std::uint64_t share_items,
+                               int threads) const override {
+        return impl_.memory_bytes(parse(params), share_items, threads);
+    }
+    Work work(const json& params) const override { return impl_.work(parse(params)); }
+    std::unique_ptr<KernelRun> prepare(const json& params, std::uint64_t begin,
+                                       std::uint64_t end) const override {
+        return impl_.prepare(parse(params), begin, end);
+    }
+    json merge(const json& params, const std::vector<json>& partials) const override {
+        return impl_.merge(parse(params), partials);
+    }
+    Verdict verify(const json& params, const json& result) const override {
+        return impl_.verify(parse(params), result);
+    }
+
+  private:
+    Impl impl_;
+    std::vector<ParamSpec> specs_ = specs_of(impl_.declared());
+};
 
 }  // namespace parsweep

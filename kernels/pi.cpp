@@ -74,11 +74,27 @@ struct PiParams {
     u64 seed = 42;
 };
 
-PiParams parse_params(const json& params) {
-    PiParams pp;
-    pp.samples = count_param(params, "pi", "samples");
-    pp.seed = count_param(params, "pi", "seed");
-    return pp;
+const std::vector<Param<PiParams>>& pi_params() {
+    static const std::vector<Param<PiParams>> declared = {
+        field(&PiParams::samples, {"samples",
+                                   ParamType::Integer,
+                                   100000000,
+                                   "random points (the items); about 1.7 ns each on one core",
+                                   1.0,
+                                   kMaxSamples,
+                                   {},
+                                   {},
+                                   /*work_size=*/true}),
+        field(&PiParams::seed, {"seed",
+                                ParamType::Integer,
+                                42,
+                                "random seed; sample i depends only on (seed, i), whichever "
+                                "process or thread draws it",
+                                0.0,
+                                std::nullopt,
+                                {}}),
+    };
+    return declared;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -160,49 +176,27 @@ class PiRun final : public KernelRun {
     bool ran_ = false;
 };
 
-class PiKernel final : public Kernel {
+class PiKernel {
   public:
-    std::string_view id() const override { return "pi"; }
-    std::string_view summary() const override {
+    using Params = PiParams;
+
+    std::string_view id() const { return "pi"; }
+    std::string_view summary() const {
         return "Monte Carlo π from random points in the unit square: a counter-based random "
                "stream per sample, the same hit count for every processes × threads; "
                "compute-bound, verified within 6σ of π";
     }
 
-    const std::vector<ParamSpec>& params() const override {
-        static const std::vector<ParamSpec> specs = {
-            {"samples",
-             ParamType::Integer,
-             100000000,
-             "random points (the items); about 1.7 ns each on one core",
-             1.0,
-             kMaxSamples,
-             {},
-             {},
-             /*work_size=*/true},
-            {"seed",
-             ParamType::Integer,
-             42,
-             "random seed; sample i depends only on (seed, i), whichever process or thread "
-             "draws it",
-             0.0,
-             std::nullopt,
-             {}},
-        };
-        return specs;
-    }
+    const std::vector<Param<PiParams>>& declared() const { return pi_params(); }
 
-    u64 items(const json& params) const override { return parse_params(params).samples; }
+    u64 items(const PiParams& pp) const { return pp.samples; }
 
-    u64 memory_bytes(const json& params, u64 share_items, int threads) const override {
-        (void)params;
-        (void)share_items;
-        (void)threads;
+    u64 memory_bytes(const PiParams&, u64, int) const {
         return 4096;  // the run object; nothing per sample
     }
 
-    Work work(const json& params) const override {
-        const auto n = static_cast<double>(parse_params(params).samples);
+    Work work(const PiParams& pp) const {
+        const auto n = static_cast<double>(pp.samples);
         Work w;
         w.flops = 4 * n;
         w.bytes = 0;
@@ -211,16 +205,12 @@ class PiKernel final : public Kernel {
         return w;
     }
 
-    std::unique_ptr<KernelRun> prepare(const json& params, u64 begin, u64 end) const override {
-        const PiParams pp = parse_params(params);
-        if (begin > end || end > pp.samples)
-            throw std::out_of_range(
-                fmt::format("pi: share [{}, {}) outside [0, {})", begin, end, pp.samples));
+    std::unique_ptr<KernelRun> prepare(const PiParams& pp, u64 begin, u64 end) const {
+        require_share("pi", begin, end, pp.samples);
         return std::make_unique<PiRun>(pp, begin, end);
     }
 
-    json merge(const json& params, const std::vector<json>& partials) const override {
-        const PiParams pp = parse_params(params);
+    json merge(const PiParams& pp, const std::vector<json>& partials) const {
         u64 hits = 0, samples = 0;
         for (const json& part : partials) {
             hits += part.at("hits").get<u64>();
@@ -235,8 +225,7 @@ class PiKernel final : public Kernel {
         return result;
     }
 
-    Verdict verify(const json& params, const json& result) const override {
-        const PiParams pp = parse_params(params);
+    Verdict verify(const PiParams& pp, const json& result) const {
         const auto count = [&](const char* name) -> std::optional<u64> {
             if (!result.contains(name)) return std::nullopt;
             const json& v = result[name];
@@ -268,7 +257,7 @@ class PiKernel final : public Kernel {
 }  // namespace
 
 const Kernel& pi_kernel() {
-    static const PiKernel kernel;
+    static const KernelOf<PiKernel> kernel;
     return kernel;
 }
 

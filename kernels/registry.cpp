@@ -9,7 +9,8 @@
     X(invert)               \
     X(pi)                   \
     X(fault)                \
-    X(dgemm)
+    X(dgemm)                \
+    X(triad)
 
 namespace parsweep {
 

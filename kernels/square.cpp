@@ -71,41 +71,79 @@ struct SquareParams {
     std::string schedule_name = "static";
 };
 
-// A non-negative integer parameter, accepting a JSON integer or an integral float (the
-// config loader allows `1e7` for an Integer parameter).
-SquareParams parse_params(const json& params) {
-    SquareParams sp;
-    sp.n = count_param(params, "square", "n");
-    const u64 p = count_param(params, "square", "p");
-    if (p < 1 || p > 3)
-        throw std::invalid_argument(fmt::format("square: p must be 1, 2 or 3, got {}", p));
-    sp.p = static_cast<unsigned>(p);
+omp_sched_t schedule_of(const std::string& name) {
+    if (name == "static") return omp_sched_static;
+    if (name == "dynamic") return omp_sched_dynamic;
+    if (name == "guided") return omp_sched_guided;
+    if (name == "auto") return omp_sched_auto;
+    throw std::invalid_argument("square: unknown schedule '" + name + "'");
+}
 
-    const auto mode = params.at("mode").get<std::string>();
-    if (mode == "serial")
-        sp.mode = Mode::Serial;
-    else if (mode == "omp")
-        sp.mode = Mode::Omp;
-    else
-        throw std::invalid_argument("square: unknown mode '" + mode + "'");
-
-    sp.schedule_name = params.at("schedule").get<std::string>();
-    if (sp.schedule_name == "static")
-        sp.schedule = omp_sched_static;
-    else if (sp.schedule_name == "dynamic")
-        sp.schedule = omp_sched_dynamic;
-    else if (sp.schedule_name == "guided")
-        sp.schedule = omp_sched_guided;
-    else if (sp.schedule_name == "auto")
-        sp.schedule = omp_sched_auto;
-    else
-        throw std::invalid_argument("square: unknown schedule '" + sp.schedule_name + "'");
-
-    const u64 chunk = count_param(params, "square", "chunk");
-    if (chunk > static_cast<u64>(INT_MAX))
-        throw std::invalid_argument(fmt::format("square: chunk {} exceeds {}", chunk, INT_MAX));
-    sp.chunk = static_cast<int>(chunk);
-    return sp;
+// The parameters, declared once: what `parsweep list` shows and how each is read.
+const std::vector<Param<SquareParams>>& square_params() {
+    using P = SquareParams;
+    static const std::vector<Param<P>> declared = {
+        field(&P::n, {"n",
+                      ParamType::Integer,
+                      10000000,
+                      "numbers to raise to the power p (16 bytes of memory each; 4e10 = 640 GB "
+                      "is the sanity cap)",
+                      1.0,
+                      4e10,
+                      {},
+                      {},
+                      /*work_size=*/true}),
+        {{"p", ParamType::Integer, 2, "exponent: 2 = square, 3 = the cube exercise", 1.0, 3.0, {}},
+         [](P& sp, const json& params, std::string_view kernel) {
+             const u64 p = count_param(params, kernel, "p");
+             if (p < 1 || p > 3)
+                 throw std::invalid_argument(fmt::format("square: p must be 1, 2 or 3, got {}", p));
+             sp.p = static_cast<unsigned>(p);
+         }},
+        {{"mode",
+          ParamType::String,
+          "omp",
+          "serial: a plain single-threaded loop; omp: #pragma omp parallel for",
+          std::nullopt,
+          std::nullopt,
+          {"serial", "omp"}},
+         [](P& sp, const json& params, std::string_view) {
+             const auto mode = params.at("mode").get<std::string>();
+             if (mode == "serial")
+                 sp.mode = Mode::Serial;
+             else if (mode == "omp")
+                 sp.mode = Mode::Omp;
+             else
+                 throw std::invalid_argument("square: unknown mode '" + mode + "'");
+         }},
+        {{"schedule",
+          ParamType::String,
+          "static",
+          "OpenMP loop schedule in mode omp (omp_set_schedule + schedule(runtime))",
+          std::nullopt,
+          std::nullopt,
+          {"static", "dynamic", "guided", "auto"}},
+         [](P& sp, const json& params, std::string_view) {
+             sp.schedule_name = params.at("schedule").get<std::string>();
+             sp.schedule = schedule_of(sp.schedule_name);
+         }},
+        // omp_set_schedule takes an int chunk.
+        {{"chunk",
+          ParamType::Integer,
+          0,
+          "OpenMP chunk size in numbers; 0 = the runtime's default for the schedule",
+          0.0,
+          static_cast<double>(INT_MAX),
+          {}},
+         [](P& sp, const json& params, std::string_view kernel) {
+             const u64 chunk = count_param(params, kernel, "chunk");
+             if (chunk > static_cast<u64>(INT_MAX))
+                 throw std::invalid_argument(
+                     fmt::format("square: chunk {} exceeds {}", chunk, INT_MAX));
+             sp.chunk = static_cast<int>(chunk);
+         }},
+    };
+    return declared;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -320,70 +358,26 @@ class SquareRun final : public KernelRun {
 
 // ---------------------------------------------------------------------------------------
 
-class SquareKernel final : public Kernel {
+class SquareKernel {
   public:
-    std::string_view id() const override { return "square"; }
-    std::string_view summary() const override {
+    using Params = SquareParams;
+
+    std::string_view id() const { return "square"; }
+    std::string_view summary() const {
         return "y = x^p over n 64-bit integers: serial loop or OpenMP parallel for with a "
                "chosen schedule; memory-bandwidth bound, verified by exact sums";
     }
 
-    const std::vector<ParamSpec>& params() const override {
-        static const std::vector<ParamSpec> specs = {
-            {"n",
-             ParamType::Integer,
-             10000000,
-             "numbers to raise to the power p (16 bytes of memory each; 4e10 = 640 GB is the "
-             "sanity cap)",
-             1.0,
-             4e10,
-             {},
-             {},
-             /*work_size=*/true},
-            {"p",
-             ParamType::Integer,
-             2,
-             "exponent: 2 = square, 3 = the cube exercise",
-             1.0,
-             3.0,
-             {}},
-            {"mode",
-             ParamType::String,
-             "omp",
-             "serial: a plain single-threaded loop; omp: #pragma omp parallel for",
-             std::nullopt,
-             std::nullopt,
-             {"serial", "omp"}},
-            {"schedule",
-             ParamType::String,
-             "static",
-             "OpenMP loop schedule in mode omp (omp_set_schedule + schedule(runtime))",
-             std::nullopt,
-             std::nullopt,
-             {"static", "dynamic", "guided", "auto"}},
-            // omp_set_schedule takes an int chunk.
-            {"chunk",
-             ParamType::Integer,
-             0,
-             "OpenMP chunk size in numbers; 0 = the runtime's default for the schedule",
-             0.0,
-             static_cast<double>(INT_MAX),
-             {}},
-        };
-        return specs;
-    }
+    const std::vector<Param<SquareParams>>& declared() const { return square_params(); }
 
-    u64 items(const json& params) const override { return count_param(params, "square", "n"); }
+    u64 items(const SquareParams& sp) const { return sp.n; }
 
-    u64 memory_bytes(const json& params, u64 share_items, int threads) const override {
-        (void)params;
-        (void)threads;
+    u64 memory_bytes(const SquareParams&, u64 share_items, int) const {
         // x and y for the share, plus the run object and OpenMP bookkeeping.
         return 16 * share_items + 4096;
     }
 
-    Work work(const json& params) const override {
-        const SquareParams sp = parse_params(params);
+    Work work(const SquareParams& sp) const {
         const auto n = static_cast<double>(sp.n);
         Work w;
         w.bytes = 16.0 * n;
@@ -393,16 +387,12 @@ class SquareKernel final : public Kernel {
         return w;
     }
 
-    std::unique_ptr<KernelRun> prepare(const json& params, u64 begin, u64 end) const override {
-        const SquareParams sp = parse_params(params);
-        if (begin > end || end > sp.n)
-            throw std::out_of_range(
-                fmt::format("square: share [{}, {}) outside [0, {})", begin, end, sp.n));
+    std::unique_ptr<KernelRun> prepare(const SquareParams& sp, u64 begin, u64 end) const {
+        require_share("square", begin, end, sp.n);
         return std::make_unique<SquareRun>(sp, begin, end);
     }
 
-    json merge(const json& params, const std::vector<json>& partials) const override {
-        const SquareParams sp = parse_params(params);
+    json merge(const SquareParams& sp, const std::vector<json>& partials) const {
         u64 sum = 0, numbers = 0;
         for (const json& part : partials) {
             sum += part.at("sum_y").get<u64>();  // wraps mod 2^64, like the kernel
@@ -411,8 +401,7 @@ class SquareKernel final : public Kernel {
         return {{"sum_y", sum}, {"numbers", numbers}, {"p", sp.p}, {"note", "sum of y mod 2^64"}};
     }
 
-    Verdict verify(const json& params, const json& result) const override {
-        const SquareParams sp = parse_params(params);
+    Verdict verify(const SquareParams& sp, const json& result) const {
         const json* sum = result.contains("sum_y") ? &result["sum_y"] : nullptr;
         const json* numbers = result.contains("numbers") ? &result["numbers"] : nullptr;
         if (!sum || !numbers || !sum->is_number_integer() || !numbers->is_number_integer())
@@ -435,7 +424,7 @@ class SquareKernel final : public Kernel {
 }  // namespace
 
 const Kernel& square_kernel() {
-    static const SquareKernel kernel;
+    static const KernelOf<SquareKernel> kernel;
     return kernel;
 }
 

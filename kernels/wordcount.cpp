@@ -468,18 +468,58 @@ struct WordcountParams {
     bool fold_case = false;
 };
 
-WordcountParams parse_params(const json& params) {
-    WordcountParams wp;
-    wp.file = params.at("file").get<std::string>();
-    wp.chunk_bytes = count_param(params, "wordcount", "chunk_bytes");
-    if (wp.chunk_bytes == 0) throw std::invalid_argument("wordcount: chunk_bytes must be >= 1");
-    wp.words = params.at("words").get<std::vector<std::string>>();
-    const auto tok = params.at("tokenizer").get<std::string>();
-    const auto parsed = wc::parse_tokenizer(tok);
-    if (!parsed) throw std::invalid_argument("wordcount: unknown tokenizer '" + tok + "'");
-    wp.tokenizer = *parsed;
-    wp.fold_case = params.at("fold_case").get<bool>();
-    return wp;
+const std::vector<Param<WordcountParams>>& wordcount_params() {
+    using P = WordcountParams;
+    static const std::vector<Param<P>> declared = {
+        field(&P::file, {"file",
+                         ParamType::File,
+                         "data/t8.shakespeare.txt",
+                         "the text to count words in (make data fetches the Shakespeare text)",
+                         std::nullopt,
+                         std::nullopt,
+                         {}}),
+        {{"chunk_bytes",
+          ParamType::Integer,
+          262144,
+          "bytes per chunk, one pread and one item each (the workshop uses 256 KiB)",
+          1.0,
+          static_cast<double>(1 << 30),
+          {}},
+         [](P& wp, const json& params, std::string_view kernel) {
+             wp.chunk_bytes = count_param(params, kernel, "chunk_bytes");
+             if (wp.chunk_bytes == 0)
+                 throw std::invalid_argument("wordcount: chunk_bytes must be >= 1");
+         }},
+        field(&P::words, {"words",
+                          ParamType::StringList,
+                          json::array({"dog", "cat", "boy", "girl"}),
+                          "the words to count, each a single token under the tokenizer",
+                          std::nullopt,
+                          std::nullopt,
+                          {}}),
+        {{"tokenizer",
+          ParamType::String,
+          "whitespace",
+          "whitespace: runs of non-whitespace bytes (Python's str.split()); alpha: runs of "
+          "ASCII letters",
+          std::nullopt,
+          std::nullopt,
+          {"whitespace", "alpha"}},
+         [](P& wp, const json& params, std::string_view) {
+             const auto tok = params.at("tokenizer").get<std::string>();
+             const auto parsed = wc::parse_tokenizer(tok);
+             if (!parsed) throw std::invalid_argument("wordcount: unknown tokenizer '" + tok + "'");
+             wp.tokenizer = *parsed;
+         }},
+        field(&P::fold_case, {"fold_case",
+                              ParamType::Boolean,
+                              false,
+                              "compare words ASCII-case-insensitively (Dog = dog)",
+                              std::nullopt,
+                              std::nullopt,
+                              {}}),
+    };
+    return declared;
 }
 
 std::string errno_text(const std::string& what, const std::string& path) {
@@ -718,57 +758,21 @@ wc::WordCounts reference_counts(const WordcountParams& wp) {
     return counts;
 }
 
-class WordcountKernel final : public Kernel {
+class WordcountKernel {
   public:
-    std::string_view id() const override { return "wordcount"; }
-    std::string_view summary() const override {
+    using Params = WordcountParams;
+
+    std::string_view id() const { return "wordcount"; }
+    std::string_view summary() const {
         return "count chosen words and all words in a text read in chunks with pread, chunks "
                "counted by OpenMP threads; verified against a one-pass serial count";
     }
 
-    const std::vector<ParamSpec>& params() const override {
-        static const std::vector<ParamSpec> specs = {
-            {"file",
-             ParamType::File,
-             "data/t8.shakespeare.txt",
-             "the text to count words in (make data fetches the Shakespeare text)",
-             std::nullopt,
-             std::nullopt,
-             {}},
-            {"chunk_bytes",
-             ParamType::Integer,
-             262144,
-             "bytes per chunk, one pread and one item each (the workshop uses 256 KiB)",
-             1.0,
-             static_cast<double>(1 << 30),
-             {}},
-            {"words",
-             ParamType::StringList,
-             json::array({"dog", "cat", "boy", "girl"}),
-             "the words to count, each a single token under the tokenizer",
-             std::nullopt,
-             std::nullopt,
-             {}},
-            {"tokenizer",
-             ParamType::String,
-             "whitespace",
-             "whitespace: runs of non-whitespace bytes (Python's str.split()); alpha: runs of "
-             "ASCII letters",
-             std::nullopt,
-             std::nullopt,
-             {"whitespace", "alpha"}},
-            {"fold_case",
-             ParamType::Boolean,
-             false,
-             "compare words ASCII-case-insensitively (Dog = dog)",
-             std::nullopt,
-             std::nullopt,
-             {}},
-        };
-        return specs;
-    }
+    const std::vector<Param<WordcountParams>>& declared() const { return wordcount_params(); }
 
-    std::vector<ParamError> validate(const json& params) const override {
+    // On the JSON itself: a bad tokenizer or word list would not parse, and is what it reports.
+
+    std::vector<ParamError> validate_json(const json& params) const {
         std::vector<ParamError> errors;
         const std::string file = params.at("file").get<std::string>();
         struct stat st {};
@@ -807,13 +811,11 @@ class WordcountKernel final : public Kernel {
         return errors;
     }
 
-    u64 items(const json& params) const override {
-        const WordcountParams wp = parse_params(params);
+    u64 items(const WordcountParams& wp) const {
         return chunk_count(file_size(wp.file), wp.chunk_bytes);
     }
 
-    u64 memory_bytes(const json& params, u64 share_items, int threads) const override {
-        const WordcountParams wp = parse_params(params);
+    u64 memory_bytes(const WordcountParams& wp, u64 share_items, int threads) const {
         if (share_items == 0) return 64 * 1024;
         u64 size = wp.chunk_bytes;
         try {
@@ -827,8 +829,7 @@ class WordcountKernel final : public Kernel {
         return static_cast<u64>(std::max(threads, 1)) * per_thread + 64 * 1024;
     }
 
-    Work work(const json& params) const override {
-        const WordcountParams wp = parse_params(params);
+    Work work(const WordcountParams& wp) const {
         const u64 size = file_size(wp.file);
         Work w;
         w.bytes = static_cast<double>(size);
@@ -837,15 +838,13 @@ class WordcountKernel final : public Kernel {
         return w;
     }
 
-    std::unique_ptr<KernelRun> prepare(const json& params, u64 begin, u64 end) const override {
-        WordcountParams wp = parse_params(params);
+    std::unique_ptr<KernelRun> prepare(WordcountParams wp, u64 begin, u64 end) const {
         if (begin > end)
             throw std::out_of_range(fmt::format("wordcount: bad share [{}, {})", begin, end));
         return std::make_unique<WordcountRun>(std::move(wp), begin, end);
     }
 
-    json merge(const json& params, const std::vector<json>& partials) const override {
-        const WordcountParams wp = parse_params(params);
+    json merge(const WordcountParams& wp, const std::vector<json>& partials) const {
         json counts = json::object();
         for (const auto& w : wp.words) counts[w] = u64{0};
         u64 total = 0, chunks = 0, bytes = 0;
@@ -860,8 +859,7 @@ class WordcountKernel final : public Kernel {
         return {{"counts", counts}, {"total_words", total}, {"chunks", chunks}, {"bytes", bytes}};
     }
 
-    Verdict verify(const json& params, const json& result) const override {
-        const WordcountParams wp = parse_params(params);
+    Verdict verify(const WordcountParams& wp, const json& result) const {
         wc::WordCounts ref;
         u64 size = 0;
         try {
@@ -916,7 +914,7 @@ class WordcountKernel final : public Kernel {
 }  // namespace
 
 const Kernel& wordcount_kernel() {
-    static const WordcountKernel kernel;
+    static const KernelOf<WordcountKernel> kernel;
     return kernel;
 }
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""configs/schema.json against the shipped configs and against `parsweep list --json`.
+"""configs/schema.json against `parsweep schema`, the shipped configs and `parsweep list --json`.
 
 The schema is for editors; parsweep's own checks are the authority. This test keeps the two
-from drifting: every shipped config must pass the schema, a few bad ones must fail it, and
-the schema must describe exactly the kernels and parameters the binary has.
+from drifting: the committed file must be exactly what `parsweep schema` prints (the kernels'
+parts generated from their parameter declarations), every shipped config must pass the
+schema, a few bad ones must fail it, and the schema must describe exactly the kernels and
+parameters the binary has.
 
 usage: unit_schema_test.py SOURCE_DIR PARSWEEP_BINARY
 """
@@ -30,6 +32,15 @@ class SchemaTest(unittest.TestCase):
         cls.schema = load(os.path.join(SOURCE, "configs", "schema.json"))
         jsonschema.Draft202012Validator.check_schema(cls.schema)
         cls.validator = jsonschema.Draft202012Validator(cls.schema)
+
+    def test_committed_schema_is_parsweep_schemas_output(self):
+        printed = subprocess.run([BINARY, "schema"], check=True, capture_output=True,
+                                 text=True).stdout
+        with open(os.path.join(SOURCE, "configs", "schema.json"), encoding="utf-8") as f:
+            committed = f.read()
+        self.assertEqual(committed, printed,
+                         "configs/schema.json differs from `parsweep schema`: run "
+                         "build/parsweep schema > configs/schema.json")
 
     def test_shipped_configs_are_valid(self):
         # configs/lessons/ use the lessons' own kernels (their binaries check those configs).

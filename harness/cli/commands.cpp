@@ -15,11 +15,13 @@ Command add_worker_command(CLI::App& parsweep) {
 }
 
 std::vector<Command> add_commands(CLI::App& parsweep) {
-    return {
-        add_run_command(parsweep),     add_validate_command(parsweep),  add_list_command(parsweep),
-        add_info_command(parsweep),    add_corpus_command(parsweep),    add_slurm_command(parsweep),
-        add_merge_command(parsweep),   add_calibrate_command(parsweep), add_plot_command(parsweep),
-        add_compare_command(parsweep), add_worker_command(parsweep),    add_help_command(parsweep)};
+    return {add_run_command(parsweep),       add_validate_command(parsweep),
+            add_list_command(parsweep),      add_schema_command(parsweep),
+            add_info_command(parsweep),      add_corpus_command(parsweep),
+            add_slurm_command(parsweep),     add_merge_command(parsweep),
+            add_calibrate_command(parsweep), add_plot_command(parsweep),
+            add_compare_command(parsweep),   add_worker_command(parsweep),
+            add_help_command(parsweep)};
 }
 
 }  // namespace parsweep

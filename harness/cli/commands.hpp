@@ -28,6 +28,7 @@ struct Command {
 Command add_run_command(CLI::App& parsweep);        // run.cpp
 Command add_validate_command(CLI::App& parsweep);   // validate.cpp
 Command add_list_command(CLI::App& parsweep);       // list.cpp
+Command add_schema_command(CLI::App& parsweep);     // schema.cpp
 Command add_info_command(CLI::App& parsweep);       // info.cpp
 Command add_corpus_command(CLI::App& parsweep);     // corpus.cpp
 Command add_slurm_command(CLI::App& parsweep);      // slurm.cpp: cluster/slurm.hpp

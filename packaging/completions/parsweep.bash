@@ -2,7 +2,7 @@
 # Subcommands and their options, as harness/cli/main.cpp and harness/cli/plot_command.cpp declare
 # them; config arguments complete to *.json files, run arguments to directories.
 
-_parsweep_subcommands="run validate list info calibrate corpus slurm merge plot compare help"
+_parsweep_subcommands="run validate list schema info calibrate corpus slurm merge plot compare help"
 
 # The options of subcommand $1.
 _parsweep_options() {
@@ -10,6 +10,7 @@ _parsweep_options() {
         run) echo "--resume --out --results --cores -q --quiet --no-calibrate --part --repetitions --warmup --only --export-markdown --help" ;;
         validate) echo "--cores --help" ;;
         list) echo "--json --all --help" ;;
+        schema) echo "--help" ;;
         info) echo "--json --cores --help" ;;
         calibrate) echo "--cores --json --out --quick --force --help" ;;
         corpus) echo "--size --from --seed --out --help" ;;
