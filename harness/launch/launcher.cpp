@@ -100,7 +100,7 @@ std::string spawn_worker(Worker& c, const SpawnPlan& plan, const Point& point, i
                            std::strerror(rc));
     auto [b, e] = share_of(plan.items, point.processes, w);
     Task task{std::string(point.kernel->id()), point.params, b, e, w, point.threads};
-    if (!write_all(c.to, to_json(task).dump() + "\n"))
+    if (!write_all(c.to, json(task).dump() + "\n"))
         return fmt::format("cannot send the task to worker {}", w);
     return "";
 }
@@ -126,9 +126,9 @@ std::string read_lines(Worker& c, std::size_t w) {
             if (is_error(message))
                 return fmt::format("worker {}: {}", w, message["error"].get<std::string>());
             if (c.lines == 1)
-                c.ready = ready_from_json(message);
+                c.ready = message.get<Ready>();
             else
-                c.report = report_from_json(message);
+                c.report = message.get<Report>();
         } catch (const std::exception& e) {
             return fmt::format("worker {} sent an unreadable message ({}): {:.80}", w, e.what(),
                                line);

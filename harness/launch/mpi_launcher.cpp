@@ -98,11 +98,11 @@ bool handle_line(Launched& l, Heard& h, const std::string& line, std::string& fa
         if (message.contains("done")) {
             h.done.insert(message["done"].get<int>());
         } else if (!h.ready) {
-            ready_from_json(message);
+            message.get<Ready>();
             h.ready = true;
             h.t_ready = monotonic_s();
         } else {
-            h.report = mpi_report_from_json(message);
+            h.report = message.get<MpiReport>();
             h.reported = true;
             h.t_report = monotonic_s();
         }
@@ -451,7 +451,7 @@ std::string plan_launch(MpiRun& run, const Point& point, const std::string& exec
     const auto allocation = detect_allocation();
     run.argv = mpi_command(run.how, {point.processes, point.threads, point.nodes},
                            allocation ? int(allocation->nodes.size()) : 1, exported,
-                           mpi_worker_executable(executable), to_json(task).dump());
+                           mpi_worker_executable(executable), json(task).dump());
     return "";
 }
 

@@ -68,7 +68,7 @@ std::vector<std::string> gather(const std::string& mine, int rank, int size) {
 // the spawn launcher's. Returns "" or why it could not be set up.
 std::string set_up(const char* task_text, int rank, int size, Task& task, Prepared& prepared) {
     try {
-        task = task_from_json(json::parse(task_text));
+        task = json::parse(task_text).get<Task>();
         const auto [begin, end] = share_of(task.end - task.begin, size, rank);
         task.end = task.begin + end;
         task.begin += begin;
@@ -86,7 +86,7 @@ std::string set_up(const char* task_text, int rank, int size, Task& task, Prepar
 bool all_ready(const Ready& ready, const std::string& error, int rank, int size,
                double& ready_sent) {
     const auto readiness =
-        gather(error.empty() ? to_json(ready).dump() : json{{"error", error}}.dump(), rank, size);
+        gather(error.empty() ? json(ready).dump() : json{{"error", error}}.dump(), rank, size);
     int go = 1;
     if (rank == 0) {
         for (int r = 0; r < size && go; ++r) {
@@ -97,7 +97,7 @@ bool all_ready(const Ready& ready, const std::string& error, int rank, int size,
             }
         }
         if (go) {
-            emit(to_json(ready));
+            emit(json(ready));
             ready_sent = MPI_Wtime();
         }
     }
@@ -158,13 +158,13 @@ int rank_main(const char* task_text, double started) {
     complete_record(mine, rank, std::string(host, static_cast<std::size_t>(host_length)));
     mine.released = released;
     mine.ready = ready;
-    const auto records = gather(to_json(mine).dump(), rank, size);
+    const auto records = gather(json(mine).dump(), rank, size);
     if (rank == 0) {
         MpiReport report;
         report.release_s = t0 - ready_sent;
         report.compute_s = compute_s;
-        for (const auto& r : records) report.ranks.push_back(rank_report_from_json(json::parse(r)));
-        emit(to_json(report));
+        for (const auto& r : records) report.ranks.push_back(json::parse(r).get<RankReport>());
+        emit(json(report));
     }
     return 0;
 }

@@ -67,24 +67,6 @@ void from_json(const json& j, Ready& r);
 void to_json(json& j, const Report& r);
 void from_json(const json& j, Report& r);
 
-inline json to_json(const Task& t) {
-    return t;
-}
-inline Task task_from_json(const json& j) {
-    return j.get<Task>();
-}
-inline json to_json(const Ready& r) {
-    return r;
-}
-inline Ready ready_from_json(const json& j) {
-    return j.get<Ready>();
-}
-inline json to_json(const Report& r) {
-    return r;
-}
-inline Report report_from_json(const json& j) {
-    return j.get<Report>();
-}
 
 // A message is a Ready/Report, or {"error": "..."} when the worker could not go on.
 inline bool is_error(const json& message) {
@@ -139,17 +121,5 @@ void to_json(json& j, const RankReport& r);
 void from_json(const json& j, RankReport& r);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MpiReport, release_s, compute_s, ranks)
 
-inline json to_json(const RankReport& r) {
-    return r;
-}
-inline RankReport rank_report_from_json(const json& j) {
-    return j.get<RankReport>();
-}
-inline json to_json(const MpiReport& r) {
-    return r;
-}
-inline MpiReport mpi_report_from_json(const json& j) {
-    return j.get<MpiReport>();
-}
 
 }  // namespace parsweep

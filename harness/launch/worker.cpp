@@ -84,7 +84,7 @@ int worker_main() {
     Task task;
     Prepared prepared;
     try {
-        task = task_from_json(json::parse(line));
+        task = json::parse(line).get<Task>();
     } catch (const std::exception& e) {
         return fail(std::string("set-up failed: ") + e.what());
     }
@@ -95,7 +95,7 @@ int worker_main() {
     }
     const Kernel* kernel = prepared.kernel;
     std::unique_ptr<KernelRun>& run = prepared.run;
-    if (!send(to_json(ready_now(started)))) return 1;
+    if (!send(json(ready_now(started)))) return 1;
     if (!read_line(kTaskFd, pending, line) || line != "go") return fail("no go received");
 
     Report report;
@@ -104,7 +104,7 @@ int worker_main() {
     } catch (const std::exception& e) {
         return fail(std::string("kernel failed: ") + e.what());
     }
-    return send(to_json(report)) ? 0 : 1;
+    return send(json(report)) ? 0 : 1;
 }
 
 Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
