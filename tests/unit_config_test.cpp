@@ -5,6 +5,7 @@
 #include "machine/blas_axis.hpp"
 #include "sweep/config.hpp"
 #include "test_support.hpp"
+#include "util/did_you_mean.hpp"
 
 namespace parsweep {
 namespace {

@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "sweep/config.hpp"
+#include "util/did_you_mean.hpp"
 #include "util/term_style.hpp"
 
 namespace parsweep {

@@ -6,7 +6,7 @@
 #include <mutex>
 
 #include "blas.hpp"
-#include "sweep/config.hpp"
+#include "util/did_you_mean.hpp"
 
 namespace parsweep {
 

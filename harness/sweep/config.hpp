@@ -78,13 +78,6 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options);
 // Returns `doc` unchanged when it has no relative file value.
 json with_absolute_files(const json& doc, const std::filesystem::path& base_dir);
 
-// The closest of `candidates` to `word` when it is a plausible typo, else "".
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
-// The tail of every "unknown …" message: `; did you mean "z"?` with z = did_you_mean(word,
-// candidates), or "" when no candidate is close.
-std::string did_you_mean_clause(const std::string& word,
-                                const std::vector<std::string>& candidates);
-
 // 1, 2, 4, … up to `limit`, with `limit` itself last when it is not a power of two.
 std::vector<int> auto_counts(int limit);
 

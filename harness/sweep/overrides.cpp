@@ -8,6 +8,7 @@
 
 #include "report/reporter.hpp"
 #include "sweep/config.hpp"
+#include "util/did_you_mean.hpp"
 
 namespace parsweep {
 
