@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -140,6 +141,32 @@ TEST_F(Calibrate, BadOutIsBadInputBeforeMeasuring) {
     EXPECT_NE(o.err.find("no/such/dir/c.json"), std::string::npos) << o.err;
     EXPECT_EQ(cached_files(), 0u);
     EXPECT_EQ(parsweep("calibrate --cores 0").status, 2);
+}
+
+// Two runs started together on a machine with nothing cached: one measures, the other waits
+// for it and reuses its calibration, instead of both measuring at once (disturbing each
+// other's figures, and each holding STREAM arrays of 4 × the last-level cache: together they
+// ran a 24 GiB machine out of memory).
+TEST_F(Calibrate, TwoRunsAtOnceMeasureOnceAndTheOtherWaits) {
+    write_file(dir / "one.json", R"({"name": "one", "repetitions": 1, "warmup": 0,
+        "runs": [{"kernel": "square", "params": {"n": 1000}}]})");
+    auto run = [&](const std::string& out) {
+        return std::async(std::launch::async, [this, out] {
+            return parsweep("run -q one.json --cores 1 --out " + out);
+        });
+    };
+    auto a = run("a");
+    auto b = run("b");
+    const Output oa = a.get(), ob = b.get();
+    ASSERT_EQ(oa.status, 0) << oa.err << oa.out;
+    ASSERT_EQ(ob.status, 0) << ob.err << ob.out;
+    int measured = 0;
+    for (const char* out : {"a", "b"}) {
+        const json c = json::parse(read_file(dir / out / "sweep.json"))["context"]["calibration"];
+        ASSERT_FALSE(c.contains("error")) << c.dump();
+        measured += c["reused"].get<bool>() ? 0 : 1;
+    }
+    EXPECT_EQ(measured, 1) << oa.err << ob.err;
 }
 
 TEST_F(Calibrate, RunRecordsTheCalibrationAndRooflineFractions) {

@@ -1,14 +1,20 @@
 #include "machine/calibration_cache.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 
 #include <fmt/format.h>
 
-#include "measure/clock.hpp"
+#include "launch/interrupt.hpp"
 #include "machine/calibrate.hpp"
 #include "machine/sysinfo.hpp"
+#include "measure/clock.hpp"
 #include "util/files.hpp"
 
 namespace parsweep {
@@ -80,17 +86,61 @@ std::string calibrating_line(const UsableCores& cores, const json& key, const fs
 
 }  // namespace
 
+namespace {
+
+// An exclusive flock on DIR/.calibrating.lock, held while it lives: one calibration at a time
+// per cache directory. Two measured at once would disturb each other's figures, and each holds
+// STREAM arrays of 4 × the last-level cache (gigabytes where hwloc reports a large one): two
+// runs or tests started together ran the machine out of memory. The later one waits, saying
+// so on `notices`, then finds the first one's result in the cache. Where the lock cannot be
+// made (a directory that cannot be created or written) there is no waiting, as before; a
+// SIGINT or SIGTERM ends the wait (interrupted() then tells the caller).
+class CalibrationLock {
+  public:
+    CalibrationLock(const fs::path& dir, std::FILE* notices) {
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        const fs::path lock = dir / ".calibrating.lock";
+        fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+        progress_line(notices, "waiting for another parsweep's calibration to finish (" +
+                                   lock.string() + ")");
+        while (::flock(fd_, LOCK_EX) != 0)
+            if (errno != EINTR || interrupted() != 0) return;
+    }
+    ~CalibrationLock() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    CalibrationLock(const CalibrationLock&) = delete;
+    CalibrationLock& operator=(const CalibrationLock&) = delete;
+
+  private:
+    int fd_ = -1;
+};
+
+// The cached calibration of `key` in `file` as a run records it, or nullopt.
+std::optional<json> reuse_cached(const fs::path& file, const json& key) {
+    if (file.empty()) return std::nullopt;
+    auto cached = read_cached_calibration(file, key, true);
+    if (cached) {
+        (*cached)["cache_file"] = file.string();
+        (*cached)["reused"] = true;
+    }
+    return cached;
+}
+
+}  // namespace
+
 json calibration_for_run(const UsableCores& cores, const std::string& executable,
                          std::FILE* notices, std::FILE* progress) {
     const json key = calibration_key(cores);
     const fs::path dir = calibration_cache_dir();
     const fs::path file = dir.empty() ? fs::path() : calibration_cache_file(dir, key);
-    if (!file.empty())
-        if (auto cached = read_cached_calibration(file, key, true)) {
-            (*cached)["cache_file"] = file.string();
-            (*cached)["reused"] = true;
-            return *cached;
-        }
+    if (auto cached = reuse_cached(file, key)) return *cached;
+    std::optional<CalibrationLock> lock;
+    if (!dir.empty()) lock.emplace(dir, notices);
+    if (interrupted() != 0) return {{"error", "interrupted before calibrating"}};
+    if (auto cached = reuse_cached(file, key)) return *cached;  // measured while we waited
     progress_line(notices, calibrating_line(cores, key, file));
     const double t0 = monotonic_s();
     try {
