@@ -144,8 +144,8 @@ test: build
 
 # The clang++ / libomp build, as CI runs it: the unit, kernel and end-to-end tests.
 CLANG_TESTS := unit_config_test unit_stats_test unit_sysinfo_test unit_calibrate_test \
-               kernel_square_test kernel_wordcount_test kernel_invert_test kernel_pi_test \
-               cli_e2e_test
+               kernel_contract_test kernel_square_test kernel_wordcount_test kernel_invert_test \
+               kernel_pi_test cli_e2e_test
 test-clang:
 	$(MAKE) test CXX=clang++ TEST_TARGETS="parsweep $(CLANG_TESTS)" \
 	    TEST_LABELS='^($(subst $(eval) ,|,$(strip $(CLANG_TESTS))))$$'
@@ -154,7 +154,7 @@ test-clang:
 # the build short); any report fails the test.
 SANITIZE_BUILD ?= build-sanitize
 SANITIZE_TESTS := unit_config_test unit_stats_test unit_sysinfo_test unit_calibrate_test \
-                  kernel_square_test kernel_wordcount_test \
+                  kernel_contract_test kernel_square_test kernel_wordcount_test \
                   kernel_invert_test kernel_pi_test
 test-sanitize: deps
 	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
