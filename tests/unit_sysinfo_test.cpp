@@ -13,9 +13,9 @@
 
 #include <gtest/gtest.h>
 
-#include "cluster/slurm_allocation.hpp"
 #include "machine/openmp_runtime.hpp"
 #include "machine/pinning.hpp"
+#include "machine/slurm_allocation.hpp"
 #include "machine/sysinfo.hpp"
 #include "test_support.hpp"
 

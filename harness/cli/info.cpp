@@ -7,10 +7,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "cluster/slurm_allocation.hpp"
 #include "launch/mpi_launcher.hpp"
+#include "machine/slurm_allocation.hpp"
 #include "machine/sysinfo.hpp"
-#include "run/runner.hpp"
 #include "util/install_paths.hpp"
 #include "util/units.hpp"
 

@@ -15,13 +15,12 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
-#include "cluster/slurm_allocation.hpp"
-#include "launch/interrupt.hpp"
 #include "launch/launcher.hpp"
 #include "launch/mpi_launcher.hpp"
-#include "measure/clock.hpp"
 #include "machine/calibration_cache.hpp"
+#include "machine/slurm_allocation.hpp"
 #include "machine/sysinfo.hpp"
+#include "measure/clock.hpp"
 #include "report/reporter.hpp"
 #include "run/runner.hpp"
 #include "sweep/config.hpp"
@@ -29,6 +28,7 @@
 #include "sweep/overrides.hpp"
 #include "util/files.hpp"
 #include "util/install_paths.hpp"
+#include "util/interrupt.hpp"
 #include "util/term_style.hpp"
 
 namespace parsweep {

@@ -8,9 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "launch/interrupt.hpp"
 #include "launch/protocol.hpp"
 #include "measure/clock.hpp"
+#include "util/interrupt.hpp"
 
 extern char** environ;
 

@@ -15,10 +15,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "cluster/slurm_allocation.hpp"
 #include "launch/executor.hpp"
 #include "launch/process.hpp"
 #include "launch/protocol.hpp"
+#include "machine/slurm_allocation.hpp"
 #include "measure/clock.hpp"
 #include "util/subprocess.hpp"
 

@@ -17,8 +17,8 @@
 
 #include <fmt/format.h>
 
-#include "launch/interrupt.hpp"
 #include "measure/clock.hpp"
+#include "util/interrupt.hpp"
 
 namespace parsweep {
 

@@ -11,11 +11,11 @@
 
 #include <fmt/format.h>
 
-#include "launch/interrupt.hpp"
 #include "machine/calibrate.hpp"
 #include "machine/sysinfo.hpp"
 #include "measure/clock.hpp"
 #include "util/files.hpp"
+#include "util/interrupt.hpp"
 
 namespace parsweep {
 

@@ -17,8 +17,8 @@
 
 #include "blas.hpp"
 #include "build_info.hpp"
-#include "cluster/slurm_allocation.hpp"
 #include "machine/openmp_runtime.hpp"
+#include "machine/slurm_allocation.hpp"
 #include "util/subprocess.hpp"
 
 extern char** environ;

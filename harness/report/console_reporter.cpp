@@ -7,10 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "machine/slurm_allocation.hpp"
 #include "measure/clock.hpp"
 #include "report/reporter.hpp"
 #include "report/summary_table.hpp"
-#include "run/runner.hpp"
 #include "util/term_style.hpp"
 #include "util/units.hpp"
 

@@ -170,18 +170,4 @@ std::vector<std::string> param_names(const std::vector<PointResult>& points) {
     return names;
 }
 
-std::string param_text(const json& value) {
-    if (value.is_null()) return "";
-    if (value.is_string()) return value.get<std::string>();
-    if (value.is_array()) {
-        std::string s;
-        for (const auto& v : value) {
-            if (!s.empty()) s += ' ';
-            s += param_text(v);
-        }
-        return s;
-    }
-    return value.dump();
-}
-
 }  // namespace parsweep

@@ -131,7 +131,4 @@ std::vector<std::string> param_names(const std::vector<PointResult>& points);
 json loaded_blas(const PointResult& p);
 std::string blas_text(const json& blas);
 
-// A kernel parameter's value as text for tables and CSV ("dog cat" for lists).
-std::string param_text(const json& value);
-
 }  // namespace parsweep

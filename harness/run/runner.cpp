@@ -6,13 +6,13 @@
 
 #include <fmt/format.h>
 
-#include "launch/interrupt.hpp"
 #include "launch/launcher.hpp"
 #include "launch/mpi_launcher.hpp"
 #include "machine/sysinfo.hpp"
 #include "measure/clock.hpp"
 #include "measure/roofline.hpp"
 #include "measure/stats.hpp"
+#include "util/interrupt.hpp"
 
 namespace parsweep {
 
@@ -91,20 +91,6 @@ int planned_cores(const Point& point, int usable_cores,
     int cpus = 0;
     for (int k = 0; k < nodes && k < int(allocation->cpus.size()); ++k) cpus += allocation->cpus[k];
     return cpus > 0 ? cpus : usable_cores;
-}
-
-std::optional<Allocation> allocation_of(const json& context) {
-    const json* found = nullptr;
-    if (context.contains("allocation")) found = &context["allocation"];
-    if (context.contains("resumed") && context["resumed"].is_array())
-        for (const auto& r : context["resumed"])
-            if (r.contains("allocation")) found = &r["allocation"];
-    if (!found || !found->is_object()) return std::nullopt;
-    try {
-        return allocation_from_json(*found);
-    } catch (const json::exception&) {
-        return std::nullopt;  // a record parsweep did not write: this node's cores then
-    }
 }
 
 std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cluster/slurm_allocation.hpp"
+#include "machine/slurm_allocation.hpp"
 #include "report/reporter.hpp"
 
 namespace parsweep {
@@ -26,10 +26,6 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
 // `allocation` the job's CPUs on the nodes srun will place them on (its first nodes).
 int planned_cores(const Point& point, int usable_cores,
                   const std::optional<Allocation>& allocation);
-
-// The allocation a run's points ran in: the last resumption's (context.resumed[].allocation),
-// else context.allocation; nullopt outside Slurm.
-std::optional<Allocation> allocation_of(const json& context);
 
 // The repetitions of points finished by an earlier run, by Point::key().
 using Checkpoint = std::map<std::string, std::vector<RepRecord>>;

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "cluster/slurm_allocation.hpp"
 #include "launch/mpi_launcher.hpp"
+#include "machine/slurm_allocation.hpp"
 #include "sweep/lesson_hint.hpp"
 #include "util/install_paths.hpp"
 #include "util/term_style.hpp"

@@ -140,4 +140,7 @@ std::string config_hash(const json& given, const json& overrides);
 // FNV-1a 64 of `text`, as 16 hex digits (an identity, not a cryptographic hash).
 std::string hash_text(std::string_view text);
 
+// A kernel parameter's value as text for tables and CSV ("dog cat" for lists).
+std::string param_text(const json& value);
+
 }  // namespace parsweep

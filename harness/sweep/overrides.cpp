@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "report/reporter.hpp"
 #include "sweep/config.hpp"
 #include "util/did_you_mean.hpp"
 

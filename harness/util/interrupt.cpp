@@ -1,4 +1,4 @@
-#include "launch/interrupt.hpp"
+#include "util/interrupt.hpp"
 
 #include <csignal>
 

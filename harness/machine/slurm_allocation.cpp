@@ -1,4 +1,4 @@
-#include "cluster/slurm_allocation.hpp"
+#include "machine/slurm_allocation.hpp"
 
 #include <cstdlib>
 #include <numeric>
@@ -151,6 +151,20 @@ Allocation allocation_from_json(const json& j) {
     }
     if (a.tasks.size() != a.nodes.size()) a.tasks.clear();
     return a;
+}
+
+std::optional<Allocation> allocation_of(const json& context) {
+    const json* found = nullptr;
+    if (context.contains("allocation")) found = &context["allocation"];
+    if (context.contains("resumed") && context["resumed"].is_array())
+        for (const auto& r : context["resumed"])
+            if (r.contains("allocation")) found = &r["allocation"];
+    if (!found || !found->is_object()) return std::nullopt;
+    try {
+        return allocation_from_json(*found);
+    } catch (const json::exception&) {
+        return std::nullopt;  // a record parsweep did not write: this node's cores then
+    }
 }
 
 }  // namespace parsweep

@@ -44,4 +44,8 @@ std::vector<int> expand_counts(const std::string& text);
 json to_json(const Allocation& a);
 Allocation allocation_from_json(const json& j);
 
+// The allocation a run's points ran in: the last resumption's (context.resumed[].allocation),
+// else context.allocation; nullopt outside Slurm.
+std::optional<Allocation> allocation_of(const json& context);
+
 }  // namespace parsweep
