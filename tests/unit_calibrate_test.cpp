@@ -6,10 +6,10 @@
 #include <cmath>
 #include <vector>
 
-#include "machine/calibrate.hpp"
-#include "machine/calibration_cache.hpp"
+#include "calibration/calibrate.hpp"
+#include "calibration/calibration_cache.hpp"
+#include "calibration/syncbench.hpp"
 #include "machine/openmp_runtime.hpp"
-#include "machine/syncbench.hpp"
 #include "measure/roofline.hpp"
 #include "measure/stats.hpp"
 #include "run/runner.hpp"

@@ -1,5 +1,5 @@
-// `parsweep calibrate`: the machine's limits (machine/calibrate.hpp), measured now or taken from
-// the cache (machine/calibration_cache.hpp), as a table or as JSON.
+// `parsweep calibrate`: the machine's limits (calibration/calibrate.hpp), measured now or taken
+// from the cache (calibration/calibration_cache.hpp), as a table or as JSON.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "calibration/calibrate.hpp"
+#include "calibration/calibration_cache.hpp"
 #include "cli/commands.hpp"
-#include "machine/calibrate.hpp"
-#include "machine/calibration_cache.hpp"
 #include "util/files.hpp"
 #include "util/install_paths.hpp"
 #include "util/term_style.hpp"

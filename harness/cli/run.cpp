@@ -14,17 +14,17 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "calibration/calibration_cache.hpp"
 #include "cli/commands.hpp"
 #include "launch/launcher.hpp"
 #include "launch/mpi_launcher.hpp"
-#include "machine/calibration_cache.hpp"
 #include "machine/slurm_allocation.hpp"
 #include "machine/sysinfo.hpp"
 #include "measure/clock.hpp"
 #include "report/reporter.hpp"
+#include "run/load.hpp"
 #include "run/runner.hpp"
 #include "sweep/config.hpp"
-#include "sweep/load.hpp"
 #include "sweep/overrides.hpp"
 #include "util/files.hpp"
 #include "util/install_paths.hpp"

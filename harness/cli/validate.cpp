@@ -7,11 +7,11 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "calibration/calibration_cache.hpp"
 #include "cli/commands.hpp"
-#include "machine/calibration_cache.hpp"
 #include "machine/sysinfo.hpp"
-#include "sweep/estimate.hpp"
-#include "sweep/load.hpp"
+#include "run/estimate.hpp"
+#include "run/load.hpp"
 
 namespace parsweep {
 

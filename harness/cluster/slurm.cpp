@@ -10,8 +10,8 @@
 
 #include "launch/launcher.hpp"
 #include "machine/sysinfo.hpp"
+#include "run/load.hpp"
 #include "sweep/config.hpp"
-#include "sweep/load.hpp"
 #include "util/files.hpp"
 #include "util/subprocess.hpp"
 #include "util/term_style.hpp"

@@ -1,4 +1,4 @@
-// The roofline model over a calibration of the machine (machine/calibrate.hpp): how close a
+// The roofline model over a calibration of the machine (calibration/calibrate.hpp): how close a
 // point came to the machine's limit at its thread count.
 #pragma once
 

@@ -4,7 +4,7 @@ point's share of its limit.
 
 The limits are the run's context.calibration (`parsweep calibrate`: STREAM triad GB/s and
 DGEMM GFLOP/s per thread count). At P·T threads the roof is min(DGEMM, intensity × triad),
-as the harness judged the point (harness/machine/calibrate.cpp, apply_roofline), and limit_at
+as the harness judged the point (harness/measure/roofline.cpp, apply_roofline), and limit_at
 below reads a thread count between two calibrated ones, or beyond them, as the harness does:
 so each point sits under the very roof its roofline_fraction is measured against.
 

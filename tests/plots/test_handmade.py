@@ -173,7 +173,7 @@ class HandMade(ImageChecks, unittest.TestCase):
         self.assertTrue(captions.roofline(facts).startswith("wordcount counts bytes but no flops"))
 
     def test_roofline_limits_are_read_as_the_harness_reads_them(self):
-        # harness/machine/calibrate.cpp limit_at: exact, interpolated, the first count's below it and
+        # harness/measure/roofline.cpp limit_at: exact, interpolated, the first count's below it and
         # the top count's beyond (unit_calibrate_test's LimitAt has the same numbers).
         points = [
             {"threads": 1, "triad_gbs": 10.0},

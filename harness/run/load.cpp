@@ -1,4 +1,4 @@
-#include "sweep/load.hpp"
+#include "run/load.hpp"
 
 #include <cstdio>
 

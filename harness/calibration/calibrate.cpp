@@ -1,13 +1,13 @@
-#include "machine/calibrate.hpp"
+#include "calibration/calibrate.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "calibration/syncbench.hpp"
 #include "launch/launcher.hpp"
 #include "machine/openmp_runtime.hpp"
-#include "machine/syncbench.hpp"
 #include "measure/clock.hpp"
 #include "measure/stats.hpp"
 #include "stream.hpp"

@@ -1,11 +1,11 @@
-#include "sweep/estimate.hpp"
+#include "run/estimate.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
-#include "machine/calibrate.hpp"
-#include "machine/calibration_cache.hpp"
+#include "calibration/calibrate.hpp"
+#include "calibration/calibration_cache.hpp"
 #include "measure/roofline.hpp"
 #include "util/units.hpp"
 

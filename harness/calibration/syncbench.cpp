@@ -1,4 +1,4 @@
-#include "machine/syncbench.hpp"
+#include "calibration/syncbench.hpp"
 
 #include <omp.h>
 

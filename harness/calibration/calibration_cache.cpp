@@ -1,4 +1,4 @@
-#include "machine/calibration_cache.hpp"
+#include "calibration/calibration_cache.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "machine/calibrate.hpp"
+#include "calibration/calibrate.hpp"
 #include "machine/sysinfo.hpp"
 #include "measure/clock.hpp"
 #include "util/files.hpp"
