@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -18,6 +19,7 @@
 #include "machine/slurm_allocation.hpp"
 #include "machine/sysinfo.hpp"
 #include "test_support.hpp"
+#include "util/subprocess.hpp"
 
 namespace parsweep {
 namespace {
@@ -361,6 +363,28 @@ TEST_F(SysinfoTest, SlurmAllocationIsTheJobsNodesAndCpus) {
     // A node list and a CPU list that disagree describe no allocation.
     setenv("SLURM_JOB_CPUS_PER_NODE", "4", 1);
     EXPECT_FALSE(detect_allocation());
+}
+
+// The versions of srun, mpirun and the MPI worker are probed with first_line_of: the first
+// line of a tool that succeeds, nothing from one that fails or cannot be started.
+TEST(Subprocess, FirstLineOfAToolThatSucceedsElseNothing) {
+    EXPECT_EQ(first_line_of({"sh", "-c", "echo 'slurm 22.05.8'; echo more"}), "slurm 22.05.8");
+    EXPECT_EQ(first_line_of({"sh", "-c", "echo half; exit 3"}), "");
+    EXPECT_EQ(first_line_of({"/no/such/parsweep-probe", "--version"}), "");
+}
+
+// A probe that hangs (a broken srun, an MPI that waits for a daemon) is killed at its
+// deadline instead of hanging parsweep; what it printed before is kept.
+TEST(Subprocess, AProgramPastItsDeadlineIsKilled) {
+    std::string out;
+    EXPECT_EQ(run_program({"sh", "-c", "echo started; exec sleep 600"}, Output::capture, &out, 0.5),
+              128 + SIGKILL);
+    EXPECT_EQ(out, "started\n");
+    EXPECT_EQ(run_program({"sleep", "600"}, Output::discard, nullptr, 0.5), 128 + SIGKILL);
+    EXPECT_EQ(first_line_of({"sleep", "600"}, 0.5), "");
+    // Without a deadline, and within one, the program's own status.
+    EXPECT_EQ(run_program({"sh", "-c", "exit 4"}, Output::discard), 4);
+    EXPECT_EQ(run_program({"sh", "-c", "exit 5"}, Output::discard, nullptr, 600), 5);
 }
 
 }  // namespace

@@ -316,25 +316,6 @@ std::string mpi_unavailable(const std::string& executable) {
     return "";
 }
 
-namespace {
-
-// The first line a command prints on stdout (its version), or "" when it cannot be run.
-std::string first_line_of(const std::vector<std::string>& argv) {
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e) env.emplace_back(*e);
-    Launched l;
-    if (!start(l, argv, env).empty()) return "";
-    Heard ignored;
-    if (!listen(l, ignored, monotonic_s() + 10).empty()) stop(l);
-    drain(l);
-    reap_until(l.proc, std::numeric_limits<double>::max());
-    std::string text = l.output;
-    text = text.substr(0, text.find('\n'));
-    return text;
-}
-
-}  // namespace
-
 json mpi_info(const std::string& executable) {
     MpiLaunch how = mpi_launch_here();
     choose_mpi_plugin(how, "");

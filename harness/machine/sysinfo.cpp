@@ -297,9 +297,8 @@ json run_context(const UsableCores& cores) {
     // In a Slurm job: its nodes and CPUs (what launcher "mpi" points may use), and which Slurm.
     if (const auto allocation = detect_allocation()) {
         context["allocation"] = to_json(*allocation);
-        std::string version;
-        if (run_program({"srun", "--version"}, Output::capture, &version) == 0)
-            context["allocation"]["slurm_version"] = version.substr(0, version.find('\n'));
+        if (const std::string version = first_line_of({"srun", "--version"}); !version.empty())
+            context["allocation"]["slurm_version"] = version;
     }
     return context;
 }

@@ -1,12 +1,18 @@
 #include "util/subprocess.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <optional>
+#include <thread>
 
 extern char** environ;
 
@@ -14,18 +20,64 @@ namespace parsweep {
 
 namespace {
 
-// Reads `fd` to its end into `out` (when given), then closes it.
-void read_all(int fd, std::string* out) {
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+using Clock = std::chrono::steady_clock;
+
+// Milliseconds left before `deadline` for poll(): -1 (no limit) without one, 0 once past it.
+int ms_left(const std::optional<Clock::time_point>& deadline) {
+    if (!deadline) return -1;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+    return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
+}
+
+// Reads `fd` to its end into `out` (when given), then closes it. False when `deadline` came
+// first (the program is still running).
+bool read_all(int fd, std::string* out, const std::optional<Clock::time_point>& deadline) {
+    bool in_time = true;
+    for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        const int ready = poll(&p, 1, ms_left(deadline));
+        if (ready == 0) {
+            in_time = false;
+            break;
+        }
+        if (ready < 0 && errno == EINTR) continue;
+        char buf[4096];
+        const ssize_t n = ready < 0 ? -1 : read(fd, buf, sizeof buf);
         if (n > 0 && out) out->append(buf, static_cast<std::size_t>(n));
+        if (n > 0 || (n < 0 && errno == EINTR)) continue;
+        break;  // end of file, or an error that no retry mends
+    }
     close(fd);
+    return in_time;
+}
+
+// Waits for `pid` to end, killing it once `deadline` has passed; its status as run_program
+// returns it.
+int reap(pid_t pid, const std::optional<Clock::time_point>& deadline) {
+    int status = 0;
+    bool killed = false;
+    for (;;) {
+        const pid_t r = waitpid(pid, &status, deadline && !killed ? WNOHANG : 0);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) return -1;
+        if (r == 0 && ms_left(deadline) == 0) {
+            kill(pid, SIGKILL);
+            killed = true;
+        } else if (r == 0) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, ms_left(deadline))));
+        }
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace
 
-int run_program(const std::vector<std::string>& argv, Output output, std::string* captured) {
+int run_program(const std::vector<std::string>& argv, Output output, std::string* captured,
+                double timeout_s) {
+    std::optional<Clock::time_point> deadline;
+    if (timeout_s > 0)
+        deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(timeout_s));
     int fds[2] = {-1, -1};
     if (output == Output::capture && pipe(fds) != 0) {
         if (captured) *captured = std::strerror(errno);
@@ -48,19 +100,20 @@ int run_program(const std::vector<std::string>& argv, Output output, std::string
     posix_spawn_file_actions_destroy(&fa);
     if (output == Output::capture) {
         close(fds[1]);
-        if (rc == 0)
-            read_all(fds[0], captured);
-        else
-            close(fds[0]);
+        if (rc == 0 && !read_all(fds[0], captured, deadline)) kill(pid, SIGKILL);
+        if (rc != 0) close(fds[0]);
     }
     if (rc != 0) {
         if (captured) *captured = std::strerror(rc);
         return -1;
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return reap(pid, deadline);
+}
+
+std::string first_line_of(const std::vector<std::string>& argv, double timeout_s) {
+    std::string text;
+    if (run_program(argv, Output::capture, &text, timeout_s) != 0) return "";
+    return text.substr(0, text.find('\n'));
 }
 
 }  // namespace parsweep

@@ -16,8 +16,14 @@ enum class Output {
 
 // Runs `argv` (argv[0] searched on PATH when it has no '/') in this process's environment and
 // waits for it. Returns its exit status (128 + the signal when a signal ended it), or -1 when
-// it could not be started, with strerror's text in `captured`.
+// it could not be started, with strerror's text in `captured`. With `timeout_s` > 0 a program
+// still running after that long is killed (SIGKILL: status 137): a probe of another tool must
+// not hang parsweep.
 int run_program(const std::vector<std::string>& argv, Output output,
-                std::string* captured = nullptr);
+                std::string* captured = nullptr, double timeout_s = 0);
+
+// The first line `argv` prints on stdout when it exits 0 within `timeout_s` (a tool's
+// `--version`), else "".
+std::string first_line_of(const std::vector<std::string>& argv, double timeout_s = 10);
 
 }  // namespace parsweep
