@@ -253,7 +253,7 @@ const char* schema_template() {
           "enum": []
         },
         "description": {
-          "type": "string"
+          "$ref": "#/properties/description"
         },
         "params": {
           "type": "object"
@@ -262,106 +262,31 @@ const char* schema_template() {
           "type": "object"
         },
         "repetitions": {
-          "type": "integer",
-          "minimum": 1,
-          "maximum": 100000,
-          "description": "recorded repetitions per point"
+          "$ref": "#/properties/repetitions"
         },
         "warmup": {
-          "type": "integer",
-          "minimum": 0,
-          "maximum": 1000,
-          "description": "unrecorded repetitions before them"
+          "$ref": "#/properties/warmup"
         },
         "timeout_s": {
-          "type": "number",
-          "exclusiveMinimum": 0,
-          "maximum": 604800,
-          "description": "a repetition taking longer fails"
+          "$ref": "#/properties/timeout_s"
         },
         "baseline": {
-          "type": "object",
-          "additionalProperties": false,
-          "description": "the point speedups are measured against",
-          "properties": {
-            "processes": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 1024
-            },
-            "threads": {
-              "type": "integer",
-              "minimum": 1,
-              "maximum": 1024
-            },
-            "nodes": {
-              "description": "launcher mpi under Slurm: the nodes the ranks spread over (points with more nodes than processes are left out; the baseline runs on 1 node); default: every node of the allocation, at most one per rank",
-              "oneOf": [
-                {
-                  "const": "auto",
-                  "description": "1, 2, 4, … up to the allocation's nodes"
-                },
-                {
-                  "type": "array",
-                  "minItems": 1,
-                  "items": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 4096
-                  }
-                }
-              ]
-            }
-          }
+          "$ref": "#/properties/baseline"
         },
         "env": {
-          "type": "object",
-          "description": "extra environment of the worker processes (OMP_PROC_BIND, OMP_WAIT_POLICY, …); thread counts come from the threads axis",
-          "propertyNames": {
-            "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-            "not": {
-              "enum": [
-                "OMP_NUM_THREADS",
-                "OPENBLAS_NUM_THREADS",
-                "MKL_NUM_THREADS",
-                "BLIS_NUM_THREADS",
-                "GOTO_NUM_THREADS"
-              ]
-            }
-          },
-          "additionalProperties": {
-            "type": [
-              "string",
-              "number",
-              "boolean"
-            ]
-          }
+          "$ref": "#/properties/env"
         },
         "time_metric": {
-          "enum": [
-            "wall_s",
-            "compute_s"
-          ],
-          "description": "the time speedup and efficiency compare: wall_s (the whole parallel operation) or compute_s (the kernel alone)"
+          "$ref": "#/properties/time_metric"
         },
         "launcher": {
-          "enum": [
-            "spawn",
-            "mpi"
-          ],
-          "description": "how the processes start: spawn (fresh processes on this node, the default) or mpi (MPI ranks through mpirun, or srun inside a Slurm allocation; needs a build with Open MPI)"
+          "$ref": "#/properties/launcher"
         },
         "mpi_plugin": {
-          "type": "string",
-          "pattern": "^[A-Za-z0-9_]{1,32}$",
-          "description": "launcher mpi under Slurm: srun's MPI plugin (--mpi=…), one of `srun --mpi=list`; default: SLURM_MPI_TYPE, else the cluster's MpiDefault unless none, else pmix, else pmi2"
+          "$ref": "#/properties/mpi_plugin"
         },
         "scaling": {
-          "enum": [
-            "strong",
-            "weak"
-          ],
-          "description": "how the work grows with P·T: strong (the default: the same work at every P·T; speedup = baseline time ÷ time) or weak (the kernel's work-size parameter — square n, pi samples, invert count — is the work per worker and is multiplied by P·T; speedup is the scaled speedup (P·T ÷ baseline P·T) × baseline time ÷ time)"
+          "$ref": "#/properties/scaling"
         }
       },
       "allOf": []
