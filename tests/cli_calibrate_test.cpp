@@ -1,11 +1,18 @@
 // `parsweep calibrate` and the calibration `parsweep run` records, with the real binary, real
 // worker processes and a cache in a temporary directory.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "test_support.hpp"
@@ -167,6 +174,48 @@ TEST_F(Calibrate, TwoRunsAtOnceMeasureOnceAndTheOtherWaits) {
         measured += c["reused"].get<bool>() ? 0 : 1;
     }
     EXPECT_EQ(measured, 1) << oa.err << ob.err;
+}
+
+// True once some process waits for an flock on `file` (a "->" line of /proc/locks with its
+// inode), false when `done` comes first.
+bool someone_waits_for(const fs::path& file, const std::future<Output>& done) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return false;
+    const std::string inode = ":" + std::to_string(st.st_ino) + " ";
+    while (done.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+        std::istringstream locks(read_file("/proc/locks"));
+        for (std::string line; std::getline(locks, line);)
+            if (line.find("->") != std::string::npos && line.find(inode) != std::string::npos)
+                return true;
+    }
+    return false;
+}
+
+// `parsweep calibrate` waits for a calibration measured by another parsweep on this machine,
+// even one with another cache: two at once ran a 24 GiB machine out of memory. The test holds
+// the lock itself, so the wait is certain, not a race that may or may not show.
+TEST_F(Calibrate, CalibrateWaitsForOneMeasuredElsewhereOnThisMachine) {
+    const fs::path tmp = dir / "tmp";
+    fs::create_directories(tmp);
+    const fs::path lock = tmp / ("parsweep-calibrating-" + std::to_string(::getuid()) + ".lock");
+    const int fd = ::open(lock.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+    ASSERT_GE(fd, 0) << lock;
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    auto calibrate = std::async(std::launch::async, [&] {
+        return run_parsweep(
+            "calibrate --quick --cores 1 --json", dir.path(),
+            "env PARSWEEP_CACHE_DIR='" + cache().string() + "' TMPDIR='" + tmp.string() + "'");
+    });
+    const bool waited = someone_waits_for(lock, calibrate);
+    ::close(fd);  // the other calibration is done
+    const Output o = calibrate.get();
+    EXPECT_TRUE(waited) << o.err;
+    ASSERT_EQ(o.status, 0) << o.err;
+    EXPECT_NE(
+        o.err.find("waiting for another parsweep's calibration to finish (" + lock.string() + ")"),
+        std::string::npos)
+        << o.err;
+    EXPECT_FALSE(json::parse(o.out)["reused"].get<bool>());
 }
 
 TEST_F(Calibrate, RunRecordsTheCalibrationAndRooflineFractions) {

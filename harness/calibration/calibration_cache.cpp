@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -86,37 +87,29 @@ std::string calibrating_line(const UsableCores& cores, const json& key, const fs
 
 }  // namespace
 
+CalibrationLock::CalibrationLock(std::FILE* notices) {
+    std::error_code ec;
+    const fs::path dir = fs::temp_directory_path(ec);
+    if (ec) return;
+    const fs::path lock = dir / fmt::format("parsweep-calibrating-{}.lock", ::getuid());
+    fd_ = ::open(lock.c_str(), O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    struct stat st {};
+    if (fd_ >= 0 && (::fstat(fd_, &st) != 0 || st.st_uid != ::getuid())) {
+        ::close(fd_);  // planted by another user: not a lock we may wait on
+        fd_ = -1;
+    }
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+    progress_line(notices,
+                  "waiting for another parsweep's calibration to finish (" + lock.string() + ")");
+    while (::flock(fd_, LOCK_EX) != 0)
+        if (errno != EINTR || interrupted() != 0) return;
+}
+
+CalibrationLock::~CalibrationLock() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
 namespace {
-
-// An exclusive flock on DIR/.calibrating.lock, held while it lives: one calibration at a time
-// per cache directory. Two measured at once would disturb each other's figures, and each holds
-// STREAM arrays of 4 × the last-level cache (gigabytes where hwloc reports a large one): two
-// runs or tests started together ran the machine out of memory. The later one waits, saying
-// so on `notices`, then finds the first one's result in the cache. Where the lock cannot be
-// made (a directory that cannot be created or written) there is no waiting, as before; a
-// SIGINT or SIGTERM ends the wait (interrupted() then tells the caller).
-class CalibrationLock {
-  public:
-    CalibrationLock(const fs::path& dir, std::FILE* notices) {
-        std::error_code ec;
-        fs::create_directories(dir, ec);
-        const fs::path lock = dir / ".calibrating.lock";
-        fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
-        progress_line(notices, "waiting for another parsweep's calibration to finish (" +
-                                   lock.string() + ")");
-        while (::flock(fd_, LOCK_EX) != 0)
-            if (errno != EINTR || interrupted() != 0) return;
-    }
-    ~CalibrationLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    CalibrationLock(const CalibrationLock&) = delete;
-    CalibrationLock& operator=(const CalibrationLock&) = delete;
-
-  private:
-    int fd_ = -1;
-};
 
 // The cached calibration of `key` in `file` as a run records it, or nullopt.
 std::optional<json> reuse_cached(const fs::path& file, const json& key) {
@@ -137,8 +130,7 @@ json calibration_for_run(const UsableCores& cores, const std::string& executable
     const fs::path dir = calibration_cache_dir();
     const fs::path file = dir.empty() ? fs::path() : calibration_cache_file(dir, key);
     if (auto cached = reuse_cached(file, key)) return *cached;
-    std::optional<CalibrationLock> lock;
-    if (!dir.empty()) lock.emplace(dir, notices);
+    const CalibrationLock lock(notices);
     if (interrupted() != 0) return {{"error", "interrupted before calibrating"}};
     if (auto cached = reuse_cached(file, key)) return *cached;  // measured while we waited
     progress_line(notices, calibrating_line(cores, key, file));

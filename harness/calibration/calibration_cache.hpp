@@ -34,6 +34,26 @@ std::optional<json> read_cached_calibration(const std::filesystem::path& file, c
 // ("note: calibration not cached …"), not fatal. True when written.
 bool write_calibration_cache(const std::filesystem::path& file, const json& calibration);
 
+// Held while a calibration is measured: one at a time on this host for this user, an flock on
+// <temp dir>/parsweep-calibrating-<uid>.lock. Two measured at once would disturb each other's
+// figures, and each holds STREAM arrays of 4 × the last-level cache (gigabytes where hwloc
+// reports a large one): two runs, or a run and `parsweep calibrate`, started together ran a
+// 24 GiB machine out of memory. A later one waits, saying so on `notices`; then it should read
+// the cache again, as the first may have measured what it needs. Per user, because a lock
+// another user holds could keep ours waiting for ever. Where the lock cannot be made (no
+// temporary directory, a file that is not ours) there is no waiting; a SIGINT or SIGTERM ends
+// the wait (interrupted() then tells the caller).
+class CalibrationLock {
+  public:
+    explicit CalibrationLock(std::FILE* notices);
+    ~CalibrationLock();
+    CalibrationLock(const CalibrationLock&) = delete;
+    CalibrationLock& operator=(const CalibrationLock&) = delete;
+
+  private:
+    int fd_ = -1;
+};
+
 // What `parsweep run` records in context.calibration: the cached calibration, or a quick one
 // measured now and cached, with "cache_file" and "reused"; {"error": …} when it could not be
 // measured (the run goes on without rooflines). When it measures, a line on `notices` says

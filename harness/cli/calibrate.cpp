@@ -85,7 +85,15 @@ int cmd_calibrate(const CalibrateOptions& options) {
         }
     }
     std::optional<json> c;
-    if (!options.force && !file.empty()) c = read_cached_calibration(file, key, options.quick);
+    auto cached = [&] {
+        if (!options.force && !file.empty()) c = read_cached_calibration(file, key, options.quick);
+    };
+    cached();
+    std::optional<CalibrationLock> lock;
+    if (!c) {
+        lock.emplace(stderr);  // one calibration at a time on this machine
+        cached();              // measured while we waited
+    }
     const bool reused = c.has_value();
     if (!c) {
         std::FILE* progress = options.as_json ? stderr : stdout;
