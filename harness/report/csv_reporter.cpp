@@ -41,7 +41,8 @@ class Row {
     Row& operator<<(long v) { return *this << std::to_string(v); }
     Row& operator<<(int v) { return *this << std::to_string(v); }
     Row& operator<<(std::size_t v) { return *this << std::to_string(v); }
-    Row& operator<<(bool v) { return *this << std::string(v ? "true" : "false"); }
+    Row& operator<<(bool v) { return *this << text(v); }
+    static std::string text(bool v) { return v ? "true" : "false"; }
     std::string str() const { return line_ + "\n"; }
 
   private:
@@ -77,6 +78,53 @@ void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& p
     row << pt.index << pt.launcher << pt.scaling;
 }
 
+// points.csv's columns after the key: each a name and its cell, listed once so the header
+// and the rows cannot drift apart. Times (`timed`) are empty for a failed point.
+struct PointColumn {
+    const char* name;
+    std::string (*cell)(const PointResult&);
+};
+
+std::string timed(const PointResult& p, double v) {
+    return p.verified && p.wall.count > 0 ? num(v) : std::string();
+}
+
+// clang-format off
+const PointColumn kPointColumns[] = {
+    {"baseline_only",     [](const PointResult& p) { return Row::text(p.point->baseline_only); }},
+    {"time_metric",       [](const PointResult& p) { return p.point->time_metric; }},
+    {"repetitions",       [](const PointResult& p) { return std::to_string(p.reps.size()); }},
+    {"min_s",             [](const PointResult& p) { return timed(p, p.wall.min); }},
+    {"median_s",          [](const PointResult& p) { return timed(p, p.wall.median); }},
+    {"mean_s",            [](const PointResult& p) { return timed(p, p.wall.mean); }},
+    {"stddev_s",          [](const PointResult& p) { return timed(p, p.wall.stddev); }},
+    {"max_s",             [](const PointResult& p) { return timed(p, p.wall.max); }},
+    {"ci95_s",            [](const PointResult& p) { return timed(p, p.wall.ci95); }},
+    {"spawn_s",           [](const PointResult& p) { return timed(p, p.spawn.median); }},
+    {"compute_s",         [](const PointResult& p) { return timed(p, p.compute.median); }},
+    {"gather_s",          [](const PointResult& p) { return timed(p, p.gather.median); }},
+    {"imbalance_s",       [](const PointResult& p) { return timed(p, p.imbalance.median); }},
+    {"speedup",           [](const PointResult& p) { return num(p.derived.speedup); }},
+    {"efficiency",        [](const PointResult& p) { return num(p.derived.efficiency); }},
+    {"efficiency_cores",  [](const PointResult& p) { return num(p.derived.efficiency_cores); }},
+    {"overhead_s",        [](const PointResult& p) { return num(p.derived.overhead_s); }},
+    {"karp_flatt",        [](const PointResult& p) { return num(p.derived.karp_flatt); }},
+    {"gustafson_serial",  [](const PointResult& p) { return num(p.derived.gustafson_serial); }},
+    {"oversubscription",  [](const PointResult& p) { return num(p.derived.oversubscription); }},
+    {"usable_cores",      [](const PointResult& p) { return std::to_string(p.usable_cores); }},
+    {"nodes",             [](const PointResult& p) { return fmt::format("{}", fmt::join(p.nodes, " ")); }},
+    {"cpu_util",          [](const PointResult& p) { return timed(p, p.cpu_util.median); }},
+    {"ctx_involuntary",   [](const PointResult& p) { return timed(p, p.ctx_involuntary_median); }},
+    {"gflops",            [](const PointResult& p) { return num(p.derived.gflops); }},
+    {"bandwidth_gbs",     [](const PointResult& p) { return num(p.derived.bandwidth_gbs); }},
+    {"items_per_s",       [](const PointResult& p) { return num(p.derived.items_per_s); }},
+    {"roofline_fraction", [](const PointResult& p) { return num(p.derived.roofline_fraction); }},
+    {"blas_loaded",       [](const PointResult& p) { return blas_text(loaded_blas(p)); }},
+    {"verified",          [](const PointResult& p) { return Row::text(p.verified); }},
+    {"error",             [](const PointResult& p) { return p.error; }},
+};
+// clang-format on
+
 class CsvReporter : public Reporter {
   public:
     void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
@@ -97,18 +145,7 @@ class CsvReporter : public Reporter {
         {
             Row h;
             key_header(h, params, learners);
-            // clang-format off
-            for (const char* c :
-                 {"baseline_only",   "time_metric", "repetitions",      "min_s",
-                  "median_s",        "mean_s",      "stddev_s",         "max_s",
-                  "ci95_s",          "spawn_s",     "compute_s",        "gather_s",
-                  "imbalance_s",     "speedup",     "efficiency",       "efficiency_cores",
-                  "overhead_s",      "karp_flatt",  "gustafson_serial", "oversubscription",
-                  "usable_cores",    "nodes",       "cpu_util",         "ctx_involuntary",
-                  "gflops",          "bandwidth_gbs", "items_per_s",    "roofline_fraction",
-                  "blas_loaded",     "verified",    "error"})
-                // clang-format on
-                h << std::string(c);
+            for (const auto& column : kPointColumns) h << std::string(column.name);
             points = h.str();
         }
         {
@@ -121,18 +158,7 @@ class CsvReporter : public Reporter {
         for (const auto& p : done) {
             Row r;
             key_cells(r, p, params, learners);
-            r << p.point->baseline_only << p.point->time_metric << p.reps.size();
-            const bool ok = p.verified && p.wall.count > 0;
-            auto t = [&](double v) { return ok ? num(v) : std::string(); };
-            r << t(p.wall.min) << t(p.wall.median) << t(p.wall.mean) << t(p.wall.stddev)
-              << t(p.wall.max) << t(p.wall.ci95) << t(p.spawn.median) << t(p.compute.median)
-              << t(p.gather.median) << t(p.imbalance.median);
-            const Derived& d = p.derived;
-            r << d.speedup << d.efficiency << d.efficiency_cores << d.overhead_s << d.karp_flatt
-              << d.gustafson_serial << d.oversubscription << p.usable_cores
-              << fmt::format("{}", fmt::join(p.nodes, " ")) << t(p.cpu_util.median)
-              << t(p.ctx_involuntary_median) << d.gflops << d.bandwidth_gbs << d.items_per_s
-              << d.roofline_fraction << blas_text(loaded_blas(p)) << p.verified << p.error;
+            for (const auto& column : kPointColumns) r << column.cell(p);
             points += r.str();
             for (const auto& rep : p.reps) {
                 Row x;
