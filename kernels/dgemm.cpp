@@ -175,14 +175,7 @@ class DgemmKernel {
         return std::make_unique<DgemmRun>(p, begin, end);
     }
     json merge(const DgemmParams&, const std::vector<json>& partials) const {
-        u64 products = 0;
-        double worst = 0;
-        for (const json& part : partials) {
-            products += part.at("products").get<u64>();
-            const json& r = part.at("max_residual");
-            worst = std::max(worst, r.is_number() ? r.get<double>() : DBL_MAX);
-        }
-        return {{"products", products}, {"max_residual", worst}};
+        return merge_residual_checks(partials, "products");
     }
     Verdict verify(const DgemmParams& p, const json& result) const {
         if (!result.contains("products") || !result.contains("max_residual"))

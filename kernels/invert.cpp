@@ -747,15 +747,7 @@ class InvertKernel {
     }
 
     json merge(const InvertParams&, const std::vector<json>& partials) const {
-        double max_residual = 0.0;
-        u64 matrices = 0;
-        for (const json& part : partials) {
-            const json& r = part.at("max_residual");
-            // A null (NaN/Inf that slipped through) counts as a failure.
-            max_residual = std::max(max_residual, r.is_number() ? r.get<double>() : DBL_MAX);
-            matrices += part.at("matrices").get<u64>();
-        }
-        return {{"max_residual", max_residual}, {"matrices", matrices}};
+        return merge_residual_checks(partials, "matrices");
     }
 
     Verdict verify(const InvertParams& ip, const json& result) const {

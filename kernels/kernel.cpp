@@ -1,4 +1,6 @@
 // Helpers of the Kernel interface shared by every kernel.
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <stdexcept>
 
@@ -45,6 +47,17 @@ void require_share(std::string_view kernel, std::uint64_t begin, std::uint64_t e
     if (begin > end || end > items)
         throw std::out_of_range(
             fmt::format("{}: share [{}, {}) outside [0, {})", kernel, begin, end, items));
+}
+
+json merge_residual_checks(const std::vector<json>& partials, const char* count_key) {
+    std::uint64_t count = 0;
+    double worst = 0;
+    for (const json& part : partials) {
+        count += part.at(count_key).get<std::uint64_t>();
+        const json& r = part.at("max_residual");
+        worst = std::max(worst, r.is_number() ? r.get<double>() : DBL_MAX);
+    }
+    return {{count_key, count}, {"max_residual", worst}};
 }
 
 const ParamSpec* work_size_param(const Kernel& kernel) {

@@ -195,6 +195,11 @@ const Kernel* find_kernel(std::string_view id);
 void require_share(std::string_view kernel, std::uint64_t begin, std::uint64_t end,
                    std::uint64_t items);
 
+// merge() of the kernels whose workers check items against a residual bound (invert, dgemm):
+// {count_key: Σ the partials' count_key, "max_residual": the largest}. A residual that is not
+// a number (NaN or Inf, written as null) counts as the worst, so it can never verify.
+json merge_residual_checks(const std::vector<json>& partials, const char* count_key);
+
 // ---------------------------------------------------------------------------------------
 // Typed parameters, declared once.
 
