@@ -9,6 +9,7 @@
 #include "report/record_fields.hpp"
 #include "report/reporter.hpp"
 #include "util/files.hpp"
+#include "util/json_enum.hpp"
 
 namespace parsweep {
 
@@ -74,7 +75,7 @@ void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& p
     row << std::string(pt.kernel->id()) << pt.processes << pt.threads;
     for (const auto& name : params)
         row << (pt.params.contains(name) ? param_text(pt.params[name]) : std::string());
-    row << pt.index << pt.launcher << pt.scaling;
+    row << pt.index << enum_name(pt.launcher) << enum_name(pt.scaling);
 }
 
 class CsvReporter : public Reporter {
@@ -121,7 +122,7 @@ class CsvReporter : public Reporter {
         for (const auto& p : done) {
             Row r;
             key_cells(r, p, params, learners);
-            r << p.point->baseline_only << p.point->time_metric << p.reps.size();
+            r << p.point->baseline_only << enum_name(p.point->time_metric) << p.reps.size();
             const bool ok = p.verified && p.wall.count > 0;
             auto t = [&](double v) { return ok ? num(v) : std::string(); };
             r << t(p.wall.min) << t(p.wall.median) << t(p.wall.mean) << t(p.wall.stddev)
