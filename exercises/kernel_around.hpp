@@ -46,10 +46,10 @@ class KernelAround : public parsweep::Kernel {
     }
     parsweep::Work work(const parsweep::json& p) const override { return inner().work(p); }
 
-    std::unique_ptr<parsweep::KernelRun> prepare(const parsweep::json& p, std::uint64_t begin,
-                                                 std::uint64_t end) const final {
+    std::unique_ptr<parsweep::KernelRun> prepare(const parsweep::json& p,
+                                                 const parsweep::Share& share) const final {
         Before before_run = before(p);
-        return std::make_unique<Run>(inner().prepare(p, begin, end), std::move(before_run));
+        return std::make_unique<Run>(inner().prepare(p, share), std::move(before_run));
     }
     parsweep::json merge(const parsweep::json& p,
                          const std::vector<parsweep::json>& partials) const final {

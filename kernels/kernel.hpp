@@ -2,22 +2,23 @@
 //
 // A kernel is a unit of verifiable work that parsweep times. It knows nothing of worker
 // processes, results files or the CLI: the harness gives each worker process a contiguous
-// share [begin, end) of the kernel's items, and the kernel processes that share with the
-// OpenMP / BLAS threads the worker process was started with.
+// share [begin, end) of the kernel's items (and says how many workers share them: Share),
+// and the kernel processes that share with the OpenMP / BLAS threads the worker process was
+// started with.
 //
 // Life of one repetition of one point, in each worker process:
 //
-//   auto run = kernel.prepare(params, begin, end);    // untimed: allocate, first-touch, open
-//   for each batch [b, e) of the share:               // batch_items() items at a time
-//       run->stage(b, e);                             // untimed: the batch's input, if any
-//       run->run(b, e);                               // TIMED
-//       verdict &= run->check(b, e);                  // untimed: prove the batch's answer
-//   partial = run->partial();                         // sent to the parent
+//   auto run = kernel.prepare(params, {begin, end, P});  // untimed: allocate, first-touch, open
+//   for each batch [b, e) of the share:                  // batch_items() items at a time
+//       run->stage(b, e);                                // untimed: the batch's input, if any
+//       run->run(b, e);                                  // TIMED
+//       verdict &= run->check(b, e);                     // untimed: prove the batch's answer
+//   partial = run->partial();                            // sent to the parent
 //
 // and in the parent, once every worker has answered:
 //
-//   result  = kernel.merge(params, partials);         // e.g. sum the counts
-//   verdict = kernel.verify(params, result);          // e.g. against a serial reference
+//   result  = kernel.merge(params, partials);            // e.g. sum the counts
+//   verdict = kernel.verify(params, result);             // e.g. against a serial reference
 //
 // A point is verified only when every worker's checks and the merged verify() pass.
 //
@@ -111,6 +112,16 @@ struct Work {
     std::string item_unit;  // what an item is, for reports: "number", "chunk", "matrix"
 };
 
+// What the harness hands one worker of a point besides the parameters: its share [begin, end)
+// of the items, and how many worker processes the point runs (P: spawned workers or MPI
+// ranks, this one included). Most kernels need only their own items; one that shares the
+// machine with its sibling workers needs P (lesson 04 gives each worker P's part of the
+// cores for its BLAS threads).
+struct Share {
+    std::uint64_t begin = 0, end = 0;
+    int processes = 1;
+};
+
 // One worker's share of one point. Created in the worker process after its OpenMP / BLAS
 // environment is fixed; run() is the only timed call.
 class KernelRun {
@@ -169,9 +180,14 @@ class Kernel {
     // The work of the whole point, for throughput.
     virtual Work work(const json& params) const = 0;
 
-    // In the worker: sets up the share [begin, end) (untimed).
-    virtual std::unique_ptr<KernelRun> prepare(const json& params, std::uint64_t begin,
-                                               std::uint64_t end) const = 0;
+    // In the worker: sets up its share [share.begin, share.end) (untimed).
+    virtual std::unique_ptr<KernelRun> prepare(const json& params, const Share& share) const = 0;
+    // The share [begin, end) of a lone worker (P = 1): for tests and benchmarks that drive a
+    // kernel themselves.
+    std::unique_ptr<KernelRun> prepare(const json& params, std::uint64_t begin,
+                                       std::uint64_t end) const {
+        return prepare(params, Share{begin, end});
+    }
     // In the parent: combines the workers' partials (in worker order) into the point's result.
     virtual json merge(const json& params, const std::vector<json>& partials) const = 0;
     // In the parent: proves the merged result (exact counts, closed forms, residual bounds).
@@ -297,9 +313,8 @@ class KernelOf final : public Kernel {
         return impl_.memory_bytes(parse(params), share_items, threads);
     }
     Work work(const json& params) const override { return impl_.work(parse(params)); }
-    std::unique_ptr<KernelRun> prepare(const json& params, std::uint64_t begin,
-                                       std::uint64_t end) const override {
-        return impl_.prepare(parse(params), begin, end);
+    std::unique_ptr<KernelRun> prepare(const json& params, const Share& share) const override {
+        return impl_.prepare(parse(params), share.begin, share.end);
     }
     json merge(const json& params, const std::vector<json>& partials) const override {
         return impl_.merge(parse(params), partials);

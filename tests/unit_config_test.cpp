@@ -6,6 +6,7 @@
 #include "sweep/config.hpp"
 #include "test_support.hpp"
 #include "util/did_you_mean.hpp"
+#include "util/json_enum.hpp"
 
 namespace parsweep {
 namespace {
@@ -256,9 +257,10 @@ TEST(Expand, TimeMetricDefaultsToWallAndRunsOverride) {
     Sweep s = parse(R"({"time_metric": "compute_s", "runs": [
         {"kernel": "square", "params": {"n": 5}},
         {"kernel": "square", "params": {"n": 6}, "time_metric": "wall_s"}]})");
-    EXPECT_EQ(s.points[0].time_metric, "compute_s");
-    EXPECT_EQ(s.points[1].time_metric, "wall_s");
-    EXPECT_EQ(parse(R"({"runs": [{"kernel": "square"}]})").points[0].time_metric, "wall_s");
+    EXPECT_EQ(s.points[0].time_metric, TimeMetric::compute_s);
+    EXPECT_EQ(s.points[1].time_metric, TimeMetric::wall_s);
+    EXPECT_EQ(parse(R"({"runs": [{"kernel": "square"}]})").points[0].time_metric,
+              TimeMetric::wall_s);
     EXPECT_TRUE(
         has_error(errors_of(R"({"time_metric": "compute", "runs": [{"kernel": "square"}]})"),
                   "time_metric", "did you mean \"compute_s\""));
@@ -268,14 +270,47 @@ TEST(Expand, LauncherDefaultsToSpawnAndRunsOverride) {
     Sweep s = parse(R"({"launcher": "mpi", "runs": [
         {"kernel": "square", "params": {"n": 5}},
         {"kernel": "square", "params": {"n": 5}, "launcher": "spawn"}]})");
-    EXPECT_EQ(s.points[0].launcher, "mpi");
-    EXPECT_EQ(s.points[1].launcher, "spawn");
-    EXPECT_EQ(parse(R"({"runs": [{"kernel": "square"}]})").points[0].launcher, "spawn");
+    EXPECT_EQ(s.points[0].launcher, Launcher::mpi);
+    EXPECT_EQ(s.points[1].launcher, Launcher::spawn);
+    EXPECT_EQ(parse(R"({"runs": [{"kernel": "square"}]})").points[0].launcher, Launcher::spawn);
     // The same kernel, parameters, P and T under two launchers are two points.
     EXPECT_NE(s.points[0].key(), s.points[1].key());
     EXPECT_EQ(s.points[0].label(), "square (mpi)");
     EXPECT_EQ(s.points[1].label(), "square");
     EXPECT_EQ(s.expanded()["points"][0]["launcher"], "mpi");
+}
+
+// Each mode's names come from its one table (model.hpp), in the order of its values: the
+// config's choices and their error messages list them in that order.
+TEST(Expand, ModeNamesComeFromTheirTable) {
+    EXPECT_EQ(enum_names<Launcher>(), (std::vector<std::string>{"spawn", "mpi"}));
+    EXPECT_EQ(enum_names<Scaling>(), (std::vector<std::string>{"strong", "weak"}));
+    EXPECT_EQ(enum_names<TimeMetric>(), (std::vector<std::string>{"wall_s", "compute_s"}));
+    EXPECT_EQ(enum_name(Launcher::mpi), "mpi");
+    EXPECT_EQ(enum_name(TimeMetric::compute_s), "compute_s");
+    EXPECT_EQ(enum_from_name<Scaling>("weak"), std::optional(Scaling::weak));
+    EXPECT_EQ(enum_from_name<Scaling>("Weak"), std::nullopt);
+}
+
+// A point read back from sweep.json: a mode's name that is not in its table is refused by
+// name (from_json alone would take it for the table's first).
+TEST(Expand, PointFromJsonRefusesAnUnknownModeName) {
+    const json entry =
+        parse(R"({"runs": [{"kernel": "square", "params": {"n": 5}}]})").expanded()["points"][0];
+    for (const auto& [field, message] :
+         {std::pair{"launcher", R"(launcher: must be "spawn" or "mpi" (got "foo"))"},
+          std::pair{"scaling", R"(scaling: must be "strong" or "weak" (got "foo"))"},
+          std::pair{"time_metric",
+                    R"(time_metric: must be "wall_s" or "compute_s" (got "foo"))"}}) {
+        json bad = entry;
+        bad[field] = "foo";
+        try {
+            point_from_json(bad);
+            ADD_FAILURE() << field << " \"foo\" was accepted";
+        } catch (const std::runtime_error& e) {
+            EXPECT_EQ(std::string(e.what()), message);
+        }
+    }
 }
 
 TEST(Expand, NodesAxisPlacesMpiRanksAndKeepsTheBaselineOnOneNode) {
@@ -289,7 +324,7 @@ TEST(Expand, NodesAxisPlacesMpiRanksAndKeepsTheBaselineOnOneNode) {
                           in_job);
     std::vector<std::tuple<int, int, std::string>> mpi;  // (nodes, processes, label)
     for (const auto& p : s.points)
-        if (p.launcher == "mpi") mpi.emplace_back(p.nodes, p.processes, p.label());
+        if (p.launcher == Launcher::mpi) mpi.emplace_back(p.nodes, p.processes, p.label());
     // nodes=2 with 1 process cannot be placed: left out; the baseline runs on 1 node.
     const std::vector<std::tuple<int, int, std::string>> expected = {
         {1, 1, "square nodes=1 (mpi)"},
@@ -305,7 +340,7 @@ TEST(Expand, NodesAxisPlacesMpiRanksAndKeepsTheBaselineOnOneNode) {
     EXPECT_EQ(s.points[3].mpi_plugin, "pmi2");
     // The top-level nodes axis is the mpi runs' alone; the spawn run has none.
     for (const auto& p : s.points)
-        if (p.launcher == "spawn") {
+        if (p.launcher == Launcher::spawn) {
             EXPECT_EQ(p.nodes, 0);
         }
     EXPECT_EQ(s.expanded()["points"][3]["nodes"], 2);
@@ -610,7 +645,7 @@ TEST(WeakScaling, StrongIsTheDefaultAndKeepsTheGivenSize) {
     Sweep s = parse(R"({"grid": {"processes": [1, 2]}, "runs": [
         {"kernel": "square", "params": {"n": 1000}}]})");
     for (const auto& p : s.points) {
-        EXPECT_EQ(p.scaling, "strong");
+        EXPECT_EQ(p.scaling, Scaling::strong);
         EXPECT_EQ(p.params["n"], 1000u);
         EXPECT_TRUE(p.per_worker.empty());
     }
@@ -627,13 +662,13 @@ TEST(WeakScaling, TheWorkSizeGrowsWithProcessesTimesThreads) {
         const std::uint64_t workers = std::uint64_t(p.processes * p.threads);
         const std::string id(p.kernel->id());
         if (id == "square") {
-            EXPECT_EQ(p.scaling, "weak");
+            EXPECT_EQ(p.scaling, Scaling::weak);
             EXPECT_EQ(p.params["n"], 1000 * workers) << p.processes << "x" << p.threads;
             EXPECT_EQ(p.per_worker, json({{"n", 1000}}));
             EXPECT_EQ(p.given_params()["n"], 1000u);
             EXPECT_EQ(p.label(), "square (weak)");
         } else if (id == "pi") {  // the run's own "strong" wins over the top level's
-            EXPECT_EQ(p.scaling, "strong");
+            EXPECT_EQ(p.scaling, Scaling::strong);
             EXPECT_EQ(p.params["samples"], 5000u);
         } else {  // invert scales its count of matrices, not their order
             EXPECT_EQ(p.params["count"], 3 * workers);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "launch/executor.hpp"
+#include "launch/worker.hpp"
 #include "measure/stats.hpp"
 #include "run/runner.hpp"
 #include "sweep/config.hpp"
@@ -170,6 +171,57 @@ TEST(WorkerEnvironment, ThreadCountsOwnedByTheLauncher) {
     EXPECT_EQ(std::count(four.begin(), four.end(), std::string("PARSWEEP_PROCESSES=7")), 0);
     unsetenv("PARSWEEP_PROCESSES");
     unsetenv("OMP_NUM_THREADS");
+}
+
+// A kernel that answers with the Share it was handed (hidden: for this test only).
+class ShareProbe final : public Kernel {
+    class Run final : public KernelRun {
+      public:
+        explicit Run(const Share& share) : share_(share) {}
+        void run(std::uint64_t, std::uint64_t) override {}
+        Verdict check(std::uint64_t, std::uint64_t) override { return Verdict::pass(); }
+        json partial() const override {
+            return {{"begin", share_.begin}, {"end", share_.end}, {"processes", share_.processes}};
+        }
+
+      private:
+        Share share_;
+    };
+
+  public:
+    std::string_view id() const override { return "share_probe"; }
+    std::string_view summary() const override { return "the Share prepare() was handed"; }
+    bool hidden() const override { return true; }
+    const std::vector<ParamSpec>& params() const override {
+        static const std::vector<ParamSpec> none;
+        return none;
+    }
+    std::uint64_t items(const json&) const override { return 10; }
+    std::uint64_t memory_bytes(const json&, std::uint64_t, int) const override { return 0; }
+    Work work(const json&) const override { return {}; }
+    std::unique_ptr<KernelRun> prepare(const json&, const Share& share) const override {
+        return std::make_unique<Run>(share);
+    }
+    json merge(const json&, const std::vector<json>& partials) const override { return partials; }
+    Verdict verify(const json&, const json&) const override { return Verdict::pass(); }
+};
+const ShareProbe share_probe;
+const bool share_probe_registered = register_kernel(share_probe);
+
+// The harness hands a worker's kernel the point's P with its share, through the Task the
+// launchers send (the mpi worker sets P to its ranks the same way), not through the
+// environment.
+TEST(WorkerTask, PrepareIsHandedItsShareAndThePointsProcesses) {
+    ASSERT_TRUE(share_probe_registered);
+    const Task sent{"share_probe", json::object(), 4, 7, 1, 1, 3};
+    const Task task = json::parse(json(sent).dump()).get<Task>();
+    EXPECT_EQ(task.processes, 3);
+    Prepared prepared = prepare_share(task);
+    ASSERT_TRUE(prepared.run);
+    EXPECT_EQ(prepared.run->partial(), json({{"begin", 4}, {"end", 7}, {"processes", 3}}));
+    // Driven by hand (tests, benchmarks), a kernel's share is a lone worker's.
+    const Kernel& kernel = share_probe;
+    EXPECT_EQ(kernel.prepare(json::object(), 0, 10)->partial()["processes"], 1);
 }
 
 TEST(GroupKey, EachRunHasItsOwnBaseline) {

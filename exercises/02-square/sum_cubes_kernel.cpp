@@ -89,8 +89,10 @@ class SumCubesKernel final : public parsweep::Kernel {
         const double n = static_cast<double>(items(p));
         return {2 * n, 8 * n, n, "number"};
     }
-    std::unique_ptr<parsweep::KernelRun> prepare(const json& p, u64 begin, u64 end) const override {
-        return std::make_unique<SumCubesRun>(p.at("method").get<std::string>(), begin, end);
+    std::unique_ptr<parsweep::KernelRun> prepare(const json& p,
+                                                 const parsweep::Share& share) const override {
+        return std::make_unique<SumCubesRun>(p.at("method").get<std::string>(), share.begin,
+                                             share.end);
     }
     json merge(const json&, const std::vector<json>& partials) const override {
         u64 sum = 0, numbers = 0;

@@ -167,8 +167,9 @@ class SplitSumKernel final : public parsweep::Kernel {
         const double n = static_cast<double>(items(p));
         return {n, 0, n, "number"};
     }
-    std::unique_ptr<parsweep::KernelRun> prepare(const json&, u64 begin, u64 end) const override {
-        return std::make_unique<SplitSumRun>(begin, end);
+    std::unique_ptr<parsweep::KernelRun> prepare(const json&,
+                                                 const parsweep::Share& share) const override {
+        return std::make_unique<SplitSumRun>(share.begin, share.end);
     }
     json merge(const json&, const std::vector<json>& partials) const override {
         u64 sum = 0, numbers = 0;

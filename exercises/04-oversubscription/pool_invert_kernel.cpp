@@ -9,10 +9,10 @@
  * it inverts anything, whatever the threads axis says.
  *
  * Where the worker gets the numbers (in prepare, untimed)
- *   P: PARSWEEP_PROCESSES, which the launcher puts in every worker's environment
- *   (protocol.hpp); usable cores: detect_usable_cores() (sysinfo.hpp), the same limits the
- *   parent applies (affinity mask, cgroup quota, SLURM_CPUS_PER_TASK) — but not
- *   `parsweep run --cores`, which only the parent knows. The threads are set with
+ *   P: the Share the harness hands prepare() with the worker's items (kernel.hpp), the
+ *   point's worker processes or MPI ranks; usable cores: detect_usable_cores() (sysinfo.hpp),
+ *   the same limits the parent applies (affinity mask, cgroup quota, SLURM_CPUS_PER_TASK) —
+ *   but not `parsweep run --cores`, which only the parent knows. The threads are set with
  *   openblas_set_num_threads, which works after the BLAS has started (the threads axis has
  *   started it with T); the count the BLAS then reports is the repetition's blas_threads in
  *   sweep.json.
@@ -24,11 +24,10 @@
  *                         usable cores" (b = 1 cannot do better: then the processes alone
  *                         oversubscribe, and the cure is fewer of them);
  *   P·(b + 1) ≤ C      → "cores left idle": one more thread each would still fit.
- * And the P of the environment must be the number of workers that answered.
+ * And the P the workers were handed must be the number of workers that answered.
  */
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -52,18 +51,6 @@ const parsweep::Kernel& invert() {
     static const parsweep::Kernel* const kernel = parsweep::find_kernel("invert");
     if (!kernel) throw std::logic_error("pool_invert: the invert kernel is not registered");
     return *kernel;
-}
-
-// P, from the environment the launcher gave this worker.
-int processes_from_environment() {
-    const char* value = std::getenv(parsweep::kProcessesVar);
-    char* end = nullptr;
-    const long p = value ? std::strtol(value, &end, 10) : 0;
-    if (!value || *end != '\0' || p < 1 || p > 1'000'000)
-        throw std::runtime_error(
-            fmt::format("pool_invert: {} is {}; it is set by parsweep for its worker processes",
-                        parsweep::kProcessesVar, value ? fmt::format("\"{}\"", value) : "not set"));
-    return static_cast<int>(p);
 }
 
 // The invert kernel's run of this worker's share, with the thread budget it ran under.
@@ -107,8 +94,9 @@ class PoolInvertKernel final : public parsweep::Kernel {
     }
     parsweep::Work work(const json& p) const override { return invert().work(p); }
 
-    std::unique_ptr<parsweep::KernelRun> prepare(const json& p, u64 begin, u64 end) const override {
-        const int processes = processes_from_environment();
+    std::unique_ptr<parsweep::KernelRun> prepare(const json& p,
+                                                 const parsweep::Share& share) const override {
+        const int processes = share.processes;
         const int cores = parsweep::detect_usable_cores().count;
         const int asked = lesson04::blas_threads_per_worker(processes, cores);
         if (asked < 1)
@@ -125,7 +113,7 @@ class PoolInvertKernel final : public parsweep::Kernel {
                        {"usable_cores", cores},
                        {"blas_threads_asked", asked},
                        {"blas_threads", parsweep::blas::threads()}};
-        return std::make_unique<PoolInvertRun>(invert().prepare(p, begin, end), std::move(budget));
+        return std::make_unique<PoolInvertRun>(invert().prepare(p, share), std::move(budget));
     }
 
     json merge(const json& p, const std::vector<json>& partials) const override {
@@ -149,6 +137,7 @@ class PoolInvertKernel final : public parsweep::Kernel {
         const int P = result.at("processes").get<int>();
         const int C = result.at("usable_cores").get<int>();
         const int b = result.at("blas_threads_asked").get<int>();
+        // Named as the workers' environment has it: the launchers put the same P there.
         if (P != workers)
             return Verdict::fail(
                 fmt::format("pool_invert: {} = {} in the workers, but {} workers "

@@ -277,8 +277,9 @@ class ChunkCountKernel final : public parsweep::Kernel {
         return {0, static_cast<double>(size),
                 static_cast<double>(wc::chunk_count(size, cp.chunk_bytes)), "chunk"};
     }
-    std::unique_ptr<parsweep::KernelRun> prepare(const json& p, u64 begin, u64 end) const override {
-        return std::make_unique<ChunkCountRun>(parse(p), begin, end);
+    std::unique_ptr<parsweep::KernelRun> prepare(const json& p,
+                                                 const parsweep::Share& share) const override {
+        return std::make_unique<ChunkCountRun>(parse(p), share.begin, share.end);
     }
     json merge(const json& p, const std::vector<json>& partials) const override {
         json counts = json::object();

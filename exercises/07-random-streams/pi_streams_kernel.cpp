@@ -202,10 +202,11 @@ class PiStreamsKernel final : public parsweep::Kernel {
         const double n = static_cast<double>(parsweep::count_param(p, "pi_streams", "samples"));
         return {3 * n, 0, static_cast<double>(items(p)), "block"};
     }
-    std::unique_ptr<parsweep::KernelRun> prepare(const json& p, u64 begin, u64 end) const override {
+    std::unique_ptr<parsweep::KernelRun> prepare(const json& p,
+                                                 const parsweep::Share& share) const override {
         return std::make_unique<PiStreamsRun>(parsweep::count_param(p, "pi_streams", "seed"),
                                               parsweep::count_param(p, "pi_streams", "samples"),
-                                              begin, end);
+                                              share.begin, share.end);
     }
     json merge(const json&, const std::vector<json>& partials) const override {
         u64 hits = 0, samples = 0;

@@ -237,7 +237,7 @@ json new_run_context(const RunOptions& options, bool calibrate, const UsableCore
                      const Sweep& sweep, TimeAccounting& time) {
     json context = run_context(cores);
     if (std::any_of(sweep.points.begin(), sweep.points.end(),
-                    [](const Point& p) { return p.launcher == "mpi"; }))
+                    [](const Point& p) { return p.launcher == Launcher::mpi; }))
         context["mpi"] = mpi_info(self_executable());
     const double calibrate_start_s = monotonic_s();
     context["calibration"] = calibrate ? calibration_for_run(cores, self_executable(),
@@ -360,7 +360,7 @@ void note_oversubscription(const Sweep& sweep, const json& context) {
     const auto allocation = allocation_of(context);
     for (const Point* p : sweep.points_to_run()) {
         over += p->processes * p->threads > planned_cores(*p, sweep.usable_cores, allocation);
-        mpi_in_allocation = mpi_in_allocation || (allocation && p->launcher == "mpi");
+        mpi_in_allocation = mpi_in_allocation || (allocation && p->launcher == Launcher::mpi);
     }
     if (over)
         fmt::print(stderr,

@@ -309,7 +309,7 @@ int cmd_slurm(const SlurmOptions& options) {
         job.dir, job.parts, job.points, options.config, job.cpus_per_task,
         job.cpus_per_task == 1 ? "" : "s", job.nodes, job.nodes == 1 ? "" : "s");
     const bool mpi = std::any_of(sweep->points.begin(), sweep->points.end(),
-                                 [](const Point& p) { return p.launcher == "mpi"; });
+                                 [](const Point& p) { return p.launcher == Launcher::mpi; });
     if (job.nodes > 1 && !mpi)
         fmt::print(
             "note: a part's workers all run on the first node of its allocation; more "

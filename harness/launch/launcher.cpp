@@ -99,7 +99,8 @@ std::string spawn_worker(Worker& c, const SpawnPlan& plan, const Point& point, i
         return fmt::format("cannot start worker {} ({}): {}", w, plan.argv.front(),
                            std::strerror(rc));
     auto [b, e] = share_of(plan.items, point.processes, w);
-    Task task{std::string(point.kernel->id()), point.params, b, e, w, point.threads};
+    Task task{
+        std::string(point.kernel->id()), point.params, b, e, w, point.threads, point.processes};
     if (!write_all(c.to, json(task).dump() + "\n"))
         return fmt::format("cannot send the task to worker {}", w);
     return "";

@@ -428,7 +428,8 @@ std::string plan_launch(MpiRun& run, const Point& point, const std::string& exec
     std::vector<std::string> exported = thread_count_vars();
     exported.push_back(kProcessesVar);
     for (const auto& [name, value] : point.env) exported.push_back(name);
-    const Task task{std::string(point.kernel->id()), point.params, 0, items, 0, point.threads};
+    const Task task{
+        std::string(point.kernel->id()), point.params, 0, items, 0, point.threads, point.processes};
     const auto allocation = detect_allocation();
     run.argv = mpi_command(run.how, {point.processes, point.threads, point.nodes},
                            allocation ? int(allocation->nodes.size()) : 1, exported,

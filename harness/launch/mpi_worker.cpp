@@ -73,6 +73,7 @@ std::string set_up(const char* task_text, int rank, int size, Task& task, Prepar
         task.end = task.begin + end;
         task.begin += begin;
         task.worker = rank;
+        task.processes = size;  // the ranks that split the items, as the share does
         prepared = prepare_share(task);
     } catch (const std::exception& e) {
         return e.what();

@@ -21,18 +21,19 @@ inline constexpr int kTaskFd = 3;    // worker reads the task and "go" here
 inline constexpr int kReportFd = 4;  // worker writes Ready and Report here
 // The parent's pid, in the worker's environment: a worker whose parent is gone exits.
 inline constexpr const char* kParentPidVar = "PARSWEEP_PARENT_PID";
-// The number of worker processes of the point (P), in every worker's environment: a kernel
-// that must share the machine with its sibling workers (e.g. choose its BLAS threads so that
-// P × threads fits the usable cores) reads it in prepare(). Its own share is in the Task.
+// The number of worker processes of the point (P), in every worker's environment, for code
+// that reads it there. A kernel is handed P with its share instead (Task::processes,
+// kernel.hpp's Share).
 inline constexpr const char* kProcessesVar = "PARSWEEP_PROCESSES";
 
-// What one worker must do: its share [begin, end) of a point's items.
+// What one worker must do: its share [begin, end) of a point's items, one of `processes`.
 struct Task {
     std::string kernel;
     json params;
     std::uint64_t begin = 0, end = 0;
     int worker = 0;
-    int threads = 1;  // what the worker's environment asked for, to check it took effect
+    int threads = 1;    // what the worker's environment asked for, to check it took effect
+    int processes = 1;  // P: the point's workers (or MPI ranks), this one included
 };
 
 // The worker is set up (kernel prepared, OpenMP team started) and waits for "go".
@@ -61,12 +62,11 @@ struct Report {
 // one field list each in protocol.cpp (Ready::time is "ready", Report's verdict is "ok" and
 // "message", Ready's "blas" may be absent). The readers throw json::exception on a missing
 // key or a value of the wrong type.
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Task, kernel, params, begin, end, worker, threads)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Task, kernel, params, begin, end, worker, threads, processes)
 void to_json(json& j, const Ready& r);
 void from_json(const json& j, Ready& r);
 void to_json(json& j, const Report& r);
 void from_json(const json& j, Report& r);
-
 
 // A message is a Ready/Report, or {"error": "..."} when the worker could not go on.
 inline bool is_error(const json& message) {
@@ -120,6 +120,5 @@ struct MpiReport {
 void to_json(json& j, const RankReport& r);
 void from_json(const json& j, RankReport& r);
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MpiReport, release_s, compute_s, ranks)
-
 
 }  // namespace parsweep

@@ -57,7 +57,7 @@ Prepared prepare_share(const Task& task) {
     p.kernel = find_kernel(task.kernel);
     if (!p.kernel) throw std::runtime_error("unknown kernel " + task.kernel);
     try {
-        p.run = p.kernel->prepare(task.params, task.begin, task.end);
+        p.run = p.kernel->prepare(task.params, Share{task.begin, task.end, task.processes});
     } catch (const std::exception& e) {
         throw std::runtime_error(std::string("set-up failed: ") + e.what());
     }

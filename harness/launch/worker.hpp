@@ -19,8 +19,9 @@ int worker_main();
 // What every worker does, whatever started it (the spawn launcher's `parsweep worker`, or an
 // MPI rank of parsweep-mpi-worker):
 
-// The task's kernel, prepared for the share [task.begin, task.end) (untimed). Throws
-// std::runtime_error saying why not: "unknown kernel …", "set-up failed: …".
+// The task's kernel, prepared for the share [task.begin, task.end) of one of task.processes
+// workers (untimed). Throws std::runtime_error saying why not: "unknown kernel …", "set-up
+// failed: …".
 struct Prepared {
     const Kernel* kernel = nullptr;
     std::unique_ptr<KernelRun> run;

@@ -57,7 +57,7 @@ class ConsoleReporter : public Reporter {
         if (!progress_) return;
         std::string where = fmt::format("usable cores {}", run.sweep->usable_cores);
         const bool mpi = std::any_of(todo.begin(), todo.end(),
-                                     [](const Point* p) { return p->launcher == "mpi"; });
+                                     [](const Point* p) { return p->launcher == Launcher::mpi; });
         if (const auto a = allocation_of(run.context); a && mpi)
             where += fmt::format(" (MPI ranks: {} CPUs on the allocation's {} node{})",
                                  a->total_cpus(), a->nodes.size(), a->nodes.size() == 1 ? "" : "s");

@@ -9,6 +9,7 @@
 #include "report/record_fields.hpp"
 #include "report/reporter.hpp"
 #include "util/files.hpp"
+#include "util/json_enum.hpp"
 
 namespace parsweep {
 
@@ -75,7 +76,7 @@ void key_cells(Row& row, const PointResult& p, const std::vector<std::string>& p
     row << std::string(pt.kernel->id()) << pt.processes << pt.threads;
     for (const auto& name : params)
         row << (pt.params.contains(name) ? param_text(pt.params[name]) : std::string());
-    row << pt.index << pt.launcher << pt.scaling;
+    row << pt.index << enum_name(pt.launcher) << enum_name(pt.scaling);
 }
 
 // points.csv's columns after the key: each a name and its cell, listed once so the header
@@ -92,7 +93,7 @@ std::string timed(const PointResult& p, double v) {
 // clang-format off
 const PointColumn kPointColumns[] = {
     {"baseline_only",     [](const PointResult& p) { return Row::text(p.point->baseline_only); }},
-    {"time_metric",       [](const PointResult& p) { return p.point->time_metric; }},
+    {"time_metric",       [](const PointResult& p) { return enum_name(p.point->time_metric); }},
     {"repetitions",       [](const PointResult& p) { return std::to_string(p.reps.size()); }},
     {"min_s",             [](const PointResult& p) { return timed(p, p.wall.min); }},
     {"median_s",          [](const PointResult& p) { return timed(p, p.wall.median); }},

@@ -20,7 +20,7 @@ namespace {
 
 // The strategy that runs the repetitions of `point`: its launcher's.
 std::unique_ptr<Executor> executor_for(const Point& point, const std::string& executable) {
-    if (point.launcher == "mpi") return std::make_unique<MpiExecutor>(executable);
+    if (point.launcher == Launcher::mpi) return std::make_unique<MpiExecutor>(executable);
     return std::make_unique<SpawnExecutor>(executable);
 }
 
@@ -72,7 +72,7 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     if (!baseline && point.is_baseline()) baseline = &p;  // the baseline against itself: 1×
     const bool base_ok = baseline && baseline->verified && baseline->wall.count > 0;
     auto time_of = [&](const PointResult& r) {
-        return point.time_metric == "compute_s" ? r.compute.median : r.wall.median;
+        return point.time_metric == TimeMetric::compute_s ? r.compute.median : r.wall.median;
     };
     const Work work = point.kernel->work(point.params);
     p.derived =
@@ -85,7 +85,7 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
 
 int planned_cores(const Point& point, int usable_cores,
                   const std::optional<Allocation>& allocation) {
-    if (point.launcher != "mpi" || !allocation) return usable_cores;
+    if (point.launcher != Launcher::mpi || !allocation) return usable_cores;
     const int nodes = placement_nodes({point.processes, point.threads, point.nodes},
                                       int(allocation->nodes.size()));
     int cpus = 0;

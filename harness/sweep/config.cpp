@@ -14,6 +14,7 @@
 #include "machine/blas_axis.hpp"
 #include "machine/pinning.hpp"
 #include "util/did_you_mean.hpp"
+#include "util/json_enum.hpp"
 #include "util/units.hpp"
 
 namespace parsweep {
@@ -49,9 +50,6 @@ const std::vector<std::string> kTopKeys = {
 const std::vector<std::string> kRunKeys = {
     "kernel",   "description", "params",      "grid",     "repetitions", "warmup",    "env",
     "baseline", "timeout_s",   "time_metric", "launcher", "scaling",     "mpi_plugin"};
-const std::vector<std::string> kTimeMetrics = {"wall_s", "compute_s"};
-const std::vector<std::string> kLaunchers = {"spawn", "mpi"};
-const std::vector<std::string> kScalings = {"strong", "weak"};
 const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
 
 std::string show(const json& v) {
@@ -265,6 +263,14 @@ class Checker {
         return std::nullopt;
     }
 
+    // One of the names of mode E (model.hpp's tables: Launcher, Scaling, TimeMetric), as
+    // `choice` checks them.
+    template <class E>
+    std::optional<E> mode(const json& v, const std::string& path) {
+        if (auto name = choice(v, path, enum_names<E>())) return enum_from_name<E>(*name);
+        return std::nullopt;
+    }
+
     // A processes/threads axis: a list of counts, or "auto".
     std::vector<int> counts(const json& v, const std::string& path, int auto_limit, int max) {
         if (v.is_string() && v.get<std::string>() == "auto") return auto_counts(auto_limit);
@@ -309,10 +315,10 @@ class Checker {
 };
 
 // "spawn" or "mpi"; "mpi" only where it can run (LoadOptions::mpi_unavailable).
-std::optional<std::string> parse_launcher(Checker& c, const json& v, const std::string& path,
-                                          const LoadOptions& options) {
-    auto launcher = c.choice(v, path, kLaunchers);
-    if (launcher == "mpi" && !options.mpi_unavailable.empty()) {
+std::optional<Launcher> parse_launcher(Checker& c, const json& v, const std::string& path,
+                                       const LoadOptions& options) {
+    auto launcher = c.mode<Launcher>(v, path);
+    if (launcher == Launcher::mpi && !options.mpi_unavailable.empty()) {
         c.error(path, "\"mpi\" cannot run here: " + options.mpi_unavailable);
         return std::nullopt;
     }
@@ -367,21 +373,22 @@ Baseline parse_baseline(Checker& c, const json& v, const std::string& path, Base
 }
 
 // A run's scaling and the JSON path that set it ("" = the default, strong).
-struct Scaling {
-    std::string mode = "strong";
+struct ScalingSpec {
+    Scaling mode = Scaling::strong;
     std::string path;
 };
 
-Scaling parse_scaling(Checker& c, const json& v, const std::string& path, Scaling fallback) {
-    if (auto mode = c.choice(v, path, kScalings)) return {*mode, path};
+ScalingSpec parse_scaling(Checker& c, const json& v, const std::string& path,
+                          ScalingSpec fallback) {
+    if (auto mode = c.mode<Scaling>(v, path)) return {*mode, path};
     return fallback;
 }
 
 // The work-size parameter a weak-scaling run multiplies; nullptr for strong scaling, and
 // for a kernel that has none, with an error naming the kernel and where weak was asked for.
-const ParamSpec* weak_param(Checker& c, const Kernel& kernel, const Scaling& scaling,
+const ParamSpec* weak_param(Checker& c, const Kernel& kernel, const ScalingSpec& scaling,
                             const std::string& rpath) {
-    if (scaling.mode != "weak") return nullptr;
+    if (scaling.mode != Scaling::weak) return nullptr;
     if (const ParamSpec* spec = work_size_param(kernel)) return spec;
     std::string able;
     for (const Kernel* k : kernels())
@@ -430,10 +437,10 @@ struct Level {
     int repetitions = 3;
     int warmup = 1;
     double timeout_s = 3600;
-    std::string time_metric = "wall_s";
-    std::string launcher = "spawn";
+    TimeMetric time_metric = TimeMetric::wall_s;
+    Launcher launcher = Launcher::spawn;
     std::string mpi_plugin;
-    Scaling scaling;
+    ScalingSpec scaling;
     Baseline baseline;
     std::map<std::string, std::string> env;
 };
@@ -481,7 +488,7 @@ void parse_settings(Checker& c, const json& obj, const std::string& path,
         if (auto d = c.number(obj["timeout_s"], member(path, "timeout_s"), 0, 7 * 86400.0, true))
             level.timeout_s = *d;
     if (obj.contains("time_metric"))
-        if (auto m = c.choice(obj["time_metric"], member(path, "time_metric"), kTimeMetrics))
+        if (auto m = c.mode<TimeMetric>(obj["time_metric"], member(path, "time_metric")))
             level.time_metric = *m;
     if (obj.contains("launcher"))
         if (auto l = parse_launcher(c, obj["launcher"], member(path, "launcher"), options))
@@ -585,7 +592,7 @@ const Kernel* run_kernel(Checker& c, const json& run, const std::string& rpath,
 void parse_run_axes(Checker& c, Run& run, const TopLevel& top, const LoadOptions& options,
                     double oversubscribe) {
     const std::string& rpath = run.path;
-    const bool mpi = run.level.launcher == "mpi";
+    const bool mpi = run.level.launcher == Launcher::mpi;
     const int process_limit =
         mpi && options.allocation_cpus > 0
             ? std::max(1, static_cast<int>(std::floor(options.allocation_cpus * oversubscribe)))
@@ -759,7 +766,8 @@ std::vector<json> cartesian(const RunValues& values) {
 bool combination_ok(Checker& c, const Run& run, const RunValues& values, const json& params) {
     bool ok = true;
     // cpu_set binds each spawned worker before it starts; mpirun and srun start ranks.
-    if (run.level.launcher == "mpi" && params.contains("cpu_set") && params["cpu_set"] != "none") {
+    if (run.level.launcher == Launcher::mpi && params.contains("cpu_set") &&
+        params["cpu_set"] != "none") {
         c.error(values.source_path.at("cpu_set"),
                 "cpu_set binds the spawn launcher's workers; with launcher \"mpi\" place "
                 "threads with bind and places (OMP_PROC_BIND, OMP_PLACES)");
@@ -799,7 +807,7 @@ Point make_point(const Run& run, const RunValues& values, const json& params, in
     pt.time_metric = level.time_metric;
     pt.launcher = level.launcher;
     pt.nodes = N;
-    if (level.launcher == "mpi") pt.mpi_plugin = level.mpi_plugin;
+    if (level.launcher == Launcher::mpi) pt.mpi_plugin = level.mpi_plugin;
     pt.env = level.env;
     for (auto& [k, v] : pinning_env(params)) pt.env[k] = v;
     for (auto& [k, v] : blas_env(params)) pt.env[k] = v;
@@ -819,7 +827,7 @@ bool fits_memory(Checker& c, const Run& run, const Point& pt, const LoadOptions&
     const std::uint64_t share = (items + P - 1) / P;
     // The ranks of an mpi point share their nodes' memory, not this node's.
     const int spread =
-        run.level.launcher == "mpi"
+        run.level.launcher == Launcher::mpi
             ? std::min(P, N > 0 ? N : std::max(1, options.allocation_nodes.value_or(1)))
             : 1;
     const int here = (P + spread - 1) / spread;
@@ -933,7 +941,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
         if (!kernel) continue;
         const Run run = inherit_run(c, runs[r], r, *kernel, top, options, sweep.oversubscribe);
         for (const auto& s : run.specs) params_of_used_kernels.insert(s.name);
-        any_mpi_run = any_mpi_run || run.level.launcher == "mpi";
+        any_mpi_run = any_mpi_run || run.level.launcher == Launcher::mpi;
         expand_run(c, run, top, options, sweep);
     }
     check_top_level_names(c, top, params_of_used_kernels, any_mpi_run);

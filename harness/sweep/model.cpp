@@ -5,6 +5,9 @@
 #include <type_traits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "util/json_enum.hpp"
 
 namespace parsweep {
 
@@ -26,9 +29,9 @@ std::string Point::key() const {
                {"params", params},
                {"processes", processes},
                {"threads", threads}};
-    if (!learner.empty()) id["learner"] = learner;       // keys of other runs stay as they were
-    if (launcher != "spawn") id["launcher"] = launcher;  // as do the keys of spawn points
-    if (nodes != 0) id["nodes"] = nodes;                 // and of points without a nodes axis
+    if (!learner.empty()) id["learner"] = learner;  // keys of other runs stay as they were
+    if (launcher != Launcher::spawn) id["launcher"] = launcher;  // as do the keys of spawn points
+    if (nodes != 0) id["nodes"] = nodes;  // and of points without a nodes axis
     if (weak()) id["scaling"] = scaling;  // and of strong scaling: its baseline differs
     return hash_text(id.dump());
 }
@@ -121,12 +124,27 @@ Point point_from_json(const json& e) {
         return e[name];
     };
     auto get = [&](const char* name, auto& out, Presence presence) {
+        using T = std::remove_reference_t<decltype(out)>;
         if (presence != Presence::Required && !e.contains(name)) return;
+        // A mode (Launcher, Scaling, …) is read as its name and must be one of its table's:
+        // from_json would take any other for the first.
+        using Read = std::conditional_t<std::is_enum_v<T>, std::string, T>;
+        Read value;
         try {
-            out = field(name).get<std::remove_reference_t<decltype(out)>>();
+            value = field(name).get<Read>();
         } catch (const json::exception& x) {
             throw std::runtime_error(
                 fmt::format("{}: {} (got {})", name, x.what(), field(name).dump()));
+        }
+        if constexpr (std::is_enum_v<T>) {
+            const auto mode = enum_from_name<T>(value);
+            if (!mode)
+                throw std::runtime_error(fmt::format("{}: must be \"{}\" (got \"{}\")", name,
+                                                     fmt::join(enum_names<T>(), "\" or \""),
+                                                     value));
+            out = *mode;
+        } else {
+            out = std::move(value);
         }
     };
     Point p;
@@ -149,9 +167,6 @@ Point point_from_json(const json& e) {
         throw std::runtime_error(fmt::format("baseline: {} (got {})", x.what(), base.dump()));
     }
     later_point_fields(p, get);
-    if (p.scaling != "strong" && p.scaling != "weak")
-        throw std::runtime_error(
-            fmt::format("scaling: must be \"strong\" or \"weak\" (got \"{}\")", p.scaling));
     if (p.weak()) {
         p.per_worker = field("per_worker");
         if (!p.per_worker.is_object()) throw std::runtime_error("per_worker: must be an object");
@@ -171,12 +186,10 @@ std::string Point::label() const {
         s += " " + a + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
     }
     if (nodes != 0) s += fmt::format(" nodes={}", nodes);
-    if (launcher != "spawn" && weak())
-        s += " (" + launcher + ", weak)";
-    else if (launcher != "spawn")
-        s += " (" + launcher + ")";
-    else if (weak())
-        s += " (weak)";
+    std::vector<std::string> modes;  // the modes that are not the default, as "(mpi, weak)"
+    if (launcher != Launcher::spawn) modes.push_back(enum_name(launcher));
+    if (weak()) modes.push_back(enum_name(scaling));
+    if (!modes.empty()) s += fmt::format(" ({})", fmt::join(modes, ", "));
     return s;
 }
 

@@ -26,6 +26,25 @@
 
 namespace parsweep {
 
+// A point's modes, each an enum with the one table of its names: the config's choices and
+// their errors, sweep.json, the results and labels all take the names from it
+// (util/json_enum.hpp: enum_names, enum_name, enum_from_name).
+
+// The time that speedup, efficiency and overhead compare: "wall_s" (the whole parallel
+// operation: spawn, set-up, dispatch, compute, gather) or "compute_s" (the kernel alone).
+enum class TimeMetric { wall_s, compute_s };
+NLOHMANN_JSON_SERIALIZE_ENUM(TimeMetric,
+                             {{TimeMetric::wall_s, "wall_s"}, {TimeMetric::compute_s, "compute_s"}})
+
+// How the P processes start: "spawn" (fresh processes on this node, launcher.hpp) or "mpi"
+// (P MPI ranks through mpirun, or srun inside a Slurm allocation; mpi_launcher.hpp).
+enum class Launcher { spawn, mpi };
+NLOHMANN_JSON_SERIALIZE_ENUM(Launcher, {{Launcher::spawn, "spawn"}, {Launcher::mpi, "mpi"}})
+
+// "strong" or "weak" (see the top of this file).
+enum class Scaling { strong, weak };
+NLOHMANN_JSON_SERIALIZE_ENUM(Scaling, {{Scaling::strong, "strong"}, {Scaling::weak, "weak"}})
+
 // One point of the sweep: a kernel with all its parameters, at P processes × T threads.
 struct Point {
     std::size_t index = 0;  // position in Sweep::points
@@ -38,20 +57,15 @@ struct Point {
     int repetitions = 3;
     int warmup = 1;
     double timeout_s = 3600;
-    // The time that speedup, efficiency and overhead compare: "wall_s" (the whole parallel
-    // operation: spawn, set-up, dispatch, compute, gather) or "compute_s" (the kernel alone).
-    std::string time_metric = "wall_s";
+    TimeMetric time_metric = TimeMetric::wall_s;
     std::map<std::string, std::string> env;  // extra environment of the workers
-    // How the P processes start: "spawn" (fresh processes on this node, launcher.hpp) or
-    // "mpi" (P MPI ranks through mpirun, or srun inside a Slurm allocation; mpi_launcher.hpp).
-    std::string launcher = "spawn";
+    Launcher launcher = Launcher::spawn;
     // Launcher "mpi" under Slurm: the nodes its ranks spread over (the nodes axis); 0 = as
     // many as the allocation has, at most one per rank. And srun's MPI plugin ("" = chosen
     // by mpi_launcher.hpp).
     int nodes = 0;
     std::string mpi_plugin;
-    // "strong" or "weak" (see the top of this file).
-    std::string scaling = "strong";
+    Scaling scaling = Scaling::strong;
     // Weak scaling: {"<work-size parameter>": the value given in the config}, the work of one
     // worker; `params` holds it × P·T. An empty object for strong scaling.
     json per_worker = json::object();
@@ -66,7 +80,7 @@ struct Point {
     bool is_baseline() const {
         return processes == baseline_processes && threads == baseline_threads && nodes <= 1;
     }
-    bool weak() const { return scaling == "weak"; }
+    bool weak() const { return scaling == Scaling::weak; }
     // The parameters as the config gave them: `params` with per_worker's values. The same for
     // every point of one curve, whatever P and T, in strong and weak scaling alike.
     json given_params() const;
