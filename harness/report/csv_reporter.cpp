@@ -126,20 +126,9 @@ const PointColumn kPointColumns[] = {
 };
 // clang-format on
 
-class CsvReporter : public Reporter {
-  public:
-    void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
-        if (pace_.due(monotonic_s())) write(run, done);
-    }
-    void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
-        write(run, done);
-    }
-
+class CsvReporter : public RewritingReporter {
   private:
-    RewritePace pace_;
-
-    void write(const RunInfo& run, const std::vector<PointResult>& done) {
-        const double start_s = monotonic_s();
+    void write(const RunInfo& run, const std::vector<PointResult>& done) override {
         const auto params = param_names(done);
         const bool learners = has_learners(done);
         std::string points, reps;
@@ -171,7 +160,6 @@ class CsvReporter : public Reporter {
         }
         write_atomic(run.dir / "points.csv", points);
         write_atomic(run.dir / "reps.csv", reps);
-        pace_.wrote(start_s, monotonic_s());
     }
 };
 

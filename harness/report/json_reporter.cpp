@@ -10,26 +10,20 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
-class JsonReporter : public Reporter {
+class JsonReporter : public RewritingReporter {
   public:
+    // Unpaced: the first point still rewrites it at once.
     void run_started(const RunInfo& run) override { write(run, {}); }
 
     void point_done(const RunInfo& run, const std::vector<PointResult>& done) override {
         // A resumed point's line is in the journal already.
         if (!done.back().resumed)
             append_line(run.dir / "checkpoint.jsonl", to_json(done.back()).dump());
-        if (pace_.due(monotonic_s())) write(run, done);
-    }
-
-    void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
-        write(run, done);
+        RewritingReporter::point_done(run, done);
     }
 
   private:
-    RewritePace pace_;
-
-    void write(const RunInfo& run, const std::vector<PointResult>& done) {
-        const double start_s = monotonic_s();
+    void write(const RunInfo& run, const std::vector<PointResult>& done) override {
         json points = json::array();
         for (const auto& p : done) points.push_back(to_json(p));
         json doc = {{"schema_version", kSchemaVersion},
@@ -62,7 +56,6 @@ class JsonReporter : public Reporter {
                            {"count", run.sweep->part.count},
                            {"sweep_points_total", run.sweep->points.size()}};
         write_atomic(run.dir / "sweep.json", doc.dump(2) + "\n");
-        pace_.wrote(start_s, monotonic_s());
     }
 };
 

@@ -4,6 +4,7 @@
 
 #include "machine/blas_axis.hpp"
 #include "machine/pinning.hpp"
+#include "measure/clock.hpp"
 #include "report/record_fields.hpp"
 
 namespace parsweep {
@@ -13,6 +14,20 @@ json opt(const std::optional<double>& v) {
     return v ? json(*v) : json();
 }
 }  // namespace
+
+void RewritingReporter::point_done(const RunInfo& run, const std::vector<PointResult>& done) {
+    if (pace_.due(monotonic_s())) rewrite(run, done);
+}
+
+void RewritingReporter::run_finished(const RunInfo& run, const std::vector<PointResult>& done) {
+    rewrite(run, done);
+}
+
+void RewritingReporter::rewrite(const RunInfo& run, const std::vector<PointResult>& done) {
+    const double start_s = monotonic_s();
+    write(run, done);
+    pace_.wrote(start_s, monotonic_s());
+}
 
 json to_json(const Stats& s) {
     if (s.count == 0) return {{"count", 0}};

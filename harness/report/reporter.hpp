@@ -19,6 +19,7 @@
 
 #include "measure/results.hpp"
 #include "sweep/model.hpp"
+#include "util/files.hpp"
 
 namespace parsweep {
 
@@ -103,6 +104,22 @@ class Reporter {
     // After each point, with every point finished so far (the last one is the new one).
     virtual void point_done(const RunInfo&, const std::vector<PointResult>&) {}
     virtual void run_finished(const RunInfo&, const std::vector<PointResult>&) {}
+};
+
+// A reporter whose files are rewritten whole (sweep.json, the CSVs): after a point when
+// util/files.hpp's RewritePace says a rewrite is due, and always at the end of the run.
+class RewritingReporter : public Reporter {
+  public:
+    void point_done(const RunInfo& run, const std::vector<PointResult>& done) override;
+    void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override;
+
+  protected:
+    // Rewrites the files with the points `done` so far, timed for the pace.
+    void rewrite(const RunInfo& run, const std::vector<PointResult>& done);
+    virtual void write(const RunInfo& run, const std::vector<PointResult>& done) = 0;
+
+  private:
+    RewritePace pace_;
 };
 
 std::unique_ptr<Reporter> make_json_reporter();
