@@ -1,7 +1,9 @@
 // parsweep: parse the command line, then hand over to the one subcommand chosen
 // (commands.hpp).
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <exception>
 
 #include <CLI/CLI.hpp>
 
@@ -24,7 +26,15 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     const std::vector<parsweep::Command> commands = parsweep::add_commands(app);
     if (auto status = parsweep::parse_command_line(app, argc, argv)) return *status;
-    for (const auto& command : commands)
-        if (command.app->parsed()) return command.run();
+    try {
+        for (const auto& command : commands)
+            if (command.app->parsed()) return command.run();
+    } catch (const std::exception& e) {
+        // A command reports what it expects itself (bad input 2, failed points 1); anything
+        // else that escapes one — a file system error no check foresaw, memory exhausted —
+        // ends it here with its reason, never in an abort.
+        std::fprintf(stderr, "parsweep: error: %s\n", e.what());
+        return 1;
+    }
     return parsweep::worker_main();  // not reached: CLI11 requires one command
 }

@@ -23,6 +23,7 @@
 #include "measure/clock.hpp"
 #include "report/reporter.hpp"
 #include "run/load.hpp"
+#include "run/run_dir.hpp"
 #include "run/runner.hpp"
 #include "sweep/config.hpp"
 #include "sweep/overrides.hpp"
@@ -287,6 +288,7 @@ struct RunStart {
     Checkpoint done_before;
     json context;
     fs::path dir;
+    std::optional<RunDir> claim;  // `dir`, locked for this run
 };
 
 // options.resume's run, to be completed: nullopt after saying why it cannot be (bad input),
@@ -295,6 +297,16 @@ std::optional<RunStart> resume_run(const RunOptions& options, const std::optiona
                                    const UsableCores& cores) {
     RunStart s;
     s.dir = options.resume;
+    // Locked before its journal is read: a run still going (or another --resume) keeps it.
+    if (fs::is_directory(s.dir)) {
+        try {
+            s.claim.emplace(claim_run_dir(s.dir));
+        } catch (const FileError& e) {
+            fmt::print(stderr, "{} cannot resume {}: {}\n", error_label(stderr), s.dir.string(),
+                       e.what());
+            return std::nullopt;
+        }
+    }
     auto r = read_resumable(s.dir, options.config, options.cores, options.overrides);
     if (!r) return std::nullopt;
     s.sweep = std::move(r->sweep);
@@ -331,21 +343,17 @@ std::optional<RunStart> start_run(const RunOptions& options, const RunChoices& c
     RunStart s;
     s.sweep = std::move(*sweep);
     if (choices.part) s.sweep.part = *choices.part;
-    // A taken --out is bad input: said before the calibration's minute, not after it.
-    if (!options.out.empty() && fs::exists(fs::path(options.out) / "sweep.json")) {
-        fmt::print(stderr,
-                   "{} {} already holds a run (sweep.json); choose another --out, or "
-                   "--resume it\n",
-                   error_label(stderr), options.out);
+    // The run's directory, made and locked before the calibration's minute: a bad --out (a
+    // file, read-only, in use, holding a run or other files) is said at once.
+    try {
+        s.claim.emplace(options.out.empty() ? claim_new_run_dir(options.results_root, s.sweep.name)
+                                            : claim_out_dir(options.out));
+    } catch (const FileError& e) {
+        fmt::print(stderr, "{} {}\nnothing was run\n", error_label(stderr), e.what());
         return std::nullopt;
     }
+    s.dir = s.claim->path;
     s.context = new_run_context(options, choices.calibrate, cores, s.sweep, time);
-    if (!options.out.empty()) {
-        s.dir = options.out;
-        fs::create_directories(s.dir);
-    } else {
-        s.dir = make_run_dir(options.results_root, s.sweep.name);
-    }
     // `make plots` (RUN=results/latest) then draws this run, wherever --out put it.
     point_latest(options.results_root, s.dir);
     return s;
@@ -370,6 +378,21 @@ void note_oversubscription(const Sweep& sweep, const json& context) {
                    mpi_in_allocation ? " (MPI ranks: the CPUs of the nodes they run on)" : "");
 }
 
+// A run that stopped because a result file could not be written: says which and why. The
+// exit status: 128 + N when a signal also stopped it; 2 when no point was measured (a new
+// run's files are then taken back: RunDir::discard), else 1.
+int stopped_by_write_error(const RunInfo& run, const RunStart& start,
+                           const std::vector<PointResult>& done) {
+    const bool measured =
+        std::any_of(done.begin(), done.end(), [](const PointResult& p) { return !p.resumed; });
+    fmt::print(
+        stderr, "{} {}\n{}\n", error_label(stderr), run.write_error,
+        measured ? "the run stopped; the points measured before are kept" : "nothing was run");
+    if (!measured && start.claim) start.claim->discard();
+    if (run.interrupted_by) return 128 + run.interrupted_by;
+    return measured ? 1 : kBadInput;
+}
+
 // Measures the points `start` has left and writes every report. The exit status: 128 + N when
 // interrupted by signal N, 1 when a point failed, else 0.
 int measure_and_report(const RunOptions& options, const RunStart& start, const TimeAccounting& time,
@@ -386,7 +409,8 @@ int measure_and_report(const RunOptions& options, const RunStart& start, const T
     std::vector<Reporter*> reporters = {json_out.get(), csv_out.get(), console.get()};
     auto markdown = options.markdown.empty() ? nullptr : make_markdown_reporter(options.markdown);
     if (markdown) reporters.push_back(markdown.get());
-    run_sweep(run, reporters, self_executable(), start.done_before);
+    const auto done = run_sweep(run, reporters, self_executable(), start.done_before);
+    if (!run.write_error.empty()) return stopped_by_write_error(run, start, done);
     if (run.interrupted_by) return 128 + run.interrupted_by;
     return run.points_failed ? 1 : 0;
 }

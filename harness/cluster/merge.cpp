@@ -512,7 +512,7 @@ fs::path check_out(const MergeOptions& o, const std::vector<fs::path>& dirs) {
                     "(e.g. {}/merged)",
                     out.string(), d.string(), out.string()));
         }
-        if (!fs::is_empty(out, ec) && !o.force) {
+        if (!run_dir_entries(out, 1).empty() && !o.force) {
             if (o.replace) {
                 check_replaceable(out, dirs);
             } else {
@@ -527,6 +527,41 @@ fs::path check_out(const MergeOptions& o, const std::vector<fs::path>& dirs) {
     return out;
 }
 
+// --out held for this merge (util/files.hpp lock_run_dir: one writer per run directory, so a
+// merge never replaces a run that `parsweep run` is writing, nor races another merge), made
+// when it is new. A directory made here is removed again when the merge ends without writing
+// it (bad input found after the lock): it then holds nothing but the lock file.
+class OutLock {
+  public:
+    explicit OutLock(const fs::path& out) : out_(out) {
+        std::error_code ec;
+        made_ = fs::create_directories(out, ec);
+        if (ec)
+            throw BadInput(
+                fmt::format("--out {}: cannot create it: {}", out.string(), ec.message()));
+        try {
+            lock_.emplace(lock_run_dir(out));
+        } catch (const FileError& e) {
+            remove_if_made();
+            throw BadInput(fmt::format("--out {}: {}", out.string(), e.what()));
+        }
+    }
+    ~OutLock() { remove_if_made(); }
+    OutLock(const OutLock&) = delete;
+    OutLock& operator=(const OutLock&) = delete;
+
+  private:
+    void remove_if_made() {
+        std::error_code ec;
+        if (!made_ || !fs::exists(out_ / kRunLockFile, ec)) return;  // the merge is in its place
+        fs::remove(out_ / kRunLockFile, ec);
+        fs::remove(out_, ec);  // only when empty
+    }
+    fs::path out_;
+    bool made_ = false;
+    std::optional<FileLock> lock_;
+};
+
 }  // namespace
 
 int cmd_merge(const MergeOptions& options) {
@@ -535,6 +570,7 @@ int cmd_merge(const MergeOptions& options) {
     Plan plan;
     std::vector<std::optional<Kept>> measured;
     json deduped = json::array();
+    std::optional<OutLock> out_lock;
     try {
         std::vector<fs::path> dirs;
         for (const auto& d : options.dirs) {
@@ -548,6 +584,7 @@ int cmd_merge(const MergeOptions& options) {
         if (!options.class_mode && !options.labels.empty())
             throw BadInput("--label names learners: it goes with --class");
         out = check_out(options, dirs);
+        out_lock.emplace(out);
         for (std::size_t i = 0; i < dirs.size(); ++i) {
             sources.push_back(read_source(options.dirs[i]));
             sources.back().real = dirs[i];

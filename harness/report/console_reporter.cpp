@@ -92,6 +92,8 @@ class ConsoleReporter : public Reporter {
 
     void run_finished(const RunInfo& run, const std::vector<PointResult>& done) override {
         if (live_) fmt::print(progress_, "\r\033[K");
+        // Stopped before a point by a file it could not write: the error says it all.
+        if (done.empty() && !run.write_error.empty()) return;
         // The columns are the summary table's (summary_table.hpp), each as wide as its
         // widest cell; the verdict, last, is coloured on a terminal.
         const auto cols = summary_columns(done);
@@ -137,6 +139,12 @@ class ConsoleReporter : public Reporter {
                        "  parsweep run --resume {}\n",
                        run.interrupted_by == SIGTERM ? "SIGTERM" : "SIGINT", done.size(),
                        run.sweep->points_to_run().size(), run.dir.string());
+        if (!run.write_error.empty())
+            fmt::print(out_,
+                       "\nstopped: a result file could not be written; {} of {} points done, "
+                       "those journaled kept; once it can be written again, the rest with\n"
+                       "  parsweep run --resume {}\n",
+                       done.size(), run.sweep->points_to_run().size(), run.dir.string());
         fmt::print(out_, "\n{} of {} points{} verified in {}{}\n", done.size() - failed,
                    run.sweep->points_to_run().size(), part_text(*run.sweep),
                    format_duration(run.elapsed_s),

@@ -32,6 +32,7 @@ class JsonReporter : public RewritingReporter {
                     {"description", run.sweep->description},
                     {"status", run.status},
                     {"interrupted_by", run.interrupted_by ? json(run.interrupted_by) : json()},
+                    {"write_error", run.write_error.empty() ? json() : json(run.write_error)},
                     {"started_at", run.started_at},
                     {"finished_at", run.finished_at},
                     {"elapsed_s", run.elapsed_s},

@@ -69,7 +69,8 @@ struct TimeAccounting {
 enum class RunStatus {
     running,     // being measured: sweep.json is rewritten as points finish
     complete,    // every point ran (a merge: every point of the sweep was measured)
-    incomplete,  // SIGINT/SIGTERM stopped it (a merge: some point was measured by no run)
+    incomplete,  // SIGINT/SIGTERM or a result file that could not be written stopped it (a
+                 // merge: some point was measured by no run)
 };
 NLOHMANN_JSON_SERIALIZE_ENUM(RunStatus, {{RunStatus::running, "running"},
                                          {RunStatus::complete, "complete"},
@@ -82,6 +83,8 @@ struct RunInfo {
     std::filesystem::path dir;              // where the files go
     RunStatus status = RunStatus::running;  // running → complete | incomplete
     int interrupted_by = 0;                 // the signal that stopped an incomplete run
+    std::string write_error;                // the result file that could not be written, and
+                                            // why: it stopped an incomplete run
     std::size_t points_failed = 0;          // points that did not verify
     std::string started_at;                 // ISO 8601
     std::string finished_at;

@@ -101,12 +101,20 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
     if (run.started_s == 0) run.started_s = t0;
     TimeAccounting& time = *run.time;
     // Every reporter call is timed as writing results; the accounting is brought up to date
-    // just before the calls that write it.
+    // just before the calls that write it. A result file that cannot be written (a full disk)
+    // stops the run: the other reporters are still told, and what was journaled stays.
     auto tell = [&](auto&& call) {
         const double t = monotonic_s();
-        for (auto* r : reporters) call(r);
+        for (auto* r : reporters) {
+            try {
+                call(r);
+            } catch (const FileError& e) {
+                if (run.write_error.empty()) run.write_error = e.what();
+            }
+        }
         time.write_s += monotonic_s() - t;
     };
+    auto must_stop = [&] { return interrupted() != 0 || !run.write_error.empty(); };
     run.started_at = now_iso();
     run.status = RunStatus::running;
     time.close(run.started_s, monotonic_s());
@@ -122,7 +130,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
     std::map<std::string, std::size_t> baseline_of;  // group key → index in `done`
     for (std::size_t i = 0; i < todo.size(); ++i) {
         const Point& point = *todo[i];
-        if (interrupted()) break;
+        if (must_stop()) break;
         tell([&](Reporter* r) { r->point_started(run, point, i, todo.size()); });
         std::vector<RepRecord> reps;
         const auto before = done_before.find(point.key());
@@ -154,11 +162,11 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         tell([&](Reporter* r) { r->point_done(run, done); });
     }
     run.interrupted_by = interrupted();
-    run.status = run.interrupted_by ? RunStatus::incomplete : RunStatus::complete;
+    run.status = must_stop() ? RunStatus::incomplete : RunStatus::complete;
     run.finished_at = now_iso();
     run.elapsed_s = monotonic_s() - t0;
     time.close(run.started_s, monotonic_s());
-    for (auto* r : reporters) r->run_finished(run, done);
+    tell([&](Reporter* r) { r->run_finished(run, done); });
     return done;
 }
 

@@ -32,7 +32,9 @@ using Checkpoint = std::map<std::string, std::vector<RepRecord>>;
 
 // Runs the sweep; the points in `done_before` are not run again, their repetitions are
 // reused. `run.status` ends "complete", or "incomplete" when SIGINT/SIGTERM stopped it (the
-// point in flight is dropped: --resume runs it again); `run.points_failed` counts the points
+// point in flight is dropped: --resume runs it again) or a result file could not be written
+// (`run.write_error` says which and why; no point starts after it, and every reporter is
+// still told the run finished); `run.points_failed` counts the points
 // that did not verify. `run.time` accounts for the wall time from `run.started_s` (both set
 // here when the caller did not), and is up to date whenever a reporter writes it.
 std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,

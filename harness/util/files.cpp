@@ -18,16 +18,17 @@ namespace parsweep {
 
 namespace fs = std::filesystem;
 
-namespace {
-[[noreturn]] void fail(const std::string& what, const fs::path& path) {
-    throw std::runtime_error(fmt::format("{} {}: {}", what, path.string(), std::strerror(errno)));
+void throw_file_error(const std::string& what, const fs::path& path, int err) {
+    const std::string why =
+        err == ELOOP ? "is a symbolic link (parsweep does not follow links for the files it "
+                       "writes)"
+                     : std::strerror(err);
+    throw FileError(fmt::format("{} {}: {}", what, path.string(), why));
 }
 
-void write_fd(int fd, std::string_view content, const fs::path& path) {
-    if (!write_all(fd, content)) {
-        close(fd);
-        fail("cannot write", path);
-    }
+namespace {
+[[noreturn]] void fail(const std::string& what, const fs::path& path) {
+    throw_file_error(what, path, errno);
 }
 }  // namespace
 
@@ -46,14 +47,22 @@ bool write_all(int fd, std::string_view data) {
 void write_atomic(const fs::path& path, std::string_view content) {
     fs::path tmp = path;
     tmp += fmt::format(".tmp.{}", getpid());
-    int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) fail("cannot create", tmp);
-    write_fd(fd, content, tmp);
-    if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", tmp);
-    if (rename(tmp.c_str(), path.c_str()) != 0) {
+    // O_EXCL | O_NOFOLLOW: never through a link planted under the temporary name. One left by
+    // an earlier process with this pid is ours to replace.
+    constexpr int kFlags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    int fd = open(tmp.c_str(), kFlags, 0644);
+    if (fd < 0 && errno == EEXIST && unlink(tmp.c_str()) == 0) fd = open(tmp.c_str(), kFlags, 0644);
+    if (fd < 0) fail("cannot write", path);  // the directory's problem, named by the file meant
+    // Any failure from here removes the temporary file: nothing half-written stays behind.
+    auto give_up = [&](bool closed) {
+        const int err = errno;
+        if (!closed) close(fd);
         unlink(tmp.c_str());
-        fail("cannot rename into", path);
-    }
+        throw_file_error("cannot write", path, err);
+    };
+    if (!write_all(fd, content) || fsync(fd) != 0) give_up(false);
+    if (close(fd) != 0) give_up(true);
+    if (rename(tmp.c_str(), path.c_str()) != 0) give_up(true);
 }
 
 void replace_directory(const fs::path& fresh, const fs::path& target) {
@@ -82,12 +91,25 @@ void replace_directory(const fs::path& fresh, const fs::path& target) {
 }
 
 void append_line(const fs::path& path, std::string_view line) {
-    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) fail("cannot open", path);
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) fail("cannot write", path);
+    struct stat before {};
+    if (fstat(fd, &before) != 0) {
+        const int err = errno;
+        close(fd);
+        throw_file_error("cannot write", path, err);
+    }
     std::string s(line);
     s += '\n';
-    write_fd(fd, s, path);
-    if (fsync(fd) != 0 || close(fd) != 0) fail("cannot flush", path);
+    if (!write_all(fd, s) || fsync(fd) != 0) {
+        // Part of the line may be in: cut it off, so that the journal holds whole lines only
+        // (a reader would otherwise join the next line onto it).
+        const int err = errno;
+        if (ftruncate(fd, before.st_size) == 0) fsync(fd);
+        close(fd);
+        throw_file_error("cannot write", path, err);
+    }
+    if (close(fd) != 0) fail("cannot write", path);
 }
 
 std::optional<std::string> file_option_problem(const std::string& file, const char* what) {
@@ -113,13 +135,38 @@ void RewritePace::wrote(double start_s, double end_s) {
 }
 
 fs::path make_run_dir(const fs::path& root, const std::string& name) {
-    fs::create_directories(root);
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    if (ec) throw_file_error("cannot create", root, ec.value());
     const std::string stamp = fmt::format("{:%Y%m%d-%H%M%S}", fmt::localtime(std::time(nullptr)));
     for (int i = 1;; ++i) {
         fs::path dir = root / (stamp + "-" + name + (i > 1 ? fmt::format("-{}", i) : ""));
         if (mkdir(dir.c_str(), 0755) == 0) return dir;
         if (errno != EEXIST) fail("cannot create", dir);
     }
+}
+
+std::vector<std::string> run_dir_entries(const fs::path& dir, std::size_t limit) {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        std::string name = e.path().filename().string();
+        if (name != kRunLockFile) names.push_back(std::move(name));
+    }
+    std::sort(names.begin(), names.end());
+    if (names.size() > limit) names.resize(limit);
+    return names;
+}
+
+FileLock lock_run_dir(const fs::path& dir) {
+    pid_t holder = 0;
+    auto lock = FileLock::try_lock(dir / kRunLockFile, &holder);
+    if (!lock)
+        throw FileError(fmt::format(
+            "in use by another parsweep ({}): one process writes a run directory at a time; "
+            "wait for it to end, or stop it",
+            holder > 0 ? fmt::format("pid {}", holder) : std::string("pid unknown")));
+    return std::move(*lock);
 }
 
 void point_latest(const fs::path& root, const fs::path& run_dir) {
