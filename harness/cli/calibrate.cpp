@@ -113,8 +113,7 @@ int cmd_calibrate(const CalibrateOptions& options) {
         try {
             write_atomic(options.out, c->dump(2) + "\n");
         } catch (const std::exception& e) {
-            fmt::print(stderr, "{} cannot write --out {}: {}\n", error_label(stderr), options.out,
-                       e.what());
+            fmt::print(stderr, "{} --out: {}\n", error_label(stderr), e.what());
             return 2;
         }
     }
