@@ -12,6 +12,7 @@
 #include "measure/clock.hpp"
 #include "measure/roofline.hpp"
 #include "measure/stats.hpp"
+#include "run/input_identity.hpp"
 #include "util/interrupt.hpp"
 
 namespace parsweep {
@@ -22,6 +23,33 @@ namespace {
 std::unique_ptr<Executor> executor_for(const Point& point, const std::string& executable) {
     if (point.launcher == Launcher::mpi) return std::make_unique<MpiExecutor>(executable);
     return std::make_unique<SpawnExecutor>(executable);
+}
+
+// One repetition of `point`, failed without running when one of its inputs is not what the
+// run recorded at its start, and failed after running when one changed meanwhile (whatever
+// the workers counted then, it is not about the recorded file).
+RepRecord run_checked(Executor& executor, const Point& point, const RunInputs& inputs) {
+    RepRecord rec;
+    std::string problem = inputs.point_problem(point);
+    if (problem.empty()) {
+        rec = executor.run_repetition(point);
+        if (rec.interrupted) return rec;
+        problem = inputs.point_problem(point);
+    }
+    if (!problem.empty()) {
+        rec.verified = false;
+        rec.error = std::move(problem);
+    }
+    return rec;
+}
+
+// The point's work for its rates; none (no rates) when the kernel cannot say, its input gone.
+Work work_of(const Point& point) {
+    try {
+        return point.kernel->work(point.params);
+    } catch (const std::exception&) {
+        return {};
+    }
 }
 
 }  // namespace
@@ -74,7 +102,7 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     auto time_of = [&](const PointResult& r) {
         return point.time_metric == TimeMetric::compute_s ? r.compute.median : r.wall.median;
     };
-    const Work work = point.kernel->work(point.params);
+    const Work work = work_of(point);
     p.derived =
         derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
                base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
@@ -107,15 +135,18 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         for (auto* r : reporters) call(r);
         time.write_s += monotonic_s() - t;
     };
+    // A part (--part K/N) measures only its share. Points whose baseline is in another part
+    // get no speedup here: the parts stay disjoint (no point is measured twice) and
+    // `parsweep merge` recomputes every derived metric over the joined points.
+    const std::vector<const Point*> todo = sweep.points_to_run();
+    // What every point is checked against: the files as they are now (a resumed run: as
+    // recorded when it started), written to context.inputs before the first report.
+    const RunInputs inputs = record_run_inputs(run.context, todo);
     run.started_at = now_iso();
     run.status = RunStatus::running;
     time.close(run.started_s, monotonic_s());
     tell([&](Reporter* r) { r->run_started(run); });
 
-    // A part (--part K/N) measures only its share. Points whose baseline is in another part
-    // get no speedup here: the parts stay disjoint (no point is measured twice) and
-    // `parsweep merge` recomputes every derived metric over the joined points.
-    const std::vector<const Point*> todo = sweep.points_to_run();
     const std::optional<Allocation> allocation = allocation_of(run.context);
     std::vector<PointResult> done;
     done.reserve(todo.size());
@@ -132,7 +163,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         } else {
             const std::unique_ptr<Executor> executor = executor_for(point, executable);
             for (int k = -point.warmup; k < point.repetitions && !stopped; ++k) {
-                RepRecord rec = executor->run_repetition(point);
+                RepRecord rec = run_checked(*executor, point, inputs);
                 rec.rep = k;
                 stopped = rec.interrupted;
                 time.add(rec);
