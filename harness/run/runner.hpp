@@ -31,10 +31,13 @@ int planned_cores(const Point& point, int usable_cores,
 using Checkpoint = std::map<std::string, std::vector<RepRecord>>;
 
 // Runs the sweep; the points in `done_before` are not run again, their repetitions are
-// reused. `run.status` ends "complete", or "incomplete" when SIGINT/SIGTERM stopped it (the
-// point in flight is dropped: --resume runs it again); `run.points_failed` counts the points
-// that did not verify. `run.time` accounts for the wall time from `run.started_s` (both set
-// here when the caller did not), and is up to date whenever a reporter writes it.
+// reused. The input files of the points are identified first (run.context["inputs"], kept
+// when a resumed run has it: input_identity.hpp); a repetition of a point whose input is not
+// what was recorded, before or after it runs, fails with the change. `run.status` ends "complete",
+// or "incomplete" when SIGINT/SIGTERM stopped it (the point in flight is dropped: --resume runs it
+// again); `run.points_failed` counts the points that did not verify. `run.time` accounts for the
+// wall time from `run.started_s` (both set here when the caller did not), and is up to date
+// whenever a reporter writes it.
 std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& reporters,
                                    const std::string& executable,
                                    const Checkpoint& done_before = {});
