@@ -43,12 +43,16 @@ RepRecord run_checked(Executor& executor, const Point& point, const RunInputs& i
     return rec;
 }
 
-// The point's work for its rates; none (no rates) when the kernel cannot say, its input gone.
-Work work_of(const Point& point) {
+// summarize_point asks a verified point's kernel for its work (its rates): an input gone since
+// the last repetition's check would throw there, so it fails the point here instead.
+void fail_when_work_unknown(const Point& point, std::vector<RepRecord>& reps) {
     try {
-        return point.kernel->work(point.params);
-    } catch (const std::exception&) {
-        return {};
+        (void)point.kernel->work(point.params);
+    } catch (const std::exception& e) {
+        for (auto& r : reps) {
+            r.verified = false;
+            if (r.error.empty()) r.error = std::string("cannot tell the point's work: ") + e.what();
+        }
     }
 }
 
@@ -102,7 +106,8 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     auto time_of = [&](const PointResult& r) {
         return point.time_metric == TimeMetric::compute_s ? r.compute.median : r.wall.median;
     };
-    const Work work = work_of(point);
+    // A failed point has no rates, and its input may be gone: its work is not asked for.
+    const Work work = p.verified ? point.kernel->work(point.params) : Work{};
     p.derived =
         derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
                base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
@@ -172,6 +177,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
             }
         }
         if (stopped) break;  // the point in flight is not a result
+        fail_when_work_unknown(point, reps);
         const PointResult* baseline = nullptr;
         if (auto it = baseline_of.find(point.group_key()); it != baseline_of.end())
             baseline = &done[it->second];

@@ -17,6 +17,8 @@ namespace parsweep {
 // `calibration` (context.calibration, null when none) gives the roofline_fraction.
 // The point's usable cores (oversubscription, efficiency_cores) are `usable_cores`, this
 // node's, except for MPI ranks in a Slurm `allocation`: the job's CPUs on the nodes they ran on.
+// A verified point's rates need its kernel's work(), which throws when that cannot be told
+// (wordcount's text is gone); a failed point's kernel is not asked.
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
                             const PointResult* baseline, int usable_cores,
                             const json& calibration = json(),
