@@ -51,7 +51,9 @@ enum class ParamType {
     String,      // a string; restricted to `choices` when that is not empty
     Boolean,     // true / false
     StringList,  // a non-empty list of non-empty strings
-    File,        // a path to a readable regular file (relative to the working directory)
+    File,        // a path to a readable regular file (relative to the working directory),
+                 // what the kernel's answer is computed from: a run identifies it when it
+                 // starts and fails a point whose file changed since (run/input_identity.hpp)
 };
 
 std::string_view to_string(ParamType type);

@@ -30,6 +30,7 @@ SWEEP_PACKAGES=(
     g++ cmake make pkg-config              # toolchain (OpenMP is g++'s libgomp)
     libopenblas-dev liblapacke-dev         # BLAS and LAPACKE (OpenBLAS's LAPACK)
     nlohmann-json3-dev libcli11-dev libfmt-dev libhwloc-dev
+    libxxhash-dev                          # the content hash of a run's input files (header only)
     python3-matplotlib                     # plots/: charts and report.html
     ca-certificates                        # make data: the workshop text over https
 )
@@ -126,7 +127,7 @@ fi
 
 # Not Debian: good enough if the libraries are already visible (modules loaded, spack env).
 ok=1
-for pc in openblas lapacke hwloc fmt nlohmann_json; do
+for pc in openblas lapacke hwloc fmt nlohmann_json libxxhash; do
     pkg-config --exists "$pc" 2>/dev/null || ok=0
 done
 if [[ $ok == 1 ]] && command -v cmake >/dev/null && command -v c++ >/dev/null; then
@@ -139,11 +140,11 @@ Install them, then run make again (or set PARSWEEP_SKIP_DEPS=1 to skip this chec
 
   Fedora / RHEL / Rocky (dnf, EPEL for some):
     dnf install gcc-c++ cmake make pkgconf-pkg-config git openblas-devel lapack-devel \
-        json-devel cli11-devel fmt-devel hwloc-devel gtest-devel google-benchmark-devel \
+        json-devel cli11-devel fmt-devel hwloc-devel xxhash-devel gtest-devel google-benchmark-devel \
         python3-jsonschema openmpi-devel
   Spack:
-    spack install openblas netlib-lapack+lapacke nlohmann-json cli11 fmt hwloc googletest benchmark openmpi
-    spack load openblas netlib-lapack nlohmann-json cli11 fmt hwloc googletest benchmark openmpi
+    spack install openblas netlib-lapack+lapacke nlohmann-json cli11 fmt hwloc xxhash googletest benchmark openmpi
+    spack load openblas netlib-lapack nlohmann-json cli11 fmt hwloc xxhash googletest benchmark openmpi
   HPC environment modules (names vary by site; `module avail` lists them):
     module load gcc cmake openblas hwloc openmpi
 MSG

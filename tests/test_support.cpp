@@ -128,18 +128,27 @@ int wait_for(pid_t pid) {
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-int processes_tagged(const std::string& tag) {
+std::vector<pid_t> pids_tagged(const std::string& tag) {
     // A zombie's environ reads empty, but a zombie only lasts while its parent lives: once
     // the parsweep parent is gone, init reaps whatever it left.
     const std::string needle = "PARSWEEP_TEST_TAG=" + tag + '\0';
-    int n = 0;
+    std::vector<pid_t> pids;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator("/proc", ec)) {
         std::ifstream env(e.path() / "environ", std::ios::binary);
         std::string all((std::istreambuf_iterator<char>(env)), std::istreambuf_iterator<char>());
-        n += all.find(needle) != std::string::npos;
+        if (all.find(needle) == std::string::npos) continue;
+        try {
+            pids.push_back(static_cast<pid_t>(std::stol(e.path().filename().string())));
+        } catch (const std::exception&) {
+            // /proc/self and other names that are not a pid
+        }
     }
-    return n;
+    return pids;
+}
+
+int processes_tagged(const std::string& tag) {
+    return static_cast<int>(pids_tagged(tag).size());
 }
 
 std::size_t count_lines(const fs::path& path) {

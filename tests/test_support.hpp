@@ -58,6 +58,8 @@ pid_t start_parsweep(const std::vector<std::string>& args, const fs::path& log,
 int wait_for(pid_t pid);
 // How many live processes (zombies included) carry PARSWEEP_TEST_TAG=`tag`.
 int processes_tagged(const std::string& tag);
+// The pids of the live processes that carry PARSWEEP_TEST_TAG=`tag` (zombies' read empty).
+std::vector<pid_t> pids_tagged(const std::string& tag);
 // Lines in a file (0 when it does not exist).
 std::size_t count_lines(const fs::path& path);
 // Waits until `path` has at least `lines` lines (a run's checkpoint growing), up to 60 s.

@@ -22,6 +22,7 @@
 #include "machine/sysinfo.hpp"
 #include "measure/clock.hpp"
 #include "report/reporter.hpp"
+#include "run/input_identity.hpp"
 #include "run/load.hpp"
 #include "run/run_dir.hpp"
 #include "run/runner.hpp"
@@ -50,6 +51,7 @@ struct RunOptions {
     bool no_calibrate = false;  // --no-calibrate (or PARSWEEP_NO_CALIBRATE=1): no calibration
     RunOverrides overrides;     // --repetitions, --warmup, --only
     std::string markdown;       // --export-markdown FILE: the summary table as Markdown
+    bool allow_changed_inputs = false;  // --allow-changed-inputs: resume on inputs as they are
 };
 
 constexpr int kBadInput = 2;
@@ -327,6 +329,10 @@ std::optional<RunStart> resume_run(const RunOptions& options, const std::optiona
     // Another job may have other nodes: the points measured from here on ran on these.
     if (again.contains("allocation"))
         s.context["resumed"].back()["allocation"] = again["allocation"];
+    if (auto why = check_resumed_inputs(s.context, options.allow_changed_inputs); !why.empty()) {
+        fmt::print(stderr, "{} cannot resume {}: {}\n", error_label(stderr), s.dir.string(), why);
+        return std::nullopt;
+    }
     if (!options.quiet)
         fmt::print(stderr, "resuming {}: {} of {} points done before\n", s.dir.string(),
                    s.done_before.size(), s.sweep.points_to_run().size());
@@ -470,6 +476,10 @@ Command add_run_command(CLI::App& parsweep) {
                     "only the points matching key=value[,key=value…] (keys: kernel, P, T and "
                     "the kernels' parameters; comma = and, several --only = or), and their "
                     "baselines");
+    cmd->add_flag("--allow-changed-inputs", o->allow_changed_inputs,
+                  "with --resume: go on although an input file differs from the run's record "
+                  "(sweep.json context.inputs); the points left are measured on it as it is "
+                  "now, and context.resumed records what changed");
     cmd->add_option("--export-markdown", o->markdown,
                     "also write the summary table to this file as a Markdown table");
 
@@ -478,6 +488,10 @@ Command add_run_command(CLI::App& parsweep) {
             throw CLI::RequiredError("config (or --resume DIR)");
         if (!o->resume.empty() && !o->out.empty())
             throw CLI::ValidationError("--out", "a resumed run stays in its own directory");
+        if (o->allow_changed_inputs && o->resume.empty())
+            throw CLI::ValidationError("--allow-changed-inputs",
+                                       "only with --resume: a new run records its inputs as it "
+                                       "finds them");
     });
     return {cmd, [o] { return cmd_run(*o); }};
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -15,6 +16,15 @@
 extern char** environ;
 
 namespace parsweep {
+
+std::optional<std::uint64_t> point_items(const Point& point, std::string& error) {
+    try {
+        return point.kernel->items(point.params);
+    } catch (const std::exception& e) {
+        error = fmt::format("{}: cannot count the items: {}", point.kernel->id(), e.what());
+        return std::nullopt;
+    }
+}
 
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w) {
     const std::uint64_t p = static_cast<std::uint64_t>(P), i = static_cast<std::uint64_t>(w);

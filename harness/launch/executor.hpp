@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,11 @@ class Executor {
     // failure is the record's error, never an exception.
     virtual RepRecord run_repetition(const Point& point) = 0;
 };
+
+// The number of items of `point` (Kernel::items), or nullopt with `error` saying why the
+// kernel could not count them ("wordcount: cannot stat 'text': No such file or directory":
+// its input is gone): the repetition's failure, never an exception out of run_repetition.
+std::optional<std::uint64_t> point_items(const Point& point, std::string& error);
 
 // The share of worker `w` of `P` over `items` items: contiguous, sizes differing by ≤ 1.
 std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w);

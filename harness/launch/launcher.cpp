@@ -65,8 +65,8 @@ struct SpawnPlan {
     // worker is bound before its first instruction, before OpenMP reads its places.
     std::vector<std::vector<int>> cpu_sets;
 
-    SpawnPlan(const Point& point, const std::string& executable)
-        : items(point.kernel->items(point.params)),
+    SpawnPlan(const Point& point, const std::string& executable, std::uint64_t item_count)
+        : items(item_count),
           envp(worker_environment(point.threads, point.env, point.processes)),
           argv(worker_command(executable)),
           cpu_sets(worker_cpu_sets(point.params, point.processes, point.threads, parent_cpus())) {}
@@ -314,7 +314,9 @@ RepRecord SpawnExecutor::run_repetition(const Point& point) {
     RepRecord rec;
     const int P = point.processes;
     std::vector<Worker> workers(static_cast<std::size_t>(P));
-    const SpawnPlan plan(point, executable_);
+    const auto items = point_items(point, rec.error);
+    if (!items) return rec;
+    const SpawnPlan plan(point, executable_, *items);
 
     const double t0 = monotonic_s();
     const double deadline = t0 + point.timeout_s;

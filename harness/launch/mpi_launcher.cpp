@@ -601,7 +601,9 @@ std::string failure_error(const MpiRun& run, const RepRecord& rec, const std::st
 RepRecord MpiExecutor::run_repetition(const Point& point) {
     RepRecord rec;
     const int P = point.processes;
-    const std::uint64_t items = point.kernel->items(point.params);
+    const auto counted = point_items(point, rec.error);
+    if (!counted) return rec;
+    const std::uint64_t items = *counted;
     MpiRun run;
     if (const std::string problem = plan_launch(run, point, executable_, items); !problem.empty()) {
         rec.error = "launcher mpi: " + problem;

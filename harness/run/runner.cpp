@@ -12,6 +12,7 @@
 #include "measure/clock.hpp"
 #include "measure/roofline.hpp"
 #include "measure/stats.hpp"
+#include "run/input_identity.hpp"
 #include "util/interrupt.hpp"
 
 namespace parsweep {
@@ -22,6 +23,37 @@ namespace {
 std::unique_ptr<Executor> executor_for(const Point& point, const std::string& executable) {
     if (point.launcher == Launcher::mpi) return std::make_unique<MpiExecutor>(executable);
     return std::make_unique<SpawnExecutor>(executable);
+}
+
+// One repetition of `point`, failed without running when one of its inputs is not what the
+// run recorded at its start, and failed after running when one changed meanwhile (whatever
+// the workers counted then, it is not about the recorded file).
+RepRecord run_checked(Executor& executor, const Point& point, const RunInputs& inputs) {
+    RepRecord rec;
+    std::string problem = inputs.point_problem(point);
+    if (problem.empty()) {
+        rec = executor.run_repetition(point);
+        if (rec.interrupted) return rec;
+        problem = inputs.point_problem(point);
+    }
+    if (!problem.empty()) {
+        rec.verified = false;
+        rec.error = std::move(problem);
+    }
+    return rec;
+}
+
+// summarize_point asks a verified point's kernel for its work (its rates): an input gone since
+// the last repetition's check would throw there, so it fails the point here instead.
+void fail_when_work_unknown(const Point& point, std::vector<RepRecord>& reps) {
+    try {
+        (void)point.kernel->work(point.params);
+    } catch (const std::exception& e) {
+        for (auto& r : reps) {
+            r.verified = false;
+            if (r.error.empty()) r.error = std::string("cannot tell the point's work: ") + e.what();
+        }
+    }
 }
 
 }  // namespace
@@ -74,7 +106,8 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
     auto time_of = [&](const PointResult& r) {
         return point.time_metric == TimeMetric::compute_s ? r.compute.median : r.wall.median;
     };
-    const Work work = point.kernel->work(point.params);
+    // A failed point has no rates, and its input may be gone: its work is not asked for.
+    const Work work = p.verified ? point.kernel->work(point.params) : Work{};
     p.derived =
         derive(point.processes, point.threads, p.verified ? time_of(p) : 0,
                base_ok ? time_of(*baseline) : 0, point.baseline_processes * point.baseline_threads,
@@ -115,15 +148,18 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         time.write_s += monotonic_s() - t;
     };
     auto must_stop = [&] { return interrupted() != 0 || !run.write_error.empty(); };
+    // A part (--part K/N) measures only its share. Points whose baseline is in another part
+    // get no speedup here: the parts stay disjoint (no point is measured twice) and
+    // `parsweep merge` recomputes every derived metric over the joined points.
+    const std::vector<const Point*> todo = sweep.points_to_run();
+    // What every point is checked against: the files as they are now (a resumed run: as
+    // recorded when it started), written to context.inputs before the first report.
+    const RunInputs inputs = record_run_inputs(run.context, todo);
     run.started_at = now_iso();
     run.status = RunStatus::running;
     time.close(run.started_s, monotonic_s());
     tell([&](Reporter* r) { r->run_started(run); });
 
-    // A part (--part K/N) measures only its share. Points whose baseline is in another part
-    // get no speedup here: the parts stay disjoint (no point is measured twice) and
-    // `parsweep merge` recomputes every derived metric over the joined points.
-    const std::vector<const Point*> todo = sweep.points_to_run();
     const std::optional<Allocation> allocation = allocation_of(run.context);
     std::vector<PointResult> done;
     done.reserve(todo.size());
@@ -140,7 +176,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
         } else {
             const std::unique_ptr<Executor> executor = executor_for(point, executable);
             for (int k = -point.warmup; k < point.repetitions && !stopped; ++k) {
-                RepRecord rec = executor->run_repetition(point);
+                RepRecord rec = run_checked(*executor, point, inputs);
                 rec.rep = k;
                 stopped = rec.interrupted;
                 time.add(rec);
@@ -149,6 +185,7 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
             }
         }
         if (stopped) break;  // the point in flight is not a result
+        fail_when_work_unknown(point, reps);
         const PointResult* baseline = nullptr;
         if (auto it = baseline_of.find(point.group_key()); it != baseline_of.end())
             baseline = &done[it->second];

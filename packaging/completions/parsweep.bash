@@ -7,7 +7,7 @@ _parsweep_subcommands="run validate list schema info calibrate corpus slurm merg
 # The options of subcommand $1.
 _parsweep_options() {
     case "$1" in
-        run) echo "--resume --out --results --cores -q --quiet --no-calibrate --part --repetitions --warmup --only --export-markdown --help" ;;
+        run) echo "--resume --out --results --cores -q --quiet --no-calibrate --part --repetitions --warmup --only --export-markdown --allow-changed-inputs --help" ;;
         validate) echo "--cores --help" ;;
         list) echo "--json --all --help" ;;
         schema) echo "--help" ;;

@@ -48,6 +48,7 @@ class Parsweep(CMakePackage):
     depends_on("cli11")
     depends_on("fmt")
     depends_on("hwloc")
+    depends_on("xxhash")  # header only: the content hash of a run's input files
     depends_on("mpi", when="+mpi")
 
     # plots/: parsweep plot and parsweep compare.
