@@ -26,6 +26,7 @@
 #include "run/runner.hpp"
 #include "sweep/config.hpp"
 #include "sweep/overrides.hpp"
+#include "util/json_input.hpp"
 #include "util/files.hpp"
 #include "util/install_paths.hpp"
 #include "util/interrupt.hpp"
@@ -95,9 +96,8 @@ struct Resumable {
 // unreadable, it is a merge, or it was written by another version of parsweep.
 std::optional<std::string> read_run_record(const fs::path& dir, json& old) {
     try {
-        std::ifstream in(dir / "sweep.json");
-        if (!in) return "no sweep.json there";
-        old = json::parse(in);
+        if (!fs::exists(dir / "sweep.json")) return "no sweep.json there";
+        old = read_json_file(dir / "sweep.json", JsonKind::run_record);
     } catch (const std::exception& e) {
         return std::string("sweep.json is unreadable: ") + e.what();
     }
@@ -117,8 +117,7 @@ std::optional<std::string> config_changed(const std::string& config, const std::
     const std::string check = !config.empty() ? config : source;
     if (!check.empty() && fs::exists(check)) {
         try {
-            std::ifstream in(check);
-            if (config_hash(json::parse(in), recorded) != hash)
+            if (config_hash(read_json_file(check, JsonKind::config), recorded) != hash)
                 return check +
                        (config.empty() ? " changed since the run started"
                                        : " is not the config the run started with") +
