@@ -26,10 +26,10 @@
 #include "run/runner.hpp"
 #include "sweep/config.hpp"
 #include "sweep/overrides.hpp"
-#include "util/json_input.hpp"
 #include "util/files.hpp"
 #include "util/install_paths.hpp"
 #include "util/interrupt.hpp"
+#include "util/json_input.hpp"
 #include "util/term_style.hpp"
 
 namespace parsweep {
@@ -431,7 +431,8 @@ Command add_run_command(CLI::App& parsweep) {
         "Environment:\n"
         "  PARSWEEP_NO_CALIBRATE=1   as --no-calibrate (1, true, yes; 0, false, no or unset: "
         "calibrate); any other value is an error\n"
-        "  PARSWEEP_CACHE_DIR=DIR    where calibrations are cached");
+        "  PARSWEEP_CACHE_DIR=DIR    where calibrations are cached\n" +
+        std::string(kMaxJsonBytesHelp));
     cmd->add_option("--part", o->part,
                     "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
                     "join them with parsweep merge)");

@@ -39,6 +39,11 @@ enum class JsonKind {
 // The environment variable that sets every kind's size limit, in bytes ("64M", "1G" too).
 inline constexpr const char* kMaxJsonBytesVar = "PARSWEEP_MAX_JSON_BYTES";
 
+// The line a command's --help footer gives the variable (after "Environment:").
+inline constexpr const char* kMaxJsonBytesHelp =
+    "  PARSWEEP_MAX_JSON_BYTES=N the largest config or sweep.json read, in bytes (or 64M, 1G); "
+    "default 16M for a config, 256M for a sweep.json";
+
 // The size limit of `kind`: PARSWEEP_MAX_JSON_BYTES when set, else the kind's default.
 // Throws std::invalid_argument naming the variable when its value is not a size.
 std::uint64_t max_json_bytes(JsonKind kind);
