@@ -85,6 +85,9 @@ json read_record(const fs::path& file) {
         return read_json_file(file, JsonKind::run_record);
     } catch (const JsonInputError& e) {
         if (e.kind() != JsonInputError::Kind::syntax) throw BadInput(e.what());
+        // nlohmann's own words name the line and column, but not for a number overflow.
+        if (e.problem().rfind("parse error at line", 0) == 0)
+            throw BadInput(fmt::format("{}: not valid JSON: {}", file.string(), e.problem()));
         throw BadInput(fmt::format("{}: not valid JSON: line {}, column {}: {}", file.string(),
                                    e.line(), e.column(), e.problem()));
     }
@@ -457,9 +460,12 @@ std::set<fs::path> earlier_merge_sources(const fs::path& out) {
         throw BadInput(fmt::format("{} (it holds no sweep.json); choose another --out", refuse));
     json doc;
     try {
-        doc = read_record(file);
-    } catch (const BadInput& e) {
-        throw BadInput(fmt::format("{} ({}); choose another --out", refuse, e.what()));
+        doc = read_json_file(file, JsonKind::run_record);
+    } catch (const JsonInputError& e) {
+        throw BadInput(fmt::format("{} ({}); choose another --out", refuse,
+                                   e.kind() == JsonInputError::Kind::syntax
+                                       ? file.string() + " is not valid JSON"
+                                       : std::string(e.what())));
     }
     const json::json_pointer sources("/merge/sources");
     if (!doc.is_object() || !doc.contains(sources) || !doc.at(sources).is_array())

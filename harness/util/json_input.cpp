@@ -24,10 +24,11 @@ namespace {
 // A config is written by hand: the largest shipped one is a few KiB, so 16 MiB is far beyond
 // any real one and bounds what a mistaken file (a data file given as the config) costs.
 constexpr std::uint64_t kMaxConfigBytes = 16ull << 20;
-// A sweep.json holds every repetition of every point: about 3 KiB a point with 5 repetitions,
-// so 256 MiB is some 80,000 points, more than a day of the largest job arrays. The parsed
-// document takes about 4 times its text in memory, so the limit keeps a merge of several such
-// files within a few GiB; PARSWEEP_MAX_JSON_BYTES raises it for a larger run.
+// A sweep.json holds every repetition of every point: about 13 KiB a point with 5 repetitions,
+// so 256 MiB is some 20,000 points, more than the largest job arrays measure. A merge holds
+// about 12 times its input in memory (two 5 MB parts: 130 MB), so one file at the limit
+// costs some 3 GiB, what a login node can spare; PARSWEEP_MAX_JSON_BYTES raises it for a
+// larger run (a merged run can outgrow the limit its parts kept).
 constexpr std::uint64_t kMaxRunRecordBytes = 256ull << 20;
 
 std::string file_type_name(mode_t mode) {
