@@ -106,7 +106,17 @@ TEST_F(StrictInput, FifoAsSweepJsonEndsMergeAndResume) {
     expect_refused(o, (fs::path("b") / "sweep.json").string() + ": is a FIFO");
     o = parsweep("run -q --resume b");
     EXPECT_NE(o.status, kTimedOut) << "--resume still waiting for the FIFO after 60 s";
-    expect_refused(o, "is a FIFO (named pipe), not a regular file");
+    expect_refused(o, "is a FIFO (named pipe), not a regular file");    // The same with the journal --resume reads after sweep.json.
+    const fs::path c = small_run("c");
+    json doc = json::parse(read_file(c / "sweep.json"));
+    doc["status"] = "incomplete";
+    write_file(c / "sweep.json", doc.dump());
+    fs::remove(c / "checkpoint.jsonl");
+    ASSERT_EQ(mkfifo((c / "checkpoint.jsonl").c_str(), 0600), 0);
+    o = parsweep("run -q --resume c");
+    EXPECT_NE(o.status, kTimedOut) << "--resume still waiting for the FIFO after 60 s";
+    expect_refused(o, (fs::path("c") / "checkpoint.jsonl").string() +
+                          ": is a FIFO (named pipe), not a regular file");
 }
 
 // A sparse file: 200 MB on paper, nothing on disk. It is refused by its size, before it is

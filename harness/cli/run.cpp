@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -160,12 +160,20 @@ std::optional<std::string> read_checkpoint(const fs::path& dir, const Sweep& swe
                                            Checkpoint& done) {
     std::set<std::string> keys;
     for (const auto& p : sweep.points) keys.insert(p.key());
-    std::ifstream journal(dir / "checkpoint.jsonl");
+    // Read as sweep.json is: a FIFO or a device there is refused, not waited for.
+    std::string text;
+    try {
+        if (fs::exists(dir / "checkpoint.jsonl"))
+            text = read_json_text(dir / "checkpoint.jsonl", max_json_bytes(JsonKind::run_record));
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    std::istringstream journal(text);
     std::string line;
     while (std::getline(journal, line)) {
         json p;
         try {
-            p = json::parse(line);
+            p = parse_json_strict(line, "checkpoint.jsonl");
         } catch (const std::exception&) {
             continue;
         }
