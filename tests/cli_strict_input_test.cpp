@@ -106,7 +106,9 @@ TEST_F(StrictInput, FifoAsSweepJsonEndsMergeAndResume) {
     expect_refused(o, (fs::path("b") / "sweep.json").string() + ": is a FIFO");
     o = parsweep("run -q --resume b");
     EXPECT_NE(o.status, kTimedOut) << "--resume still waiting for the FIFO after 60 s";
-    expect_refused(o, "is a FIFO (named pipe), not a regular file");    // The same with the journal --resume reads after sweep.json.
+    expect_refused(
+        o, "is a FIFO (named pipe), not a regular file");  // The same with the journal --resume
+                                                           // reads after sweep.json.
     const fs::path c = small_run("c");
     json doc = json::parse(read_file(c / "sweep.json"));
     doc["status"] = "incomplete";
