@@ -166,7 +166,8 @@ test-sanitize: deps
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    ctest --output-on-failure -j $(JOBS) -L '^(unit|kernel)_'
 
-# libFuzzer on the config loader (clang), seeded with the shipped configs; new inputs are
+# libFuzzer on the config loader (clang), seeded with the shipped configs and the hostile
+# ones of tests/fuzz_corpus (deep, duplicate keys, NUL characters); new inputs are
 # kept in $(FUZZ_BUILD)/corpus, a crash is written to $(FUZZ_BUILD)/crash-* and fails.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -176,7 +177,7 @@ fuzz: deps
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_config
 	@mkdir -p $(FUZZ_BUILD)/corpus
 	$(FUZZ_BUILD)/fuzz_config -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
-	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus configs
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus configs tests/fuzz_corpus
 
 # Google Benchmark JSON, one file per run, for compare.py and other tools of that format.
 bench: build

@@ -7,6 +7,9 @@
 #include "test_support.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/json_enum.hpp"
+#include "util/json_input.hpp"
+
+#include <sys/stat.h>
 
 namespace parsweep {
 namespace {
@@ -451,6 +454,56 @@ TEST(LoadFile, NumberTooLargeIsASyntaxErrorWithItsPlace) {
                   0u)
             << e.errors()[0].message;
     }
+}
+
+// The strict reader (util/json_input.hpp): 64 levels are read, the 65th is refused with
+// the path to it; duplicate keys and NUL characters are named by their JSON pointer.
+TEST(StrictJson, DepthLimitIsSixtyFourLevels) {
+    const auto nested = [](int depth) {
+        return std::string(std::size_t(depth), '[') + std::string(std::size_t(depth), ']');
+    };
+    EXPECT_NO_THROW(parse_json_strict(nested(kMaxJsonDepth), "ok.json"));
+    try {
+        parse_json_strict("{\"a\": [" + nested(kMaxJsonDepth - 1) + "]}", "deep.json");
+        FAIL() << "expected the depth to be refused";
+    } catch (const JsonInputError& e) {
+        EXPECT_EQ(e.kind(), JsonInputError::Kind::structure);
+        EXPECT_EQ(e.pointer(), "/a/0/0/0/0/0/0/0");  // cut after 8 levels
+        EXPECT_NE(std::string(e.what()).find("deep.json: /a/0/"), std::string::npos) << e.what();
+    }
+}
+
+TEST(StrictJson, DuplicateKeysAndNulAreNamedByTheirPointer) {
+    const auto problem = [](const std::string& text) -> std::string {
+        try {
+            parse_json_strict(text, "f.json");
+        } catch (const JsonInputError& e) {
+            return e.what();
+        }
+        return "accepted";
+    };
+    EXPECT_EQ(problem(R"({"runs": [{}, {"params": {"n": 1, "m/x": {"n": 2, "n": 3}}}]})"),
+              "f.json: /runs/1/params/m~1x: duplicate key \"n\"");
+    EXPECT_EQ(problem(R"({"a": 1, "a": 1})"), "f.json: at the top level: duplicate key \"a\"");
+    EXPECT_EQ(problem(R"({"a": ["x", "y\u0000"]})"),
+              "f.json: /a/1: NUL character (\\u0000) in a string: \"y\\u0000\"");
+    EXPECT_EQ(problem(R"({"a": {"k\u0000": 1}})"),
+              "f.json: /a: NUL character (\\u0000) in the key \"k\\u0000\"");
+    EXPECT_EQ(problem(R"({"a": [1, {"b": "\u0001"}]})"), "accepted");  // other controls are text
+}
+
+TEST(StrictJson, SpecialFilesAreRefusedByType) {
+    TempDir dir;
+    ASSERT_EQ(mkfifo((dir / "fifo.json").c_str(), 0600), 0);
+    try {
+        read_json_file(dir / "fifo.json", JsonKind::config);  // would block if it were opened
+        FAIL() << "expected the FIFO to be refused";
+    } catch (const JsonInputError& e) {
+        EXPECT_NE(std::string(e.what()).find("is a FIFO (named pipe), not a regular file"),
+                  std::string::npos);
+    }
+    EXPECT_THROW(read_json_file(dir.path(), JsonKind::config), JsonInputError);
+    EXPECT_THROW(read_json_file("/dev/null", JsonKind::config), JsonInputError);
 }
 
 TEST(LoadFile, MissingFileAndDirectory) {

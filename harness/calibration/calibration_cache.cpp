@@ -8,7 +8,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -17,6 +16,7 @@
 #include "measure/clock.hpp"
 #include "util/files.hpp"
 #include "util/interrupt.hpp"
+#include "util/json_input.hpp"
 
 namespace parsweep {
 
@@ -37,10 +37,10 @@ fs::path calibration_cache_file(const fs::path& dir, const json& key) {
 }
 
 std::optional<json> read_cached_calibration(const fs::path& file, const json& key, bool quick) {
-    std::ifstream in(file);
-    if (!in) return std::nullopt;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) return std::nullopt;
     try {
-        json c = json::parse(in);
+        json c = read_json_file(file, JsonKind::run_record);
         if (c.value("format", 0) != kCalibrationFormat || c.value("key", json()) != key)
             return std::nullopt;
         if (!quick && c.value("quick", true)) return std::nullopt;  // a full one was asked for

@@ -5,6 +5,7 @@
 
 #include "cli/commands.hpp"
 #include "cluster/merge.hpp"
+#include "util/json_input.hpp"
 
 namespace parsweep {
 
@@ -31,6 +32,7 @@ Command add_merge_command(CLI::App& parsweep) {
     cmd->add_flag("-q,--quiet", o->quiet, "no summary table");
     cmd->add_option("--export-markdown", o->markdown,
                     "also write the summary table to this file as a Markdown table");
+    cmd->footer(std::string("Environment:\n") + kMaxJsonBytesHelp);
 
     return {cmd, [o] { return cmd_merge(*o); }};
 }

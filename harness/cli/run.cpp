@@ -4,10 +4,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 
@@ -31,6 +31,7 @@
 #include "util/files.hpp"
 #include "util/install_paths.hpp"
 #include "util/interrupt.hpp"
+#include "util/json_input.hpp"
 #include "util/term_style.hpp"
 
 namespace parsweep {
@@ -98,9 +99,8 @@ struct Resumable {
 // unreadable, it is a merge, or it was written by another version of parsweep.
 std::optional<std::string> read_run_record(const fs::path& dir, json& old) {
     try {
-        std::ifstream in(dir / "sweep.json");
-        if (!in) return "no sweep.json there";
-        old = json::parse(in);
+        if (!fs::exists(dir / "sweep.json")) return "no sweep.json there";
+        old = read_json_file(dir / "sweep.json", JsonKind::run_record);
     } catch (const std::exception& e) {
         return std::string("sweep.json is unreadable: ") + e.what();
     }
@@ -120,8 +120,7 @@ std::optional<std::string> config_changed(const std::string& config, const std::
     const std::string check = !config.empty() ? config : source;
     if (!check.empty() && fs::exists(check)) {
         try {
-            std::ifstream in(check);
-            if (config_hash(json::parse(in), recorded) != hash)
+            if (config_hash(read_json_file(check, JsonKind::config), recorded) != hash)
                 return check +
                        (config.empty() ? " changed since the run started"
                                        : " is not the config the run started with") +
@@ -164,12 +163,20 @@ std::optional<std::string> read_checkpoint(const fs::path& dir, const Sweep& swe
                                            Checkpoint& done) {
     std::set<std::string> keys;
     for (const auto& p : sweep.points) keys.insert(p.key());
-    std::ifstream journal(dir / "checkpoint.jsonl");
+    // Read as sweep.json is: a FIFO or a device there is refused, not waited for.
+    std::string text;
+    try {
+        if (fs::exists(dir / "checkpoint.jsonl"))
+            text = read_json_text(dir / "checkpoint.jsonl", max_json_bytes(JsonKind::run_record));
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    std::istringstream journal(text);
     std::string line;
     while (std::getline(journal, line)) {
         json p;
         try {
-            p = json::parse(line);
+            p = parse_json_strict(line, "checkpoint.jsonl");
         } catch (const std::exception&) {
             continue;
         }
@@ -462,7 +469,8 @@ Command add_run_command(CLI::App& parsweep) {
         "Environment:\n"
         "  PARSWEEP_NO_CALIBRATE=1   as --no-calibrate (1, true, yes; 0, false, no or unset: "
         "calibrate); any other value is an error\n"
-        "  PARSWEEP_CACHE_DIR=DIR    where calibrations are cached");
+        "  PARSWEEP_CACHE_DIR=DIR    where calibrations are cached\n" +
+        std::string(kMaxJsonBytesHelp));
     cmd->add_option("--part", o->part,
                     "K/N: run only the K-th of N disjoint shares of the points (job arrays; "
                     "join them with parsweep merge)");

@@ -12,6 +12,7 @@
 #include "machine/sysinfo.hpp"
 #include "run/estimate.hpp"
 #include "run/load.hpp"
+#include "util/json_input.hpp"
 
 namespace parsweep {
 
@@ -58,6 +59,7 @@ Command add_validate_command(CLI::App& parsweep) {
     cmd->add_option("config", o->config, "the sweep's JSON config")->required();
     cmd->add_option("--cores", o->cores, "usable cores, overriding what is detected")
         ->check(CLI::Range(1, 1 << 20));
+    cmd->footer(std::string("Environment:\n") + kMaxJsonBytesHelp);
 
     return {cmd, [o] { return cmd_validate(o->config, o->cores); }};
 }

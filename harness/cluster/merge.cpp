@@ -23,7 +23,6 @@
 
 #include <algorithm>
 #include <ctime>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -37,6 +36,7 @@
 #include "run/runner.hpp"
 #include "sweep/model.hpp"
 #include "util/files.hpp"
+#include "util/json_input.hpp"
 #include "util/term_style.hpp"
 
 namespace parsweep {
@@ -78,6 +78,21 @@ struct Source {
     }
 };
 
+// A run's sweep.json, read by the strict rules (util/json_input.hpp), or BadInput naming the
+// file and what is wrong: a FIFO or a file too large or too deep is refused, not waited for.
+json read_record(const fs::path& file) {
+    try {
+        return read_json_file(file, JsonKind::run_record);
+    } catch (const JsonInputError& e) {
+        if (e.kind() != JsonInputError::Kind::syntax) throw BadInput(e.what());
+        // nlohmann's own words name the line and column, but not for a number overflow.
+        if (e.problem().rfind("parse error at line", 0) == 0)
+            throw BadInput(fmt::format("{}: not valid JSON: {}", file.string(), e.problem()));
+        throw BadInput(fmt::format("{}: not valid JSON: line {}, column {}: {}", file.string(),
+                                   e.line(), e.column(), e.problem()));
+    }
+}
+
 Source read_source(const fs::path& dir) {
     Source s;
     s.dir = dir;
@@ -85,15 +100,10 @@ Source read_source(const fs::path& dir) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
         throw BadInput(fmt::format("{}: no such run directory", dir.string()));
-    std::ifstream in(s.file);
-    if (!in)
+    if (!fs::exists(s.file, ec))
         throw BadInput(fmt::format("{}: missing (is {} a parsweep run directory?)", s.file.string(),
                                    dir.string()));
-    try {
-        s.doc = json::parse(in);
-    } catch (const json::exception& e) {
-        throw BadInput(fmt::format("{}: not valid JSON: {}", s.file.string(), e.what()));
-    }
+    s.doc = read_record(s.file);
     if (!s.doc.is_object()) throw BadInput(s.file.string() + ": not a JSON object");
     s.hash = s.need("/config/hash", &json::is_string, "a string").get<std::string>();
     s.need("/points", &json::is_array, "a list");
@@ -445,15 +455,17 @@ std::set<fs::path> earlier_merge_sources(const fs::path& out) {
     const fs::path file = out / "sweep.json";
     const std::string refuse = fmt::format(
         "--out {}: exists and is not a merged run, so --replace leaves it alone", out.string());
-    std::ifstream in(file);
-    if (!in)
+    std::error_code ec;
+    if (!fs::exists(file, ec))
         throw BadInput(fmt::format("{} (it holds no sweep.json); choose another --out", refuse));
     json doc;
     try {
-        doc = json::parse(in);
-    } catch (const json::exception&) {
-        throw BadInput(
-            fmt::format("{} ({} is not valid JSON); choose another --out", refuse, file.string()));
+        doc = read_json_file(file, JsonKind::run_record);
+    } catch (const JsonInputError& e) {
+        throw BadInput(fmt::format("{} ({}); choose another --out", refuse,
+                                   e.kind() == JsonInputError::Kind::syntax
+                                       ? file.string() + " is not valid JSON"
+                                       : std::string(e.what())));
     }
     const json::json_pointer sources("/merge/sources");
     if (!doc.is_object() || !doc.contains(sources) || !doc.at(sources).is_array())

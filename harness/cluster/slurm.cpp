@@ -2,9 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -13,6 +11,7 @@
 #include "run/load.hpp"
 #include "sweep/config.hpp"
 #include "util/files.hpp"
+#include "util/json_input.hpp"
 #include "util/subprocess.hpp"
 #include "util/term_style.hpp"
 
@@ -246,13 +245,11 @@ bool write_job(SlurmJob& job, fs::path dir, const SlurmOptions& options, const S
             dir = fs::absolute(make_run_dir(options.results_root, sweep.name + "-slurm"));
         job.dir = dir.string();
         fs::create_directories(dir / "logs");
-        std::ifstream in(options.config, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
+        // Read as load_sweep read it (a FIFO or a file grown too big is refused, not copied).
+        const std::string text = read_json_text(options.config, max_json_bytes(JsonKind::config));
         // The copy sits in another directory: its relative files are made absolute.
         const json absolute = with_absolute_files(sweep.given, sweep.base_dir);
-        write_atomic(dir / "config.json",
-                     absolute == sweep.given ? text.str() : absolute.dump(2) + "\n");
+        write_atomic(dir / "config.json", absolute == sweep.given ? text : absolute.dump(2) + "\n");
         for (const auto& [file, script] : {std::pair{"array.sbatch", array_script(job)},
                                            std::pair{"merge.sbatch", merge_script(job)}}) {
             write_atomic(dir / file, script);

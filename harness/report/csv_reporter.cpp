@@ -2,6 +2,9 @@
 // and named with units; a kernel parameter becomes a param_<name> column (empty for the
 // kernels that do not have it). A failed point has empty time and ratio columns: it is
 // never shown as a fast time.
+#include <regex>
+#include <string_view>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -15,9 +18,21 @@ namespace parsweep {
 
 namespace {
 
+// Whether `s` is a number as num() writes it ("-1.5", "2e-05", "-inf"): left as it is.
+bool is_number_text(const std::string& s) {
+    static const std::regex number("[-+]?(([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?|inf|nan)");
+    return std::regex_match(s, number);
+}
+
+// One CSV cell. Text a spreadsheet would run as a formula (starting with =, +, -, @, a tab or
+// a carriage return: a label "=HYPERLINK(…)" from a config) gets a leading ' inside a quoted
+// cell, as OWASP's CSV injection guidance says, so that it is shown as the text it is.
 std::string cell(std::string s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string q = "\"";
+    const bool formula = !s.empty() &&
+                         std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos &&
+                         !is_number_text(s);
+    if (!formula && s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = formula ? "\"'" : "\"";
     for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
     return q + "\"";
 }

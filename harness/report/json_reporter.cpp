@@ -50,6 +50,8 @@ class JsonReporter : public RewritingReporter {
                     {"points", points}};
         // A part of a sweep (--part K/N): config.hash is the whole sweep's, and
         // config.expanded lists every point of the sweep with the part that measures it.
+        // Loader variables a config's env sets (Sweep::warnings), recorded where they apply.
+        if (!run.sweep->warnings.empty()) doc["config"]["warnings"] = run.sweep->warnings;
         if (!run.merge.is_null()) doc["merge"] = run.merge;
         if (run.time) doc["time_accounting"] = to_json(*run.time);
         if (!run.sweep->part.whole())

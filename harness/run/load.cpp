@@ -23,7 +23,9 @@ std::optional<Sweep> load_or_report(const std::string& config, const UsableCores
             options.allocation_nodes = int(allocation->nodes.size());
             options.allocation_cpus = allocation->total_cpus();
         }
-        return load_sweep(config, options);
+        Sweep sweep = load_sweep(config, options);
+        for (const auto& w : sweep.warnings) fmt::print(stderr, "warning: {}: {}\n", config, w);
+        return sweep;
     } catch (const ConfigErrors& e) {
         for (const auto& err : e.errors()) {
             if (err.path.empty())

@@ -4,10 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -15,6 +13,7 @@
 #include "machine/pinning.hpp"
 #include "util/did_you_mean.hpp"
 #include "util/json_enum.hpp"
+#include "util/json_input.hpp"
 #include "util/units.hpp"
 
 namespace parsweep {
@@ -65,6 +64,13 @@ std::string member(const std::string& base, const std::string& key) {
     return k[0] == '[' ? base + k : base + "." + k;
 }
 
+// Whether the environment variable `name` changes which programs and libraries a worker
+// loads: the dynamic loader's (LD_*, macOS's DYLD_*), PATH, and the OpenMP tool interface's.
+bool changes_loading(const std::string& name) {
+    return name.rfind("LD_", 0) == 0 || name.rfind("DYLD_", 0) == 0 || name == "PATH" ||
+           name == "OMP_TOOL_LIBRARIES" || name == "GCONV_PATH";
+}
+
 std::string element(const std::string& base, std::size_t i) {
     return base + "[" + std::to_string(i) + "]";
 }
@@ -88,6 +94,7 @@ std::string fmt_bound(double v) {
 class Checker {
   public:
     std::vector<ConfigError> errors;
+    std::vector<ConfigError> warnings;  // allowed, but said (Sweep::warnings)
     fs::path files_from;  // absolute: relative file values written in the config start here
 
     void error(const std::string& path, const std::string& message) {
@@ -309,6 +316,11 @@ class Checker {
             } else {
                 error(p, "must be a string or a number (got " + show(value) + ")");
             }
+            if (out.count(key) && changes_loading(key))
+                warnings.push_back(
+                    {p, fmt::format("sets {}={}: it changes which programs and libraries every "
+                                    "worker of this run loads",
+                                    key, json(out[key]).dump())});
         }
         return out;
     }
@@ -946,6 +958,7 @@ Sweep parse_sweep(const json& doc, const LoadOptions& options) {
     }
     check_top_level_names(c, top, params_of_used_kernels, any_mpi_run);
     if (!c.errors.empty()) throw ConfigErrors(c.errors);
+    for (const auto& w : c.warnings) sweep.warnings.push_back(w.to_string());
     return sweep;
 }
 
@@ -985,45 +998,38 @@ Sweep load_sweep(const fs::path& file, const LoadOptions& options) {
         throw ConfigErrors({{"", "config file not found: " + file.string()}});
     if (fs::is_directory(file, ec))
         throw ConfigErrors({{"", file.string() + " is a directory, not a config file"}});
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw ConfigErrors(
-            {{"", "cannot read config " + file.string() + ": " + std::strerror(errno)}});
-    std::stringstream buffer;
-    buffer << in.rdbuf();
+    std::string text;
+    try {
+        text = read_json_text(file, max_json_bytes(JsonKind::config));
+    } catch (const JsonInputError& e) {
+        throw ConfigErrors({{"", std::string(e.what())}});
+    } catch (const std::invalid_argument& e) {  // PARSWEEP_MAX_JSON_BYTES is not a size
+        throw ConfigErrors({{"", std::string(e.what())}});
+    }
     LoadOptions opts = options;
     if (opts.default_name == "sweep") opts.default_name = file.stem().string();
     if (opts.base_dir.empty()) opts.base_dir = fs::absolute(file).parent_path();
-    Sweep sweep = parse_sweep_text(buffer.str(), file.string(), opts);
+    Sweep sweep = parse_sweep_text(text, file.string(), opts);
     sweep.source = file;
     return sweep;
 }
 
 Sweep parse_sweep_text(std::string_view text, const std::string& origin,
                        const LoadOptions& options) {
-    // A syntax error at byte offset `byte`, as origin:line:column a person can find.
-    auto syntax_error = [&](std::size_t byte, std::string what) {
-        byte = std::min(byte, text.size());
-        const std::size_t line = 1 + std::count(text.begin(), text.begin() + byte, '\n');
-        const std::size_t bol = byte == 0 ? std::string_view::npos : text.rfind('\n', byte - 1);
-        const std::size_t col = byte - (bol == std::string_view::npos ? 0 : bol + 1) + 1;
-        if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-        return ConfigErrors(
-            {{"", fmt::format("{}:{}:{}: invalid JSON: {}", origin, line, col, what)}});
-    };
     json doc;
     try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw syntax_error(e.byte > 0 ? e.byte - 1 : 0, e.what());
-    } catch (const json::out_of_range& e) {
-        // A number too large for a double ("1e999"): nlohmann names the literal, not where.
-        const std::string what = e.what();
-        const auto open = what.find("parsing '"), close = what.rfind('\'');
-        std::size_t at = 0;
-        if (open != std::string::npos && close > open + 9)
-            at = text.find(what.substr(open + 9, close - open - 9));
-        throw syntax_error(at == std::string_view::npos ? 0 : at, what);
+        doc = parse_json_strict(text, origin);
+    } catch (const JsonInputError& e) {
+        // A strict rule broken inside the document is named by its path, as the config's
+        // other errors are: runs[0].params: duplicate key "n".
+        if (e.kind() != JsonInputError::Kind::structure || e.path().empty())
+            throw ConfigErrors({{"", std::string(e.what())}});
+        std::string path;
+        for (const auto& step : e.path())
+            path = std::holds_alternative<std::size_t>(step)
+                       ? element(path, std::get<std::size_t>(step))
+                       : member(path, std::get<std::string>(step));
+        throw ConfigErrors({{path, e.problem()}});
     }
     return parse_sweep(doc, options);
 }

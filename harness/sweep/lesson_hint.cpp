@@ -1,12 +1,12 @@
 #include "sweep/lesson_hint.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
 
 #include "kernel.hpp"
+#include "util/json_input.hpp"
 
 namespace parsweep {
 
@@ -15,8 +15,7 @@ namespace fs = std::filesystem;
 std::optional<std::string> lesson_hint(const std::string& config, const std::string& executable) {
     json doc;
     try {
-        std::ifstream in(config);
-        doc = json::parse(in);
+        doc = read_json_file(config, JsonKind::config);
     } catch (const std::exception&) {
         return std::nullopt;  // its syntax error is reported already
     }

@@ -122,6 +122,10 @@ struct Sweep {
     double oversubscribe = 1;
     std::vector<Point> points;  // every point of the sweep, whatever `part`
     Part part;                  // the share this run measures (--part)
+    // What the config does that is allowed but worth a word, each "PATH: what", as `run` and
+    // `validate` print them and sweep.json records them (config.warnings): an `env` that sets
+    // LD_PRELOAD, LD_LIBRARY_PATH, PATH or another variable that changes what workers load.
+    std::vector<std::string> warnings;
     // The command line's changes to the config (run --repetitions, --warmup, --only:
     // overrides.hpp), null when none; part of hash().
     json overrides;

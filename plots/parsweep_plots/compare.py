@@ -5,6 +5,7 @@ their times. A is the reference: ratio = time in B ÷ time in A.
 from __future__ import annotations
 
 import csv
+import re
 import json
 import math
 import os
@@ -182,9 +183,32 @@ def default_out_dir(a: Run, b: Run) -> str:
     return os.path.join(parent, f"compare-{a.dir_name}-vs-{b.dir_name}")
 
 
+_NUMBER = re.compile(r"[-+]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|inf|nan)")
+
+
+def csv_cell(value):
+    """A cell as harness/report/csv_reporter.cpp writes it: text a spreadsheet would run as a
+    formula (=, +, -, @, tab or CR first, and not a number) gets a leading ' (OWASP's CSV
+    injection guidance), so that a spreadsheet shows it as the text it is."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        if not _NUMBER.fullmatch(value):
+            return "'" + value
+    return value
+
+
+class _FormulaSafeWriter:
+    """csv.writer whose rows go through csv_cell."""
+
+    def __init__(self, f):
+        self._w = csv.writer(f)
+
+    def writerow(self, row: list) -> None:
+        self._w.writerow([csv_cell(v) for v in row])
+
+
 def write_csv(rows: list, path: str) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = _FormulaSafeWriter(f)
         w.writerow(
             [
                 "point",

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -433,20 +434,136 @@ def _make_groups(points: list, planned: dict) -> list:
     return out
 
 
+# The harness's limits for the JSON it reads (harness/util/json_input.hpp), so that a file
+# refused there is refused here with the same words: lists and objects nest at most 64 deep,
+# a sweep.json is at most 256 MiB unless PARSWEEP_MAX_JSON_BYTES says otherwise.
+MAX_JSON_DEPTH = 64
+MAX_RUN_RECORD_BYTES = 256 << 20
+_SIZE = re.compile(r"([0-9]+)([kKmMgG]?)")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NUL_ESCAPE = re.compile(r'(?<!\\)(?:\\\\)*\\u0000')
+
+
+def max_json_bytes() -> int:
+    """PARSWEEP_MAX_JSON_BYTES ("268435456", "256M", "1G") when set, else the default."""
+    given = os.environ.get("PARSWEEP_MAX_JSON_BYTES", "")
+    if not given:
+        return MAX_RUN_RECORD_BYTES
+    m = _SIZE.fullmatch(given)
+    if not m:
+        raise RunError(
+            f"PARSWEEP_MAX_JSON_BYTES={given}: must be a size in bytes (e.g. 268435456, 256M or 1G)"
+        )
+    return int(m.group(1)) << {"": 0, "k": 10, "m": 20, "g": 30}[m.group(2).lower()]
+
+
+def _pointer(path: list) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+def _path_to(doc: Any, wanted) -> list:
+    """The path from `doc` to the value for which `wanted(value)` holds (first found)."""
+    todo = [(doc, [])]
+    while todo:
+        value, path = todo.pop()
+        if wanted(value):
+            return path
+        if isinstance(value, dict):
+            todo.extend((v, path + [k]) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            todo.extend((v, path + [i]) for i, v in reversed(list(enumerate(value))))
+    return []
+
+
+def _too_deep(text: str) -> bool:
+    """Whether lists and objects nest more than MAX_JSON_DEPTH deep in `text`, without
+    recursion (json.loads would raise RecursionError only past a thousand levels or so): the
+    brackets outside strings, with the innermost pairs taken away MAX_JSON_DEPTH times."""
+    brackets = all_brackets = re.sub(r"[^\[\]{}]+", "", _STRING.sub("", text))
+    for _ in range(MAX_JSON_DEPTH):
+        if not brackets:
+            return False
+        brackets = re.sub(r"\[\]|\{\}", "", brackets)
+    depth = deepest = 0  # unbalanced (invalid JSON) or too deep: which one
+    for c in all_brackets:
+        depth += 1 if c in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest > MAX_JSON_DEPTH
+
+
+def read_json_file(path: str) -> Any:
+    """`path` parsed as the harness parses a sweep.json (json_input.hpp): refused with a
+    RunError naming it when it is not a regular file, larger than max_json_bytes(), not JSON,
+    nested more than MAX_JSON_DEPTH deep, has a key twice in one object or a NUL character in a
+    string. Every JSON file plots/ reads is read here."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise RunError(f"{path}: cannot read: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = (
+            "a directory" if stat.S_ISDIR(st.st_mode)
+            else "a FIFO (named pipe)" if stat.S_ISFIFO(st.st_mode)
+            else "a character device" if stat.S_ISCHR(st.st_mode)
+            else "a block device" if stat.S_ISBLK(st.st_mode)
+            else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "not a regular file"
+        )
+        raise RunError(f"{path}: is {kind}, not a regular file")
+    limit = max_json_bytes()
+    if st.st_size > limit:
+        raise RunError(
+            f"{path}: is {st.st_size} bytes, more than the {limit} it may be "
+            f"(PARSWEEP_MAX_JSON_BYTES={st.st_size} raises the limit)"
+        )
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read(limit + 1)
+    except (OSError, UnicodeDecodeError) as e:
+        raise RunError(f"{path}: cannot read: {e}") from None
+    if _too_deep(text):
+        raise RunError(f"{path}: lists and objects nest more than {MAX_JSON_DEPTH} deep")
+    duplicates = []
+
+    def pairs(items: list) -> dict:
+        obj = dict(items)
+        if len(obj) != len(items):
+            seen = set()
+            key = next(k for k, _ in items if k in seen or seen.add(k))
+            duplicates.append((obj, key))
+        return obj
+
+    try:
+        doc = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as e:
+        raise RunError(f"{path}: not valid JSON: {e}") from None
+    except RecursionError:
+        raise RunError(f"{path}: lists and objects nest more than {MAX_JSON_DEPTH} deep") from None
+    if duplicates:
+        obj, key = duplicates[0]
+        where = _pointer(_path_to(doc, lambda v: v is obj)) or "at the top level"
+        raise RunError(f"{path}: {where}: duplicate key {json.dumps(key)}")
+    if _NUL_ESCAPE.search(text):
+        where = _path_to(
+            doc,
+            lambda v: (isinstance(v, str) and "\0" in v)
+            or (isinstance(v, dict) and any("\0" in k for k in v)),
+        )
+        raise RunError(f"{path}: {_pointer(where) or 'at the top level'}: NUL character (\\u0000)")
+    return doc
+
+
 def load_run(run_dir: str) -> Run:
     """Reads RUN_DIR/sweep.json; raises RunError naming the file when it cannot."""
     path = os.path.join(run_dir, "sweep.json")
     if not os.path.isdir(run_dir):
         raise RunError(f"{run_dir}: no such run directory")
     try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
+        doc = read_json_file(path)
     except FileNotFoundError:
         raise RunError(f"{path}: missing (is {run_dir} a parsweep run directory?)") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise RunError(f"{path}: cannot read: {e}") from None
-    except json.JSONDecodeError as e:
-        raise RunError(f"{path}: not valid JSON: {e}") from None
     if not isinstance(doc, dict):
         raise RunError(f"{path}: not a JSON object")
     version = doc.get("schema_version")

@@ -4,12 +4,14 @@ import copy
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import unittest
 
 # support first: it puts plots/ on the path.
 from support import GROUP_CHARTS, ImageChecks, call, make_run, plot, plot_run_main, truncate
-from support import CALIBRATION, with_limits, write_run
+from support import CALIBRATION, PLOTS, with_limits, write_run
 from parsweep_plots.load import load_run  # noqa: E402
 from parsweep_plots import captions, roofline, style  # noqa: E402
 from parsweep_plots.roofline import limit_at  # noqa: E402
@@ -332,6 +334,69 @@ class HandMade(ImageChecks, unittest.TestCase):
         status, _, err = call(plot_run_main, [os.path.join(self.dir, "nowhere")])
         self.assertEqual(status, 2)
         self.assertIn("no such run directory", err)
+
+
+class HostileSweepJson(unittest.TestCase):
+    """A sweep.json nested 200,000 deep, a FIFO, a file too big, a key given twice or a NUL
+    character: plot_run.py and compare_runs.py end with exit 2 and a message naming the file
+    and the place, never a traceback or a hang (as `parsweep merge` does with the same files)."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="parsweep-plots-")
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.good = write_run(self.dir, "good", make_run([SMALL]))
+
+    def script(self, name: str, *args, env=None) -> subprocess.CompletedProcess:
+        # A real process with a deadline: a FIFO would block an in-process call for ever.
+        return subprocess.run(
+            [sys.executable, os.path.join(PLOTS, name), *args],
+            capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, **(env or {})),
+        )
+
+    def assert_refused(self, run: str, expect: str, env=None):
+        path = os.path.join(run, "sweep.json")
+        for name, args in (("plot_run.py", [run]), ("compare_runs.py", [self.good, run])):
+            try:
+                p = self.script(name, *args, "--out", os.path.join(self.dir, "out"), env=env)
+            except subprocess.TimeoutExpired:
+                self.fail(f"{name} still reading {path} after 60 s")
+            self.assertEqual(p.returncode, 2, f"{name}: {p.stderr}")
+            self.assertNotIn("Traceback", p.stderr, name)
+            self.assertIn(f"error: {path}: ", p.stderr, name)
+            self.assertIn(expect, p.stderr, name)
+
+    def test_deep_nesting(self):
+        doc = json.loads(read(os.path.join(self.good, "sweep.json")))
+        text = json.dumps(dict(doc, deep="@@")).replace('"@@"', "[" * 200000 + "]" * 200000)
+        self.assert_refused(write_run(self.dir, "deep", text),
+                            "lists and objects nest more than 64 deep")
+
+    def test_fifo(self):
+        run = os.path.join(self.dir, "fifo")
+        os.makedirs(run)
+        os.mkfifo(os.path.join(run, "sweep.json"))
+        self.assert_refused(run, "is a FIFO (named pipe), not a regular file")
+
+    def test_too_big(self):
+        run = os.path.join(self.dir, "big")
+        os.makedirs(run)
+        with open(os.path.join(run, "sweep.json"), "wb") as f:
+            f.truncate(300 << 20)  # sparse: nothing on disk
+        self.assert_refused(run, "is 314572800 bytes, more than the 268435456 it may be")
+        self.assert_refused(self.good, "more than the 1024 it may be",
+                            env={"PARSWEEP_MAX_JSON_BYTES": "1k"})
+
+    def test_duplicate_key(self):
+        text = read(os.path.join(self.good, "sweep.json"))
+        text = text.replace("{", '{"points": [], ', 1)  # a second list drops the first
+        self.assert_refused(write_run(self.dir, "dup", text),
+                            'at the top level: duplicate key "points"')
+
+    def test_nul_character(self):
+        doc = json.loads(read(os.path.join(self.good, "sweep.json")))
+        doc["name"] = "a\u0000b"
+        self.assert_refused(write_run(self.dir, "nul", doc), "/name: NUL character")
 
 
 class ComparePairing(unittest.TestCase):
