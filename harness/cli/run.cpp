@@ -16,6 +16,7 @@
 
 #include "calibration/calibration_cache.hpp"
 #include "cli/commands.hpp"
+#include "launch/executor.hpp"
 #include "launch/launcher.hpp"
 #include "launch/mpi_launcher.hpp"
 #include "machine/slurm_allocation.hpp"
@@ -233,7 +234,8 @@ std::optional<Sweep> load_for_run(const RunOptions& options, const UsableCores& 
 // roofline_fraction (cached per host, else measured once, quick; a resumed run keeps the
 // calibration it started with), whose time goes to `time`. Measuring takes a minute or more,
 // so its start and end are said even under -q (they are not progress: without them a run
-// looks hung); -qq leaves them out too.
+// looks hung); -qq leaves them out too. A SIGINT or SIGTERM received by its end (the
+// calibration ends within a second of it) throws Interrupted: no run directory is made yet.
 json new_run_context(const RunOptions& options, bool calibrate, const UsableCores& cores,
                      const Sweep& sweep, TimeAccounting& time) {
     json context = run_context(cores);
@@ -246,7 +248,19 @@ json new_run_context(const RunOptions& options, bool calibrate, const UsableCore
                                                              options.quiet ? nullptr : stderr)
                                        : json();
     time.calibrate_s = monotonic_s() - calibrate_start_s;
+    throw_if_interrupted();
     return context;
+}
+
+// A new run that SIGINT or SIGTERM ended before its first point (while calibrating or waiting
+// for another's calibration) leaves nothing: no run directory, no calibration cached,
+// results/latest as it was; there is nothing to resume. 128 + the signal, as any interrupted
+// run.
+int interrupted_before_the_first_point(const Interrupted& e) {
+    fmt::print(stderr,
+               "interrupted ({}) before the first point: nothing was run, cached or written\n",
+               signal_name(e.signal()));
+    return 128 + e.signal();
 }
 
 // What `run` takes from its options and environment before anything else: --part, and whether
@@ -422,8 +436,13 @@ int cmd_run(const RunOptions& options) {
     const auto choices = run_choices(options);
     if (!choices) return kBadInput;
     const UsableCores cores = detect_usable_cores(options.cores);
-    const auto start = options.resume.empty() ? start_run(options, *choices, cores, time)
-                                              : resume_run(options, choices->part, cores);
+    std::optional<RunStart> start;
+    try {
+        start = options.resume.empty() ? start_run(options, *choices, cores, time)
+                                       : resume_run(options, choices->part, cores);
+    } catch (const Interrupted& e) {
+        return interrupted_before_the_first_point(e);
+    }
     if (!start) return kBadInput;
     note_oversubscription(start->sweep, start->context);
     return measure_and_report(options, *start, time, started_s);
