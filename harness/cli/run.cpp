@@ -235,7 +235,7 @@ std::optional<Sweep> load_for_run(const RunOptions& options, const UsableCores& 
 // calibration it started with), whose time goes to `time`. Measuring takes a minute or more,
 // so its start and end are said even under -q (they are not progress: without them a run
 // looks hung); -qq leaves them out too. A SIGINT or SIGTERM received by its end (the
-// calibration ends within a second of it) throws Interrupted: no run directory is made yet.
+// calibration ends within a second of it) throws Interrupted.
 json new_run_context(const RunOptions& options, bool calibrate, const UsableCores& cores,
                      const Sweep& sweep, TimeAccounting& time) {
     json context = run_context(cores);
@@ -253,9 +253,9 @@ json new_run_context(const RunOptions& options, bool calibrate, const UsableCore
 }
 
 // A new run that SIGINT or SIGTERM ended before its first point (while calibrating or waiting
-// for another's calibration) leaves nothing: no run directory, no calibration cached,
-// results/latest as it was; there is nothing to resume. 128 + the signal, as any interrupted
-// run.
+// for another's calibration) leaves nothing: no calibration cached, the run directory taken
+// back (start_run), results/latest as it was; there is nothing to resume. 128 + the signal,
+// as any interrupted run.
 int interrupted_before_the_first_point(const Interrupted& e) {
     fmt::print(stderr,
                "interrupted ({}) before the first point: nothing was run, cached or written\n",
@@ -367,7 +367,12 @@ std::optional<RunStart> start_run(const RunOptions& options, const RunChoices& c
         return std::nullopt;
     }
     s.dir = s.claim->path;
-    s.context = new_run_context(options, choices.calibrate, cores, s.sweep, time);
+    try {
+        s.context = new_run_context(options, choices.calibrate, cores, s.sweep, time);
+    } catch (const Interrupted&) {
+        s.claim->discard();  // no point ran: nothing to resume
+        throw;
+    }
     // `make plots` (RUN=results/latest) then draws this run, wherever --out put it.
     point_latest(options.results_root, s.dir);
     return s;
@@ -436,16 +441,15 @@ int cmd_run(const RunOptions& options) {
     const auto choices = run_choices(options);
     if (!choices) return kBadInput;
     const UsableCores cores = detect_usable_cores(options.cores);
-    std::optional<RunStart> start;
-    try {
-        start = options.resume.empty() ? start_run(options, *choices, cores, time)
-                                       : resume_run(options, choices->part, cores);
+    try {  // Interrupted: from the calibration, before the first point
+        const auto start = options.resume.empty() ? start_run(options, *choices, cores, time)
+                                                  : resume_run(options, choices->part, cores);
+        if (!start) return kBadInput;
+        note_oversubscription(start->sweep, start->context);
+        return measure_and_report(options, *start, time, started_s);
     } catch (const Interrupted& e) {
         return interrupted_before_the_first_point(e);
     }
-    if (!start) return kBadInput;
-    note_oversubscription(start->sweep, start->context);
-    return measure_and_report(options, *start, time, started_s);
 }
 
 }  // namespace
