@@ -253,12 +253,11 @@ json new_run_context(const RunOptions& options, bool calibrate, const UsableCore
 }
 
 // A new run that SIGINT or SIGTERM ended before its first point (while calibrating or waiting
-// for another's calibration) leaves nothing: no calibration cached, the run directory taken
-// back (start_run), results/latest as it was; there is nothing to resume. 128 + the signal,
-// as any interrupted run.
+// for another's calibration) leaves nothing: no calibration cached (but one that had just
+// finished), the run directory taken back (start_run), results/latest as it was; there is
+// nothing to resume. 128 + the signal, as any interrupted run.
 int interrupted_before_the_first_point(const Interrupted& e) {
-    fmt::print(stderr,
-               "interrupted ({}) before the first point: nothing was run, cached or written\n",
+    fmt::print(stderr, "interrupted ({}) before the first point: nothing was run or written\n",
                signal_name(e.signal()));
     return 128 + e.signal();
 }
