@@ -4,6 +4,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -28,6 +30,65 @@ double now_s() {
         .count();
 }
 
+// Elements between two looks at `stop`: 2 Mi doubles (16 MiB of an array), milliseconds of
+// memory traffic, so that a stop is seen at once while looking costs nothing measurable.
+constexpr long kBlock = 1L << 21;
+
+// Thread `t`'s share [begin, end) of n iterations among `threads`: schedule(static)'s
+// contiguous, near-equal shares (the first n % threads get one more, as libgomp splits them),
+// so that first touch and the timed loops give each thread the same pages.
+std::pair<long, long> share_of(long n, int threads, int t) {
+    const long q = n / threads, r = n % threads;
+    const long begin = t * q + std::min<long>(t, r);
+    return {begin, begin + q + (t < r ? 1 : 0)};
+}
+
+// Runs body(begin, end) over [0, n) with `threads` OpenMP threads, each over its own share in
+// blocks of kBlock. Thread 0 asks `stop` between its blocks; once it says yes every thread
+// leaves its remaining blocks. Returns the team that ran, or 0 when stopped.
+template <class Body>
+int parallel_blocks(long n, int threads, const StopRequested& stop, const Body& body) {
+    std::atomic<bool> stopped{false};
+    int team = 0;
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num();
+        if (t == 0) team = omp_get_num_threads();
+        const auto [begin, end] = share_of(n, omp_get_num_threads(), t);
+        for (long b = begin; b < end; b += kBlock) {
+            if (t == 0 && stop && stop()) stopped.store(true, std::memory_order_relaxed);
+            if (stopped.load(std::memory_order_relaxed)) break;
+            body(b, std::min(end, b + kBlock));
+        }
+    }
+    return stopped.load() ? 0 : team;
+}
+
+// check() with a look at `stop` between blocks: true when stopped before the end.
+bool check_or_stop(const double* a, const double* b, const double* c, std::size_t n, int rounds,
+                   const StopRequested& stop, Verdict& verdict) {
+    const Expected e = expected_after(rounds);
+    constexpr double kEpsilon = 1e-13;  // STREAM's for 8-byte reals
+    for (auto [name, x, want] : {std::tuple{"a", a, e.a}, {"b", b, e.b}, {"c", c, e.c}}) {
+        std::size_t wrong = 0, first = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i % kBlock == 0 && stop && stop()) return true;
+            if (!(std::abs(x[i] - want) <= kEpsilon * std::abs(want))) {
+                if (wrong++ == 0) first = i;
+            }
+        }
+        if (wrong) {
+            verdict = Verdict::fail(fmt::format(
+                "STREAM validation failed: {}[{}] = {:.17g}, expected {:.17g} after {} rounds "
+                "({} of {} elements of {} wrong)",
+                name, first, x[first], want, rounds, wrong, n, name));
+            return false;
+        }
+    }
+    verdict = Verdict::pass();
+    return false;
+}
+
 }  // namespace
 
 Expected expected_after(int rounds) {
@@ -40,24 +101,12 @@ Expected expected_after(int rounds) {
 }
 
 Verdict check(const double* a, const double* b, const double* c, std::size_t n, int rounds) {
-    const Expected e = expected_after(rounds);
-    constexpr double kEpsilon = 1e-13;  // STREAM's for 8-byte reals
-    for (auto [name, x, want] : {std::tuple{"a", a, e.a}, {"b", b, e.b}, {"c", c, e.c}}) {
-        std::size_t wrong = 0, first = 0;
-        for (std::size_t i = 0; i < n; ++i)
-            if (!(std::abs(x[i] - want) <= kEpsilon * std::abs(want))) {
-                if (wrong++ == 0) first = i;
-            }
-        if (wrong)
-            return Verdict::fail(fmt::format(
-                "STREAM validation failed: {}[{}] = {:.17g}, expected {:.17g} after {} rounds "
-                "({} of {} elements of {} wrong)",
-                name, first, x[first], want, rounds, wrong, n, name));
-    }
-    return Verdict::pass();
+    Verdict v = Verdict::pass();
+    check_or_stop(a, b, c, n, rounds, {}, v);
+    return v;
 }
 
-Result measure(std::size_t elements, int threads, int repetitions) {
+Result measure(std::size_t elements, int threads, int repetitions, const StopRequested& stop) {
     if (elements == 0 || threads < 1 || repetitions < 1)
         throw std::invalid_argument("STREAM: elements, threads and repetitions must be ≥ 1");
     Array a = allocate(elements), b = allocate(elements), c = allocate(elements);
@@ -65,34 +114,39 @@ Result measure(std::size_t elements, int threads, int repetitions) {
     double* const pb = b.get();
     double* const pc = c.get();
     const auto n = static_cast<long>(elements);
-    int team = 0;
-    // First touch with the timed loops' schedule: each thread's pages are its own.
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (long i = 0; i < n; ++i) {
-        if (i == 0) team = omp_get_num_threads();
-        pa[i] = kInitA;
-        pb[i] = kInitB;
-        pc[i] = kInitC;
-    }
+    // First touch with the timed loops' shares: each thread's pages are its own.
+    const int team = parallel_blocks(n, threads, stop, [=](long begin, long end) {
+        for (long i = begin; i < end; ++i) {
+            pa[i] = kInitA;
+            pb[i] = kInitB;
+            pc[i] = kInitC;
+        }
+    });
+    if (team == 0) throw Stopped();
     if (team != threads)
         throw std::runtime_error(fmt::format(
             "STREAM: OpenMP ran {} threads, {} were asked for (OMP_DYNAMIC or OMP_THREAD_LIMIT?)",
             team, threads));
+    const auto copy = [=](long begin, long end) {
+        for (long i = begin; i < end; ++i) pc[i] = pa[i];
+    };
+    const auto triad = [=](long begin, long end) {
+        for (long i = begin; i < end; ++i) pa[i] = pb[i] + kScalar * pc[i];
+    };
     double copy_best = std::numeric_limits<double>::infinity(), triad_best = copy_best;
     for (int k = 0; k <= repetitions; ++k) {
         double t0 = now_s();
-#pragma omp parallel for schedule(static) num_threads(threads)
-        for (long i = 0; i < n; ++i) pc[i] = pa[i];
+        if (parallel_blocks(n, threads, stop, copy) == 0) throw Stopped();
         double t1 = now_s();
-#pragma omp parallel for schedule(static) num_threads(threads)
-        for (long i = 0; i < n; ++i) pa[i] = pb[i] + kScalar * pc[i];
+        if (parallel_blocks(n, threads, stop, triad) == 0) throw Stopped();
         double t2 = now_s();
         if (k == 0) continue;  // STREAM does not count the first pass
         copy_best = std::min(copy_best, t1 - t0);
         triad_best = std::min(triad_best, t2 - t1);
     }
-    if (Verdict v = check(pa, pb, pc, elements, repetitions + 1); !v.ok)
-        throw std::runtime_error(v.message);
+    Verdict v = Verdict::pass();
+    if (check_or_stop(pa, pb, pc, elements, repetitions + 1, stop, v)) throw Stopped();
+    if (!v.ok) throw std::runtime_error(v.message);
     Result r;
     r.threads = threads;
     r.elements = elements;

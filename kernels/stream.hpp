@@ -18,6 +18,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <stdexcept>
 #include <string>
 
 #include "kernel.hpp"
@@ -50,9 +52,20 @@ Expected expected_after(int rounds);
 // value and the expected one, and how many elements are wrong.
 Verdict check(const double* a, const double* b, const double* c, std::size_t n, int rounds);
 
+// Asked between blocks of a few milliseconds' work (by one thread at a time); true abandons the
+// measurement. The calibration's is "was SIGINT or SIGTERM received": arrays of gigabytes take
+// seconds to fault in, pass over and check, and a signal must not wait for them.
+using StopRequested = std::function<bool()>;
+
+// What measure throws when `stop` said so: nothing measured, the arrays freed.
+struct Stopped : std::runtime_error {
+    Stopped() : std::runtime_error("STREAM: stopped") {}
+};
+
 // Measures copy and triad with `threads` OpenMP threads over three fresh arrays of `elements`
 // doubles each. Throws std::runtime_error when the arrays cannot be allocated, the team is
-// smaller than asked (OMP_DYNAMIC, OMP_THREAD_LIMIT), or the result does not validate.
-Result measure(std::size_t elements, int threads, int repetitions);
+// smaller than asked (OMP_DYNAMIC, OMP_THREAD_LIMIT), or the result does not validate, and
+// Stopped when `stop` (may be empty: never) asked it to stop.
+Result measure(std::size_t elements, int threads, int repetitions, const StopRequested& stop = {});
 
 }  // namespace parsweep::stream

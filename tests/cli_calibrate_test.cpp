@@ -4,7 +4,12 @@
 #include <gtest/gtest.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <optional>
 
 #include <algorithm>
 #include <chrono>
@@ -326,6 +331,174 @@ TEST_F(Calibrate, NoCalibrateFromTheEnvironmentSkipsItAndABadValueIsRefused) {
     // Documented where a user looks.
     Output help = run_parsweep("run --help", dir.path());
     EXPECT_NE(help.out.find("PARSWEEP_NO_CALIBRATE=1"), std::string::npos) << help.out;
+}
+
+// What `log` holds so far ("" before it is made).
+std::string log_text(const fs::path& log) {
+    return fs::exists(log) ? read_file(log) : "";
+}
+
+// Waits up to 15 minutes for `text` to appear in `log`: another calibration on this machine
+// (another test's) may hold the calibration lock for minutes first.
+bool wait_for_text(const fs::path& log, const std::string& text) {
+    for (int i = 0; i < 90000; ++i) {
+        if (log_text(log).find(text) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+// The pids whose parent is `pid`.
+std::vector<pid_t> children_of(pid_t pid) {
+    std::vector<pid_t> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator("/proc", ec)) {
+        std::ifstream stat(e.path() / "stat");
+        std::string line;
+        if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) continue;
+        std::istringstream rest(line.substr(line.rfind(')') + 1));  // state ppid …
+        std::string state;
+        pid_t ppid = 0;
+        if (rest >> state >> ppid && ppid == pid) found.push_back(std::stoi(e.path().filename()));
+    }
+    return found;
+}
+
+// A child process of the test, killed and reaped when the test leaves it running (a failed
+// assertion): none outlives its test, holding a lock or calibrating.
+struct Child {
+    pid_t pid = -1;
+    ~Child() {
+        if (pid <= 0) return;
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+    }
+};
+
+// How `child` ended, with how long after `since` it did: nullopt when it still runs `limit_s`
+// after it.
+struct Ended {
+    int status = 0;  // waitpid's
+    double after_s = 0;
+};
+std::optional<Ended> wait_at_most(Child& child, std::chrono::steady_clock::time_point since,
+                                  double limit_s) {
+    using namespace std::chrono;
+    int st = 0;
+    for (;;) {
+        const double after_s = duration<double>(steady_clock::now() - since).count();
+        if (::waitpid(child.pid, &st, WNOHANG) == child.pid) {
+            child.pid = -1;
+            return Ended{st, after_s};
+        }
+        if (after_s > limit_s) return std::nullopt;
+        std::this_thread::sleep_for(milliseconds(10));
+    }
+}
+
+// A calibration takes a minute or more (75 s on the 2-vCPU VM; 78–104 s for a run before
+// calibrations looked at signals, Slurm's KillWait ending it first). Stopping well before
+// that is the point, so the deadline is this generous.
+constexpr double kStopWithin_s = 30;
+
+// `pid`, sent `sig`, exits with 128 + sig well before a calibration could have ended, and
+// nothing it started outlives it; `log` says so. (A signal's default action would kill it
+// instead: no message, and no chance to stop its workers.)
+void expect_stopped(Child& parsweep, int sig, const std::string& tag, const fs::path& log,
+                    const std::string& message) {
+    const auto signalled = std::chrono::steady_clock::now();
+    ASSERT_EQ(::kill(parsweep.pid, sig), 0);
+    const auto ended = wait_at_most(parsweep, signalled, 600);
+    ASSERT_TRUE(ended) << "still running 600 s after " << strsignal(sig) << "\n" << read_file(log);
+    EXPECT_TRUE(WIFEXITED(ended->status) && WEXITSTATUS(ended->status) == 128 + sig)
+        << "status " << ended->status << ", after " << ended->after_s << " s\n"
+        << read_file(log);
+    EXPECT_LT(ended->after_s, kStopWithin_s) << read_file(log);
+    EXPECT_EQ(processes_tagged(tag), 0) << "processes left behind";
+    EXPECT_NE(read_file(log).find(message), std::string::npos) << read_file(log);
+}
+
+// SIGTERM (Slurm's time limit) or SIGINT (Ctrl-C) shortly into a run's calibration ends the
+// run at once, not after the calibration: 128 + the signal, and nothing left behind — no
+// calibration cached, no run directory, no results/latest (nothing to resume: no point ran).
+TEST_F(Calibrate, SignalDuringARunsCalibrationEndsItAtOnceLeavingNothing) {
+    const fs::path cfg = write_file(dir / "one.json", R"({"name": "one", "repetitions": 1,
+        "warmup": 0, "runs": [{"kernel": "square", "params": {"n": 1000}}]})");
+    for (const int sig : {SIGTERM, SIGINT}) {
+        const std::string name = sigabbrev_np(sig);
+        const fs::path out = dir / ("run-" + name), log = dir / (name + ".log");
+        const std::string tag = "calibration-" + name + "-" + std::to_string(::getpid());
+        Child parsweep{start_parsweep(
+            {"run", cfg.string(), "--out", out.string(), "--results", (dir / "results").string()},
+            log, tag, {"PARSWEEP_CACHE_DIR=" + cache().string()})};
+        ASSERT_TRUE(wait_for_text(log, "calibrating this machine")) << log_text(log);
+        std::this_thread::sleep_for(std::chrono::seconds(1));  // into STREAM's gigabytes
+        expect_stopped(
+            parsweep, sig, tag, log,
+            "interrupted (SIG" + name + ") before the first point: nothing was run or written");
+        EXPECT_FALSE(fs::exists(out)) << name;
+        EXPECT_FALSE(fs::exists(dir / "results")) << name;
+        EXPECT_EQ(cached_files(), 0u) << name;
+    }
+}
+
+// `parsweep calibrate` stopped while a DGEMM worker runs: the worker is stopped too, nothing
+// is cached and --out is not written.
+TEST_F(Calibrate, SignalDuringCalibrateStopsItsWorkerAndCachesNothing) {
+    const std::string tag = "calibrate-dgemm-" + std::to_string(::getpid());
+    const fs::path log = dir / "calibrate.log";
+    Child parsweep{
+        start_parsweep({"calibrate", "--quick", "--cores", "1", "--out", (dir / "c.json").string()},
+                       log, tag, {"PARSWEEP_CACHE_DIR=" + cache().string()})};
+    // STREAM first (a minute on a busy machine), then a fresh worker per DGEMM repetition.
+    bool worker_seen = false;
+    for (int i = 0; i < 90000 && !worker_seen; ++i) {
+        worker_seen = log_text(log).find("STREAM     1 threads") != std::string::npos &&
+                      !children_of(parsweep.pid).empty();
+        if (!worker_seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(worker_seen) << log_text(log);
+    expect_stopped(parsweep, SIGTERM, tag, log,
+                   "interrupted (SIGTERM) while calibrating: nothing was cached or written");
+    EXPECT_FALSE(fs::exists(dir / "c.json"));
+    EXPECT_EQ(cached_files(), 0u);
+}
+
+// A run waiting for another process's calibration (a real second process holding the lock)
+// is stopped by SIGTERM within a second, not when the other calibration ends.
+TEST_F(Calibrate, SignalWhileWaitingForAnotherCalibrationEndsTheWait) {
+    const fs::path cfg = write_file(dir / "one.json", R"({"name": "one", "repetitions": 1,
+        "warmup": 0, "runs": [{"kernel": "square", "params": {"n": 1000}}]})");
+    const fs::path tmp = dir / "tmp";
+    fs::create_directories(tmp);
+    const fs::path lock = tmp / ("parsweep-calibrating-" + std::to_string(::getuid()) + ".lock");
+    int held[2];
+    ASSERT_EQ(::pipe(held), 0);
+    Child holder{::fork()};
+    ASSERT_GE(holder.pid, 0);
+    if (holder.pid == 0) {  // the other calibration: holds the lock until killed
+        const int fd = ::open(lock.c_str(), O_RDONLY | O_CREAT, 0600);
+        if (fd < 0 || ::flock(fd, LOCK_EX) != 0) ::_exit(1);
+        if (::write(held[1], "1", 1) != 1) ::_exit(1);
+        for (;;) ::pause();
+    }
+    ::close(held[1]);
+    char byte = 0;
+    ASSERT_EQ(::read(held[0], &byte, 1), 1) << "the holder could not take " << lock;
+    ::close(held[0]);
+    const std::string tag = "calibration-lock-" + std::to_string(::getpid());
+    const fs::path out = dir / "run", log = dir / "run.log";
+    Child parsweep{start_parsweep(
+        {"run", cfg.string(), "--out", out.string(), "--results", (dir / "results").string()}, log,
+        tag, {"PARSWEEP_CACHE_DIR=" + cache().string(), "TMPDIR=" + tmp.string()})};
+    ASSERT_TRUE(wait_for_text(log, "waiting for another parsweep's calibration to finish"))
+        << log_text(log);
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // blocked in flock by now
+    expect_stopped(parsweep, SIGTERM, tag, log,
+                   "interrupted (SIGTERM) before the first point: nothing was run or written");
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_FALSE(fs::exists(dir / "results"));
+    EXPECT_EQ(cached_files(), 0u);
 }
 
 // The summary table's line of a point: the first line that starts with its label followed by

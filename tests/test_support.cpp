@@ -105,11 +105,12 @@ Output run_parsweep(const std::string& args, const fs::path& cwd, const std::str
 }
 
 pid_t start_parsweep(const std::vector<std::string>& args, const fs::path& log,
-                     const std::string& tag) {
+                     const std::string& tag, const std::vector<std::string>& env) {
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
         setenv("PARSWEEP_TEST_TAG", tag.c_str(), 1);
+        for (const auto& kv : env) putenv(const_cast<char*>(kv.c_str()));
         FILE* f = freopen(log.c_str(), "w", stdout);
         if (!f || dup2(fileno(stdout), 2) < 0) _exit(127);
         std::vector<char*> argv{const_cast<char*>(PARSWEEP_BINARY)};

@@ -51,9 +51,10 @@ Output run_parsweep(const std::string& args, const fs::path& cwd = fs::current_p
                     const std::string& prefix = "");
 
 // Starts the parsweep binary with `args` in the background, stdout and stderr to `log`, and
-// PARSWEEP_TEST_TAG=`tag` in its environment (its workers inherit it). Returns its pid.
+// PARSWEEP_TEST_TAG=`tag` and `env` (NAME=value each) in its environment (its workers inherit
+// them). Returns its pid.
 pid_t start_parsweep(const std::vector<std::string>& args, const fs::path& log,
-                     const std::string& tag);
+                     const std::string& tag, const std::vector<std::string>& env = {});
 // Waits for `pid`: its exit status, or 128 + the signal that killed it.
 int wait_for(pid_t pid);
 // How many live processes (zombies included) carry PARSWEEP_TEST_TAG=`tag`.

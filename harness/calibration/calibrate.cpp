@@ -12,6 +12,7 @@
 #include "measure/stats.hpp"
 #include "stream.hpp"
 #include "sweep/config.hpp"
+#include "util/interrupt.hpp"
 #include "util/units.hpp"
 
 namespace parsweep {
@@ -31,7 +32,14 @@ std::uint64_t last_level_cache_bytes(const json& topology) {
 json measure_stream(const CalibrationSettings& s, std::FILE* progress) {
     json points = json::array();
     for (int t : s.threads) {
-        const stream::Result r = stream::measure(s.stream_elements, t, s.stream_repetitions);
+        stream::Result r;
+        try {
+            r = stream::measure(s.stream_elements, t, s.stream_repetitions,
+                                [] { return interrupted() != 0; });
+        } catch (const stream::Stopped&) {
+            throw_if_interrupted();  // the only reason it stops
+            throw;
+        }
         points.push_back({{"threads", t},
                           {"copy_gbs", r.copy_gbs},
                           {"triad_gbs", r.triad_gbs},
@@ -64,8 +72,9 @@ json measure_dgemm(const CalibrationSettings& s, const std::string& executable,
         std::vector<double> times;
         int blas_threads = 0;
         for (int k = 0; k < s.dgemm_repetitions; ++k) {
+            throw_if_interrupted();  // no worker started for nothing
             const RepRecord rec = SpawnExecutor(executable).run_repetition(p);
-            if (rec.interrupted) throw std::runtime_error("DGEMM: interrupted");
+            throw_if_interrupted();  // its worker, if the signal cut it short, killed and reaped
             if (!rec.verified)
                 throw std::runtime_error(
                     fmt::format("DGEMM n={} with {} threads failed: {}", s.dgemm_n, t, rec.error));

@@ -42,7 +42,8 @@ CalibrationSettings calibration_settings(bool quick, int usable_cores, const jso
 // Measures everything. `executable` is the parsweep binary the DGEMM workers run; `progress`
 // (may be null) gets a line per part. Throws std::runtime_error naming the part that failed
 // (a STREAM result that does not validate, a DGEMM worker that failed or did not verify, an
-// OpenMP team smaller than asked).
+// OpenMP team smaller than asked), and Interrupted (util/interrupt.hpp) within milliseconds of
+// a SIGINT or SIGTERM once the handlers are installed (its DGEMM worker killed and reaped).
 json measure_calibration(const CalibrationSettings& settings, const UsableCores& cores,
                          const std::string& executable, std::FILE* progress);
 

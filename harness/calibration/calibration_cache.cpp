@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -87,6 +89,36 @@ std::string calibrating_line(const UsableCores& cores, const json& key, const fs
 
 }  // namespace
 
+namespace {
+
+// While it lives, SIGALRM arrives every second (its handler does nothing, without SA_RESTART),
+// so that a blocking flock returns EINTR at least once a second: a SIGINT or SIGTERM that
+// lands between looking at interrupted() and entering flock is then seen a second later at
+// most, not when the other calibration ends.
+class WakeEverySecond {
+  public:
+    WakeEverySecond() {
+        struct sigaction sa = {};
+        sa.sa_handler = [](int) {};
+        sigemptyset(&sa.sa_mask);
+        ::sigaction(SIGALRM, &sa, &old_action_);
+        const itimerval every_second{{1, 0}, {1, 0}};
+        ::setitimer(ITIMER_REAL, &every_second, &old_timer_);
+    }
+    ~WakeEverySecond() {
+        ::setitimer(ITIMER_REAL, &old_timer_, nullptr);
+        ::sigaction(SIGALRM, &old_action_, nullptr);
+    }
+    WakeEverySecond(const WakeEverySecond&) = delete;
+    WakeEverySecond& operator=(const WakeEverySecond&) = delete;
+
+  private:
+    struct sigaction old_action_ = {};
+    itimerval old_timer_ = {};
+};
+
+}  // namespace
+
 CalibrationLock::CalibrationLock(std::FILE* notices) {
     std::error_code ec;
     const fs::path dir = fs::temp_directory_path(ec);
@@ -101,8 +133,14 @@ CalibrationLock::CalibrationLock(std::FILE* notices) {
     if (fd_ < 0 || ::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     progress_line(notices,
                   "waiting for another parsweep's calibration to finish (" + lock.string() + ")");
-    while (::flock(fd_, LOCK_EX) != 0)
-        if (errno != EINTR || interrupted() != 0) return;
+    const WakeEverySecond wake;
+    for (;;) {
+        if (const int sig = interrupted()) {
+            ::close(fd_);
+            throw Interrupted(sig);
+        }
+        if (::flock(fd_, LOCK_EX) == 0 || errno != EINTR) return;
+    }
 }
 
 CalibrationLock::~CalibrationLock() {
@@ -131,7 +169,6 @@ json calibration_for_run(const UsableCores& cores, const std::string& executable
     const fs::path file = dir.empty() ? fs::path() : calibration_cache_file(dir, key);
     if (auto cached = reuse_cached(file, key)) return *cached;
     const CalibrationLock lock(notices);
-    if (interrupted() != 0) return {{"error", "interrupted before calibrating"}};
     if (auto cached = reuse_cached(file, key)) return *cached;  // measured while we waited
     progress_line(notices, calibrating_line(cores, key, file));
     const double t0 = monotonic_s();
@@ -145,6 +182,8 @@ json calibration_for_run(const UsableCores& cores, const std::string& executable
         c["cache_file"] = cached ? json(file.string()) : json();
         c["reused"] = false;
         return c;
+    } catch (const Interrupted&) {
+        throw;  // not a failed calibration: the run ends
     } catch (const std::exception& e) {
         fmt::print(stderr,
                    "warning: calibration failed after {:.1f} s, roofline_fraction is left empty: "

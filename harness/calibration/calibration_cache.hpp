@@ -41,8 +41,9 @@ bool write_calibration_cache(const std::filesystem::path& file, const json& cali
 // 24 GiB machine out of memory. A later one waits, saying so on `notices`; then it should read
 // the cache again, as the first may have measured what it needs. Per user, because a lock
 // another user holds could keep ours waiting for ever. Where the lock cannot be made (no
-// temporary directory, a file that is not ours) there is no waiting; a SIGINT or SIGTERM ends
-// the wait (interrupted() then tells the caller).
+// temporary directory, a file that is not ours) there is no waiting. A SIGINT or SIGTERM ends
+// the wait within a second (once the handlers are installed): the constructor then throws
+// Interrupted (util/interrupt.hpp), holding nothing.
 class CalibrationLock {
   public:
     explicit CalibrationLock(std::FILE* notices);
@@ -58,7 +59,8 @@ class CalibrationLock {
 // measured now and cached, with "cache_file" and "reused"; {"error": …} when it could not be
 // measured (the run goes on without rooflines). When it measures, a line on `notices` says
 // why, where it will be cached and how to skip it, and another how long it took; `progress`
-// gets a line per part. Either may be null.
+// gets a line per part. Either may be null. A SIGINT or SIGTERM while it waits for the lock or
+// measures throws Interrupted within a second, nothing cached and no worker left running.
 json calibration_for_run(const UsableCores& cores, const std::string& executable,
                          std::FILE* notices, std::FILE* progress);
 

@@ -11,6 +11,7 @@
 
 #include "measure/clock.hpp"
 #include "measure/stats.hpp"
+#include "util/interrupt.hpp"
 
 namespace parsweep::syncbench {
 
@@ -21,8 +22,10 @@ volatile float delay_sink = 0.0f;
 
 constexpr long kMaxInner = 1L << 24;
 
-// Times `body(inner)` once.
+// Times `body(inner)` once: a millisecond or two. Between two of them a SIGINT or SIGTERM
+// ends the measurement.
 double time_once(const std::function<void(long)>& body, long inner) {
+    throw_if_interrupted();
     const double t0 = monotonic_s();
     body(inner);
     return monotonic_s() - t0;

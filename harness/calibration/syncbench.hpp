@@ -50,7 +50,8 @@ struct Overhead {
 
 // The four constructs at `threads` threads. Throws std::runtime_error when OpenMP gives a
 // smaller team than asked, or a construct computes a wrong result (the reduction's sum, the
-// iterations a `for` handed out).
+// iterations a `for` handed out), and Interrupted (util/interrupt.hpp) when SIGINT or SIGTERM
+// is received (looked at between tests, every millisecond or two).
 std::vector<Overhead> measure(int threads, const Settings& settings);
 
 // Overheads more than 3 standard deviations from the mean of `values`.

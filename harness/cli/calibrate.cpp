@@ -11,8 +11,10 @@
 #include "calibration/calibrate.hpp"
 #include "calibration/calibration_cache.hpp"
 #include "cli/commands.hpp"
+#include "launch/executor.hpp"
 #include "util/files.hpp"
 #include "util/install_paths.hpp"
+#include "util/interrupt.hpp"
 #include "util/term_style.hpp"
 #include "util/units.hpp"
 
@@ -70,7 +72,7 @@ void print_table(const json& c) {
                    format_seconds(p["max_s"].get<double>()), p["outliers"].get<int>());
 }
 
-int cmd_calibrate(const CalibrateOptions& options) {
+int calibrate(const CalibrateOptions& options) {
     const UsableCores cores = detect_usable_cores(options.cores);
     const json key = calibration_key(cores);
     const fs::path dir = calibration_cache_dir();
@@ -103,6 +105,8 @@ int cmd_calibrate(const CalibrateOptions& options) {
             c = measure_calibration(calibration_settings(options.quick, cores.count,
                                                          topology_info(), available_memory_bytes()),
                                     cores, self_executable(), progress);
+        } catch (const Interrupted&) {
+            throw;
         } catch (const std::exception& e) {
             fmt::print(stderr, "{} calibration failed: {}\n", error_label(stderr), e.what());
             return 1;
@@ -129,6 +133,20 @@ int cmd_calibrate(const CalibrateOptions& options) {
         fmt::print("\n{} {}{}\n", reused ? "cached calibration, reused:" : "cached in",
                    file.string(), reused ? " (--force measures again)" : "");
     return 0;
+}
+
+// SIGINT or SIGTERM (Slurm's time limit) while waiting for another's calibration or measuring
+// ends it within a second, with 128 + the signal: nothing cached, no --out written, no worker
+// left running.
+int cmd_calibrate(const CalibrateOptions& options) {
+    install_interrupt_handlers();
+    try {
+        return calibrate(options);
+    } catch (const Interrupted& e) {
+        fmt::print(stderr, "interrupted ({}) while calibrating: nothing was cached or written\n",
+                   signal_name(e.signal()));
+        return 128 + e.signal();
+    }
 }
 
 }  // namespace

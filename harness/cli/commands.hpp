@@ -5,7 +5,8 @@
 // the one chosen.
 //
 // A command returns the process exit status: 0 success, 1 the run finished but some point
-// failed, 2 bad input (nothing run); `run` also 128 + N when interrupted by signal N.
+// failed, 2 bad input (nothing run); `run` and `calibrate` also 128 + N when interrupted by
+// signal N (SIGINT, SIGTERM).
 #pragma once
 
 #include <functional>

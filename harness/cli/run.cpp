@@ -16,6 +16,7 @@
 
 #include "calibration/calibration_cache.hpp"
 #include "cli/commands.hpp"
+#include "launch/executor.hpp"
 #include "launch/launcher.hpp"
 #include "launch/mpi_launcher.hpp"
 #include "machine/slurm_allocation.hpp"
@@ -242,7 +243,8 @@ std::optional<Sweep> load_for_run(const RunOptions& options, const UsableCores& 
 // roofline_fraction (cached per host, else measured once, quick; a resumed run keeps the
 // calibration it started with), whose time goes to `time`. Measuring takes a minute or more,
 // so its start and end are said even under -q (they are not progress: without them a run
-// looks hung); -qq leaves them out too.
+// looks hung); -qq leaves them out too. A SIGINT or SIGTERM received by its end (the
+// calibration ends within a second of it) throws Interrupted.
 json new_run_context(const RunOptions& options, bool calibrate, const UsableCores& cores,
                      const Sweep& sweep, TimeAccounting& time) {
     json context = run_context(cores);
@@ -255,7 +257,18 @@ json new_run_context(const RunOptions& options, bool calibrate, const UsableCore
                                                              options.quiet ? nullptr : stderr)
                                        : json();
     time.calibrate_s = monotonic_s() - calibrate_start_s;
+    throw_if_interrupted();
     return context;
+}
+
+// A new run that SIGINT or SIGTERM ended before its first point (while calibrating or waiting
+// for another's calibration) leaves nothing: no calibration cached (but one that had just
+// finished), the run directory taken back (start_run), results/latest as it was; there is
+// nothing to resume. 128 + the signal, as any interrupted run.
+int interrupted_before_the_first_point(const Interrupted& e) {
+    fmt::print(stderr, "interrupted ({}) before the first point: nothing was run or written\n",
+               signal_name(e.signal()));
+    return 128 + e.signal();
 }
 
 // What `run` takes from its options and environment before anything else: --part, and whether
@@ -366,7 +379,12 @@ std::optional<RunStart> start_run(const RunOptions& options, const RunChoices& c
         return std::nullopt;
     }
     s.dir = s.claim->path;
-    s.context = new_run_context(options, choices.calibrate, cores, s.sweep, time);
+    try {
+        s.context = new_run_context(options, choices.calibrate, cores, s.sweep, time);
+    } catch (const Interrupted&) {
+        s.claim->discard();  // no point ran: nothing to resume
+        throw;
+    }
     // `make plots` (RUN=results/latest) then draws this run, wherever --out put it.
     point_latest(options.results_root, s.dir);
     return s;
@@ -435,11 +453,15 @@ int cmd_run(const RunOptions& options) {
     const auto choices = run_choices(options);
     if (!choices) return kBadInput;
     const UsableCores cores = detect_usable_cores(options.cores);
-    const auto start = options.resume.empty() ? start_run(options, *choices, cores, time)
-                                              : resume_run(options, choices->part, cores);
-    if (!start) return kBadInput;
-    note_oversubscription(start->sweep, start->context);
-    return measure_and_report(options, *start, time, started_s);
+    try {  // Interrupted: from the calibration, before the first point
+        const auto start = options.resume.empty() ? start_run(options, *choices, cores, time)
+                                                  : resume_run(options, choices->part, cores);
+        if (!start) return kBadInput;
+        note_oversubscription(start->sweep, start->context);
+        return measure_and_report(options, *start, time, started_s);
+    } catch (const Interrupted& e) {
+        return interrupted_before_the_first_point(e);
+    }
 }
 
 }  // namespace
@@ -465,7 +487,8 @@ Command add_run_command(CLI::App& parsweep) {
         "The first run on a machine (host, usable cores, BLAS and OpenMP settings) measures a "
         "quick calibration before its first point, once (often a minute or more; longer in a "
         "busy batch job), and caches it in $PARSWEEP_CACHE_DIR, else $XDG_CACHE_HOME/parsweep, "
-        "else ~/.cache/parsweep. Its start and end are said on stderr.\n\n"
+        "else ~/.cache/parsweep. Its start and end are said on stderr. SIGINT or SIGTERM "
+        "ends it within a second (exit 130 / 143) with nothing written: no point had run.\n\n"
         "Environment:\n"
         "  PARSWEEP_NO_CALIBRATE=1   as --no-calibrate (1, true, yes; 0, false, no or unset: "
         "calibrate); any other value is an error\n"

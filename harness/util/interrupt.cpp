@@ -1,6 +1,7 @@
 #include "util/interrupt.hpp"
 
 #include <csignal>
+#include <string>
 
 namespace parsweep {
 
@@ -22,6 +23,13 @@ void install_interrupt_handlers() {
 
 int interrupted() {
     return received;
+}
+
+Interrupted::Interrupted(int signal)
+    : std::runtime_error("interrupted by signal " + std::to_string(signal)), signal_(signal) {}
+
+void throw_if_interrupted() {
+    if (const int sig = interrupted()) throw Interrupted(sig);
 }
 
 }  // namespace parsweep

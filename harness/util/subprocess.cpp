@@ -14,6 +14,8 @@
 #include <optional>
 #include <thread>
 
+#include "util/interrupt.hpp"
+
 extern char** environ;
 
 namespace parsweep {
@@ -29,18 +31,26 @@ int ms_left(const std::optional<Clock::time_point>& deadline) {
     return static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count()));
 }
 
-// Reads `fd` to its end into `out` (when given), then closes it. False when `deadline` came
-// first (the program is still running).
+// True once the program must be stopped: `deadline` has passed, or SIGINT or SIGTERM was
+// received.
+bool must_stop(const std::optional<Clock::time_point>& deadline) {
+    return interrupted() != 0 || ms_left(deadline) == 0;
+}
+
+// Reads `fd` to its end into `out` (when given), then closes it. False when `deadline` or a
+// signal came first (the program is still running). poll wakes at least once a second to
+// look at the interrupt flag (a signal may land just before it blocks).
 bool read_all(int fd, std::string* out, const std::optional<Clock::time_point>& deadline) {
     bool in_time = true;
     for (;;) {
-        pollfd p{fd, POLLIN, 0};
-        const int ready = poll(&p, 1, ms_left(deadline));
-        if (ready == 0) {
+        if (must_stop(deadline)) {
             in_time = false;
             break;
         }
-        if (ready < 0 && errno == EINTR) continue;
+        pollfd p{fd, POLLIN, 0};
+        const int left_ms = ms_left(deadline);
+        const int ready = poll(&p, 1, left_ms < 0 ? 1000 : std::min(left_ms, 1000));
+        if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
         char buf[4096];
         const ssize_t n = ready < 0 ? -1 : read(fd, buf, sizeof buf);
         if (n > 0 && out) out->append(buf, static_cast<std::size_t>(n));
@@ -51,21 +61,21 @@ bool read_all(int fd, std::string* out, const std::optional<Clock::time_point>& 
     return in_time;
 }
 
-// Waits for `pid` to end, killing it once `deadline` has passed; its status as run_program
-// returns it.
+// Waits for `pid` to end, killing it once `deadline` has passed or a signal was received; its
+// status as run_program returns it. Looks every 10 ms (a blocking waitpid could miss a signal
+// landing just before it).
 int reap(pid_t pid, const std::optional<Clock::time_point>& deadline) {
     int status = 0;
     bool killed = false;
     for (;;) {
-        const pid_t r = waitpid(pid, &status, deadline && !killed ? WNOHANG : 0);
-        if (r == pid) break;
-        if (r < 0 && errno != EINTR) return -1;
-        if (r == 0 && ms_left(deadline) == 0) {
+        if (!killed && must_stop(deadline)) {
             kill(pid, SIGKILL);
             killed = true;
-        } else if (r == 0) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10, ms_left(deadline))));
         }
+        const pid_t r = waitpid(pid, &status, killed ? 0 : WNOHANG);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) return -1;
+        if (r == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -18,7 +18,8 @@ enum class Output {
 // waits for it. Returns its exit status (128 + the signal when a signal ended it), or -1 when
 // it could not be started, with strerror's text in `captured`. With `timeout_s` > 0 a program
 // still running after that long is killed (SIGKILL: status 137): a probe of another tool must
-// not hang parsweep.
+// not hang parsweep. So is one still running when SIGINT or SIGTERM is received by a command
+// that installed the interrupt handlers (interrupt.hpp: run, calibrate), within a second.
 int run_program(const std::vector<std::string>& argv, Output output,
                 std::string* captured = nullptr, double timeout_s = 0);
 
