@@ -27,11 +27,18 @@ if [[ -z ${SLURM_CONF:-} ]] && ! sinfo -h >/dev/null 2>&1; then
     export SLURM_CONF=$cluster/slurm/slurm.conf
 fi
 
-# The job's own output (Slurm's log) goes into the run directory, beside the results.
-mkdir -p "$out"
+# The job's own output (Slurm's log) ends up in the run directory, beside the results. It is
+# written beside it while the job runs — parsweep takes only a new or empty --out, so that a
+# run's files never mix with others — on the same (shared) file system, and moved in after.
+mkdir -p "$(dirname "$out")"
+logs=$(dirname "$out")/.$(basename "$out").slurm-logs
+rm -rf "$logs" && mkdir -p "$logs"
 echo "sbatch --wait $script"
 status=0
-sbatch --wait --output="$out/slurm-%j.out" \
+sbatch --wait --output="$logs/slurm-%j.out" \
     --export="ALL,CONFIG=$config,OUT=$out,PARSWEEP=$parsweep" "$script" || status=$?
+mkdir -p "$out"
+mv "$logs"/slurm-*.out "$out"/ 2>/dev/null || true
+rmdir "$logs" 2>/dev/null || true
 cat "$out"/slurm-*.out
 exit $status
