@@ -3,8 +3,8 @@
 // Every write here either completes or throws FileError naming the file and the OS error
 // ("cannot write results/x/sweep.json: No space left on device"), leaving no temporary file
 // and no torn line behind, so a caller can report it and stop cleanly. Files are written
-// without following symbolic links: a link planted where a result file goes is an error,
-// never a write into whatever it points at.
+// without following symbolic links: a link planted where a result file goes is replaced (a
+// file written whole) or refused (the journal), never written through.
 #pragma once
 
 #include <cstdint>
