@@ -144,12 +144,6 @@ std::string identity_change(const InputIdentity& then, const InputIdentity& now)
     return "";
 }
 
-RunInputs RunInputs::identify(const std::vector<const Point*>& points) {
-    RunInputs r;
-    r.add_missing(points);
-    return r;
-}
-
 std::optional<RunInputs> RunInputs::from_json(const json& inputs) {
     if (!inputs.is_array()) return std::nullopt;
     RunInputs r;

@@ -66,8 +66,6 @@ std::string identity_change(const InputIdentity& then, const InputIdentity& now)
 class RunInputs {
   public:
     RunInputs() = default;
-    // Identifies (stat and hash) every input file of `points`, once per distinct path.
-    static RunInputs identify(const std::vector<const Point*>& points);
     // The record of context.inputs (a list of InputIdentity::to_json); nullopt when the record
     // has none or it does not parse (a run of an older parsweep).
     static std::optional<RunInputs> from_json(const json& inputs);
