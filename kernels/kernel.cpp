@@ -66,4 +66,12 @@ const ParamSpec* work_size_param(const Kernel& kernel) {
     return nullptr;
 }
 
+std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int parts, int index) {
+    const std::uint64_t p = static_cast<std::uint64_t>(parts),
+                        i = static_cast<std::uint64_t>(index);
+    const std::uint64_t base = items / p, extra = items % p;
+    const std::uint64_t begin = i * base + std::min(i, extra);
+    return {begin, begin + base + (i < extra ? 1 : 0)};
+}
+
 }  // namespace parsweep

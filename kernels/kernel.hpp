@@ -36,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -123,6 +124,12 @@ struct Share {
     std::uint64_t begin = 0, end = 0;
     int processes = 1;
 };
+
+// Part `index` of `parts` over `items` items, [begin, end): contiguous, sizes differing by at
+// most 1 (the first items % parts get one more), as OpenMP's schedule(static) splits a loop.
+// The harness splits a point's items among its workers this way, and STREAM its arrays among
+// its threads.
+std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int parts, int index);
 
 // One worker's share of one point. Created in the worker process after its OpenMP / BLAS
 // environment is fixed; run() is the only timed call.

@@ -34,15 +34,6 @@ double now_s() {
 // memory traffic, so that a stop is seen at once while looking costs nothing measurable.
 constexpr long kBlock = 1L << 21;
 
-// Thread `t`'s share [begin, end) of n iterations among `threads`: schedule(static)'s
-// contiguous, near-equal shares (the first n % threads get one more, as libgomp splits them),
-// so that first touch and the timed loops give each thread the same pages.
-std::pair<long, long> share_of(long n, int threads, int t) {
-    const long q = n / threads, r = n % threads;
-    const long begin = t * q + std::min<long>(t, r);
-    return {begin, begin + q + (t < r ? 1 : 0)};
-}
-
 // Runs body(begin, end) over [0, n) with `threads` OpenMP threads, each over its own share in
 // blocks of kBlock. Thread 0 asks `stop` between its blocks; once it says yes every thread
 // leaves its remaining blocks. Returns the team that ran, or 0 when stopped.
@@ -54,7 +45,11 @@ int parallel_blocks(long n, int threads, const StopRequested& stop, const Body& 
     {
         const int t = omp_get_thread_num();
         if (t == 0) team = omp_get_num_threads();
-        const auto [begin, end] = share_of(n, omp_get_num_threads(), t);
+        // schedule(static)'s shares, the same every pass: first touch and the timed loops
+        // give each thread the same pages.
+        const auto [first, last] =
+            share_of(static_cast<std::uint64_t>(n), omp_get_num_threads(), t);
+        const long begin = static_cast<long>(first), end = static_cast<long>(last);
         for (long b = begin; b < end; b += kBlock) {
             if (t == 0 && stop && stop()) stopped.store(true, std::memory_order_relaxed);
             if (stopped.load(std::memory_order_relaxed)) break;

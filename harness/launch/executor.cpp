@@ -26,13 +26,6 @@ std::optional<std::uint64_t> point_items(const Point& point, std::string& error)
     }
 }
 
-std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w) {
-    const std::uint64_t p = static_cast<std::uint64_t>(P), i = static_cast<std::uint64_t>(w);
-    const std::uint64_t base = items / p, extra = items % p;
-    const std::uint64_t begin = i * base + std::min(i, extra);
-    return {begin, begin + base + (i < extra ? 1 : 0)};
-}
-
 std::vector<std::string> worker_environment(int threads,
                                             const std::map<std::string, std::string>& extra,
                                             int processes) {

@@ -34,8 +34,7 @@ class Executor {
 // its input is gone): the repetition's failure, never an exception out of run_repetition.
 std::optional<std::uint64_t> point_items(const Point& point, std::string& error);
 
-// The share of worker `w` of `P` over `items` items: contiguous, sizes differing by ≤ 1.
-std::pair<std::uint64_t, std::uint64_t> share_of(std::uint64_t items, int P, int w);
+// A worker's share of a point's items: share_of(items, P, w) (kernels/kernel.hpp).
 
 // The environment of a worker of a point with `threads` threads: this process's
 // environment without any thread-count variable, plus the thread counts, the point's
