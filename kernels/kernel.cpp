@@ -24,6 +24,10 @@ std::string_view to_string(ParamType type) {
             return "list of strings";
         case ParamType::File:
             return "file";
+        case ParamType::Directory:
+            return "directory";
+        case ParamType::Scalar:
+            return "number, string or boolean";
     }
     return "?";
 }

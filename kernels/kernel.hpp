@@ -55,6 +55,8 @@ enum class ParamType {
     File,        // a path to a readable regular file (relative to the working directory),
                  // what the kernel's answer is computed from: a run identifies it when it
                  // starts and fails a point whose file changed since (run/input_identity.hpp)
+    Directory,   // a path to a directory, relative to the config's directory as File's
+    Scalar,      // a number, string or boolean: a user's own variable (Kernel::takes_variables)
 };
 
 std::string_view to_string(ParamType type);
@@ -123,6 +125,8 @@ struct Work {
 struct Share {
     std::uint64_t begin = 0, end = 0;
     int processes = 1;
+    int worker = 0;   // this worker's index among them, 0 … P−1 (its rank under MPI)
+    int threads = 1;  // T: the OpenMP / BLAS threads every worker of the point runs with
 };
 
 // Part `index` of `parts` over `items` items, [begin, end): contiguous, sizes differing by at
@@ -146,6 +150,11 @@ class KernelRun {
     // TIMED. Processes items [begin, end), a sub-range of the share given to prepare(),
     // using the threads of this process (omp_get_max_threads(), the BLAS's own threads).
     virtual void run(std::uint64_t begin, std::uint64_t end) = 0;
+    // Untimed, just after run(): how much of the run() that just returned, from its start, was
+    // the kernel setting up rather than doing its work — a command that printed
+    // `parsweep-time: S` spent its wall time less S starting (kernels/command.cpp). The harness
+    // moves the batch's start that much later, so that it counts as dispatch, not compute.
+    virtual double setup_s() { return 0; }
     // Untimed. Proves what run() computed for [begin, end).
     virtual Verdict check(std::uint64_t begin, std::uint64_t end) = 0;
     // This share's contribution to the point's result, given to Kernel::merge.
@@ -166,6 +175,13 @@ class Kernel {
     // Whether the kernel calls the BLAS (kernels/blas.hpp): such kernels accept the `blas`
     // axis (harness/machine/blas_axis.hpp), the others reject it as an unknown parameter.
     virtual bool uses_blas() const { return false; }
+    // Whether a config may give the kernel parameters and axes it does not declare: the user's
+    // own variables (ParamType::Scalar), handed to it with the others. The command kernel's
+    // placeholders name them; any other kernel rejects an unknown name as a typo.
+    virtual bool takes_variables() const { return false; }
+    // Whether a worker whose share is empty still runs, once, with run(begin, begin): the
+    // command kernel starts the user's program in every worker, whatever its share.
+    virtual bool runs_empty_shares() const { return false; }
 
     // Checks that need several parameters or the outside world (a file's size, a word list's
     // contents), after each parameter has been type- and range-checked against params().
@@ -275,9 +291,11 @@ std::vector<ParamSpec> specs_of(const std::vector<Param<P>>& declared) {
 //   std::uint64_t memory_bytes(const Params&, std::uint64_t share_items, int threads) const;
 //   Work work(const Params&) const;
 //   std::unique_ptr<KernelRun> prepare(const Params&, std::uint64_t b, std::uint64_t e) const;
+//                                       (or prepare(const Params&, const Share&) for all of it)
 //   json merge(const Params&, const std::vector<json>& partials) const;
 //   Verdict verify(const Params&, const json& result) const;
-// and, where the Kernel defaults do not fit, hidden(), uses_blas(), batch_items(const Params&)
+// and, where the Kernel defaults do not fit, hidden(), uses_blas(), takes_variables(),
+// runs_empty_shares(), batch_items(const Params&)
 // and validate(const Params&) — or validate_json(const json&) for checks of values that would
 // not parse. Each Kernel method parses the JSON once and calls Impl's.
 template <class Impl>
@@ -293,6 +311,14 @@ class KernelOf final : public Kernel {
     }
     bool uses_blas() const override {
         if constexpr (requires { impl_.uses_blas(); }) return impl_.uses_blas();
+        return false;
+    }
+    bool takes_variables() const override {
+        if constexpr (requires { impl_.takes_variables(); }) return impl_.takes_variables();
+        return false;
+    }
+    bool runs_empty_shares() const override {
+        if constexpr (requires { impl_.runs_empty_shares(); }) return impl_.runs_empty_shares();
         return false;
     }
     const std::vector<ParamSpec>& params() const override { return specs_; }
@@ -323,7 +349,10 @@ class KernelOf final : public Kernel {
     }
     Work work(const json& params) const override { return impl_.work(parse(params)); }
     std::unique_ptr<KernelRun> prepare(const json& params, const Share& share) const override {
-        return impl_.prepare(parse(params), share.begin, share.end);
+        if constexpr (requires(const Params& p) { impl_.prepare(p, share); })
+            return impl_.prepare(parse(params), share);
+        else
+            return impl_.prepare(parse(params), share.begin, share.end);
     }
     json merge(const json& params, const std::vector<json>& partials) const override {
         return impl_.merge(parse(params), partials);

@@ -10,7 +10,8 @@
     X(pi)                   \
     X(fault)                \
     X(dgemm)                \
-    X(triad)
+    X(triad)                \
+    X(command)
 
 namespace parsweep {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
 #include "kernel.hpp"
@@ -46,7 +46,11 @@ ojson value_schema(const ParamSpec& spec) {
                  {"items", {{"type", "string"}, {"minLength", 1}}}};
             break;
         case ParamType::File:
+        case ParamType::Directory:
             s = {{"type", "string"}, {"minLength", 1}};
+            break;
+        case ParamType::Scalar:
+            s["type"] = {"number", "string", "boolean"};
             break;
     }
     if (spec.min) s["minimum"] = bound(*spec.min);
@@ -77,14 +81,22 @@ ojson kernel_rule(const Kernel& k, const ojson& top_grid) {
         params[name] = {{"$ref", "#/$defs/" + ref}};
         grid[name] = axis(params[name]);
     }
-    auto object = [](ojson properties) {
+    // A kernel that takes the user's own variables (the command kernel's placeholders) allows
+    // any other name with a scalar value, or a list of them on the grid.
+    const ParamSpec variable{"",           ParamType::Scalar, nullptr, "a variable of your own",
+                             std::nullopt, std::nullopt,      {}};
+    auto object = [&](ojson properties, bool on_grid) {
+        ojson extra = false;
+        if (k.takes_variables())
+            extra = on_grid ? axis(value_schema(variable)) : value_schema(variable);
         return ojson{{"type", "object"},
-                     {"additionalProperties", false},
+                     {"additionalProperties", std::move(extra)},
                      {"properties", std::move(properties)}};
     };
     return {{"if", {{"properties", {{"kernel", {{"const", k.id()}}}}}, {"required", {"kernel"}}}},
             {"then",
-             {{"properties", {{"params", object(std::move(params))}, {"grid", object(grid)}}}}}};
+             {{"properties",
+               {{"params", object(std::move(params), false)}, {"grid", object(grid, true)}}}}}};
 }
 
 }  // namespace

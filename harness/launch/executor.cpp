@@ -101,10 +101,11 @@ void close_times(RepRecord& rec, double t0, double t_end) {
     rec.cpu_util = rec.wall_s > 0 ? (rec.user_s + rec.sys_s) / rec.wall_s : 0;
 }
 
-void Span::add(bool counts, double start, double end, double paused_s, double tail_s,
-               double busy_s) {
-    if (counts) {
+void Span::add(bool has_items, double start, double end, double paused_s, double tail_s,
+               double busy_s, double setup_s) {
+    if (has_items || every_worker) {
         first_start = std::min(first_start, start);
+        if (start >= last_start) last_start_setup = setup_s;
         last_start = std::max(last_start, start);
         if (end >= last_end) last_tail = tail_s;
         last_end = std::max(last_end, end);

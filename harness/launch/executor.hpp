@@ -67,14 +67,20 @@ void close_times(RepRecord& rec, double t0, double t_end);
 struct Span {
     double last_ready;  // the latest "ready" (the repetition's start when none)
     double first_start = std::numeric_limits<double>::max(), last_start = 0, last_end = 0;
-    double last_done = 0;  // the latest end less that worker's untimed calls between batches
-    double last_tail = 0;  // the last check() of the worker that ended last, after its end
+    double last_start_setup = 0;  // the set-up inside run() of the worker that started last
+    double last_done = 0;         // the latest end less that worker's untimed calls between batches
+    double last_tail = 0;         // the last check() of the worker that ended last, after its end
     double min_busy = std::numeric_limits<double>::max(), max_busy = 0;
+    // Every worker makes the span, items or not: a point of no items, or of a kernel that runs
+    // whatever its share (Kernel::runs_empty_shares).
+    bool every_worker = false;
 
-    explicit Span(double t0) : last_ready(t0) {}
-    // A worker's report. Only workers with items (`counts`) make the span: an idle worker's
-    // start is only the moment it was released.
-    void add(bool counts, double start, double end, double paused_s, double tail_s, double busy_s);
+    Span(double t0, const Point& point, std::uint64_t items)
+        : last_ready(t0), every_worker(items == 0 || point.kernel->runs_empty_shares()) {}
+    // A worker's report. Only workers with items (`has_items`) make the span, unless every
+    // worker does: an idle worker's start is only the moment it was released.
+    void add(bool has_items, double start, double end, double paused_s, double tail_s,
+             double busy_s, double setup_s = 0);
 };
 
 }  // namespace parsweep

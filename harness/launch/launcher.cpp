@@ -248,8 +248,8 @@ WorkerRecord collect_worker(const Worker& c, std::size_t w, std::uint64_t items,
         wr.start_s = r.start - t0;
         wr.end_s = r.end - t0;
         wr.busy_s = r.busy_s;
-        span.add(wr.items_end > wr.items_begin || items == 0, r.start, r.end, r.paused_s, r.tail_s,
-                 r.busy_s);
+        span.add(wr.items_end > wr.items_begin, r.start, r.end, r.paused_s, r.tail_s, r.busy_s,
+                 r.setup_s);
         if (!r.verdict.ok && wr.error.empty())
             wr.error = fmt::format("worker {}: {}", w, r.verdict.message);
         partials.push_back(r.partial);
@@ -272,6 +272,7 @@ struct Timeline {
 void split_time(RepRecord& rec, const Span& s, const Timeline& t) {
     rec.spawn_s = s.last_ready - t.t0;
     rec.dispatch_s = std::max(0.0, s.last_start - t.t_go);
+    rec.program_setup_s = std::min(s.last_start_setup, rec.dispatch_s);
     rec.compute_s = s.last_done - s.first_start;
     // The last worker's final check() is the kernel's verification, not the gather.
     const double tail = std::clamp(s.last_tail, 0.0, std::max(0.0, t.t_end - s.last_end));
@@ -327,10 +328,11 @@ RepRecord SpawnExecutor::run_repetition(const Point& point) {
     if (failure == "timed out")
         failure = fmt::format("timed out after {:.3g} s (timeout_s)", point.timeout_s);
     reap_all(workers, !failure.empty());
+    if (!failure.empty()) end_all_children();  // what the killed workers' programs started
 
     // Per-worker records and the repetition's totals.
     bool all_ok = failure.empty();
-    Span span(t0);
+    Span span(t0, point, plan.items);
     std::vector<json> partials;
     for (std::size_t w = 0; w < workers.size(); ++w) {
         WorkerRecord wr = collect_worker(workers[w], w, plan.items, P, t0, span, partials);

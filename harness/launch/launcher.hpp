@@ -18,6 +18,7 @@
 
 #include "launch/executor.hpp"
 #include "measure/results.hpp"
+#include "process_tree.hpp"
 #include "sweep/model.hpp"
 #include "util/install_paths.hpp"
 
@@ -27,7 +28,11 @@ namespace parsweep {
 // workers to spawn (worker_command).
 class SpawnExecutor final : public Executor {
   public:
-    explicit SpawnExecutor(std::string executable) : executable_(std::move(executable)) {}
+    // Makes parsweep a child subreaper (process_tree.hpp): what the programs of workers it
+    // kills started comes back to it, to be ended after the repetition.
+    explicit SpawnExecutor(std::string executable) : executable_(std::move(executable)) {
+        become_subreaper();
+    }
     RepRecord run_repetition(const Point& point) override;
 
   private:

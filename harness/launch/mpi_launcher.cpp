@@ -519,8 +519,8 @@ WorkerRecord collect_rank(const MpiRun& run, int w, std::uint64_t items, int P,
         wr.end_s = clock(r, r.report.end) - t0;
         wr.busy_s = r.report.busy_s;
         // As with spawned workers: a rank without items only marks its release.
-        span.add(wr.items_end > wr.items_begin || items == 0, clock(r, r.report.start),
-                 clock(r, r.report.end), r.report.paused_s, r.report.tail_s, r.report.busy_s);
+        span.add(wr.items_end > wr.items_begin, clock(r, r.report.start), clock(r, r.report.end),
+                 r.report.paused_s, r.report.tail_s, r.report.busy_s, r.report.setup_s);
         if (!r.report.verdict.ok)
             wr.error = fmt::format("rank {}: {}", w, r.report.verdict.message);
         partials.push_back(r.report.partial);
@@ -535,6 +535,7 @@ void judge_reported(RepRecord& rec, const Point& point, const MpiRun& run, const
                     double first_release, const std::vector<json>& partials) {
     rec.spawn_s = span.last_ready - run.t0;
     rec.dispatch_s = std::max(0.0, span.last_start - first_release);
+    rec.program_setup_s = std::min(span.last_start_setup, rec.dispatch_s);
     rec.compute_s = run.h.report.compute_s;
     rec.gather_s = std::max(0.0, run.t_end - span.last_end);
     rec.imbalance_s = span.max_busy - span.min_busy;
@@ -610,10 +611,11 @@ RepRecord MpiExecutor::run_repetition(const Point& point) {
         return rec;
     }
     launch(run, point, rec);
+    if (!run.failure.empty()) end_all_children();  // what the stopped ranks' programs started
 
     // A record per rank: its share, and what it reported.
     const ParentClock clock(run.h);
-    Span span(run.t0);
+    Span span(run.t0, point, items);
     double first_release = std::numeric_limits<double>::max();
     std::vector<json> partials;
     std::string rank_error;

@@ -38,6 +38,7 @@
 
 #include "launch/executor.hpp"
 #include "measure/results.hpp"
+#include "process_tree.hpp"
 #include "sweep/model.hpp"
 #include "util/install_paths.hpp"
 
@@ -109,7 +110,11 @@ std::string launch_message(const std::string& output);
 // (install_paths.hpp).
 class MpiExecutor final : public Executor {
   public:
-    explicit MpiExecutor(std::string executable) : executable_(std::move(executable)) {}
+    // Makes parsweep a child subreaper (process_tree.hpp): what the programs of workers it
+    // kills started comes back to it, to be ended after the repetition.
+    explicit MpiExecutor(std::string executable) : executable_(std::move(executable)) {
+        become_subreaper();
+    }
     RepRecord run_repetition(const Point& point) override;
 
   private:

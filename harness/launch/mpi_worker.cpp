@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -107,19 +108,22 @@ bool all_ready(const Ready& ready, const std::string& error, int rank, int size,
 }
 
 // Completes this rank's record once its share is done: where it ran and what the OS charged
-// it (getrusage).
+// it and the programs it ran and reaped (getrusage; a command kernel's), as wait4 charges a
+// spawned worker.
 void complete_record(RankReport& mine, int rank, const std::string& host) {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
+    rusage self{}, children{};
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; };
     mine.rank = rank;
     mine.host = host;
     const char* node = std::getenv("SLURMD_NODENAME");
     mine.node = node && *node ? node : mine.host;
-    mine.user_s = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6;
-    mine.sys_s = usage.ru_stime.tv_sec + usage.ru_stime.tv_usec * 1e-6;
-    mine.ctx_voluntary = usage.ru_nvcsw;
-    mine.ctx_involuntary = usage.ru_nivcsw;
-    mine.max_rss_kb = usage.ru_maxrss;
+    mine.user_s = seconds(self.ru_utime) + seconds(children.ru_utime);
+    mine.sys_s = seconds(self.ru_stime) + seconds(children.ru_stime);
+    mine.ctx_voluntary = self.ru_nvcsw + children.ru_nvcsw;
+    mine.ctx_involuntary = self.ru_nivcsw + children.ru_nivcsw;
+    mine.max_rss_kb = std::max(self.ru_maxrss, children.ru_maxrss);
 }
 
 int rank_main(const char* task_text, double started) {

@@ -17,7 +17,7 @@ const auto kReadyFields = std::make_tuple(
 const auto kReportFields = std::make_tuple(
     member("start", &Report::start), member("end", &Report::end), member("busy_s", &Report::busy_s),
     member("paused_s", &Report::paused_s), member("untimed_s", &Report::untimed_s),
-    member("tail_s", &Report::tail_s),
+    member("tail_s", &Report::tail_s), member("setup_s", &Report::setup_s),
     custom<Report>(
         "ok",  // and "message": the verdict
         [](json& j, const Report& r) {

@@ -54,6 +54,7 @@ struct Report {
     double paused_s = 0;   // untimed time between start and end: checks and stages of batches
     double untimed_s = 0;  // all stage() and check() time of the share, before start included
     double tail_s = 0;     // the last batch's check(), after end
+    double setup_s = 0;    // what run() said was set-up (KernelRun::setup_s), before `start`
     Verdict verdict;
     json partial;
 };

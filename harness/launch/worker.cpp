@@ -57,7 +57,8 @@ Prepared prepare_share(const Task& task) {
     p.kernel = find_kernel(task.kernel);
     if (!p.kernel) throw std::runtime_error("unknown kernel " + task.kernel);
     try {
-        p.run = p.kernel->prepare(task.params, Share{task.begin, task.end, task.processes});
+        p.run = p.kernel->prepare(
+            task.params, Share{task.begin, task.end, task.processes, task.worker, task.threads});
     } catch (const std::exception& e) {
         throw std::runtime_error(std::string("set-up failed: ") + e.what());
     }
@@ -111,16 +112,22 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
     Report report;
     const std::uint64_t batch = kernel.batch_items(task.params);
     const std::uint64_t step = batch ? batch : std::max<std::uint64_t>(1, task.end - task.begin);
+    // An empty share is one empty batch for a kernel that runs whatever its share.
+    const bool empty_batch = task.begin == task.end && kernel.runs_empty_shares();
     const double begun = monotonic_s();
     report.start = report.end = begun;
-    for (std::uint64_t b = task.begin; b < task.end; b += step) {
+    for (std::uint64_t b = task.begin; b < task.end || (empty_batch && b == task.begin);
+         b += step) {
         const std::uint64_t e = std::min(task.end, b + step);
         run.stage(b, e);
         const double t0 = monotonic_s();
-        if (b == task.begin) report.start = t0;
         run.run(b, e);
         const double t1 = monotonic_s();
-        report.busy_s += t1 - t0;
+        // What the kernel says was set-up at the start of run() is not its work.
+        const double setup = std::clamp(run.setup_s(), 0.0, t1 - t0);
+        const double start = t0 + setup;
+        if (b == task.begin) report.start = start, report.setup_s = setup;
+        report.busy_s += t1 - start;
         report.end = t1;
         report.verdict &= run.check(b, e);
     }
@@ -129,7 +136,7 @@ Report run_share(const Kernel& kernel, const Task& task, KernelRun& run) {
     // a batch is the untimed stage() and check() calls between them (paused_s), which the
     // parent takes out of compute_s, so that a point's rates count the kernel's own work only.
     report.paused_s = std::max(0.0, (report.end - report.start) - report.busy_s);
-    report.tail_s = task.end > task.begin ? done - report.end : 0.0;
+    report.tail_s = task.end > task.begin || empty_batch ? done - report.end : 0.0;
     report.untimed_s = (done - begun) - report.busy_s;  // every stage() and check()
     report.partial = run.partial();
     return report;

@@ -62,6 +62,10 @@ struct RepRecord {
     // in reporter.hpp); not recorded per repetition.
     double reap_s = 0;    // the workers exiting and reaped, their records built
     double verify_s = 0;  // the partial results merged and the merged one verified
+    // The part of dispatch_s that was the kernel's own set-up inside its timed call (a command
+    // kernel's program starting before it printed parsweep-time), of the worker that started
+    // last.
+    double program_setup_s = 0;
 };
 
 // Summary of one series of measurements.

@@ -135,9 +135,12 @@ void TimeAccounting::add(const RepRecord& rec) {
     verify_s += rec.verify_s;
     // What wall_s holds beyond the three phases: the "go" handshake of a repetition that went
     // through, or everything unmeasured of one that did not (a crash, a timeout, Ctrl-C).
+    // A program's own start-up (the command kernel) is the kernel's set-up, not the release.
     const double rest =
         std::max(0.0, rec.wall_s - rec.spawn_s - rec.compute_s - rec.checks_s - rec.gather_s);
-    (rec.verified ? release_s : failed_s) += rest;
+    const double program = rec.verified ? std::min(rec.program_setup_s, rest) : 0;
+    setup_s += program;
+    (rec.verified ? release_s : failed_s) += rest - program;
 }
 
 std::vector<std::pair<std::string_view, double>> TimeAccounting::parts() const {

@@ -32,7 +32,8 @@ struct TimeAccounting {
     // Σ spawn_s (first spawn → every worker ready), in two parts at the moment the last worker
     // to be ready entered its main():
     double start_s = 0;    // starting the processes: exec, dynamic loading, constructors
-    double setup_s = 0;    // that worker's set-up: its task, the kernel's inputs, OpenMP team
+    double setup_s = 0;    // that worker's set-up: its task, the kernel's inputs, OpenMP team;
+                           // and a command kernel's program starting (program_setup_s)
     double release_s = 0;  // Σ every worker ready → the first timed batch began ("go")
     double checks_s = 0;   // Σ the kernels' untimed stage() / check() between timed batches,
                            // and the last worker's final check()

@@ -204,6 +204,8 @@ class Checker {
                 return v;
             }
             case ParamType::StringList: {
+                if (!in_config && v.is_array() && v.empty() && v == spec.default_value)
+                    return v;  // an empty default: the parameter was not given
                 if (!v.is_array() || v.empty()) {
                     error(path, "must be a non-empty list of strings (got " + show(v) + ")");
                     return std::nullopt;
@@ -218,43 +220,62 @@ class Checker {
                 }
                 return ok ? std::optional<json>(v) : std::nullopt;
             }
-            case ParamType::File: {
-                if (!v.is_string() || v.get<std::string>().empty()) {
-                    error(path, "must be a file path (got " + show(v) + ")");
-                    return std::nullopt;
-                }
-                // A default (not written in the config) is the kernel's documented path in the
-                // current directory; a value written in the config starts at its directory.
-                const fs::path base = in_config ? files_from : fs::current_path();
-                const fs::path p = (base / v.get<std::string>()).lexically_normal();
-                std::error_code ec;
-                auto st = fs::status(p, ec);
-                if (!fs::exists(st)) {
-                    error(path, "file not found: " + p.string() +
-                                    (fs::path(v.get<std::string>()).is_relative()
-                                         ? " (\"" + v.get<std::string>() + "\" is taken from " +
-                                               (in_config ? "the config's directory, "
-                                                          : "the current directory, ") +
-                                               base.string() + ")"
-                                         : ""));
-                    return std::nullopt;
-                }
-                if (fs::is_directory(st)) {
-                    error(path, p.string() + " is a directory, not a file");
-                    return std::nullopt;
-                }
-                if (!fs::is_regular_file(st)) {
-                    error(path, p.string() + " is not a regular file");
-                    return std::nullopt;
-                }
-                if (access(p.c_str(), R_OK) != 0) {
-                    error(path, "cannot read " + p.string() + ": " + std::strerror(errno));
-                    return std::nullopt;
-                }
-                return json(p.string());
-            }
+            case ParamType::File:
+            case ParamType::Directory:
+                return path_param(spec.type, v, path, in_config);
+            case ParamType::Scalar:
+                if (v.is_number() || v.is_string() || v.is_boolean()) return v;
+                error(path, "must be a number, a string or true/false (got " + show(v) + ")");
+                return std::nullopt;
         }
         return std::nullopt;
+    }
+
+    // A File or Directory parameter's path, made absolute: a default (not written in the
+    // config) is the kernel's documented path in the current directory; a value written in
+    // the config starts at its directory.
+    std::optional<json> path_param(ParamType type, const json& v, const std::string& path,
+                                   bool in_config) {
+        const bool dir = type == ParamType::Directory;
+        if (!v.is_string() || v.get<std::string>().empty()) {
+            error(path, std::string("must be a ") + (dir ? "directory" : "file") + " path (got " +
+                            show(v) + ")");
+            return std::nullopt;
+        }
+        const fs::path base = in_config ? files_from : fs::current_path();
+        const fs::path p = (base / v.get<std::string>()).lexically_normal();
+        std::error_code ec;
+        auto st = fs::status(p, ec);
+        if (!fs::exists(st)) {
+            error(path, std::string(dir ? "directory" : "file") + " not found: " + p.string() +
+                            (fs::path(v.get<std::string>()).is_relative()
+                                 ? " (\"" + v.get<std::string>() + "\" is taken from " +
+                                       (in_config ? "the config's directory, "
+                                                  : "the current directory, ") +
+                                       base.string() + ")"
+                                 : ""));
+            return std::nullopt;
+        }
+        if (dir) {
+            if (!fs::is_directory(st)) {
+                error(path, p.string() + " is not a directory");
+                return std::nullopt;
+            }
+            return json(p.string());
+        }
+        if (fs::is_directory(st)) {
+            error(path, p.string() + " is a directory, not a file");
+            return std::nullopt;
+        }
+        if (!fs::is_regular_file(st)) {
+            error(path, p.string() + " is not a regular file");
+            return std::nullopt;
+        }
+        if (access(p.c_str(), R_OK) != 0) {
+            error(path, "cannot read " + p.string() + ": " + std::strerror(errno));
+            return std::nullopt;
+        }
+        return json(p.string());
     }
 
     // One of `choices`, or an error listing them (with a suggestion for a typo).
@@ -635,6 +656,28 @@ void parse_run_axes(Checker& c, Run& run, const TopLevel& top, const LoadOptions
     }
 }
 
+// The user's own variables of a run whose kernel takes them (Kernel::takes_variables): every
+// name in its params and grid, or the top level's, that is not a parameter or an axis of
+// every run, as a parameter of any scalar type.
+void add_variables(Run& run, const TopLevel& top) {
+    std::set<std::string> names;
+    for (const auto& s : run.specs) names.insert(s.name);
+    for (const json* level :
+         std::initializer_list<const json*>{&run.params, &run.grid, &top.params, &top.grid})
+        for (const auto& [key, v] : level->items()) {
+            if (names.count(key) || key == "processes" || key == "threads" || key == "nodes")
+                continue;
+            names.insert(key);
+            run.specs.push_back({key,
+                                 ParamType::Scalar,
+                                 nullptr,
+                                 "a variable of your own, for the kernel's placeholders",
+                                 std::nullopt,
+                                 std::nullopt,
+                                 {}});
+        }
+}
+
 // The run at `r` with the top level's settings, grid and params merged under its own.
 Run inherit_run(Checker& c, const json& json_run, std::size_t r, const Kernel& kernel,
                 const TopLevel& top, const LoadOptions& options, double oversubscribe) {
@@ -655,6 +698,7 @@ Run inherit_run(Checker& c, const json& json_run, std::size_t r, const Kernel& k
     parse_placement(c, json_run, run.path, run.level);
     run.grid = object_at(c, json_run, "grid", run.path);
     run.params = object_at(c, json_run, "params", run.path);
+    if (kernel.takes_variables()) add_variables(run, top);
     parse_run_axes(c, run, top, options, oversubscribe);
     return run;
 }
@@ -966,7 +1010,8 @@ json with_absolute_files(const json& doc, const fs::path& base_dir) {
     std::set<std::string> file_params;
     for (const Kernel* k : kernels())
         for (const auto& spec : k->params())
-            if (spec.type == ParamType::File) file_params.insert(spec.name);
+            if (spec.type == ParamType::File || spec.type == ParamType::Directory)
+                file_params.insert(spec.name);
     json out = doc;
     auto fix = [&](json& v) {
         if (v.is_string() && !v.get<std::string>().empty() &&

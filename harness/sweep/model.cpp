@@ -12,9 +12,11 @@
 namespace parsweep {
 
 const std::vector<std::string>& thread_count_vars() {
-    static const std::vector<std::string> vars = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                  "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
-                                                  "GOTO_NUM_THREADS"};
+    // NUMEXPR_NUM_THREADS and VECLIB_MAXIMUM_THREADS for the Python a command kernel runs
+    // (numexpr, numpy on macOS' Accelerate), as the workshop's scripts set them.
+    static const std::vector<std::string> vars = {
+        "OMP_NUM_THREADS",  "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",       "BLIS_NUM_THREADS",
+        "GOTO_NUM_THREADS", "NUMEXPR_NUM_THREADS",  "VECLIB_MAXIMUM_THREADS"};
     return vars;
 }
 
