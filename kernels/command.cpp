@@ -496,6 +496,7 @@ class CommandRun final : public KernelRun {
 
     void run(std::uint64_t, std::uint64_t) override {
         for (int fd : {out_, err_}) (void)!ftruncate(fd, 0);
+        output_read_ = false;
         ended_ = run_program(program_, out_, err_, 0);
     }
     double setup_s() override;
@@ -508,6 +509,9 @@ class CommandRun final : public KernelRun {
     Program program_;
     int out_ = -1, err_ = -1;
     Ended ended_;
+    // Its standard output, read back once after it ended (setup_s() or check()).
+    void read_output();
+    bool output_read_ = false;
     std::string stdout_;
     std::uint64_t stdout_bytes_ = 0;
     std::optional<double> reported_s_;
@@ -515,7 +519,7 @@ class CommandRun final : public KernelRun {
 };
 
 CommandRun::CommandRun(const CommandParams& p, const Share& share) : params_(p), share_(share) {
-    auto [begin, end] = share_of(p.items, share.processes, share.worker);
+    const std::uint64_t begin = share.begin, end = share.end;
     std::map<std::string, std::string> values =
         point_values(p.values, share.processes, share.threads);
     values["rank"] = std::to_string(share.worker);
@@ -540,14 +544,21 @@ CommandRun::CommandRun(const CommandParams& p, const Share& share) : params_(p),
     become_subreaper();  // what the program leaves behind comes back to this worker
 }
 
-double CommandRun::setup_s() {
+void CommandRun::read_output() {
+    if (output_read_) return;
+    output_read_ = true;
     stdout_ = read_back(out_, stdout_bytes_);
     reported_s_ = reported_time(stdout_, reported_text_);
+}
+
+double CommandRun::setup_s() {
+    read_output();
     if (!reported_s_ || std::isnan(*reported_s_)) return 0;
     return std::max(0.0, ended_.wall_s - *reported_s_);
 }
 
 Verdict CommandRun::check(std::uint64_t, std::uint64_t) {
+    read_output();
     std::uint64_t err_bytes = 0;
     const std::string err = read_back(err_, err_bytes);
     const std::string said = err.empty() ? "" : "; stderr: " + last_lines(err, 5);
@@ -665,9 +676,12 @@ class CommandKernel {
         return std::make_unique<CommandRun>(p, share);
     }
 
-    // The workers' times (the largest of each), and the check's verdict when there is one.
+    // The ranks that ran, the workers' times (the largest of each), and the check's verdict
+    // when there is one.
     json merge(const Params& p, const std::vector<json>& partials) const {
-        json result = {{"programs", partials.size()},
+        json result = {{"processes", partials.empty() ? 0 : partials[0].at("processes").get<int>()},
+                       {"programs", partials.size()},
+                       {"ranks", json::array()},
                        {"wall_s", 0.0},
                        {"compute_s", 0.0},
                        {"setup_s", 0.0},
@@ -675,6 +689,7 @@ class CommandKernel {
         for (const auto& part : partials) {
             const double wall = part.at("wall_s").get<double>();
             const double compute = part.at("compute_s").get<double>();
+            result["ranks"].push_back(part.at("rank"));
             result["wall_s"] = std::max(result["wall_s"].get<double>(), wall);
             result["compute_s"] = std::max(result["compute_s"].get<double>(), compute);
             result["setup_s"] = std::max(result["setup_s"].get<double>(), wall - compute);
@@ -684,7 +699,16 @@ class CommandKernel {
         return result;
     }
 
-    Verdict verify(const Params&, const json& result) const {
+    // Every rank ran its program once (the worker checked how it ended), and the check passed.
+    Verdict verify(const Params& p, const json& result) const {
+        const int P = result.at("processes").get<int>();
+        const auto ranks = result.at("ranks").get<std::vector<int>>();
+        for (int r = 0; r < P; ++r)
+            if (std::count(ranks.begin(), ranks.end(), r) != 1 || ranks.size() != std::size_t(P))
+                return Verdict::fail(fmt::format("{} of {} programs reported (ranks {})",
+                                                 ranks.size(), P, result.at("ranks").dump()));
+        if (!p.check.empty() && !result.contains("check"))
+            return Verdict::fail("the check did not run");
         if (result.contains("check") && !result["check"].at("ok").get<bool>())
             return Verdict::fail(result["check"].at("message").get<std::string>());
         return Verdict::pass();

@@ -243,5 +243,26 @@ TEST_F(Command, BadConfigsNameTheParameter) {
     EXPECT_NE(o.err.find("unknown parameter of kernel square"), std::string::npos) << o.err;
 }
 
+// The examples shipped in examples/ run and verify with Debian's python3 and numpy, from a copy
+// beside a data/ folder holding the workshop text, as after `make data`.
+TEST_F(Command, ExamplesRunAndVerify) {
+    fs::copy(fs::path(PARSWEEP_SOURCE_DIR) / "examples", dir / "examples");
+    fs::create_directory(dir / "data");
+    fs::copy_file(workshop_text(), dir / "data" / "t8.shakespeare.txt");
+    // Debian's python3 first: one on PATH before it (pyenv, a venv) may lack numpy.
+    const std::string path = std::string("PATH=/usr/bin:") + std::getenv("PATH");
+    for (const char* name : {"pool_squares", "numpy_invert", "pool_wordcount"}) {
+        SCOPED_TRACE(name);
+        const Output o =
+            run_parsweep(fmt::format("run -q --no-calibrate --repetitions 1 --warmup 0 "
+                                     "examples/{0}.json --out {0}",
+                                     name),
+                         dir.path(), "env " + path);
+        EXPECT_EQ(o.status, 0) << o.out << o.err;
+        const json sweep = read_json(dir / name / "sweep.json");
+        for (const auto& p : sweep["points"]) EXPECT_EQ(p["status"], "ok") << p["error"];
+    }
+}
+
 }  // namespace
 }  // namespace parsweep::test

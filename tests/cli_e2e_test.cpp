@@ -396,11 +396,11 @@ TEST_F(Cli, ValidateListsThePoints) {
 TEST_F(Cli, ListShowsKernelsAndParameters) {
     Output o = run_parsweep("list");
     ASSERT_EQ(o.status, 0);
-    for (const char* s : {"square", "wordcount", "invert", "pi", "triad", "chunk_bytes",
+    for (const char* s : {"square", "wordcount", "invert", "pi", "triad", "command", "chunk_bytes",
                           "tokenizer", "schedule", "samples"})
         EXPECT_NE(o.out.find(s), std::string::npos) << s;
     json j = json::parse(run_parsweep("list --json").out);
-    ASSERT_EQ(j.size(), 5u);
+    ASSERT_EQ(j.size(), 6u);
     EXPECT_EQ(j[0]["kernel"], "square");
 }
 

@@ -240,6 +240,22 @@ TEST_F(Mpi, PartsOfAnMpiSweepMerge) {
     EXPECT_EQ(launchers, (std::multiset<std::string>{"mpi", "mpi", "spawn", "spawn"}));
 }
 
+// The command kernel runs its program in every rank, with the rank's share in its environment,
+// and its check sees every rank's output.
+TEST_F(Mpi, CommandRunsInEveryRank) {
+    auto cfg = config("command.json", R"({"launcher": "mpi", "repetitions": 1, "warmup": 0,
+        "grid": {"processes": [1, 2]}, "runs": [{"kernel": "command", "params": {
+        "cmd": "echo rank $PARSWEEP_RANK of {processes}: $PARSWEEP_BEGIN $PARSWEEP_END",
+        "items": 5, "expect": "^rank [01] of [12]: [0-9] [0-9]$",
+        "check": "cat $PARSWEEP_OUTPUTS | tr '\\n' ' ' | grep -Eq '^rank 0 of 2: 0 3 rank 1 of 2: 3 5 $|^rank 0 of 1: 0 5 $'"}}]})");
+    const json sweep = run(cfg, 0);
+    ASSERT_EQ(sweep["points"].size(), 2u);
+    for (const auto& p : sweep["points"]) {
+        EXPECT_EQ(p["status"], "ok") << p["error"];
+        EXPECT_EQ(p["result"]["programs"], p["processes"]);
+    }
+}
+
 TEST_F(Mpi, BogusLauncherIsAConfigErrorAndNothingRuns) {
     auto cfg = config("bogus.json", R"({"launcher": "bogus", "runs": [{"kernel": "pi"}]})");
     const fs::path out = dir / "never";

@@ -42,8 +42,11 @@ struct Outcome {
 inline Outcome run_point(const Kernel& kernel, const json& params, const Shares& shares) {
     Outcome o;
     const std::uint64_t batch = kernel.batch_items(params);
-    for (auto [b, e] : shares) {
-        auto run = kernel.prepare(params, b, e);
+    const int P = static_cast<int>(shares.size());
+    for (int w = 0; w < P; ++w) {
+        const auto [b, e] = shares[static_cast<std::size_t>(w)];
+        // As a worker is handed its share: P, its index and the point's threads.
+        auto run = kernel.prepare(params, parsweep::Share{b, e, P, w, omp_get_max_threads()});
         const std::uint64_t step = batch ? batch : (e > b ? e - b : 1);
         for (std::uint64_t k = b; k < e; k += step) {
             const std::uint64_t end = k + step < e ? k + step : e;
