@@ -261,7 +261,9 @@ class Checker {
                 error(path, p.string() + " is not a directory");
                 return std::nullopt;
             }
-            return json(p.string());
+            std::string text = p.string();  // "dir/." normalises to "dir/": without the slash
+            while (text.size() > 1 && text.back() == '/') text.pop_back();
+            return json(text);
         }
         if (fs::is_directory(st)) {
             error(path, p.string() + " is a directory, not a file");

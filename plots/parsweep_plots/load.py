@@ -55,13 +55,15 @@ def _dict(v: Any) -> dict:
 
 
 def param_text(value: Any) -> str:
-    """A parameter as the CLI prints it: lists space-separated, file paths by their name."""
+    """A parameter as the CLI prints it: lists space-separated, file and directory paths by
+    their name (not a command line such as the command kernel's cmd, which has spaces)."""
     if isinstance(value, list):
         return " ".join(param_text(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return os.path.basename(value) if "/" in value else value
+        path = "/" in value and not any(c.isspace() for c in value)
+        return os.path.basename(value.rstrip("/")) or value if path else value
     return str(value)
 
 

@@ -1,5 +1,5 @@
 """Where the wall time of each setting went: spawn, dispatch, compute, load imbalance,
-gather. The lesson it makes visible: for small work (squaring 1,000 numbers) starting
+gather — and, for the command kernel, the user's program starting before its parsweep-time. The lesson it makes visible: for small work (squaring 1,000 numbers) starting
 workers costs more than the work, and parallel is slower than serial.
 
 Phases are taken from one repetition per point, the one with the median wall time, so the
@@ -21,6 +21,7 @@ from .load import Group, Point, Run
 PHASES = (
     # (name, colour, hatch, what it is)
     ("spawn", style.ORANGE, "//", "spawn: processes, libraries, input, OpenMP team"),
+    ("setup", style.SKY_BLUE, "++", "your program starting: before its parsweep-time"),
     ("compute", style.BLUE, "", "compute (balanced part)"),
     ("imbalance", style.PURPLE, "xx", "load imbalance: slowest − fastest worker"),
     ("gather", style.GREEN, "\\\\", "gather: last result back to the parent"),
@@ -63,7 +64,13 @@ def phases(point: Point) -> Optional[dict]:
         "imbalance": imbalance,
         "gather": get("gather_s"),
     }
-    out["other"] = max(wall - sum(out.values()), 0.0)
+    rest = max(wall - sum(out.values()), 0.0)
+    # A command kernel's program that printed parsweep-time started up before it: part of
+    # what would otherwise be the rest (its result's setup_s, the longest over its workers).
+    result = rep.get("result")
+    setup = result.get("setup_s") if isinstance(result, dict) else None
+    out["setup"] = min(max(float(setup), 0.0), rest) if isinstance(setup, (int, float)) else 0.0
+    out["other"] = rest - out["setup"]
     out["wall"] = wall
     return out
 
@@ -85,9 +92,12 @@ def draw_overhead(run: Run, group: Group):
     )
     xs = list(range(len(pts)))
     scale, unit = style.time_unit([s["wall"] for s in split.values() if s])
+    # A program's own start-up is a phase only where there is one (the command kernel).
+    shown = [ph for ph in PHASES
+             if ph[0] != "setup" or any(s and s["setup"] > 0 for s in split.values())]
     for ax, share in ((ax_abs, False), (ax_share, True)):
         bottoms = [0.0] * len(pts)
-        for name, color, hatch, label in PHASES:
+        for name, color, hatch, label in shown:
             heights = [_height(split[p.index], name, share, scale) for p in pts]
             ax.bar(
                 xs,
@@ -130,6 +140,6 @@ def draw_overhead(run: Run, group: Group):
     ax_share.set_ylabel("share of the wall time (%)")
     ax_share.set_ylim(0, 100)
     # The legend lists the phases top to bottom, as the bars stack them.
-    style.legend_outside(ax_abs, [label for *_, label in reversed(PHASES)], fontsize=11)
+    style.legend_outside(ax_abs, [label for *_, label in reversed(shown)], fontsize=11)
     style.group_title(fig, "Overhead", run, group)
     return fig, {}

@@ -147,7 +147,9 @@ def fmt_count(x: Optional[float]) -> str:
 
 
 def params_line(params: dict) -> str:
-    return " · ".join(f"{k}={param_text(v)}" for k, v in params.items())
+    """name=value for each parameter that has a value (an empty one, such as the command
+    kernel's unused argv or check, says nothing)."""
+    return " · ".join(f"{k}={param_text(v)}" for k, v in params.items() if v not in ("", []))
 
 
 def context_line(run: Run) -> str:
