@@ -5,6 +5,7 @@
 #   P/share/parsweep/plots       plot_run.py, compare_runs.py, parsweep_plots/ (parsweep plot)
 #   P/share/parsweep/configs     the sweeps, lessons/ and schema.json
 #   P/share/parsweep/exercises   the workshop lessons: READMEs, checks, starter and solution code
+#   P/share/parsweep/examples    the workshop's Python programs and their command-kernel configs
 #   P/share/bash-completion/completions/parsweep, P/share/zsh/site-functions/_parsweep
 #
 # parsweep finds the others relative to its own real path (harness/util/install_paths.hpp), so the
@@ -36,6 +37,9 @@ install(DIRECTORY configs/ DESTINATION ${_share}/configs FILES_MATCHING PATTERN 
 install(DIRECTORY exercises/ DESTINATION ${_share}/exercises USE_SOURCE_PERMISSIONS
         FILES_MATCHING PATTERN "*.md" PATTERN "*.py" PATTERN "*.cpp" PATTERN "*.hpp"
                        PATTERN "*.sh" PATTERN "*.sbatch" PATTERN "*.json"
+                       PATTERN "__pycache__" EXCLUDE)
+install(DIRECTORY examples/ DESTINATION ${_share}/examples USE_SOURCE_PERMISSIONS
+        FILES_MATCHING PATTERN "*.md" PATTERN "*.py" PATTERN "*.json"
                        PATTERN "__pycache__" EXCLUDE)
 
 install(FILES packaging/completions/parsweep.bash

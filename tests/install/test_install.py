@@ -87,6 +87,9 @@ class InstalledParsweep(unittest.TestCase):
                     "share/parsweep/exercises/02-square/starter/sum_cubes.cpp",
                     "share/parsweep/exercises/02-square/solution/sum_cubes.cpp",
                     "share/parsweep/exercises/08-cluster/run.sh",
+                    "share/parsweep/examples/README.md",
+                    "share/parsweep/examples/pool_squares.py",
+                    "share/parsweep/examples/pool_squares.json",
                     "share/bash-completion/completions/parsweep",
                     "share/zsh/site-functions/_parsweep"]:
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, rel)), rel)
