@@ -69,6 +69,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "kernel.hpp"
 #include "process_tree.hpp"
@@ -318,8 +319,11 @@ pid_t start(const Program& p, int out, int err, std::string& error) {
     if (pid == 0) {  // only async-signal-safe calls until execve
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         int why[2] = {0, 0};  // {what failed: 0 chdir, 1 exec; errno}
+        // Nothing but standard input, output and error reaches the program: not the worker's
+        // protocol pipes, nor an MPI library's sockets (close_range is a system call).
         if (getppid() == parent && chdir(p.dir.c_str()) == 0 && dup2(devnull, 0) == 0 &&
-            dup2(out, 1) == 1 && dup2(err, 2) == 2) {
+            dup2(out, 1) == 1 && dup2(err, 2) == 2 &&
+            (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0 || errno == EINVAL || errno == ENOSYS)) {
             why[0] = 1;
             execve(p.path.c_str(), argv.data(), envp.data());
         }
@@ -377,37 +381,31 @@ Ended run_program(const Program& p, int out, int err, double timeout_s) {
     return end;
 }
 
-// The last `lines` lines of `text` (at most 600 bytes), on one line: "a | b | c".
+// The last `lines` lines of `text` that are not empty, joined by " | " (at most 600 bytes):
+// what a failure quotes of a program's output.
 std::string last_lines(std::string_view text, int lines) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
-    std::size_t from = text.size();
-    for (int n = 0; n < lines && from > 0; ++n) {
-        const std::size_t nl = text.rfind('\n', from - 1);
-        from = nl == std::string_view::npos ? 0 : nl + 1;
-        if (nl == std::string_view::npos) break;
-        if (n + 1 < lines) from = nl;
+    std::vector<std::string_view> kept;
+    while (!text.empty() && static_cast<int>(kept.size()) < lines) {
+        const std::size_t nl = text.rfind('\n');
+        const std::string_view line = text.substr(nl == std::string_view::npos ? 0 : nl + 1);
+        text = text.substr(0, nl == std::string_view::npos ? 0 : nl);
+        if (line.find_first_not_of(" \t\r") != std::string_view::npos)
+            kept.insert(kept.begin(), line);
     }
-    std::string tail(text.substr(from == 0 || text[from] != '\n' ? from : from + 1));
+    std::string tail = fmt::format("{}", fmt::join(kept, " | "));
     if (tail.size() > 600) tail = "…" + tail.substr(tail.size() - 600);
-    std::replace(tail.begin(), tail.end(), '\n', '|');
     return tail;
-}
-
-// "SIGSEGV" (or "signal 42" for one without a name).
-std::string signal_text(int sig) {
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
 }
 
 // How a program ended, "" when it exited 0: "exited with status 3", "killed by SIGSEGV". A
 // shell reports a command killed by signal N as status 128 + N.
 std::string how_it_ended(const Ended& e, bool shell) {
     if (!e.error.empty()) return e.error;
-    if (WIFSIGNALED(e.status)) return "killed by " + signal_text(WTERMSIG(e.status));
+    if (WIFSIGNALED(e.status)) return "killed by " + signal_name(WTERMSIG(e.status));
     const int code = WIFEXITED(e.status) ? WEXITSTATUS(e.status) : -1;
     if (code == 0) return "";
     if (shell && code > 128 && code < 128 + 65)
-        return fmt::format("killed by {} (the shell's status {})", signal_text(code - 128), code);
+        return fmt::format("killed by {} (the shell's status {})", signal_name(code - 128), code);
     const char* meaning = !shell        ? ""
                           : code == 127 ? " (the shell found no such command)"
                           : code == 126 ? " (the shell could not run the command)"

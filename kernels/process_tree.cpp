@@ -10,10 +10,16 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <thread>
 
 namespace parsweep {
+
+std::string signal_name(int sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
 
 bool become_subreaper() {
     return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;

@@ -12,9 +12,14 @@
 
 #include <sys/types.h>
 
+#include <string>
 #include <vector>
 
 namespace parsweep {
+
+// "SIGSEGV" (or "signal 42" for one without a name): how parsweep names the signal that
+// ended a worker, a rank or a program.
+std::string signal_name(int sig);
 
 // Makes this process a child subreaper. False when the kernel refused (then orphans go to
 // init as usual, and end_all_children() cannot end them).

@@ -55,8 +55,15 @@ names = ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM
          "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "PARSWEEP_PROCESSES",
          "PARSWEEP_THREADS", "PARSWEEP_RANK", "PARSWEEP_ITEMS", "PARSWEEP_BEGIN", "PARSWEEP_END"]
 e = os.environ
+def is_open(fd):
+    try:
+        os.fstat(fd)
+        return "open"
+    except OSError:
+        return "closed"
+inherited = "fd3={} fd4={}".format(is_open(3), is_open(4))  # the worker's protocol pipes
 with open("envs/{}-{}-{}-{}.txt".format(sys.argv[1], e["PARSWEEP_PROCESSES"], e["PARSWEEP_THREADS"], e["PARSWEEP_RANK"]), "w") as f:
-    f.write(" ".join(sys.argv[1:]) + "\n")
+    f.write(" ".join(sys.argv[1:]) + "\n" + inherited + "\n")
     for n in names:
         f.write("{}={}\n".format(n, e.get(n)))
 time.sleep(0.2)
@@ -83,6 +90,7 @@ print("parsweep-time: {:.6f}".format(time.perf_counter() - t0))
                 SCOPED_TRACE(fmt::format("P={} T={} rank {}", P, T, r));
                 const std::string env =
                     read_file(dir / "envs" / fmt::format("sh-{}-{}-{}.txt", P, T, r));
+                EXPECT_NE(env.find("fd3=closed fd4=closed\n"), std::string::npos) << env;
                 EXPECT_NE(env.find(fmt::format("sh 7 {} {} {{x}} h\n", P, T)), std::string::npos)
                     << env;
                 for (const char* var :

@@ -45,11 +45,6 @@ std::vector<std::string> worker_environment(int threads,
     return env;
 }
 
-std::string signal_name(int sig) {
-    const char* abbrev = sigabbrev_np(sig);
-    return abbrev ? fmt::format("SIG{}", abbrev) : fmt::format("signal {}", sig);
-}
-
 void add_worker(RepRecord& rec, WorkerRecord wr) {
     const bool first = rec.workers.empty();
     rec.user_s += wr.user_s;

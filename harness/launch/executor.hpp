@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "measure/results.hpp"
+#include "process_tree.hpp"
 #include "sweep/config.hpp"
 
 namespace parsweep {
@@ -43,8 +44,7 @@ std::vector<std::string> worker_environment(int threads,
                                             const std::map<std::string, std::string>& extra,
                                             int processes = 1);
 
-// "SIGSEGV" (or "signal 42" for one without a name).
-std::string signal_name(int sig);
+// signal_name(sig): "SIGSEGV" (process_tree.hpp).
 // Appends one worker's record: its CPU time, context switches and peak RSS go to the totals,
 // and the repetition's thread counts are the smallest any worker ran with.
 void add_worker(RepRecord& rec, WorkerRecord wr);
