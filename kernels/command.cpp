@@ -371,13 +371,13 @@ Ended wait_for(pid_t pid, double started, double timeout_s) {
     return end;
 }
 
-// Runs `p` to its end (killed after `timeout_s` when > 0), then ends what it left running.
+// Runs `p` to its end (killed after `timeout_s` when > 0). What it left running is ended
+// apart (end_all_children), outside any timed region: looking for it reads /proc.
 Ended run_program(const Program& p, int out, int err, double timeout_s) {
     const double started = now_s();
     Ended end;
     const pid_t pid = start(p, out, err, end.error);
     if (pid > 0) end = wait_for(pid, started, timeout_s);
-    end_all_children();  // its background jobs; a Pool's processes, when it was killed
     return end;
 }
 
@@ -556,6 +556,7 @@ double CommandRun::setup_s() {
 }
 
 Verdict CommandRun::check(std::uint64_t, std::uint64_t) {
+    end_all_children();  // the program's background jobs, left to this worker
     read_output();
     std::uint64_t err_bytes = 0;
     const std::string err = read_back(err_, err_bytes);
@@ -636,6 +637,7 @@ json run_check(const CommandParams& p, const std::vector<json>& partials) {
     try {
         const int said = output_file();
         const Ended end = run_program(check, said, said, p.check_timeout_s);
+        end_all_children();  // its background jobs; a Pool's processes, when it was killed
         std::uint64_t bytes = 0;
         const std::string text = read_back(said, bytes);
         close(said);
