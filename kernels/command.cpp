@@ -493,7 +493,10 @@ class CommandRun final : public KernelRun {
     }
 
     void run(std::uint64_t, std::uint64_t) override {
-        for (int fd : {out_, err_}) (void)!ftruncate(fd, 0);
+        for (int fd : {out_, err_}) {  // empty, written from the start
+            (void)!ftruncate(fd, 0);
+            (void)lseek(fd, 0, SEEK_SET);
+        }
         output_read_ = false;
         ended_ = run_program(program_, out_, err_, 0);
     }
@@ -532,7 +535,8 @@ CommandRun::CommandRun(const CommandParams& p, const Share& share) : params_(p),
         for (const auto& a : p.argv) program_.argv.push_back(expand(a, values));
         program_.path = find_program(program_.argv[0], p.workdir);
     }
-    program_.env = environment({{"PARSWEEP_THREADS", std::to_string(share.threads)},
+    program_.env = environment({{"PARSWEEP_PROCESSES", std::to_string(share.processes)},
+                                {"PARSWEEP_THREADS", std::to_string(share.threads)},
                                 {"PARSWEEP_RANK", std::to_string(share.worker)},
                                 {"PARSWEEP_ITEMS", std::to_string(p.items)},
                                 {"PARSWEEP_BEGIN", std::to_string(begin)},
