@@ -32,6 +32,11 @@ def speedup(run: Run, group: Group, facts: dict) -> str:
             f"; the Amdahl fit to the points with P·T ≤ "
             f"{group.usable_cores(run) or 'cores'} finds a serial fraction f = {f:.3f}, {limit}"
         )
+    elif facts.get("no_speedup"):
+        text += (
+            "; no setting with a core per worker was clearly faster, so no Amdahl fit is "
+            "drawn: on a flat curve it would find f ≈ 1 from noise"
+        )
     return text + "."
 
 
@@ -49,6 +54,11 @@ def _weak_speedup(run: Run, group: Group, facts: dict, base: str) -> str:
             f"; Gustafson's law fitted to the points with P·T ≤ "
             f"{group.usable_cores(run) or 'cores'} finds a serial fraction f = {f:.3f} of the "
             f"parallel run's time (scaled speedup P·T − f·(P·T − 1))"
+        )
+    elif facts.get("no_speedup"):
+        text += (
+            "; no setting with a core per worker gained, so no Gustafson fit is drawn: on a "
+            "flat curve it would find f ≈ 1 from noise"
         )
     return text + "."
 
@@ -99,7 +109,9 @@ def scaling(run: Run, axis: str, metric: str, facts: dict) -> str:
     return (
         f"Median {METRIC_WORDS[metric]} against {axis}, one line per processes × threads "
         f"setting on log scales: lines that rise together scale the same way, and where "
-        f"they cross, the best setting changes with {axis}."
+        f"they cross, the best setting changes with {axis}. Error bars are the 95% "
+        f"confidence interval of each point's mean time: where two settings' bars overlap, "
+        f"the run cannot tell them apart."
     )
 
 
