@@ -80,8 +80,10 @@ def efficiency(run: Run, group: Group, facts: dict) -> str:
 
 def heatmap(run: Run, group: Group, facts: dict) -> str:
     return (
-        f"Each cell is one processes × threads setting, lighter is better (left: median "
-        f"{_metric(group)}, right: efficiency); cells beyond the black staircase are "
+        f"Each cell is one processes × threads setting (left: median {_metric(group)} and its "
+        f"ratio to the baseline's, blue faster and red slower, white the same, with the "
+        f"colour bar's hatched band the typical 95% interval: a ratio inside it is noise; "
+        f"right: efficiency, lighter is better); cells beyond the black staircase are "
         f"hatched because they run more workers than {_cores(run, group)}, and grey cells failed "
         f"or have not run."
     )

@@ -1,6 +1,7 @@
 """Charts that do not mislead: no Amdahl fit on a curve with no speedup, an ideal speedup
 line that stops at the usable cores (past them the region is shaded), and each timed point's
-95% interval drawn on the time-against-size chart."""
+95% interval drawn on the time-against-size chart, and a heatmap whose colours are the ratio to
+the baseline on a scale that noise cannot fill."""
 import copy
 import shutil
 import tempfile
@@ -9,7 +10,7 @@ import unittest
 from matplotlib.container import ErrorbarContainer
 
 from support import make_run, write_run
-from parsweep_plots import captions, curves, scaling, style  # noqa: E402
+from parsweep_plots import captions, curves, oversub, scaling, style  # noqa: E402
 from parsweep_plots.load import load_run  # noqa: E402
 
 # 16 workers on 2 cores: the old ideal line ran to 16× and squashed the data.
@@ -107,6 +108,36 @@ class HonestCharts(unittest.TestCase):
         below, above = scaling.interval_95(point)
         self.assertAlmostEqual(0.02 - below, 0.014)
         self.assertAlmostEqual(0.02 + above, 0.085)
+
+
+class HonestHeatmap(unittest.TestCase):
+    def test_one_row_of_noise_is_not_stretched_over_the_colour_scale(self):
+        # 1×1..1×4 at 1.22–1.36 s: the old scale ran from 1.22 s to 1.36 s, dark to light.
+        dir_ = tempfile.mkdtemp(prefix="parsweep-plots-heat-")
+        self.addCleanup(shutil.rmtree, dir_, ignore_errors=True)
+        doc = make_run([dict(FLAT, processes=[1], threads=[1, 2, 4])], cores=2)
+        for p, t in zip(doc["points"], (1.30, 1.22, 1.36)):
+            p["stats"]["wall_s"].update(median=t, mean=t, ci95=0.08 * t, min=0.9 * t)
+            p["derived"]["speedup"] = 1.30 / t
+            p["derived"]["efficiency"] = 1.30 / t / p["threads"]
+        sweep = load_run(write_run(dir_, "row", doc))
+        fig, _ = oversub.draw_heatmap(sweep, sweep.groups[0])
+        self.addCleanup(style.plt.close, fig)
+        times = fig.axes[0]
+        norm = times.images[0].norm
+        self.assertLessEqual(norm.vmin, 0.5)  # the ratio to 1×1, at least 2× either way
+        self.assertGreaterEqual(norm.vmax, 2.0)
+        self.assertAlmostEqual(norm.vmin * norm.vmax, 1.0)  # white is "as fast as 1×1"
+        self.assertIn("÷ 1×1", times.get_title())
+        cells = [t.get_text() for t in times.texts]
+        self.assertIn("1.22 s\n0.94×", cells)
+        # The noise band (8% here) is hatched on the colour bar and named.
+        bar = next(ax for ax in fig.axes if ax not in (times, fig.axes[1]) and ax.patches)
+        band = [p for p in bar.patches if p.get_hatch()]
+        self.assertEqual(len(band), 1)
+        ys = band[0].get_xy()[:, 1]
+        self.assertAlmostEqual(max(ys), 1.08, places=6)
+        self.assertIn("noise (±8%", bar.get_ylabel())
 
 
 if __name__ == "__main__":
