@@ -32,6 +32,11 @@ def speedup(run: Run, group: Group, facts: dict) -> str:
             f"; the Amdahl fit to the points with P·T ≤ "
             f"{group.usable_cores(run) or 'cores'} finds a serial fraction f = {f:.3f}, {limit}"
         )
+    elif facts.get("no_speedup"):
+        text += (
+            "; no setting with a core per worker was clearly faster, so no Amdahl fit is "
+            "drawn: on a flat curve it would find f ≈ 1 from noise"
+        )
     return text + "."
 
 
@@ -49,6 +54,11 @@ def _weak_speedup(run: Run, group: Group, facts: dict, base: str) -> str:
             f"; Gustafson's law fitted to the points with P·T ≤ "
             f"{group.usable_cores(run) or 'cores'} finds a serial fraction f = {f:.3f} of the "
             f"parallel run's time (scaled speedup P·T − f·(P·T − 1))"
+        )
+    elif facts.get("no_speedup"):
+        text += (
+            "; no setting with a core per worker gained, so no Gustafson fit is drawn: on a "
+            "flat curve it would find f ≈ 1 from noise"
         )
     return text + "."
 
@@ -70,8 +80,10 @@ def efficiency(run: Run, group: Group, facts: dict) -> str:
 
 def heatmap(run: Run, group: Group, facts: dict) -> str:
     return (
-        f"Each cell is one processes × threads setting, lighter is better (left: median "
-        f"{_metric(group)}, right: efficiency); cells beyond the black staircase are "
+        f"Each cell is one processes × threads setting (left: median {_metric(group)} and its "
+        f"ratio to the baseline's, blue faster and red slower, white the same, with the "
+        f"colour bar's hatched band the typical 95% interval: a ratio inside it is noise; "
+        f"right: efficiency, lighter is better); cells beyond the black staircase are "
         f"hatched because they run more workers than {_cores(run, group)}, and grey cells failed "
         f"or have not run."
     )
@@ -99,7 +111,9 @@ def scaling(run: Run, axis: str, metric: str, facts: dict) -> str:
     return (
         f"Median {METRIC_WORDS[metric]} against {axis}, one line per processes × threads "
         f"setting on log scales: lines that rise together scale the same way, and where "
-        f"they cross, the best setting changes with {axis}."
+        f"they cross, the best setting changes with {axis}. Error bars are the 95% "
+        f"confidence interval of each point's mean time: where two settings' bars overlap, "
+        f"the run cannot tell them apart."
     )
 
 

@@ -161,14 +161,22 @@ def _axes(run: Run, group: Group, metric: str):
     fig, ax = style.figure()
     style.workers_axis(ax, [p.workers for p in group.points])
     style.mark_cores(ax, group.usable_cores(run))
+    style.shade_oversubscribed(ax, group.usable_cores(run))
     style.mark_failed(ax, [p.workers for p in group.points if not p.ok])
     return fig, ax, _draw_lines(ax, group, metric)
 
 
-def _serial_fit(ax, run: Run, group: Group, xs: list) -> Optional[float]:
+# Below this best speedup (or above this serial fraction) the points show no gain to fit: a
+# flat curve would fit f ≈ 1, which reads as a finding when it is only "no speedup".
+MIN_FIT_SPEEDUP = 1.1
+MAX_FIT_FRACTION = 0.95
+
+
+def _serial_fit(ax, run: Run, group: Group, xs: list) -> tuple:
     """Fits the law of the group's scaling, Amdahl's (strong) or Gustafson's (weak), to the
     points that have a core each (P·T ≤ usable cores): past the cores, time-sharing, not the
-    serial fraction, caps the speedup."""
+    serial fraction, caps the speedup. Where those points show no speedup, no line is drawn
+    and the legend says why. Returns (f or None, whether the points showed no speedup)."""
     cores = group.usable_cores(run) or max(p.workers for p in group.points)
     fit_pts = [p for p in group.points if p.workers <= cores and p.value(SPEEDUP) is not None]
     base = _base_workers(group)
@@ -179,7 +187,12 @@ def _serial_fit(ax, run: Run, group: Group, xs: list) -> Optional[float]:
     )
     f = fit([p.workers for p in fit_pts], [p.value(SPEEDUP) for p in fit_pts], base)
     if f is None:
-        return None
+        return None, False
+    best = max(p.value(SPEEDUP) for p in fit_pts if p.workers != base)
+    if best < MIN_FIT_SPEEDUP or f >= MAX_FIT_FRACTION:
+        # An empty handle: the legend carries the sentence, the chart no line.
+        ax.plot([], [], " ", label=no_fit_label(name, best, cores))
+        return None, True
     ax.plot(
         xs,
         [law(x, f, base) for x in xs],
@@ -187,11 +200,17 @@ def _serial_fit(ax, run: Run, group: Group, xs: list) -> Optional[float]:
         linestyle=(0, (10, 3)),
         linewidth=2,
         zorder=2,
-        label=f"{name} fit: serial fraction f = {f:.3f}\n(fitted to P·T ≤ {cores}"
-        + ("; no speedup there" if f > 0.999 else "")
-        + ")",
+        label=f"{name} fit: serial fraction f = {f:.3f}\n(fitted to P·T ≤ {cores})",
     )
-    return f
+    return f, False
+
+
+def no_fit_label(law: str, best: float, cores: int) -> str:
+    article = "an" if law[0] in "AEIOU" else "a"
+    return (
+        f"no speedup (best {style.fmt_ratio(best)}× at P·T ≤ {cores}):\n"
+        f"{article} {law} fit would be meaningless"
+    )
 
 
 def draw_speedup(run: Run, group: Group):
@@ -199,8 +218,13 @@ def draw_speedup(run: Run, group: Group):
     lo, hi = min(p.workers for p in group.points), max(p.workers for p in group.points)
     base = _base_workers(group)
     xs = [lo * (hi / lo) ** (i / 200) for i in range(201)]  # even steps on the log2 axis
-    ideal = [x / base for x in xs]
+    # No more than the usable cores can run at once: past them the ideal stays flat, so that
+    # a 16× ideal on 2 cores neither promises what the machine cannot give nor squashes the data.
+    cores = max(group.usable_cores(run) or hi, base)
+    ideal = [min(x, cores) / base for x in xs]
     ideal_s = "S = P·T" if base == 1 else f"S = P·T ÷ {base}"
+    if cores < hi:
+        ideal_s += f" up to {cores} cores, flat beyond"
     ax.plot(
         xs,
         ideal,
@@ -211,7 +235,7 @@ def draw_speedup(run: Run, group: Group):
         label=f"ideal ({ideal_s}: the time stays flat)" if group.weak else f"ideal ({ideal_s})",
     )
     ax.axhline(1, color=style.GREY, linewidth=1, zorder=1)
-    f = _serial_fit(ax, run, group, xs)
+    f, no_speedup = _serial_fit(ax, run, group, xs)
     # Log scale: a speedup of 0.04 (25× slower) must be as visible as one of 4.
     ax.set_yscale("log")
     ax.set_ylim(min(drawn + ideal + [1]) / 1.6, max(drawn + ideal) * 1.6)
@@ -230,7 +254,7 @@ def draw_speedup(run: Run, group: Group):
     style.legend_outside(ax, LEGEND_FIRST)
     chart = "Scaled speedup" if group.weak else "Speedup"
     style.group_title(fig, f"{chart} ({scaling_name(group)})", run, group)
-    return fig, {"serial_fraction": f}
+    return fig, {"serial_fraction": f, "no_speedup": no_speedup}
 
 
 def draw_efficiency(run: Run, group: Group):

@@ -8,6 +8,8 @@ context switches (the OS taking a CPU away) and the CPU utilisation that explain
 from __future__ import annotations
 
 import math
+import statistics
+from typing import Optional
 
 import matplotlib.patheffects as pe
 from matplotlib.colors import LogNorm, Normalize
@@ -20,6 +22,9 @@ from .load import Group, Run
 
 # Light where the setting is good in both panels: short times, high efficiency.
 TIME_CMAP = "cividis_r"
+# Time relative to the baseline: blue faster, white the same, red slower (a diverging map
+# that stays readable with common colour-vision deficiencies).
+RATIO_CMAP = "RdBu_r"
 EFFICIENCY_CMAP = "cividis"
 
 
@@ -63,7 +68,12 @@ def _boundary(ax, procs: list, threads: list, cores: int) -> None:
         )
 
 
-def _heat_panel(ax, group: Group, run: Run, procs, threads, value_of, norm, cmap, fmt, label):
+def _heat_panel(
+    ax, group: Group, run: Run, procs, threads, value_of, norm, cmap, fmt, label, cell_fmt=None
+):
+    """One panel; the colour bar is labelled with fmt, each cell with cell_fmt(point) (its
+    value in fmt by default). Returns the colour bar, or None when no cell has a value."""
+    cell_fmt = cell_fmt or (lambda p: fmt(value_of(p)))
     cells = _grid_points(group)
     planned = set(group.expected)
     grid = [[math.nan] * len(threads) for _ in procs]
@@ -103,7 +113,7 @@ def _heat_panel(ax, group: Group, run: Run, procs, threads, value_of, norm, cmap
             elif value_of(p) is None:
                 _cell_text(ax, j, i, "–", style.GREY)
             else:
-                _cell_text(ax, j, i, fmt(value_of(p)), boxed=True)
+                _cell_text(ax, j, i, cell_fmt(p), boxed=True)
     if cores:
         _boundary(ax, procs, threads, cores)
     empty = all(math.isnan(v) for row in grid for v in row)
@@ -114,12 +124,72 @@ def _heat_panel(ax, group: Group, run: Run, procs, threads, value_of, norm, cmap
     ax.grid(False)
     ax.set_title(label + ("\n(no values)" if empty else ""), fontsize=14)
     if empty:
-        return  # a colour bar would have no range
+        return None  # a colour bar would have no range
     bar = ax.figure.colorbar(image, ax=ax, shrink=0.9, pad=0.02)
     bar.ax.tick_params(labelsize=11)
     if isinstance(norm, LogNorm):  # times: 1-2-5 ticks, labelled in their unit
         bar.ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1, 2, 5)))
     style.label_ticks(bar.ax.yaxis, fmt)
+    return bar
+
+
+# The colours of the time panel span at least this ratio to the baseline either way, so that
+# a spread of a few percent (noise, on a busy machine) stays pale instead of filling the scale.
+MIN_RATIO_SPAN = 2.0
+
+
+def noise_of(group: Group) -> Optional[float]:
+    """The typical relative 95% interval of the group's times (the median over its points of
+    ci95 ÷ mean): a ratio to the baseline within 1 ± this is not told apart from noise."""
+    rel = []
+    for p in group.points:
+        mean, ci95 = p.stat(p.time_metric, "mean"), p.stat(p.time_metric, "ci95")
+        if p.ok and mean and ci95 is not None:
+            rel.append(ci95 / mean)
+    return statistics.median(rel) if rel else None
+
+
+def _time_panel(ax, run: Run, group: Group, procs, threads) -> None:
+    """Median time of each cell, coloured by its ratio to the baseline's on a log scale centred
+    on 1 (white: as fast as the baseline), with the noise band marked on the colour bar. Without
+    a baseline time, by the times themselves."""
+    metric = style.METRIC_WORDS[group.time_metric]
+    base = group.baseline
+    cells = _grid_points(group)
+    if base is None or not base.ok:
+        times = [p.time_s for p in cells.values() if p.time_s]
+        spread = len(times) > 1 and min(times) < max(times)
+        norm = LogNorm(min(times), max(times)) if spread else None
+        label = f"median {metric} (lighter = faster)"
+        _heat_panel(
+            ax, group, run, procs, threads, lambda p: p.time_s, norm, TIME_CMAP, style.fmt_time,
+            label
+        )
+        return
+    ratios = [p.time_s / base.time_s for p in cells.values() if p.time_s]
+    span = max([MIN_RATIO_SPAN] + [max(r, 1 / r) for r in ratios]) * 1.05
+    bar = _heat_panel(
+        ax,
+        group,
+        run,
+        procs,
+        threads,
+        lambda p: p.time_s / base.time_s if p.time_s else None,
+        LogNorm(1 / span, span),
+        RATIO_CMAP,
+        lambda r: f"{style.fmt_sig(r, 2)}×",
+        f"median {metric} ÷ {base.setting}'s\n(blue = faster, red = slower)",
+        lambda p: f"{style.fmt_time(p.time_s)}\n{style.fmt_ratio(p.time_s / base.time_s)}×",
+    )
+    noise = noise_of(group)
+    if bar is not None and noise:
+        low, high = max(1 / (1 + noise), 1 / span), min(1 + noise, span)
+        bar.ax.axhspan(
+            low, high, facecolor="none", edgecolor=style.BLACK, hatch="xx", linewidth=0.8
+        )
+        bar.set_label(
+            f"hatched: within the noise (±{noise:.0%}, typical 95% interval)", fontsize=11
+        )
 
 
 def draw_heatmap(run: Run, group: Group):
@@ -130,21 +200,7 @@ def draw_heatmap(run: Run, group: Group):
     if len(procs) * len(threads) < 2:
         raise style.Skip("it has a single processes × threads setting: no grid to compare")
     fig, (ax_t, ax_e) = style.figure(ncols=2)
-    times = [p.time_s for p in cells.values() if p.time_s]
-    metric = style.METRIC_WORDS[group.time_metric]
-    norm = LogNorm(min(times), max(times)) if len(times) > 1 and min(times) < max(times) else None
-    _heat_panel(
-        ax_t,
-        group,
-        run,
-        procs,
-        threads,
-        lambda p: p.time_s,
-        norm,
-        TIME_CMAP,
-        style.fmt_time,
-        f"median {metric} (lighter = faster)",
-    )
+    _time_panel(ax_t, run, group, procs, threads)
     effs = [p.value("efficiency") for p in cells.values() if p.value("efficiency") is not None]
     _heat_panel(
         ax_e,

@@ -48,6 +48,18 @@ def _scale_for(values: list) -> str:
     )
 
 
+def interval_95(p) -> tuple:
+    """How far the 95% confidence interval of the point's mean time (stats.<metric>.ci95)
+    reaches below and above the median drawn: 0, 0 for a point without one. A time is never
+    below 0: where the interval reaches there (2 or 3 noisy repetitions), it stops at the
+    fastest repetition instead."""
+    mean, ci95 = p.stat(p.time_metric, "mean"), p.stat(p.time_metric, "ci95")
+    if not p.ok or mean is None or ci95 is None:
+        return 0.0, 0.0
+    low = mean - ci95 if mean - ci95 > 0 else (p.stat(p.time_metric, "min") or p.time_s)
+    return max(p.time_s - low, 0.0), max(mean + ci95 - p.time_s, 0.0)
+
+
 def _draw_family(run: Run, axis: str, groups: list):
     groups = sorted(groups, key=lambda g: g.params[axis])
     xs_all = [g.params[axis] for g in groups]
@@ -68,18 +80,24 @@ def _draw_family(run: Run, axis: str, groups: list):
         st = style.WAY_STYLE[way]
         k = lines_of_way[way] = lines_of_way.get(way, -1) + 1
         marker = st["marker"] if way == SERIAL else MARKERS[k % len(MARKERS)]
-        xs, ys = [], []
+        xs, ys, lo, hi = [], [], [], []
         for g, x in zip(groups, xs_all):
             p = next((p for p in g.points if (p.processes, p.threads) == (P, T)), None)
             if p is None:
                 continue
             xs.append(x)
             ys.append(p.time_s / scale if p.ok else math.nan)
+            below, above = interval_95(p)
+            lo.append(below / scale)
+            hi.append(above / scale)
             if not p.ok:
                 failed_x.add(x)
-        ax.plot(
+        ax.errorbar(
             xs,
             ys,
+            yerr=[lo, hi],
+            capsize=4,
+            elinewidth=1.3,
             color=st["color"],
             linestyle=st["linestyle"] or "-",  # the 1×1 is a marker alone elsewhere, a line here
             marker=marker,
@@ -96,7 +114,7 @@ def _draw_family(run: Run, axis: str, groups: list):
     style.mark_failed(ax, sorted(failed_x))
     metric = groups[0].time_metric
     ax.set_xlabel(axis)
-    ax.set_ylabel(f"median {style.METRIC_WORDS[metric]} ({unit})")
+    ax.set_ylabel(f"median {style.METRIC_WORDS[metric]} ({unit})\nbars: 95% interval of the mean")
     style.legend_outside(ax, title="processes × threads", ncols=2 if len(settings) > 10 else 1)
     fixed = {k: v for k, v in groups[0].params.items() if k != axis}
     style.title(

@@ -252,6 +252,39 @@ def mark_cores(ax, cores: Optional[int]) -> None:
     )
 
 
+OVERSUBSCRIBED_LABEL = "more threads than cores"
+
+
+def shade_oversubscribed(ax, cores: Optional[int]) -> None:
+    """Shades the workers axis past the usable cores, where workers take turns on the cores,
+    when the x range goes beyond them."""
+    lo, hi = ax.get_xlim()
+    if not cores or cores >= hi:
+        return
+    ax.axvspan(
+        max(cores, lo),
+        hi,
+        color=LIGHT_GREY,
+        alpha=0.45,
+        linewidth=0,
+        zorder=0,
+        label=f"{OVERSUBSCRIBED_LABEL} (P·T > {cores}):\nworkers share the cores",
+    )
+    ax.set_xlim(lo, hi)  # axvspan must not widen the axis
+    mid = (max(cores, lo) * hi) ** 0.5 if ax.get_xscale() == "log" else (max(cores, lo) + hi) / 2
+    ax.text(
+        mid,
+        0.98,
+        OVERSUBSCRIBED_LABEL,
+        transform=ax.get_xaxis_transform(),
+        ha="center",
+        va="top",
+        fontsize=12,
+        color=GREY,
+        zorder=1,
+    )
+
+
 def mark_failed(ax, xs: list, label: str = "failed / unverified: no value") -> None:
     """A ✗ on the x axis where a point has no value: a gap, never a number."""
     if not xs:

@@ -70,7 +70,8 @@ class WeakScaling(ImageChecks, unittest.TestCase):
         self.assertNotIn("Amdahl", shown)
         self.assertIn("the time stays flat", shown)
         self.assertIn(f"samples={PER_WORKER} per worker", shown)
-        self.assertIsNotNone(facts["serial_fraction"])
+        # A busy machine may show no gain at all: then the fit is withheld, and said so.
+        self.assertTrue(facts["serial_fraction"] is not None or facts["no_speedup"], facts)
         self.assertIn("Gustafson", captions.speedup(self.sweep, self.weak, facts))
         fig, _ = curves.draw_efficiency(self.sweep, self.weak)
         shown = texts(fig)
