@@ -188,7 +188,7 @@ def _serial_fit(ax, run: Run, group: Group, xs: list) -> tuple:
     f = fit([p.workers for p in fit_pts], [p.value(SPEEDUP) for p in fit_pts], base)
     if f is None:
         return None, False
-    best = max(p.value(SPEEDUP) for p in fit_pts if p.workers != base)
+    best = max((p.value(SPEEDUP) for p in fit_pts if p.workers != base), default=1.0)
     if best < MIN_FIT_SPEEDUP or f >= MAX_FIT_FRACTION:
         # An empty handle: the legend carries the sentence, the chart no line.
         ax.plot([], [], " ", label=no_fit_label(name, best, cores))
