@@ -182,12 +182,23 @@ def two_workers_vs_one(sweep, kernel, margin=1.3):
 
 
 class Verdict:
-    """Collects correctness problems and shape findings, prints them, and exits."""
+    """Collects correctness problems and shape findings, prints them, writes them to the run
+    directory as lesson.json (what `parsweep plot` opens the lesson's report with, and the
+    charts it draws for the lesson), and exits.
 
-    def __init__(self, lesson):
+    lesson.json: {"lesson": "02-square", "correct": bool, "problems": [str],
+    "findings": [{"claim", "outcome", "ratio", "detail"}], "notes": [str],
+    "charts": [glob patterns over chart names, e.g. "speedup-sum_cubes*"]}. An empty
+    "charts" list means the lesson names none: every chart is drawn.
+    """
+
+    def __init__(self, lesson, run_dir=None, charts=()):
         self.lesson = lesson
+        self.run_dir = run_dir
+        self.charts = list(charts)
         self.problems = []
         self.notes = []
+        self.findings = []
 
     def wrong(self, what):
         self.problems.append(what)
@@ -199,9 +210,32 @@ class Verdict:
         words = {"shown": "shows the lesson", "not shown": "does NOT show it",
                  "inconclusive": "inconclusive (within the noise margin)"}[outcome]
         r = f" ({ratio:.2f}×)" if ratio is not None else ""
+        self.findings.append({"claim": claim, "outcome": outcome, "ratio": ratio,
+                              "detail": detail})
         self.notes.append(f"{claim}{r}: {words}" + (f" — {detail}" if detail else ""))
 
+    def record(self):
+        """The verdict as lesson.json's object."""
+        return {"lesson": self.lesson, "correct": not self.problems,
+                "problems": self.problems, "findings": self.findings,
+                "notes": self.notes, "charts": self.charts}
+
+    def write(self):
+        """lesson.json in the run directory, replaced whole (written aside, then renamed):
+        a report never opens with half a verdict."""
+        if not self.run_dir or not os.path.isdir(self.run_dir):
+            return
+        path = os.path.join(self.run_dir, "lesson.json")
+        try:
+            with open(path + ".tmp", "w", encoding="utf-8") as f:
+                json.dump(self.record(), f, indent=2, ensure_ascii=False)
+                f.write("\n")
+            os.replace(path + ".tmp", path)
+        except OSError as e:
+            print(f"check: cannot write {path}: {e}", file=sys.stderr)
+
     def finish(self):
+        self.write()
         print(f"lesson {self.lesson}:")
         if self.problems:
             print("  NOT CORRECT:")

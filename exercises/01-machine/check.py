@@ -42,7 +42,7 @@ def describe_machine(v, sweep):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("01-machine")
+    v = c.Verdict("01-machine", sys.argv[1])
     describe_machine(v, sweep)
     for p in c.points(sweep, "usable_pi"):
         limits = ", ".join(f"{k}={val}" for k, val in sorted(p.get("env", {}).items()))

@@ -16,7 +16,7 @@ STARTER_SYMPTOM = "a data race"
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("02-square")
+    v = c.Verdict("02-square", sys.argv[1])
     for p in c.points(sweep, "square"):
         if not p["verified"]:
             v.wrong(f"{c.name(p)}: {p['error']}")

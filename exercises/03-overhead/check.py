@@ -33,7 +33,7 @@ def symptom(p):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("03-overhead")
+    v = c.Verdict("03-overhead", sys.argv[1])
     for p in c.points(sweep, KERNEL):
         if not p["verified"]:
             v.wrong(f"{c.name(p)}: {symptom(p)}")

@@ -41,7 +41,7 @@ def one(sweep, kernel, processes, threads):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("04-oversubscription")
+    v = c.Verdict("04-oversubscription", sys.argv[1])
     cores = (sweep.get("context", {}).get("usable_cores") or {}).get("count", 1)
 
     for p in c.points(sweep, "pool_invert"):

@@ -40,7 +40,7 @@ def size_shapes(v, sweep, cores):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("05-blas-threads")
+    v = c.Verdict("05-blas-threads", sys.argv[1])
     for p in c.points(sweep, "blas_invert"):
         if not p["verified"]:
             v.wrong(f"{c.name(p)}: {p.get('error') or 'not verified'} — see TODO(order) in "

@@ -64,7 +64,7 @@ def timed(*pts):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("06-chunked-reading")
+    v = c.Verdict("06-chunked-reading", sys.argv[1])
     pts = c.points(sweep, KERNEL)
     reported = set()
     for p in pts:  # once per point: a run's baseline may repeat another run's point

@@ -47,7 +47,7 @@ def reproducibility(v, sweep, kernel):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("07-random-streams")
+    v = c.Verdict("07-random-streams", sys.argv[1])
     for kernel in ("pi_streams", "pi"):
         for p in c.points(sweep, kernel):
             if not p["verified"]:

@@ -46,7 +46,7 @@ def job_cpus(v, context):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("08-cluster")
+    v = c.Verdict("08-cluster", sys.argv[1])
     job_cpus(v, sweep.get("context", {}))
     for p in c.points(sweep, "pi"):
         if not p["verified"]:

@@ -279,5 +279,24 @@ class Lesson04Shapes(unittest.TestCase):
         self.assertIn("the processes alone oversubscribe", out.stdout)
 
 
+class LessonRecord(unittest.TestCase):
+    def test_the_verdict_is_written_beside_the_run_for_the_report(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            v = c.Verdict("02-square", tmp, charts=["speedup-sum_cubes*"])
+            v.wrong("P=1 T=2: a data race")
+            v.shape("critical vs reduction", "shown", 3.0, "the lock")
+            with self.assertRaises(SystemExit) as exit_status:
+                v.finish()
+            self.assertEqual(exit_status.exception.code, 1)
+            with open(os.path.join(tmp, "lesson.json"), encoding="utf-8") as f:
+                record = json.load(f)
+            self.assertEqual(record["lesson"], "02-square")
+            self.assertFalse(record["correct"])
+            self.assertEqual(record["problems"], ["P=1 T=2: a data race"])
+            self.assertEqual(record["findings"][0]["outcome"], "shown")
+            self.assertEqual(record["charts"], ["speedup-sum_cubes*"])
+            self.assertEqual(os.listdir(tmp), ["lesson.json"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
