@@ -6,9 +6,20 @@
  * x[i] = i (global index), so a share of the work is independent of how it is split.
  * Arithmetic wraps mod 2^64, so the sum is exact for any n and is verified against the closed
  * form (n(n−1)/2)² mod 2^64: a race that loses updates is caught, not rounded away.
+ *
+ * A race shows only when the threads' updates overlap in time, and one timed call may not
+ * give them the chance: a thread's share of 100,000 numbers takes 50 µs, and on a busy
+ * machine the second thread is often scheduled after the first has finished. So check()
+ * (untimed) calls the method again on numbers 0 … m−1, m chosen from the timed call's speed
+ * so that each thread works for about kProbeCallTarget_s (at most kProbeMaxNumbersPerThread
+ * numbers each), back to back while the threads are awake, up to kRaceProbeCalls times or
+ * kRaceProbeBudget_s, and fails the repetition at the first wrong sum. A racy method then fails
+ * essentially every run, not one in a few; a correct one is right every time and costs only untimed
+ * calls.
  */
 #include <omp.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,6 +42,13 @@ u64 sum_of_cubes_below(u64 n) {
     return t * t;
 }
 
+// The untimed calls check() makes to catch a race (see the top of the file): at most this
+// many, for at most this long, each about this long, on at most this many numbers a thread.
+constexpr int kRaceProbeCalls = 50;
+constexpr double kRaceProbeBudget_s = 0.3;
+constexpr double kProbeCallTarget_s = 1e-3;
+constexpr u64 kProbeMaxNumbersPerThread = u64{1} << 20;
+
 class SumCubesRun final : public parsweep::KernelRun {
   public:
     SumCubesRun(std::string method, u64 begin, u64 end)
@@ -40,11 +58,19 @@ class SumCubesRun final : public parsweep::KernelRun {
     }
 
     void run(u64, u64) override {
+        const double start_s = omp_get_wtime();
         sum_ = lesson02::sum_cubes(method_, x_.get(), len_);
+        run_s_ = omp_get_wtime() - start_s;
     }
 
+    // The timed call's sum against the share's closed form, then the race probe's calls.
     parsweep::Verdict check(u64, u64) override {
-        return parsweep::Verdict::pass();
+        const u64 want = sum_of_cubes_below(begin_ + len_) - sum_of_cubes_below(begin_);
+        if (sum_ != want)
+            return parsweep::Verdict::fail(
+                fmt::format("sum is {}, expected {} for numbers {}…{} with {} threads (mod 2^64)",
+                            sum_, want, begin_, begin_ + len_ - 1, omp_get_max_threads()));
+        return race_probe();
     }
 
     json partial() const override {
@@ -52,10 +78,45 @@ class SumCubesRun final : public parsweep::KernelRun {
     }
 
   private:
+    // The method again on numbers 0 … m−1, untimed, until a wrong sum (a race), or
+    // kRaceProbeCalls calls, or kRaceProbeBudget_s.
+    parsweep::Verdict race_probe() const {
+        const int threads = omp_get_max_threads();
+        if (threads == 1) return parsweep::Verdict::pass();
+        const u64 m = probe_numbers(threads);
+        std::unique_ptr<u64[]> x(new u64[m]);
+#pragma omp parallel for schedule(static)
+        for (u64 i = 0; i < m; ++i) x[i] = i;
+        const u64 want = sum_of_cubes_below(m);
+        const double start_s = omp_get_wtime();
+        for (int call = 1; call <= kRaceProbeCalls; ++call) {
+            const u64 got = lesson02::sum_cubes(method_, x.get(), m);
+            if (got != want)
+                return parsweep::Verdict::fail(fmt::format(
+                    "sum differs between runs: the timed run was right, but run {} of the "
+                    "check's {} with {} threads gave {} for 0…{}, expected {} (mod 2^64)",
+                    call, kRaceProbeCalls, threads, got, m - 1, want));
+            if (omp_get_wtime() - start_s > kRaceProbeBudget_s) break;
+        }
+        return parsweep::Verdict::pass();
+    }
+
+    // As many numbers as make one call take about kProbeCallTarget_s at the timed call's
+    // speed (a call's time is one thread's part of it), at least the share's and at most
+    // kProbeMaxNumbersPerThread a thread: a slow method (critical) probes with its own size.
+    u64 probe_numbers(int threads) const {
+        const double per_number_s = run_s_ / double(len_);
+        const u64 most = kProbeMaxNumbersPerThread * u64(threads);
+        if (per_number_s <= 0) return std::max(len_, most);
+        const double wanted = kProbeCallTarget_s / per_number_s;
+        return std::max(len_, std::min(most, u64(wanted)));
+    }
+
     std::string method_;
     u64 begin_, len_;
     std::unique_ptr<u64[]> x_;
     u64 sum_ = 0;
+    double run_s_ = 0;  // the timed call's own time, for sizing the race probe
 };
 
 class SumCubesKernel final : public parsweep::Kernel {
@@ -84,7 +145,10 @@ class SumCubesKernel final : public parsweep::Kernel {
         return specs;
     }
     u64 items(const json& p) const override { return parsweep::count_param(p, "sum_cubes", "n"); }
-    u64 memory_bytes(const json&, u64 share, int) const override { return 8 * share + 4096; }
+    // The share's numbers, and the race probe's (check()) beside them.
+    u64 memory_bytes(const json&, u64 share, int threads) const override {
+        return 8 * share + (threads > 1 ? 8 * kProbeMaxNumbersPerThread * u64(threads) : 0) + 4096;
+    }
     parsweep::Work work(const json& p) const override {
         const double n = static_cast<double>(items(p));
         return {2 * n, 8 * n, n, "number"};
