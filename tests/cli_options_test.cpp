@@ -160,6 +160,34 @@ TEST_F(Options, RepetitionsAndWarmupOverrideTheConfigAndResumeKeepsThem) {
         << other.err;
 }
 
+// Adaptive repetitions stop at each limit: an interval that is never narrow enough runs to
+// max_repetitions; one narrow enough stops the point with its recorded interval that narrow;
+// a spent budget stops at repetitions; and --repetitions means exactly that many.
+TEST_F(Options, AdaptiveRepetitionsStopAtTheirLimits) {
+    auto reps_of = [&](const std::string& adaptive, const std::string& args) {
+        const fs::path cfg =
+            write_file(dir / "adaptive.json",
+                       R"({"repetitions": 3, "warmup": 0,
+          "adaptive": )" + adaptive +
+                           R"(, "runs": [{"kernel": "square", "params": {"n": 1000}}]})");
+        const fs::path out = dir / "adaptive";
+        fs::remove_all(out);
+        Output o = run(quote(cfg) + " " + args + " --out " + quote(out));
+        EXPECT_EQ(o.status, 0) << o.err << o.out;
+        return json::parse(read_file(out / "sweep.json"))["points"][0]["reps"].size();
+    };
+    // A 95% interval of 10⁻⁹ % of the mean is never reached: the point takes all 12.
+    EXPECT_EQ(reps_of(R"({"max_repetitions": 12, "ci95_pct": 1e-9, "budget_s": 3600})", ""), 12u);
+    // Stopped before max_repetitions by the interval: the recorded interval is that narrow.
+    const std::size_t wide = reps_of(R"({"max_repetitions": 200, "ci95_pct": 30})", "");
+    const json wall =
+        json::parse(read_file(dir / "adaptive/sweep.json"))["points"][0]["stats"]["wall_s"];
+    EXPECT_GE(wide, 3u);
+    if (wide < 200) EXPECT_LE(wall["ci95"].get<double>(), 0.3 * wall["mean"].get<double>());
+    EXPECT_EQ(reps_of(R"({"max_repetitions": 12, "ci95_pct": 1e-9, "budget_s": 1e-9})", ""), 3u);
+    EXPECT_EQ(reps_of(R"({"max_repetitions": 12, "ci95_pct": 1e-9})", "--repetitions 2"), 2u);
+}
+
 TEST_F(Options, OnlySelectsPointsAndKeepsTheirBaselines) {
     auto cfg = small_config();
     Output o = run(quote(cfg) + " --only 'kernel=square,n=2000,P=2' --only kernel=pi --out " +

@@ -126,6 +126,18 @@ TEST(Expand, RunLevelOverridesTopLevel) {
     EXPECT_EQ(s.points[3].env.at("OMP_PROC_BIND"), "false");
 }
 
+TEST(Expand, AdaptiveRepetitionsInheritedAndOverridden) {
+    Sweep s = parse(R"({"repetitions": 3, "adaptive": {"max_repetitions": 40, "budget_s": 2},
+        "runs": [{"kernel": "square", "params": {"n": 10}},
+                 {"kernel": "pi", "params": {"samples": 100},
+                  "adaptive": {"max_repetitions": 9, "ci95_pct": 5}}]})");
+    ASSERT_EQ(s.points.size(), 2u);
+    EXPECT_EQ(s.points[0].adaptive, (Adaptive{40, 3, 2}));
+    EXPECT_EQ(s.points[1].adaptive, (Adaptive{9, 5, 2}));  // budget_s from the top level
+    Sweep fixed = parse(R"({"runs": [{"kernel": "square"}]})");
+    EXPECT_EQ(fixed.points[0].adaptive.max_repetitions, 0);  // off unless asked for
+}
+
 TEST(Expand, BaselineComesFirstInEachGroup) {
     Sweep s = parse(R"({"baseline": {"processes": 2, "threads": 1},
         "grid": {"processes": [1, 2], "threads": [1, 2]},
@@ -414,6 +426,17 @@ TEST(Errors, LauncherChoicesAndWhereMpiCannotRun) {
     EXPECT_TRUE(errors_of(R"({"launcher": "mpi", "grid": {"bind": ["close", "spread"]},
         "runs": [{"kernel": "square"}]})")
                     .empty());
+}
+
+TEST(Errors, AdaptiveRepetitionsNeedALimitAtOrAboveRepetitions) {
+    auto e = errors_of(R"({"repetitions": 5, "adaptive": {"max_repetitions": 3},
+        "runs": [{"kernel": "square", "adaptive": {"ci95_pct": 0, "budget": 4}},
+                 {"kernel": "pi", "adaptive": 7}]})");
+    EXPECT_TRUE(has_error(e, "adaptive.max_repetitions", "3 is fewer than the 5 repetitions"));
+    EXPECT_TRUE(has_error(e, "runs[0].adaptive", "needs max_repetitions"));
+    EXPECT_TRUE(has_error(e, "runs[0].adaptive.ci95_pct", ""));
+    EXPECT_TRUE(has_error(e, "runs[0].adaptive.budget", "did you mean \"budget_s\""));
+    EXPECT_TRUE(has_error(e, "runs[1].adaptive", "must be an object"));
 }
 
 TEST(Errors, RepeatedAxisValuesWouldMakeIdenticalPoints) {

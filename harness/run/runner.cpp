@@ -56,6 +56,29 @@ void fail_when_work_unknown(const Point& point, std::vector<RepRecord>& reps) {
     }
 }
 
+// The time a repetition took by the point's time metric.
+double metric_s(const RepRecord& r, TimeMetric metric) {
+    return metric == TimeMetric::compute_s ? r.compute_s : r.wall_s;
+}
+
+// Whether `point` takes another repetition after the `recorded` ones (model.hpp: Adaptive):
+// always until its `repetitions`, then, when adaptive, until its time metric's 95% interval
+// is narrow enough, a repetition failed (more would not make it a result), max_repetitions,
+// or its budget since `first_s`, the start of its first recorded repetition.
+bool wants_another(const Point& point, const std::vector<RepRecord>& recorded, double first_s) {
+    const int have = int(recorded.size());
+    if (have < point.repetitions) return true;
+    const Adaptive& a = point.adaptive;
+    if (have >= a.max_repetitions || monotonic_s() - first_s >= a.budget_s) return false;
+    std::vector<double> times;
+    for (const auto& r : recorded) {
+        if (!r.verified) return false;
+        times.push_back(metric_s(r, point.time_metric));
+    }
+    const Stats s = summarize(std::move(times));
+    return s.count < 2 || s.mean <= 0 || s.ci95 > s.mean * a.ci95_pct / 100;
+}
+
 }  // namespace
 
 PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
@@ -175,7 +198,10 @@ std::vector<PointResult> run_sweep(RunInfo& run, const std::vector<Reporter*>& r
             reps = before->second;
         } else {
             const std::unique_ptr<Executor> executor = executor_for(point, executable);
-            for (int k = -point.warmup; k < point.repetitions && !stopped; ++k) {
+            double first_s = 0;
+            for (int k = -point.warmup; !stopped && (k < 0 || wants_another(point, reps, first_s));
+                 ++k) {
+                if (k == 0) first_s = monotonic_s();
                 RepRecord rec = run_checked(*executor, point, inputs);
                 rec.rep = k;
                 stopped = rec.interrupted;

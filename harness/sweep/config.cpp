@@ -45,10 +45,11 @@ constexpr std::size_t kMaxPoints = 100000;
 const std::vector<std::string> kTopKeys = {
     "$schema",     "name",     "description", "repetitions", "warmup",        "grid",
     "params",      "baseline", "env",         "runs",        "oversubscribe", "timeout_s",
-    "time_metric", "launcher", "scaling",     "mpi_plugin"};
+    "time_metric", "launcher", "scaling",     "mpi_plugin",  "adaptive"};
 const std::vector<std::string> kRunKeys = {
-    "kernel",   "description", "params",      "grid",     "repetitions", "warmup",    "env",
-    "baseline", "timeout_s",   "time_metric", "launcher", "scaling",     "mpi_plugin"};
+    "kernel",   "description", "params",      "grid",     "repetitions", "warmup",     "env",
+    "baseline", "timeout_s",   "time_metric", "launcher", "scaling",     "mpi_plugin", "adaptive"};
+const std::vector<std::string> kAdaptiveKeys = {"max_repetitions", "ci95_pct", "budget_s"};
 const std::vector<std::string> kBaselineKeys = {"processes", "threads"};
 
 std::string show(const json& v) {
@@ -407,6 +408,25 @@ Baseline parse_baseline(Checker& c, const json& v, const std::string& path, Base
     return b;
 }
 
+// "adaptive" at `path` over `fallback` (model.hpp: Adaptive). max_repetitions is required:
+// it is what turns adaptive repetitions on.
+Adaptive parse_adaptive(Checker& c, const json& v, const std::string& path, Adaptive fallback) {
+    if (!c.is_object(v, path)) return fallback;
+    c.check_keys(v, kAdaptiveKeys, path);
+    Adaptive a = fallback;
+    if (!v.contains("max_repetitions"))
+        c.error(path, "needs max_repetitions: the most repetitions a point may take");
+    else if (auto n = c.integer(v["max_repetitions"], member(path, "max_repetitions"), 1, 100000))
+        a.max_repetitions = int(*n);
+    if (v.contains("ci95_pct"))
+        if (auto d = c.number(v["ci95_pct"], member(path, "ci95_pct"), 0, 100, true))
+            a.ci95_pct = *d;
+    if (v.contains("budget_s"))
+        if (auto d = c.number(v["budget_s"], member(path, "budget_s"), 0, 7 * 86400.0, true))
+            a.budget_s = *d;
+    return a;
+}
+
 // A run's scaling and the JSON path that set it ("" = the default, strong).
 struct ScalingSpec {
     Scaling mode = Scaling::strong;
@@ -471,6 +491,7 @@ struct Source {
 struct Level {
     int repetitions = 3;
     int warmup = 1;
+    Adaptive adaptive;
     double timeout_s = 3600;
     TimeMetric time_metric = TimeMetric::wall_s;
     Launcher launcher = Launcher::spawn;
@@ -519,6 +540,14 @@ void parse_settings(Checker& c, const json& obj, const std::string& path,
     if (obj.contains("warmup"))
         if (auto n = c.integer(obj["warmup"], member(path, "warmup"), 0, 1000))
             level.warmup = int(*n);
+    if (obj.contains("adaptive"))
+        level.adaptive =
+            parse_adaptive(c, obj["adaptive"], member(path, "adaptive"), level.adaptive);
+    if ((obj.contains("adaptive") || obj.contains("repetitions")) &&
+        level.adaptive.max_repetitions > 0 && level.adaptive.max_repetitions < level.repetitions)
+        c.error(member(member(path, "adaptive"), "max_repetitions"),
+                fmt::format("{} is fewer than the {} repetitions every point takes first",
+                            level.adaptive.max_repetitions, level.repetitions));
     if (obj.contains("timeout_s"))
         if (auto d = c.number(obj["timeout_s"], member(path, "timeout_s"), 0, 7 * 86400.0, true))
             level.timeout_s = *d;
@@ -861,6 +890,7 @@ Point make_point(const Run& run, const RunValues& values, const json& params, in
     pt.threads = T;
     pt.repetitions = level.repetitions;
     pt.warmup = level.warmup;
+    pt.adaptive = level.adaptive;
     pt.timeout_s = level.timeout_s;
     pt.time_metric = level.time_metric;
     pt.launcher = level.launcher;

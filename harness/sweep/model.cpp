@@ -114,7 +114,8 @@ void later_point_fields(P& p, F&& f) {
     f("launcher", p.launcher, Presence::Added);  // absent: written before "mpi"
     f("nodes", p.nodes, Presence::Added);        // absent: before the nodes axis
     f("mpi_plugin", p.mpi_plugin, Presence::Added);
-    f("scaling", p.scaling, Presence::Added);  // absent: before weak scaling
+    f("scaling", p.scaling, Presence::Added);    // absent: before weak scaling
+    f("adaptive", p.adaptive, Presence::Added);  // absent: before adaptive repetitions
 }
 
 }  // namespace

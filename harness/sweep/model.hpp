@@ -45,6 +45,20 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Launcher, {{Launcher::spawn, "spawn"}, {Launcher::m
 enum class Scaling { strong, weak };
 NLOHMANN_JSON_SERIALIZE_ENUM(Scaling, {{Scaling::strong, "strong"}, {Scaling::weak, "weak"}})
 
+// Adaptive repetitions ("adaptive" in a config): after its `repetitions`, a point repeats
+// until the 95% confidence interval of its time metric's mean is within ci95_pct % of the
+// mean, it has max_repetitions, one of them failed, or budget_s seconds have passed since its
+// first recorded repetition, whichever comes first. Short, noisy work on a busy machine gets
+// the repetitions it needs to tell an effect from noise; quiet or long work stops early.
+// max_repetitions 0: off, a fixed count.
+struct Adaptive {
+    int max_repetitions = 0;
+    double ci95_pct = 3;
+    double budget_s = 10;
+    bool operator==(const Adaptive&) const = default;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Adaptive, max_repetitions, ci95_pct, budget_s)
+
 // One point of the sweep: a kernel with all its parameters, at P processes × T threads.
 struct Point {
     std::size_t index = 0;  // position in Sweep::points
@@ -56,6 +70,7 @@ struct Point {
     int threads = 1;
     int repetitions = 3;
     int warmup = 1;
+    Adaptive adaptive;
     double timeout_s = 3600;
     TimeMetric time_metric = TimeMetric::wall_s;
     std::map<std::string, std::string> env;  // extra environment of the workers

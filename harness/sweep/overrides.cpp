@@ -118,7 +118,10 @@ Filter parse_filter(const std::string& text, const Sweep& sweep) {
 void apply_overrides(Sweep& sweep, const RunOverrides& o) {
     if (o.empty()) return;
     for (auto& p : sweep.points) {
-        if (o.repetitions) p.repetitions = *o.repetitions;
+        if (o.repetitions) {  // exactly that many: adaptive repetitions off
+            p.repetitions = *o.repetitions;
+            p.adaptive.max_repetitions = 0;
+        }
         if (o.warmup) p.warmup = *o.warmup;
     }
     if (!o.only.empty()) {
