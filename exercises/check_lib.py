@@ -1,15 +1,22 @@
 """What every lesson's check.py shares: reading a run, naming points, telling correct from
-wrong (with the symptom), and shape checks that compare medians with a margin.
+wrong (with the symptom), and shape checks that compare medians with a margin and their
+confidence intervals.
 
-A shape check never fails on noise: it says "shown" when the effect is clearly there, "not
-shown" when the opposite clearly is, and "inconclusive" in between. Only correctness decides
-a check's exit status (0 correct, 1 not); shapes are reported.
+A shape check never fails on noise: it says "shown" when the effect is clearly there (the
+medians differ by the margin and their intervals do not overlap), "not shown" when the
+opposite clearly is, and "inconclusive" in between. On a busy machine (other programs took
+the cores: measured when the check starts) "not shown" becomes "inconclusive: the machine was
+too busy", because a busy machine can turn any timing around; a check must never state the
+opposite of the lesson from noise. Only correctness decides a check's exit status (0
+correct, 1 not); shapes are reported.
 """
 import json
 import math
+import multiprocessing
 import os
 import statistics
 import sys
+import time
 
 
 def load(run_dir):
@@ -80,6 +87,46 @@ def median_s(p):
     return (p.get("stats", {}).get(metric) or {}).get("median")
 
 
+def times_s(p):
+    """The point's time metric in each verified repetition; [] for a failed point. A point
+    recorded without per-repetition times gives its median alone."""
+    if not p.get("verified"):
+        return []
+    metric = p.get("time_metric", "wall_s")
+    values = [r[metric] for r in p.get("reps", [])
+              if r.get("verified") and isinstance(r.get(metric), (int, float))]
+    if not values and median_s(p) is not None:
+        values = [median_s(p)]
+    return sorted(values)
+
+
+def _binomial_tail(n, k):
+    """P(X < k) for X ~ Binomial(n, 1/2)."""
+    return sum(math.comb(n, i) for i in range(k)) / 2 ** n
+
+
+def interval(p):
+    """(low, median, high): the median of the point's time and a distribution-free 95%
+    interval for it (order statistics: no assumption that times are normal, which they are
+    not on a busy machine). With 5 repetitions or fewer it is the range, min … max. None for
+    a failed point."""
+    values = times_s(p)
+    if not values:
+        return None
+    n, j = len(values), 0
+    while j + 1 < n - j - 1 and _binomial_tail(n, j + 2) <= 0.025:
+        j += 1
+    return values[j], statistics.median(values), values[n - 1 - j]
+
+
+def noise_pct(p):
+    """The half-width of the point's median interval, in % of the median; None when failed."""
+    i = interval(p)
+    if i is None or i[1] <= 0:
+        return None
+    return 100 * (i[2] - i[0]) / 2 / i[1]
+
+
 def answers(point):
     """How many different results the point's repetitions gave."""
     return len({json.dumps(r.get("result"), sort_keys=True) for r in point.get("reps", [])})
@@ -134,15 +181,19 @@ def duration(seconds):
 
 
 def compare(slow, fast, margin=1.3):
-    """Is `slow` slower than `fast` by at least `margin`× (medians)? Returns
-    ("shown" | "not shown" | "inconclusive", ratio slow/fast or None)."""
-    a, b = median_s(slow), median_s(fast)
-    if a is None or b is None or b <= 0:
+    """Is `slow` slower than `fast` by at least `margin`×? Returns ("shown" | "not shown" |
+    "inconclusive", ratio of the medians slow/fast or None):
+      shown         the medians differ by the margin and the intervals do not overlap;
+      not shown     the opposite: `fast` is slower by the margin, intervals apart;
+      inconclusive  anything else (the intervals overlap: noise), or a failed point.
+    Verdict.shape turns "not shown" into "inconclusive" on a busy machine."""
+    a, b = interval(slow), interval(fast)
+    if a is None or b is None or b[1] <= 0 or a[1] <= 0:
         return "inconclusive", None
-    ratio = a / b
-    if ratio >= margin:
+    ratio = a[1] / b[1]
+    if ratio >= margin and a[0] > b[2]:
         return "shown", ratio
-    if ratio <= 1 / margin:
+    if ratio <= 1 / margin and a[2] < b[0]:
         return "not shown", ratio
     return "inconclusive", ratio
 
@@ -181,6 +232,52 @@ def two_workers_vs_one(sweep, kernel, margin=1.3):
             yield label, outcome, ratio, fast[0]
 
 
+def _spin(seconds, results):
+    """Busy for `seconds` of wall time; puts the CPU time this process got in that time."""
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - start_wall < seconds:
+        pass
+    results.put((time.process_time() - start_cpu) / (time.perf_counter() - start_wall))
+
+
+def probe_machine(cores, seconds=0.3):
+    """How much of the machine a program gets now: one busy process per usable core for
+    `seconds`, and the share of its wall time each was on a CPU (1.0: the cores are free;
+    0.5: something else keeps them half busy). Returns {"cpu_share", "load_1min"}."""
+    results = multiprocessing.SimpleQueue()
+    procs = [multiprocessing.Process(target=_spin, args=(seconds, results))
+             for _ in range(max(1, cores))]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    shares = [results.get() for _ in procs]
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = None
+    return {"cpu_share": min(1.0, statistics.mean(shares)), "load_1min": load}
+
+
+# Below this share of the cores the machine counts as busy (a CPU hog on every core gives
+# about 0.5; a quiet laptop 0.95 or more).
+BUSY_CPU_SHARE = 0.8
+
+
+def machine_state(sweep):
+    """The machine a check judges on: how busy it is (probe_machine, or the run's recorded
+    "machine_load" in its context, as hand-made runs in tests give) and the run's noise, the
+    median over its points of noise_pct. {"busy", "cpu_share", "load_1min", "noise_pct"}."""
+    context = sweep.get("context", {})
+    state = dict(context.get("machine_load") or
+                 probe_machine(int((context.get("usable_cores") or {}).get("count") or
+                                   len(os.sched_getaffinity(0)))))
+    noises = [n for n in (noise_pct(p) for p in sweep.get("points", [])) if n is not None]
+    state["noise_pct"] = statistics.median(noises) if noises else None
+    state["busy"] = state.get("cpu_share", 1.0) < BUSY_CPU_SHARE
+    return state
+
+
 class Verdict:
     """Collects correctness problems and shape findings, prints them, writes them to the run
     directory as lesson.json (what `parsweep plot` opens the lesson's report with, and the
@@ -192,13 +289,19 @@ class Verdict:
     "charts" list means the lesson names none: every chart is drawn.
     """
 
-    def __init__(self, lesson, run_dir=None, charts=()):
+    def __init__(self, lesson, run_dir=None, charts=(), machine=None):
+        """`machine`: machine_state() of the run; by default measured when the check starts
+        (with a run directory) or taken as quiet (without: recorded results in tests)."""
         self.lesson = lesson
         self.run_dir = run_dir
         self.charts = list(charts)
         self.problems = []
         self.notes = []
         self.findings = []
+        self.machine = machine
+        if machine is None and run_dir and os.path.isfile(os.path.join(run_dir, "sweep.json")):
+            self.machine = machine_state(load(run_dir))
+        self.machine = self.machine or {"busy": False, "noise_pct": None}
 
     def wrong(self, what):
         self.problems.append(what)
@@ -206,9 +309,24 @@ class Verdict:
     def note(self, what):
         self.notes.append(what)
 
+    def inconclusive_words(self):
+        """Why a shape is inconclusive, and what to do."""
+        noise = self.machine.get("noise_pct")
+        n = f"noise ±{noise:.0f}%" if noise is not None else "noise unknown"
+        if self.machine.get("busy"):
+            got = self.machine.get("cpu_share")
+            share = f", a program got {100 * got:.0f}% of the cores" if got is not None else ""
+            return (f"inconclusive: the machine was too busy ({n}{share}); close other "
+                    "programs and run again")
+        return f"inconclusive: within the noise ({n}); run again"
+
     def shape(self, claim, outcome, ratio, detail=""):
+        """A finding. "not shown" on a busy machine is reported as inconclusive, without the
+        detail that explained the opposite (see the top of the file)."""
+        if outcome == "not shown" and self.machine.get("busy"):
+            outcome, detail = "inconclusive", ""
         words = {"shown": "shows the lesson", "not shown": "does NOT show it",
-                 "inconclusive": "inconclusive (within the noise margin)"}[outcome]
+                 "inconclusive": self.inconclusive_words()}[outcome]
         r = f" ({ratio:.2f}×)" if ratio is not None else ""
         self.findings.append({"claim": claim, "outcome": outcome, "ratio": ratio,
                               "detail": detail})
@@ -218,7 +336,7 @@ class Verdict:
         """The verdict as lesson.json's object."""
         return {"lesson": self.lesson, "correct": not self.problems,
                 "problems": self.problems, "findings": self.findings,
-                "notes": self.notes, "charts": self.charts}
+                "notes": self.notes, "charts": self.charts, "machine": self.machine}
 
     def write(self):
         """lesson.json in the run directory, replaced whole (written aside, then renamed):

@@ -18,7 +18,12 @@ SMALL_N, LARGE_N = 100, 1500  # the orders of configs/lessons/05-blas-threads.js
 
 
 def blas_threads_ran(point):
-    """The BLAS threads the point's workers ran, over its repetitions (sorted)."""
+    """The BLAS threads the point's workers ran (sorted). blas_invert's result says it,
+    counted after start_blas(); the repetitions' blas_threads were read when the worker
+    started, before any BLAS was loaded, so they are only for kernels that load it at start."""
+    said = (point.get("result") or {}).get("blas_threads")
+    if said is not None:
+        return sorted(set(said if isinstance(said, list) else [said]))
     return sorted({r["blas_threads"] for r in point.get("reps", []) if "blas_threads" in r})
 
 

@@ -168,11 +168,17 @@ class Crossover(unittest.TestCase):
         self.assertEqual(c.crossover(pairs)[0], "inconclusive")
 
 
+# A hand-made run's machine: quiet, so that the check does not measure the machine it runs
+# on (busy in CI) and the verdicts are those of the recorded times.
+QUIET = {"cpu_share": 1.0, "load_1min": 0.0}
+
+
 # Lesson checks on hand-made runs: the shape verdicts they print, never a pass/fail in CI.
 def run_check(lesson, points, cores=2):
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "sweep.json"), "w", encoding="utf-8") as f:
-            json.dump({"context": {"usable_cores": {"count": cores}}, "points": points}, f)
+            json.dump({"context": {"usable_cores": {"count": cores}, "machine_load": QUIET},
+                       "points": points}, f)
         return subprocess.run([sys.executable, os.path.join(EXERCISES, lesson, "check.py"), tmp],
                               capture_output=True, text=True)
 
@@ -279,6 +285,51 @@ class Lesson04Shapes(unittest.TestCase):
         self.assertIn("the processes alone oversubscribe", out.stdout)
 
 
+def timed(times, metric="wall_s"):
+    """A verified point whose repetitions took `times`."""
+    return {"label": "k", "processes": 1, "threads": 1, "verified": True, "time_metric": metric,
+            "stats": {metric: {"median": sorted(times)[len(times) // 2]}},
+            "reps": [{"verified": True, metric: t, "result": 1} for t in times]}
+
+
+class Intervals(unittest.TestCase):
+    def test_few_repetitions_give_the_range_and_many_an_inner_interval(self):
+        self.assertEqual(c.interval(timed([3.0, 1.0, 2.0])), (1.0, 2.0, 3.0))
+        low, median, high = c.interval(timed([float(t) for t in range(1, 21)]))
+        self.assertEqual((low, median, high), (6.0, 10.5, 15.0))  # ranks 6 and 15 of 20
+
+    def test_overlapping_intervals_are_inconclusive_whatever_the_medians(self):
+        slow, fast = timed([2.0, 2.1, 0.9, 2.2, 2.0]), timed([1.0, 1.0, 1.1, 1.0, 1.0])
+        outcome, ratio = c.compare(slow, fast)
+        self.assertEqual(outcome, "inconclusive")
+        self.assertAlmostEqual(ratio, 2.0)
+        self.assertEqual(c.compare(timed([2.0, 2.1, 2.2]), fast)[0], "shown")
+        self.assertEqual(c.compare(fast, timed([2.0, 2.1, 2.2]))[0], "not shown")
+
+    def test_a_busy_machine_never_says_not_shown(self):
+        busy = {"busy": True, "cpu_share": 0.5, "noise_pct": 12.0}
+        v = c.Verdict("02-square", machine=busy)
+        v.shape("2 threads faster than 1", "not shown", 0.5, "slower")
+        v.shape("critical slower than reduction", "shown", 3.0)
+        self.assertEqual([f["outcome"] for f in v.findings], ["inconclusive", "shown"])
+        self.assertIn("inconclusive: the machine was too busy (noise ±12%, a program got 50% "
+                      "of the cores); close other programs and run again", v.notes[0])
+        quiet = c.Verdict("02-square", machine={"busy": False, "noise_pct": 3.0})
+        quiet.shape("2 threads faster than 1", "not shown", 0.5)
+        quiet.shape("4 threads faster than 2", "inconclusive", 1.1)
+        self.assertIn("does NOT show it", quiet.notes[0])
+        self.assertIn("inconclusive: within the noise (noise ±3%)", quiet.notes[1])
+
+    def test_the_machine_is_measured_when_the_run_does_not_say(self):
+        state = c.machine_state({"context": {"usable_cores": {"count": 1}},
+                                 "points": [timed([1.0, 1.2, 0.8])]})
+        self.assertGreater(state["cpu_share"], 0)
+        self.assertLessEqual(state["cpu_share"], 1)
+        self.assertAlmostEqual(state["noise_pct"], 20.0)
+        recorded = c.machine_state({"context": {"machine_load": {"cpu_share": 0.4}}})
+        self.assertTrue(recorded["busy"])
+
+
 class LessonRecord(unittest.TestCase):
     def test_the_verdict_is_written_beside_the_run_for_the_report(self):
         with tempfile.TemporaryDirectory() as tmp:
@@ -296,6 +347,7 @@ class LessonRecord(unittest.TestCase):
             self.assertEqual(record["findings"][0]["outcome"], "shown")
             self.assertEqual(record["charts"], ["speedup-sum_cubes*"])
             self.assertEqual(os.listdir(tmp), ["lesson.json"])
+            self.assertFalse(record["machine"]["busy"])  # no run: taken as quiet
 
 
 if __name__ == "__main__":

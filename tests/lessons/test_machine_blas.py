@@ -40,7 +40,8 @@ def point(kernel, threads, median, verified=True, metric="wall_s", **params):
 
 def sweep(points, cores=2):
     return {"points": points,
-            "context": {"usable_cores": {"count": cores, "reason": f"{cores} (test)"}}}
+            "context": {"usable_cores": {"count": cores, "reason": f"{cores} (test)"},
+                        "machine_load": {"cpu_share": 1.0, "load_1min": 0.0}}}
 
 
 def run_check(check, recorded):
@@ -200,6 +201,16 @@ class Lesson05Shapes(unittest.TestCase):
         self.assertEqual(status, 1, out)
         self.assertIn("see TODO(order) in starter/start_blas.cpp", out)
         self.assertIn("OpenBLAS ran 2 threads, not 4: it starts at most one per CPU it sees", out)
+
+    def test_the_blas_threads_said_are_those_counted_after_start_blas(self):
+        # A worker reads blas_threads when it starts, before start_blas() loads the BLAS: 1.
+        # What ran is in blas_invert's result, counted after start_blas(2).
+        good = point("blas_invert", 2, 1.0)
+        good["result"] = {"blas_threads": [2], "asked": [2]}
+        good["reps"] = [{"blas_threads": 1, "verified": True}]
+        status, out = run_check(CHECK05, sweep([good]))
+        self.assertEqual(status, 0, out)
+        self.assertIn("start_blas(2) — OpenBLAS ran 2 thread(s), as asked", out)
 
 
 if __name__ == "__main__":
