@@ -25,11 +25,14 @@ SMALL = {"n": 200_000, "samples": 2_000_000}  # the largest sizes a lesson runs 
 
 
 def shrink(config):
-    """The lesson's config at a small size: few repetitions, no warmup, n capped."""
+    """The lesson's config at a small size: 3 repetitions (not adaptive), no warmup, n
+    capped."""
     # Three repetitions: a race does not show every time, and each one is a chance to.
     config = dict(config, repetitions=3, warmup=0)
+    config.pop("adaptive", None)  # a fixed count: the test is about correctness, not timing
     for run in config["runs"]:
         run.pop("repetitions", None)
+        run.pop("adaptive", None)
         run.pop("warmup", None)
         params, grid = run.get("params", {}), run.get("grid", {})
         for name, cap in SMALL.items():
