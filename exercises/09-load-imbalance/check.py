@@ -8,7 +8,6 @@ the work and the thread imbalance: how long the first thread to finish waited.
 usage: check.py RUN_DIR
 """
 import os
-import statistics
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -18,7 +17,7 @@ import check_lib as c  # noqa: E402
 STARTER_SYMPTOM = "the schedule asked for was not used"
 KERNEL = "triangle"
 # Charts the README's questions are about (names as `parsweep plot` writes them).
-CHARTS = ["speedup-triangle-*chunk0*", "scaling-triangle-chunk-*", "overhead-triangle-*run2"]
+CHARTS = ["speedup-triangle-schedule*", "scaling-triangle-chunk-*", "overhead-triangle"]
 
 
 def clause(p):
@@ -40,28 +39,26 @@ def symptom(p):
     return error
 
 
-def results(p):
-    return [r["result"] for r in p.get("reps", []) if r.get("verified") and r.get("result")]
-
-
 def ms(seconds):
     return f"{seconds * 1e3:.1f} ms"
 
 
 def imbalance_note(p):
-    """Each thread's share of the work and busy time, and how long the first one waited."""
-    runs = results(p)
-    if not runs:
+    """Each thread's share of the work and busy time, and how long the first one waited, in
+    the repetition whose wait is the median (one repetition, so that the numbers add up)."""
+    reps = sorted((r for r in p.get("reps", []) if r.get("verified") and r.get("result")),
+                  key=lambda r: r["result"]["thread_imbalance_s"])
+    if not reps:
         return None
-    wait = statistics.median(r["thread_imbalance_s"] for r in runs)
-    busy = [statistics.median(r["busy_s"][t] for r in runs) for t in range(len(runs[0]["busy_s"]))]
-    units = runs[len(runs) // 2]["units"]
+    rep = reps[(len(reps) - 1) // 2]
+    result = rep["result"]
+    units = result["units"]
     shares = ", ".join(f"thread {t} {100 * u / sum(units):.0f}% of the work, busy {ms(b)}"
-                       for t, (u, b) in enumerate(zip(units, busy)))
-    loop = c.median_s(p)
+                       for t, (u, b) in enumerate(zip(units, result["busy_s"])))
+    wait, loop = result["thread_imbalance_s"], rep.get("compute_s")
     of_loop = f" — {100 * wait / loop:.0f}% of the loop's {ms(loop)}" if loop else ""
     return (f"{clause(p)}, {p['threads']} threads: {shares}; the first to finish waited "
-            f"{ms(wait)} (thread imbalance, median of {len(runs)} runs){of_loop}")
+            f"{ms(wait)}{of_loop} (thread imbalance; the median of {len(reps)} runs)")
 
 
 def shapes(v, sweep):
