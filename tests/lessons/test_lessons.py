@@ -21,7 +21,7 @@ import unittest
 SOURCE = os.environ["PARSWEEP_SOURCE_DIR"]
 BUILD = os.environ["PARSWEEP_BUILD_DIR"]
 PARSWEEP = os.path.join(BUILD, "parsweep")
-SMALL = {"n": 200_000, "samples": 2_000_000}  # the largest sizes a lesson runs with here
+SMALL = {"n": 200_000, "samples": 2_000_000, "steps": 2}  # the largest sizes a lesson runs with here
 
 
 def shrink(config):
