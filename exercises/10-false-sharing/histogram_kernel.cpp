@@ -5,8 +5,8 @@
  * Counts the numbers 0 … n−1 by their remainder mod 3, each OpenMP thread into a histogram of
  * its own, laid out two ways (`method`): `packed` (the threads' histograms side by side, so
  * that threads write into one cache line: false sharing) and `padded` (each thread's counters
- * in cache lines of their own). Counting: one number is one item, a load, an add and a store
- * into the thread's histogram; no flops, and no bytes from memory (the numbers are generated).
+ * in cache lines of their own). Counting: one number is one item, one atomic add to a counter
+ * of the thread's histogram; no flops, and no bytes from memory (the numbers are generated).
  * Valid sizes: n ≥ 1, any split over processes and threads.
  *
  * Verified exactly: bin b holds ⌊n/3⌋ + (b < n mod 3) numbers. The layout is verified too: each
@@ -114,7 +114,7 @@ class HistogramKernel final : public parsweep::Kernel {
         static const std::vector<parsweep::ParamSpec> specs = {
             {"n",
              parsweep::ParamType::Integer,
-             100000000,
+             25000000,
              "how many numbers (x = 0 … n−1)",
              1.0,
              1e12,
