@@ -14,8 +14,9 @@ import check_lib as c  # noqa: E402
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "false sharing"
 KERNEL = "histogram"
-# The charts the questions are about: each method's speedup over 1 thread.
-CHARTS = ["speedup-histogram*"]
+# The charts the questions are about: the two layouts' times side by side at 1 and 2 threads,
+# and each layout's speedup over 1 thread.
+CHARTS = ["methods-histogram-method*", "speedup-histogram-method*"]
 
 
 def at(sweep, method, threads):
