@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
-STARTER_SYMPTOM = "false sharing"
+STARTER_SYMPTOM = "cache line: false sharing"
 KERNEL = "histogram"
 # The charts the questions are about: the two layouts' times side by side at 1 and 2 threads,
 # and each layout's speedup over 1 thread.
