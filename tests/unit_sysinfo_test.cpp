@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -181,6 +182,28 @@ TEST_F(SysinfoTest, AffinityMaskOfTheCallingThread) {
 
 namespace parsweep {
 namespace {
+
+// The cache line lesson 10 judges layouts by: hwloc's L1 data cache line, which on Linux is
+// the one the kernel lists in sysfs (cpu0's level-1 Data cache), and topology_info records.
+TEST(CacheLine, IsTheL1DataCacheLineLinuxReports) {
+    const int line = cache_line_bytes();
+    EXPECT_EQ(line, topology_info()["caches"]["l1d"].value("line_bytes", 0));
+    EXPECT_EQ(line, cache_line_bytes());  // read once, the same every time
+    std::optional<int> sysfs;
+    const fs::path caches = "/sys/devices/system/cpu/cpu0/cache";
+    for (int i = 0; fs::exists(caches / ("index" + std::to_string(i))); ++i) {
+        const fs::path dir = caches / ("index" + std::to_string(i));
+        std::ifstream level(dir / "level"), type(dir / "type"), size(dir / "coherency_line_size");
+        int lv = 0, bytes = 0;
+        std::string kind;
+        if (level >> lv && type >> kind && size >> bytes && lv == 1 && kind == "Data")
+            sysfs = bytes;
+    }
+    if (!sysfs) GTEST_SKIP() << "sysfs lists no L1 data cache line size here (line " << line << ")";
+    EXPECT_EQ(line, *sysfs);
+    EXPECT_GE(line, 16);
+    EXPECT_EQ(line & (line - 1), 0) << line << " is not a power of two";
+}
 
 // Pinning: the CPU sets handed to workers. The machine's topology is whatever it is, so
 // these check the properties that hold on any: sets within the allowed CPUs, sizes, wrap-around.

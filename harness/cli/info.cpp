@@ -40,9 +40,12 @@ int cmd_info(bool as_json, std::optional<int> cores_opt) {
         "topology      {} package(s), {} physical cores, {} logical CPUs (PUs), {} NUMA node(s)\n",
         t.value("packages", 0), t.value("cores", 0), t.value("pus", 0), t.value("numa_nodes", 0));
     if (t.contains("caches"))
-        for (const auto& [name, c] : t["caches"].items())
-            fmt::print("cache {:<7} {} KiB × {}\n", name, c["size_kib"].get<long>(),
-                       c["count"].get<int>());
+        for (const auto& [name, c] : t["caches"].items()) {
+            const int line_bytes = c.value("line_bytes", 0);  // 0: hwloc does not say
+            fmt::print("cache {:<7} {} KiB × {}{}\n", name, c["size_kib"].get<long>(),
+                       c["count"].get<int>(),
+                       line_bytes > 0 ? fmt::format(", {}-byte lines", line_bytes) : "");
+        }
     fmt::print("usable cores  {}\n", cores.reason);
     if (const auto a = allocation_of(ctx)) {
         std::string nodes;

@@ -224,6 +224,15 @@ json topology_info() {
     return t;
 }
 
+int cache_line_bytes() {
+    static const int line_bytes = [] {
+        const json l1d =
+            topology_info().value("caches", json::object()).value("l1d", json::object());
+        return l1d.value("line_bytes", 0);
+    }();
+    return line_bytes;
+}
+
 json blas_info() {
     return blas::info();
 }

@@ -44,6 +44,11 @@ json relevant_env();   // OMP_*, OPENBLAS_*, GOMP_*, KMP_*, MKL_*, BLIS_*, SLURM
                        // OMPI_*, PMIX_*, UCX_*, I_MPI_*, LOADEDMODULES, SPACK_ENV,
                        // LD_LIBRARY_PATH
 
+// The size of a cache line in bytes: the L1 data cache's, as hwloc reports it (topology_info's
+// caches.l1d.line_bytes), or 0 when hwloc reports none. Read once per process. Two threads
+// that both write within one line take it from each other's core at every write.
+int cache_line_bytes();
+
 // This machine's host name, and the local time now as ISO 8601 (2026-11-22T06:12:00+0000).
 std::string host_name();
 std::string now_iso();
