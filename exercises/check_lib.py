@@ -5,9 +5,10 @@ confidence intervals.
 A shape check never fails on noise: it says "shown" when the effect is clearly there (the
 medians differ by the margin and their intervals do not overlap), "not shown" when the
 opposite clearly is, and "inconclusive" in between. On a busy machine (other programs took
-the cores: measured when the check starts) "not shown" becomes "inconclusive: the machine was
-too busy", because a busy machine can turn any timing around; a check must never state the
-opposite of the lesson from noise. Only correctness decides a check's exit status (0
+the cores, measured when the check starts, or the run's own times spread widely) every shape
+is "inconclusive: the machine was too busy": load that comes and goes moves whole points, so
+their intervals can be apart and still say nothing, either way; a check must never state
+the opposite of the lesson from noise. Only correctness decides a check's exit status (0
 correct, 1 not); shapes are reported.
 """
 import json
@@ -260,8 +261,10 @@ def probe_machine(cores, seconds=0.3):
 
 
 # Below this share of the cores the machine counts as busy (a CPU hog on every core gives
-# about 0.5; a quiet laptop 0.95 or more).
+# about 0.5; a quiet laptop 0.95 or more); and above this run noise (the median half-width
+# of the points' 95% intervals, ±%): load during the sweep that had gone by the check.
 BUSY_CPU_SHARE = 0.8
+BUSY_NOISE_PCT = 25
 
 
 def machine_state(sweep):
@@ -274,7 +277,8 @@ def machine_state(sweep):
                                    len(os.sched_getaffinity(0)))))
     noises = [n for n in (noise_pct(p) for p in sweep.get("points", [])) if n is not None]
     state["noise_pct"] = statistics.median(noises) if noises else None
-    state["busy"] = state.get("cpu_share", 1.0) < BUSY_CPU_SHARE
+    state["busy"] = (state.get("cpu_share", 1.0) < BUSY_CPU_SHARE or
+                     (state["noise_pct"] or 0) > BUSY_NOISE_PCT)
     return state
 
 
@@ -321,9 +325,9 @@ class Verdict:
         return f"inconclusive: within the noise ({n}); run again"
 
     def shape(self, claim, outcome, ratio, detail=""):
-        """A finding. "not shown" on a busy machine is reported as inconclusive, without the
-        detail that explained the opposite (see the top of the file)."""
-        if outcome == "not shown" and self.machine.get("busy"):
+        """A finding. On a busy machine every finding is inconclusive, without the detail
+        that explained it (see the top of the file)."""
+        if self.machine.get("busy"):
             outcome, detail = "inconclusive", ""
         words = {"shown": "shows the lesson", "not shown": "does NOT show it",
                  "inconclusive": self.inconclusive_words()}[outcome]

@@ -10,10 +10,12 @@
  * A race shows only when the threads' updates overlap in time, and one timed call may not
  * give them the chance: a thread's share of 100,000 numbers takes 50 µs, and on a busy
  * machine the second thread is often scheduled after the first has finished. So check()
- * (untimed) calls the method again on numbers 0 … m−1, m chosen from the timed call's speed
- * so that each thread works for about kProbeCallTarget_s (at most kProbeMaxNumbersPerThread
- * numbers each), back to back while the threads are awake, up to kRaceProbeCalls times or
- * kRaceProbeBudget_s, and fails the repetition at the first wrong sum. A racy method then fails
+ * (untimed) calls the method again on numbers 0 … m−1, m chosen from the CPU time the timed
+ * call used so that each thread works for about kProbeCallTarget_s of CPU (at most
+ * kProbeMaxNumbersPerThread numbers each), back to back while the threads are awake, at
+ * least kRaceProbeMinCalls times and then up to kRaceProbeCalls times or kRaceProbeBudget_s,
+ * and fails the repetition at the first wrong sum. CPU time, not wall time: on a busy machine
+ * the wall time of a fast method looks slow, and a probe sized by it would be too short. A racy method then fails
  * essentially every run, not one in a few; a correct one is right every time and costs only untimed
  * calls.
  */
@@ -21,6 +23,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <string>
 
@@ -45,6 +48,7 @@ u64 sum_of_cubes_below(u64 n) {
 // The untimed calls check() makes to catch a race (see the top of the file): at most this
 // many, for at most this long, each about this long, on at most this many numbers a thread.
 constexpr int kRaceProbeCalls = 50;
+constexpr int kRaceProbeMinCalls = 5;
 constexpr double kRaceProbeBudget_s = 0.3;
 constexpr double kProbeCallTarget_s = 1e-3;
 constexpr u64 kProbeMaxNumbersPerThread = u64{1} << 20;
@@ -58,9 +62,9 @@ class SumCubesRun final : public parsweep::KernelRun {
     }
 
     void run(u64, u64) override {
-        const double start_s = omp_get_wtime();
+        const double start_s = process_cpu_s();
         sum_ = lesson02::sum_cubes(method_, x_.get(), len_);
-        run_s_ = omp_get_wtime() - start_s;
+        run_cpu_s_ = process_cpu_s() - start_s;
     }
 
     // The timed call's sum against the share's closed form, then the race probe's calls.
@@ -96,16 +100,24 @@ class SumCubesRun final : public parsweep::KernelRun {
                     "sum differs between runs: the timed run was right, but run {} of the "
                     "check's {} with {} threads gave {} for 0…{}, expected {} (mod 2^64)",
                     call, kRaceProbeCalls, threads, got, m - 1, want));
-            if (omp_get_wtime() - start_s > kRaceProbeBudget_s) break;
+            if (call >= kRaceProbeMinCalls && omp_get_wtime() - start_s > kRaceProbeBudget_s)
+                break;
         }
         return parsweep::Verdict::pass();
     }
 
-    // As many numbers as make one call take about kProbeCallTarget_s at the timed call's
-    // speed (a call's time is one thread's part of it), at least the share's and at most
+    // The CPU time of this process's threads so far.
+    static double process_cpu_s() {
+        timespec t{};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+        return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+    }
+
+    // As many numbers as keep each thread busy for about kProbeCallTarget_s of CPU at the
+    // timed call's cost per number, at least the share's and at most
     // kProbeMaxNumbersPerThread a thread: a slow method (critical) probes with its own size.
     u64 probe_numbers(int threads) const {
-        const double per_number_s = run_s_ / double(len_);
+        const double per_number_s = run_cpu_s_ / double(threads) / double(len_);
         const u64 most = kProbeMaxNumbersPerThread * u64(threads);
         if (per_number_s <= 0) return std::max(len_, most);
         const double wanted = kProbeCallTarget_s / per_number_s;
@@ -116,7 +128,7 @@ class SumCubesRun final : public parsweep::KernelRun {
     u64 begin_, len_;
     std::unique_ptr<u64[]> x_;
     u64 sum_ = 0;
-    double run_s_ = 0;  // the timed call's own time, for sizing the race probe
+    double run_cpu_s_ = 0;  // the CPU time the timed call used, for sizing the race probe
 };
 
 class SumCubesKernel final : public parsweep::Kernel {
