@@ -42,7 +42,7 @@ help:
 	@echo "make sweep [CONFIG=configs/x.json]   install what a sweep needs, build parsweep, run a sweep"
 	@echo "make plots [RUN=results/<dir>]       charts and report.html of a run (default results/latest)"
 	@echo "make compare A=results/<a> B=results/<b>   two runs side by side → results/compare-<a>-vs-<b>/"
-	@echo "make exercise N=02 [WHICH=solution]  a workshop lesson: your code (starter) run, charted, checked"
+	@echo "make exercise N=02 [WHICH=solution]  a workshop lesson: your code (starter) run, checked, charted"
 	@echo "make test                            install the test tools too, build everything, run every test"
 	@echo "make test-clang                      build with clang++ and LLVM's libomp, run the unit, kernel and e2e tests"
 	@echo "make test-sanitize                   unit and kernel tests under ASan + UBSan"
@@ -120,24 +120,32 @@ compare: $(PARSWEEP)
 	@$(PARSWEEP) compare $(A) $(B) $(PLOT_FLAGS)
 
 # A workshop lesson: builds parsweep and the learner's code (exercises/NN-*/starter/, or
-# WHICH=solution) — only those targets, so a learner's edit rebuilds in seconds — runs the
-# lesson's sweep with it (through the lesson's run.sh when it has one: lesson 08
-# submits the learner's sbatch script to Slurm), draws the charts, and checks the results.
-# The check's verdict is the target's status; a missing matplotlib only skips the charts.
+# WHICH=solution) — only those targets, so a learner's edit rebuilds in seconds, and quietly:
+# the build's output goes to $(BUILD)/exercise-build.log, shown only when the build fails —
+# runs the lesson's sweep with it (through the lesson's run.sh when it has one: lesson 08
+# submits the learner's sbatch script to Slurm), checks the results (the check prints its
+# verdict and writes it into the run, lesson.json), then draws the charts the lesson asks
+# about (ALL_CHARTS=1: every chart) and the report, which opens with the verdict.
+# The check's verdict is the target's status (a run that failed outright, the run's); a
+# missing matplotlib only skips the charts.
 WHICH ?= starter
+ALL_CHARTS ?=
 exercise: deps-sweep configure-sweep
-	@if [ -z "$(N)" ]; then echo "usage: make exercise N=02 [WHICH=starter|solution]" >&2; exit 2; fi
+	@if [ -z "$(N)" ]; then echo "usage: make exercise N=02 [WHICH=starter|solution] [ALL_CHARTS=1]" >&2; exit 2; fi
 	@lesson=$$(ls -d exercises/$(N)-*/ 2>/dev/null | head -1); config=$$(ls configs/lessons/$(N)-*.json 2>/dev/null | head -1); \
 	if [ -z "$$lesson" ] || [ -z "$$config" ]; then echo "no lesson $(N) (ls exercises/)" >&2; exit 2; fi; \
 	targets=parsweep; if [ -f $${lesson}CMakeLists.txt ]; then targets="$$targets parsweep_lesson$(N)_$(WHICH)"; fi; \
-	cmake --build $(BUILD) -j $(JOBS) --target $$targets || exit $$?; \
+	log=$(BUILD)/exercise-build.log; echo "building $$targets (output: $$log)"; \
+	cmake --build $(BUILD) -j $(JOBS) --target $$targets >$$log 2>&1; status=$$?; if [ $$status -ne 0 ]; then \
+	    cat $$log; echo "make exercise: the build failed (exit $$status); its output is above and in $$log" >&2; exit $$status; fi; \
 	bin=$(BUILD)/exercises/parsweep-lesson$(N)-$(WHICH); out=results/lesson$(N)-$(WHICH); \
 	rm -rf $$out; if [ -x $${lesson}run.sh ]; then \
 	    echo "$${lesson}run.sh $(WHICH) $$config $$out"; PARSWEEP=$(PARSWEEP) $${lesson}run.sh $(WHICH) $$config $$out; \
 	else echo "$$bin run $$config --out $$out"; $$bin run $$config --out $$out; fi; \
 	status=$$?; if [ $$status -gt 1 ]; then exit $$status; fi; \
-	$(PARSWEEP) plot $$out --if-python $(PLOT_FLAGS); \
-	python3 $${lesson}check.py $$out
+	python3 $${lesson}check.py $$out; verdict=$$?; \
+	$(PARSWEEP) plot $$out --if-python $(PLOT_FLAGS) $(if $(filter-out 0,$(ALL_CHARTS)),--all-charts); \
+	exit $$verdict
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(if $(TEST_LABELS),-L '$(TEST_LABELS)')

@@ -6,10 +6,12 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "test_support.hpp"
+#include "util/units.hpp"
 
 namespace parsweep::test {
 namespace {
@@ -232,7 +234,7 @@ TEST_F(Options, ExportMarkdownWritesTheSummaryTable) {
                             dir.path());
     ASSERT_EQ(o.status, 0) << o.err << o.out;
     const std::string md = read_file(dir / "t.md");
-    EXPECT_EQ(md.rfind("| point | P | T | median | ±95% | speedup | effic. | verified |\n"
+    EXPECT_EQ(md.rfind("| point | P | T | median wall | ±95% | speedup | effic. | verified |\n"
                        "| :--- | ---: | ---: | ---: | ---: | ---: | ---: | :--- |\n",
                        0),
               0u)
@@ -253,6 +255,59 @@ TEST_F(Options, ExportMarkdownWritesTheSummaryTable) {
     EXPECT_EQ(bad.status, 2);
     EXPECT_NE(bad.err.find("--export-markdown"), std::string::npos) << bad.err;
     EXPECT_FALSE(fs::exists(dir / "b" / "sweep.json"));
+}
+
+// The table's times are those each point's speedup compares: a run that times the kernel
+// alone (time_metric compute_s) shows its compute time, not its wall time, and the header —
+// or, when the points differ, a line under the table — says which time it shows.
+TEST_F(Options, SummaryTableShowsTheTimeTheSpeedupCompares) {
+    auto cfg = write_file(dir / "metrics.json", R"({"name": "metrics", "repetitions": 2,
+      "warmup": 0, "grid": {"processes": [1], "threads": [1, 2]},
+      "runs": [{"kernel": "square", "params": {"n": 100000}},
+               {"kernel": "pi", "params": {"samples": 200000}, "time_metric": "compute_s"}]})");
+    Output o = run_parsweep("run --no-calibrate " + quote(cfg) + " --out " + quote(dir / "m") +
+                                " --export-markdown " + quote(dir / "m.md"),
+                            dir.path());
+    ASSERT_EQ(o.status, 0) << o.err << o.out;
+    EXPECT_NE(o.out.find("median time"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("\n* compute time (compute_s: the kernel's timed work alone), the time "
+                         "those points' speedups compare; the other times are wall time"),
+              std::string::npos)
+        << o.out;
+    const json sweep = json::parse(read_file(dir / "m" / "sweep.json"));
+    int compute_rows = 0;
+    for (const auto& p : sweep["points"]) {
+        const std::string metric = p["time_metric"];
+        const std::string label = p["label"];
+        const std::string cell = format_seconds(p["stats"][metric]["median"].get<double>()) +
+                                 (metric == "compute_s" ? "*" : "");
+        // The point's row: its label, P and T, then its time.
+        std::istringstream lines(o.out);
+        std::string line;
+        bool found = false;
+        while (std::getline(lines, line)) {
+            std::istringstream words(line.substr(std::min(line.size(), label.size())));
+            int P = 0, T = 0;
+            if (line.rfind(label + " ", 0) == 0 && words >> P >> T && P == p["processes"] &&
+                T == p["threads"]) {
+                found = true;
+                EXPECT_NE(line.find(cell), std::string::npos) << cell << " not in: " << line;
+            }
+        }
+        EXPECT_TRUE(found) << label << " has no row in:\n" << o.out;
+        compute_rows += metric == "compute_s";
+    }
+    EXPECT_EQ(compute_rows, 2);
+    const std::string md = read_file(dir / "m.md");
+    EXPECT_NE(md.find("| median time |"), std::string::npos) << md;
+    EXPECT_NE(md.find("\n\\* compute time"), std::string::npos) << md;
+    // Every point timing the kernel alone: the header says so, and needs no note.
+    Output c = run_parsweep(
+        "run --no-calibrate " + quote(cfg) + " --only kernel=pi --out " + quote(dir / "c"),
+        dir.path());
+    ASSERT_EQ(c.status, 0) << c.err << c.out;
+    EXPECT_NE(c.out.find("median compute"), std::string::npos) << c.out;
+    EXPECT_EQ(c.out.find("* compute time"), std::string::npos) << c.out;
 }
 
 // Colour on a terminal only: the verdicts and "error:"; NO_COLOR (any value) and pipes get

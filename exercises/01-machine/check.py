@@ -12,6 +12,9 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "it counted the machine's CPUs, not the job's"
+# The charts the README asks about: the speedup that stops at the usable cores
+# (`parsweep plot RUN --all-charts` draws every chart).
+CHARTS = ["speedup-pi"]
 
 
 def more_threads_not_faster(at_cores, over, cores_speedup_shown, margin=1.15):
@@ -42,7 +45,7 @@ def describe_machine(v, sweep):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("01-machine", sys.argv[1])
+    v = c.Verdict("01-machine", sys.argv[1], charts=CHARTS)
     describe_machine(v, sweep)
     for p in c.points(sweep, "usable_pi"):
         limits = ", ".join(f"{k}={val}" for k, val in sorted(p.get("env", {}).items()))

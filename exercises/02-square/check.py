@@ -12,11 +12,14 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "a data race"
+# The charts the README asks about: the five methods side by side at each thread count,
+# and serial vs OpenMP against n (`parsweep plot RUN --all-charts` draws every chart).
+CHARTS = ["methods-sum_cubes-method", "scaling-square-n"]
 
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("02-square", sys.argv[1])
+    v = c.Verdict("02-square", sys.argv[1], charts=CHARTS)
     for p in c.points(sweep, "square"):
         if not p["verified"]:
             v.wrong(f"{c.name(p)}: {p['error']}")

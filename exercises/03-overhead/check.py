@@ -13,6 +13,10 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "the split drops the remainder of n / parts"
+# The charts the README asks about: the crossovers (wall time against n, processes in run0,
+# threads in run1) and where the time of 999 numbers goes (`parsweep plot RUN
+# --all-charts` draws every chart).
+CHARTS = ["scaling-split_sum-n-run*", "overhead-split_sum-n999-run*"]
 KERNEL = "split_sum"
 SETTINGS = (("2 processes", 2, 1), ("2 threads", 1, 2))
 PHASES = ("spawn_s", "dispatch_s", "compute_s", "gather_s")
@@ -33,7 +37,7 @@ def symptom(p):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("03-overhead", sys.argv[1])
+    v = c.Verdict("03-overhead", sys.argv[1], charts=CHARTS)
     for p in c.points(sweep, KERNEL):
         if not p["verified"]:
             v.wrong(f"{c.name(p)}: {symptom(p)}")

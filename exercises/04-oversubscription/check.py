@@ -15,6 +15,10 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "oversubscribed:"
+# The charts the README asks about: the invert heatmap (C × 1 against 1 × C), its
+# matched vs oversubscribed bars (the context switches), and the pool
+# (`parsweep plot RUN --all-charts` draws every chart).
+CHARTS = ["oversubscription-invert", "oversubscription-bars-invert", "speedup-pool_invert"]
 MARGIN = 1.2
 
 
@@ -41,7 +45,7 @@ def one(sweep, kernel, processes, threads):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("04-oversubscription", sys.argv[1])
+    v = c.Verdict("04-oversubscription", sys.argv[1], charts=CHARTS)
     cores = (sweep.get("context", {}).get("usable_cores") or {}).get("count", 1)
 
     for p in c.points(sweep, "pool_invert"):

@@ -13,6 +13,9 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "the count was set after the BLAS had started"
+# The charts the README asks about: BLAS threads on small and large matrices, and on
+# your start_blas() (`parsweep plot RUN --all-charts` draws every chart).
+CHARTS = ["speedup-invert-n*", "speedup-blas_invert"]
 
 SMALL_N, LARGE_N = 100, 1500  # the orders of configs/lessons/05-blas-threads.json
 
@@ -45,7 +48,7 @@ def size_shapes(v, sweep, cores):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("05-blas-threads", sys.argv[1])
+    v = c.Verdict("05-blas-threads", sys.argv[1], charts=CHARTS)
     for p in c.points(sweep, "blas_invert"):
         if not p["verified"]:
             v.wrong(f"{c.name(p)}: {p.get('error') or 'not verified'} — see TODO(order) in "

@@ -16,6 +16,9 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "counts differ at chunk boundaries"
+# The charts the README asks about: time against chunk size, and 2 threads and 2
+# processes in 256 KiB chunks (`parsweep plot RUN --all-charts` draws every chart).
+CHARTS = ["scaling-chunk_count-chunk_bytes-run0", "speedup-chunk_count-chunk_bytes262144-run*"]
 KERNEL = "chunk_count"
 WORKSHOP_CHUNK = 262144
 
@@ -64,7 +67,7 @@ def timed(*pts):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("06-chunked-reading", sys.argv[1])
+    v = c.Verdict("06-chunked-reading", sys.argv[1], charts=CHARTS)
     pts = c.points(sweep, KERNEL)
     reported = set()
     for p in pts:  # once per point: a run's baseline may repeat another run's point

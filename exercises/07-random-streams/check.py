@@ -15,6 +15,9 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "the same random stream in every worker"
+# The charts the README asks about: the speedup of your streams and of the built-in pi
+# (`parsweep plot RUN --all-charts` draws every chart).
+CHARTS = ["speedup-pi_streams", "speedup-pi"]
 
 
 def reproducibility(v, sweep, kernel):
@@ -47,7 +50,7 @@ def reproducibility(v, sweep, kernel):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("07-random-streams", sys.argv[1])
+    v = c.Verdict("07-random-streams", sys.argv[1], charts=CHARTS)
     for kernel in ("pi_streams", "pi"):
         for p in c.points(sweep, kernel):
             if not p["verified"]:

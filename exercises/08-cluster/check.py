@@ -15,6 +15,9 @@ import check_lib as c  # noqa: E402
 
 # What the starter's check must say (tests/lessons/test_lessons.py).
 STARTER_SYMPTOM = "the job step ran on fewer CPUs than the job asked for"
+# The charts the README asks about: the speedup, and which settings oversubscribed the
+# CPUs the step got (`parsweep plot RUN --all-charts` draws every chart).
+CHARTS = ["speedup-pi", "oversubscription-pi"]
 
 
 def job_cpus(v, context):
@@ -46,7 +49,7 @@ def job_cpus(v, context):
 
 def main():
     sweep = c.load(sys.argv[1])
-    v = c.Verdict("08-cluster", sys.argv[1])
+    v = c.Verdict("08-cluster", sys.argv[1], charts=CHARTS)
     job_cpus(v, sweep.get("context", {}))
     for p in c.points(sweep, "pi"):
         if not p["verified"]:

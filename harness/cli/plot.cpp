@@ -1,6 +1,10 @@
 // parsweep plot RUN and parsweep compare A B: the charts and report of a run (plots/plot_run.py)
 // and two runs side by side (plots/compare_runs.py), drawn by a Python with matplotlib.
 //
+// A lesson's run (`make exercise`) holds the check's verdict, lesson.json, naming the charts the
+// lesson asks about: only those are drawn, and the report opens with the verdict;
+// --all-charts draws every chart.
+//
 // The scripts are taken from the installed share/parsweep/plots, or the source tree of a
 // build (install_paths.hpp data_dir). The Python is --python, else the first of python3 on PATH
 // and /usr/bin/python3 that imports matplotlib (a venv's python3 may lack Debian's packages).
@@ -37,6 +41,7 @@ struct PlotOptions {
     std::string out;                // --out: where the images and the report go
     std::string formats;            // --formats: png,svg,pdf
     bool no_report = false;         // plot --no-report
+    bool all_charts = false;        // plot --all-charts: also beyond a lesson's (lesson.json)
     std::string python;             // --python: the interpreter to use
     bool if_python = false;         // no Python with matplotlib: a note and exit 0
 };
@@ -62,6 +67,7 @@ std::vector<std::string> script_options(const PlotOptions& o) {
     if (!o.out.empty()) args.insert(args.end(), {"--out", o.out});
     if (!o.formats.empty()) args.insert(args.end(), {"--formats", o.formats});
     if (o.no_report) args.push_back("--no-report");
+    if (o.all_charts) args.push_back("--all-charts");
     return args;
 }
 
@@ -134,6 +140,9 @@ Command add_plot_command(CLI::App& parsweep) {
     cmd->add_option("run", o->runs, "the run directory")->expected(1)->capture_default_str();
     add_drawing_options(cmd, *o);
     cmd->add_flag("--no-report", o->no_report, "images only, no report.html");
+    cmd->add_flag("--all-charts", o->all_charts,
+                  "every chart, also in a lesson's run, whose lesson.json names the few it asks "
+                  "about");
     cmd->add_flag("--if-python", o->if_python,
                   "without a Python with matplotlib, say so and exit 0");
     return {cmd, [o] { return cmd_plot_script("plot_run.py", *o); }};

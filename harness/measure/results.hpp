@@ -129,6 +129,11 @@ struct PointResult {
     Derived derived;
 
     PointStatus status() const { return verified ? PointStatus::ok : PointStatus::failed; }
+    // The statistics of the point's time metric, the time its speedup compares: compute for
+    // time_metric compute_s, wall otherwise.
+    const Stats& timed() const {
+        return point->time_metric == TimeMetric::compute_s ? compute : wall;
+    }
 };
 
 }  // namespace parsweep

@@ -81,10 +81,12 @@ class ConsoleReporter : public Reporter {
     void point_done(const RunInfo&, const std::vector<PointResult>& done) override {
         if (!progress_ || live_) return;
         const PointResult& p = done.back();
+        const bool compute = p.point->time_metric == TimeMetric::compute_s;
         fmt::print(progress_, "[{}/{}] {} P={} T={}: {}\n", index_ + 1, count_, p.point->label(),
                    p.point->processes, p.point->threads,
                    p.verified ? fmt::format(
-                                    "median {}, {}speedup {}", format_seconds(p.wall.median),
+                                    "median {} {}, {}speedup {}", compute ? "compute" : "wall",
+                                    format_seconds(p.timed().median),
                                     p.point->weak() ? "scaled " : "", ratio_text(p.derived.speedup))
                               : "FAILED: " + p.error);
         std::fflush(progress_);
@@ -126,6 +128,8 @@ class ConsoleReporter : public Reporter {
             if (!p.verified) ++failed;
             row([&](const SummaryColumn& c) { return c.cell(p); }, &p);
         }
+        if (const std::string note = summary_note(done); !note.empty())
+            fmt::print(out_, "{}\n", note);
         if (failed) {
             fmt::print(out_, "\nfailed points:\n");
             for (const auto& p : done)

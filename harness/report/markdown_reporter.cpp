@@ -52,6 +52,8 @@ std::string markdown_table(const std::vector<PointResult>& points) {
         for (const auto& c : cols) out += " " + markdown_cell(c.cell(p)) + " |";
         out += "\n";
     }
+    // A '*' in a Markdown cell is plain text, but a line starting with one is a list item.
+    if (const std::string note = summary_note(points); !note.empty()) out += "\n\\" + note + "\n";
     return out;
 }
 

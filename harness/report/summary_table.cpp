@@ -35,16 +35,49 @@ std::string speedup_header(const std::vector<PointResult>& points) {
     return weak == points.size() ? "scaled speedup" : "speedup (weak: scaled)";
 }
 
+namespace {
+
+bool compute_timed(const PointResult& p) {
+    return p.point->time_metric == TimeMetric::compute_s;
+}
+
+// Whether the table's points time different metrics: some wall time, some compute time.
+bool mixed_metrics(const std::vector<PointResult>& points) {
+    std::size_t compute = 0;
+    for (const auto& p : points) compute += compute_timed(p);
+    return compute > 0 && compute < points.size();
+}
+
+// The time column's name says which time it is: "median wall", "median compute", or, when
+// the points differ, "median time" with the compute times marked '*' (summary_note).
+std::string time_header(const std::vector<PointResult>& points) {
+    if (mixed_metrics(points)) return "median time";
+    return !points.empty() && compute_timed(points.front()) ? "median compute" : "median wall";
+}
+
+}  // namespace
+
+std::string summary_note(const std::vector<PointResult>& points) {
+    if (!mixed_metrics(points)) return "";
+    return "* compute time (compute_s: the kernel's timed work alone), the time those points' "
+           "speedups compare; the other times are wall time (wall_s)";
+}
+
 std::vector<SummaryColumn> summary_columns(const std::vector<PointResult>& points) {
     using P = const PointResult&;
+    const bool mixed = mixed_metrics(points);
+    // A time of the point's metric, '*' after a compute time in a table of both.
+    auto time_cell = [mixed](P p, double seconds) {
+        if (!p.verified) return std::string("-");
+        return format_seconds(seconds) + (mixed && compute_timed(p) ? "*" : "");
+    };
     std::vector<SummaryColumn> cols = {
         {"point", false, 5, "", false, [](P p) { return p.point->label(); }},
         {"P", true, 4, "  ", false, [](P p) { return std::to_string(p.point->processes); }},
         {"T", true, 4, " ", false, [](P p) { return std::to_string(p.point->threads); }},
-        {"median", true, 10, "  ", false,
-         [](P p) { return p.verified ? format_seconds(p.wall.median) : "-"; }},
-        {"±95%", true, 9, " ", false,
-         [](P p) { return p.verified ? format_seconds(p.wall.ci95) : "-"; }},
+        {time_header(points), true, 10, "  ", false,
+         [time_cell](P p) { return time_cell(p, p.timed().median); }},
+        {"±95%", true, 9, " ", false, [time_cell](P p) { return time_cell(p, p.timed().ci95); }},
         {speedup_header(points), true, 7, "  ", false,
          [](P p) { return ratio_text(p.derived.speedup); }},
         {"effic.", true, 6, " ", false, [](P p) { return ratio_text(p.derived.efficiency); }},

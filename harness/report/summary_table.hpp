@@ -21,8 +21,14 @@ struct SummaryColumn {
 
 // point, P, T, median, ±95%, speedup, effic., roof (only when some point has a roofline
 // fraction, i.e. the run recorded a calibration), verified ("yes", or "NO: " and the start of
-// the error). A failed point has "-" for its times.
+// the error). A failed point has "-" for its times. The times are of each point's time
+// metric, the one its speedup compares (PointResult::timed()), and the median's header says which:
+// "median wall", "median compute", or "median time" when the points differ, the compute
+// times then marked '*' and explained by summary_note().
 std::vector<SummaryColumn> summary_columns(const std::vector<PointResult>& points);
+
+// The line under the table that explains its '*' marks; "" when there are none.
+std::string summary_note(const std::vector<PointResult>& points);
 
 // The width of `text` on a terminal: its UTF-8 code points ("±95%" and "µs" are 4 and 2).
 std::size_t display_width(const std::string& text);

@@ -126,9 +126,7 @@ PointResult summarize_point(const Point& point, std::vector<RepRecord> reps,
 
     if (!baseline && point.is_baseline()) baseline = &p;  // the baseline against itself: 1×
     const bool base_ok = baseline && baseline->verified && baseline->wall.count > 0;
-    auto time_of = [&](const PointResult& r) {
-        return point.time_metric == TimeMetric::compute_s ? r.compute.median : r.wall.median;
-    };
+    auto time_of = [](const PointResult& r) { return r.timed().median; };
     // A failed point has no rates, and its input may be gone: its work is not asked for.
     const Work work = p.verified ? point.kernel->work(point.params) : Work{};
     p.derived =

@@ -16,7 +16,7 @@ _parsweep_options() {
         corpus) echo "--size --from --seed --out --help" ;;
         slurm) echo "--parts --nodes --cpus-per-task --time --partition --account --out --results --submit --help" ;;
         merge) echo "--out --force --replace --dedupe --class --label -q --quiet --export-markdown --help" ;;
-        plot) echo "--out --formats --python --no-report --if-python --help" ;;
+        plot) echo "--out --formats --python --no-report --all-charts --if-python --help" ;;
         compare) echo "--out --formats --python --help" ;;
         help) echo "--help" ;;
     esac

@@ -6,9 +6,12 @@ exported (sweep.json); it never links to or imports the C++ side.
     load.py         a run directory → Run / Group / Point (plain dataclasses)
     fit.py          the Amdahl (strong) and Gustafson (weak scaling) fits: serial fraction
     style.py        palette, markers, hatches, titles, number formats, saving
+    params.py       kernel parameters in plain words, for the lines under a chart's name
+    lesson.py       a lesson's verdict beside its run (lesson.json): its charts, its report
     charts.py       the record of what was drawn, and why a chart was not
     curves.py       speedup and efficiency against P·T (scaled speedup for weak scaling)
     oversub.py      processes × threads heatmaps, matched vs oversubscribed bars
+    methods.py      the values of a parameter swept in words (method, mode) side by side
     overhead.py     where the wall time went: spawn, compute, imbalance, gather
     scaling.py      time against problem size
     roofline.py     every point under the machine's limits, and its share of them

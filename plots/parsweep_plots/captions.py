@@ -3,7 +3,7 @@ report reads as one voice, and filled in with the run's own numbers."""
 from __future__ import annotations
 
 from .load import Group, Run
-from .style import METRIC_WORDS
+from .style import METRIC_WORDS, fmt_time
 
 
 def _metric(group: Group) -> str:
@@ -108,9 +108,11 @@ def overhead(run: Run, group: Group, facts: dict) -> str:
 
 
 def scaling(run: Run, axis: str, metric: str, facts: dict) -> str:
+    per = " and ".join([f"{w} (by colour)" for w in facts.get("words") or []]
+                       + ["processes × threads setting"])
     return (
-        f"Median {METRIC_WORDS[metric]} against {axis}, one line per processes × threads "
-        f"setting on log scales: lines that rise together scale the same way, and where "
+        f"Median {METRIC_WORDS[metric]} against {axis}, one line per {per} on log scales: "
+        f"lines that rise together scale the same way, and where "
         f"they cross, the best setting changes with {axis}. Error bars are the 95% "
         f"confidence interval of each point's mean time: where two settings' bars overlap, "
         f"the run cannot tell them apart."
@@ -192,3 +194,19 @@ def compare(a_label: str, b_label: str, metric: str) -> str:
         f"and B ({b_label}, orange, hatched), with whiskers from the fastest to the "
         f"slowest repetition; bottom: B's time ÷ A's, below 1 where B is faster."
     )
+
+
+def methods(facts: dict) -> str:
+    axis, metric = facts["axis"], METRIC_WORDS[facts["metric"]]
+    text = (
+        f"Each group of bars is one setting, each bar one {axis}'s median {metric} there, "
+        f"with whiskers for the 95% confidence interval of its mean: where two whiskers "
+        f"overlap, the run cannot tell those two apart. A slot marked ✗ failed had no "
+        f"verified result, so it has no time"
+    )
+    if facts.get("failed"):
+        text += f" ({', '.join(facts['failed'])})"
+    fastest = facts.get("fastest")
+    if fastest:
+        text += f". At {facts['setting']} the fastest was {fastest[0]}, {fmt_time(fastest[1])}"
+    return text + "."

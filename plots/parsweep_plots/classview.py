@@ -75,9 +75,39 @@ def _baseline_workers(groups: dict) -> int:
     return 1
 
 
+IDEAL_STYLES = ("--", ":", "-.", (0, (6, 2, 1, 2)))
+
+
+def _ideal_lines(ax, run: Run, groups: dict, settings: list, base: int) -> list:
+    """The ideal speedup of each learner's machine: P·T over the baseline's workers up to its
+    usable cores, flat past them (more workers than cores take turns on them, as in the
+    speedup chart: curves.py), one line per number of cores among the learners; the settings
+    beyond the fewest learner's cores are shaded. Returns the lines' labels."""
+    counts = sorted({machine(run, learner)["cores"] for learner in groups}, key=lambda c: c or 0)
+    labels = []
+    for k, cores in enumerate(counts):
+        if cores is None:
+            label = "ideal (speedup = P·T; usable cores unknown)"
+        else:
+            label = f"ideal on {cores} core{'' if cores == 1 else 's'} (P·T, flat past {cores})"
+        cap = max(cores, base) if cores else None
+        ys = [min(P * T, cap or P * T) / base for P, T in settings]
+        ax.plot(range(len(settings)), ys, color=style.GREY, linewidth=1.6, marker="",
+                linestyle=IDEAL_STYLES[k % len(IDEAL_STYLES)], label=label)
+        labels.append(label)
+    fewest = next((c for c in counts if c is not None), None)
+    beyond = [x for x, (P, T) in enumerate(settings) if fewest and P * T > fewest]
+    if beyond:
+        where = f" on {fewest} cores" if len([c for c in counts if c]) > 1 else ""
+        ax.axvspan(beyond[0] - 0.5, beyond[-1] + 0.5, color=style.LIGHT_GREY, alpha=0.45,
+                   linewidth=0, zorder=0,
+                   label=f"{style.OVERSUBSCRIBED_LABEL}{where} (P·T > {fewest})")
+    return labels
+
+
 def draw_speedup(run: Run, label: str, groups: dict) -> tuple:
-    """Speedup against each setting P×T, a line per learner; the ideal line is P·T over the
-    baseline's workers. A failed point is a gap marked ✗, never a value."""
+    """Speedup against each setting P×T, a line per learner, under the ideal of each
+    learner's machine (_ideal_lines). A failed point is a gap marked ✗, never a value."""
     settings = sorted(
         {(p.processes, p.threads) for g in groups.values() for p in g.points}, key=setting_order
     )
@@ -86,15 +116,7 @@ def draw_speedup(run: Run, label: str, groups: dict) -> tuple:
     fig, ax = style.figure()
     xs = list(range(len(settings)))
     base = _baseline_workers(groups)
-    ax.plot(
-        xs,
-        [P * T / base for P, T in settings],
-        color=style.GREY,
-        linestyle="--",
-        linewidth=1.6,
-        marker="",
-        label="ideal (speedup = P·T)",
-    )
+    ideals = _ideal_lines(ax, run, groups, settings, base)
     best: Optional[tuple] = None
     for i, (learner, g) in enumerate(groups.items()):
         by_setting = {(p.processes, p.threads): p for p in g.points}
@@ -128,17 +150,18 @@ def draw_speedup(run: Run, label: str, groups: dict) -> tuple:
             )
     ax.set_xticks(xs)
     ax.set_xticklabels([f"{P}×{T}" for P, T in settings])
+    ax.set_xlim(-0.5, len(xs) - 0.5)
     ax.set_xlabel("setting: processes × threads")
     ax.set_ylabel("speedup against the learner's own baseline")
     ax.set_ylim(bottom=0)
-    style.legend_outside(ax, first=["ideal (speedup = P·T)"])
+    style.legend_outside(ax, first=ideals)
     any_group: Group = next(iter(groups.values()))
     style.title(
         fig,
         "class speedup",
         label,
         [
-            style.params_line(any_group.fixed_params),
+            style.params_line(any_group.fixed_params, any_group.kernel),
             f"{len(groups)} learners' machines, each against its own "
             f"{any_group.baseline.setting if any_group.baseline else '1×1'}",
         ],
@@ -149,8 +172,9 @@ def draw_speedup(run: Run, label: str, groups: dict) -> tuple:
 def caption(facts: dict) -> str:
     text = (
         f"Each line is one of the {facts['learners']} learners' machines: the speedup of each "
-        "setting (processes × threads) against that machine's own baseline, the grey dashed "
-        "line ideal. Lines part where machines differ — fewer usable cores, another CPU or "
+        "setting (processes × threads) against that machine's own baseline; the grey line is "
+        "ideal, flat past the machine's usable cores (shaded: more workers than cores take "
+        "turns on them). Lines part where machines differ — fewer usable cores, another CPU or "
         "BLAS (see the table of machines); ✗ marks a setting that failed or did not verify"
     )
     best = facts.get("best")

@@ -170,7 +170,7 @@ def _draw_pair(a: Run, b: Run, ga: Group, gb: Group, rows: list):
     ax_r.set_xticks(xs, [f"{r.processes}×{r.threads}" for r in rows])
     ax_r.set_xlabel("processes × threads")
     style.legend_outside(ax_t)
-    details = [style.params_line(ga.fixed_params), run_line("A", a), run_line("B", b)]
+    details = [style.params_line(ga.fixed_params, ga.kernel), run_line("A", a), run_line("B", b)]
     if ga.time_metric != gb.time_metric:
         details.append(f"A times {ga.time_metric}, B times {gb.time_metric}: the ratio mixes them")
     style.title(fig, "Compare", ga.label, details)

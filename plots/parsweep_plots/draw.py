@@ -7,9 +7,10 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
-from . import captions, classview, curves, overhead, oversub, roofline, scaling
+from . import captions, classview, curves, methods, overhead, oversub, roofline, scaling
 from .charts import Drawn, Skipped, render
 from .compare import default_out_dir, draw_compare
+from .lesson import LESSON_FILE, read_lesson
 from .load import Run, RunError, load_run
 from .report import write_compare_report, write_run_report
 
@@ -37,11 +38,20 @@ def draw_groups(run: Run, out_dir: str, formats: list, drawn: Drawn) -> None:
     """Every per-group chart; a group none of whose points verified gets one note instead."""
     for group in run.groups:
         if not any(p.ok for p in group.points):
+            names = [f"{spec.kind}-{group.slug}" for spec in SPECS]
+            wanted = [n for n in names if drawn.wants(n)]
+            if not wanted:
+                drawn.passed_over.extend(names)
+                continue
             errors = sorted({p.error for p in group.points if p.error})
             why = f"none of its {len(group.points)} points verified"
             drawn.add(
                 Skipped(
-                    "", group.heading, why + (f" ({errors[0]})" if errors else ""), group.heading
+                    "",
+                    group.heading,
+                    why + (f" ({errors[0]})" if errors else ""),
+                    group.heading,
+                    wanted[0],
                 )
             )
             continue
@@ -59,13 +69,15 @@ def draw_groups(run: Run, out_dir: str, formats: list, drawn: Drawn) -> None:
             )
 
 
-def draw_run(run: Run, out_dir: str, formats: list) -> Drawn:
-    drawn = Drawn()
+def draw_run(run: Run, out_dir: str, formats: list, only=None) -> Drawn:
+    """Every chart of the run, or only those whose names match a glob of `only`."""
+    drawn = Drawn(only=only)
     if run.learners:
         # A class run: every learner side by side; each one's own charts are in their run.
         classview.draw_all(run, out_dir, formats, drawn)
         return drawn
     draw_groups(run, out_dir, formats, drawn)
+    methods.draw_all(run, out_dir, formats, drawn)
     scaling.draw_all(run, out_dir, formats, drawn)
     roofline.draw_all(run, out_dir, formats, drawn)
     return drawn
@@ -114,11 +126,18 @@ def plot_run_main(argv=None) -> int:
         help="comma-separated: png, svg, pdf (default png,svg; the report shows the first)",
     )
     ap.add_argument("--no-report", action="store_true", help="images only")
+    ap.add_argument(
+        "--all-charts",
+        action="store_true",
+        help=f"every chart, also when RUN_DIR/{LESSON_FILE} names the charts of its lesson",
+    )
     args = ap.parse_args(argv)
     run = _load_or_exit(args.run_dir)
+    lesson = _lesson_or_none(args.run_dir)
     out_dir = args.out or os.path.join(args.run_dir, "plots")
-    drawn = draw_run(run, out_dir, args.formats)
-    print(f"plots: {_count(drawn.charts, 'chart')} ({', '.join(args.formats)}) in {out_dir}")
+    only = lesson.charts if lesson and lesson.charts and not args.all_charts else None
+    drawn = draw_run(run, out_dir, args.formats, only)
+    _say_drawn(drawn, args.formats, out_dir)
     if not args.no_report:
         # Beside the run's files, or with the images when they were sent elsewhere.
         page = (
@@ -126,8 +145,29 @@ def plot_run_main(argv=None) -> int:
             if args.out
             else os.path.join(args.run_dir, "report.html")
         )
-        print(f"report: {write_run_report(run, drawn, page)}")
+        print(f"report: {write_run_report(run, drawn, page, lesson)}")
     return 0
+
+
+def _lesson_or_none(run_dir: str):
+    """The run's lesson.json, or None; one that cannot be read is named, and then every
+    chart is drawn and the report has no verdict."""
+    try:
+        return read_lesson(run_dir)
+    except RunError as e:
+        print(f"warning: {e}: every chart is drawn, and the report has no verdict", file=sys.stderr)
+        return None
+
+
+def _say_drawn(drawn: Drawn, formats: list, out_dir: str) -> None:
+    """One line: how many charts, and for a lesson how many more --all-charts would draw."""
+    line = f"plots: {_count(drawn.charts, 'chart')} ({', '.join(formats)}) in {out_dir}"
+    if drawn.only is not None:
+        more = len(drawn.passed_over)
+        line += f": the lesson's ({LESSON_FILE}); --all-charts draws up to {more} more"
+    print(line)
+    for pattern in drawn.unmatched():
+        print(f"plots: {LESSON_FILE} asks for {pattern!r}, which names no chart of this run")
 
 
 def compare_main(argv=None) -> int:

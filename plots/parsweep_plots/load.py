@@ -354,6 +354,28 @@ def _group_key(run: int, kernel: str, params: dict, learner: str = "", nodes: in
     return (learner, run, kernel, json.dumps(params, sort_keys=True), nodes)
 
 
+def groups_by_run(run: "Run") -> list:
+    """[(run index, its groups, suffix)]: the groups of each entry of the config's "runs",
+    with "-run<i>" as the suffix of chart names drawn over all of them when another entry has
+    the same kernel ("" otherwise)."""
+    by_run: dict = {}
+    for g in run.groups:
+        by_run.setdefault(g.run, []).append(g)
+    kernels = [gs[0].kernel for gs in by_run.values()]
+    return [
+        (r, gs, f"-run{r}" if kernels.count(gs[0].kernel) > 1 else "")
+        for r, gs in sorted(by_run.items())
+    ]
+
+
+def families(groups: list, axes: list) -> list:
+    """The groups split by their values of `axes`: the groups of one family share them."""
+    out: dict = {}
+    for g in groups:
+        out.setdefault(json.dumps([g.params.get(a) for a in axes]), []).append(g)
+    return list(out.values())
+
+
 def slug(text: str) -> str:
     """A file-name-safe form of a label."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"

@@ -8,12 +8,14 @@ Chromium; a missing image is also flagged on the page itself.
 """
 from __future__ import annotations
 
+import fnmatch
 import html
 import os
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from . import classview
 from .charts import Chart, Drawn
+from .lesson import LESSON_FILE, Lesson
 from .load import Run
 from .style import METRIC_WORDS, env_line, fmt_count, fmt_ratio, fmt_time
 
@@ -25,6 +27,9 @@ h3 { margin-top: 1.6em; }
 .lead { color: #444; margin-top: 0; }
 .warn { background: #fff4e0; border-left: 5px solid #E69F00; padding: 0.6em 1em; }
 .bad  { background: #fde8dc; border-left: 5px solid #D55E00; padding: 0.6em 1em; }
+.good { background: #e3f4ee; border-left: 5px solid #009E73; padding: 0.6em 1em; }
+.verdict h2 { margin-top: 0.2em; border: none; }
+.verdict .outcome { font-weight: 600; }
 table { border-collapse: collapse; font-size: 0.92em; margin: 0.8em 0; }
 th, td { border-bottom: 1px solid #e2e2e2; padding: 0.25em 0.6em; text-align: left;
          vertical-align: top; }
@@ -116,17 +121,22 @@ def _figure(chart: Chart, page_dir: str) -> str:
     )
 
 
-def _sections(drawn: Drawn, page_dir: str) -> str:
-    """Charts and skip notes, grouped by section in the order they were drawn."""
-    order = drawn.sections
-    body: dict = {s: [] for s in order}
+def _skip_note(skip) -> str:
+    what = f"{skip.kind} chart" if skip.kind else "charts"
+    return f'<p class="skip">No {e(what)} for {e(skip.subject)}: {e(skip.reason)}.</p>'
+
+
+def _sections(drawn: Drawn, page_dir: str, keep: Callable = lambda name: True) -> str:
+    """Charts and skip notes whose names `keep` holds, grouped by section in the order they
+    were drawn."""
+    body: dict = {s: [] for s in drawn.sections}
     for chart in drawn.charts:
-        body[chart.section].append(_figure(chart, page_dir))
+        if keep(chart.name):
+            body[chart.section].append(_figure(chart, page_dir))
     for skip in drawn.skipped:
-        what = f"{skip.kind} chart" if skip.kind else "charts"
-        body[skip.section].append(
-            f'<p class="skip">No {e(what)} for {e(skip.subject)}: ' f"{e(skip.reason)}.</p>"
-        )
+        if keep(skip.name):
+            body[skip.section].append(_skip_note(skip))
+    order = [s for s in drawn.sections if body[s]]
     out = (
         ["<nav><ul>"]
         + [f'<li><a href="#s{i}">{e(s)}</a></li>' for i, s in enumerate(order)]
@@ -336,8 +346,66 @@ def _status(run: Run) -> str:
     return out
 
 
-def write_run_report(run: Run, drawn: Drawn, path: str) -> str:
+def _finding(f) -> str:
+    ratio = f" ({f.ratio:.2f}×)" if f.ratio is not None else ""
+    detail = f" — {e(f.detail)}" if f.detail else ""
+    return f'<li>{e(f.claim)}{e(ratio)}: <span class="outcome">{e(f.words)}</span>{detail}</li>'
+
+
+def _verdict(lesson: Lesson) -> str:
+    """What the lesson's check said: correct or not (with the problems), then each finding
+    with its outcome in words, then the other notes."""
+    head = (
+        f"Lesson {lesson.name}: correct, every result verified"
+        if lesson.correct
+        else f"Lesson {lesson.name}: NOT correct"
+    )
+    out = [f'<section id="verdict" class="verdict {"good" if lesson.correct else "bad"}">',
+           f"<h2>{e(head)}</h2>"]
+    if lesson.problems:
+        out += ["<ul>"] + [f"<li>{e(p)}</li>" for p in lesson.problems] + ["</ul>"]
+    if lesson.findings:
+        out += ["<p>What the measurements show:</p>", "<ul>"]
+        out += [_finding(f) for f in lesson.findings] + ["</ul>"]
+    if lesson.other_notes:
+        out += ["<p>Notes:</p>", "<ul>"]
+        out += [f"<li>{e(n)}</li>" for n in lesson.other_notes] + ["</ul>"]
+    return "\n".join(out + ["</section>"])
+
+
+def _lesson_rank(lesson: Lesson) -> Callable:
+    """A chart name's place among the lesson's patterns (the first it matches), or None."""
+
+    def rank(name: str) -> Optional[int]:
+        return next(
+            (i for i, g in enumerate(lesson.charts) if name and fnmatch.fnmatchcase(name, g)),
+            None,
+        )
+
+    return rank
+
+
+def _lesson_charts(lesson: Lesson, drawn: Drawn, page_dir: str) -> str:
+    """The charts the lesson asks about, in the order of its patterns, with the reasons of
+    those that had nothing to show."""
+    rank = _lesson_rank(lesson)
+    charts = sorted(
+        (c for c in drawn.charts if rank(c.name) is not None), key=lambda c: rank(c.name)
+    )
+    out = ["<h2>The lesson's charts</h2>"] + [_figure(c, page_dir) for c in charts]
+    out += [_skip_note(s) for s in drawn.skipped if rank(s.name) is not None]
+    if len(out) == 1:
+        out.append('<p class="skip">No chart of this run matches the lesson\'s '
+                   f"({e(', '.join(lesson.charts))}).</p>")
+    return "\n".join(out)
+
+
+def write_run_report(run: Run, drawn: Drawn, path: str, lesson: Optional[Lesson] = None) -> str:
+    """report.html. A lesson's run (lesson.json, with the charts it asks about) opens with the
+    lesson's verdict and those charts; the run's machine, table and other charts follow."""
     page_dir = os.path.dirname(os.path.abspath(path))
+    lessons = bool(lesson and lesson.charts)
+    rank = _lesson_rank(lesson) if lessons else (lambda name: None)
     files = [
         f
         for f in ("sweep.json", "points.csv", "reps.csv", "checkpoint.jsonl")
@@ -347,9 +415,12 @@ def write_run_report(run: Run, drawn: Drawn, path: str) -> str:
         f'<a href="{e(os.path.relpath(os.path.join(run.dir, f), page_dir))}">{e(f)}</a>'
         for f in files
     )
+    others = [c for c in drawn.charts if rank(c.name) is None]
     body = "\n".join(
         [
             f"<h1>parsweep run: {e(run.name)}</h1>",
+            _verdict(lesson) if lesson else "",
+            _lesson_charts(lesson, drawn, page_dir) if lessons else "",
             f'<p class="lead">{e(run.description)}</p>' if run.description else "",
             _status(run),
             *(
@@ -364,12 +435,28 @@ def write_run_report(run: Run, drawn: Drawn, path: str) -> str:
             f"<p>Data: {links}</p>" if links else "",
             "<h2>Summary</h2>",
             _summary(run),
-            "<h2>Charts</h2>",
-            _sections(drawn, page_dir),
+            _other_charts(run, drawn, page_dir, rank, others) if lessons else "",
+            "" if lessons else "<h2>Charts</h2>",
+            "" if lessons else _sections(drawn, page_dir),
         ]
     )
     _write(path, _page(f"parsweep: {run.name}", body))
     return path
+
+
+def _other_charts(run: Run, drawn: Drawn, page_dir: str, rank: Callable, others: list) -> str:
+    """Below a lesson's report: the run's other charts (--all-charts), or how to draw them."""
+    if drawn.passed_over:
+        return (
+            f"<p>Only the charts the lesson asks about ({LESSON_FILE}) were drawn: "
+            f"<code>parsweep plot {e(run.dir)} --all-charts</code> draws "
+            f"up to {len(drawn.passed_over)} more.</p>"
+        )
+    if not others:
+        return ""
+    return "<h2>The run's other charts</h2>\n" + _sections(
+        drawn, page_dir, lambda name: rank(name) is None
+    )
 
 
 # --- two runs --------------------------------------------------------------------------

@@ -18,7 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator  # noqa: E402
 
-from .load import MIXED, PROCESSES, SERIAL, THREADS, Group, Run, param_text  # noqa: E402
+from . import params as plain  # noqa: E402
+from .load import MIXED, PROCESSES, SERIAL, THREADS, Group, Run  # noqa: E402
 
 # Okabe & Ito, "Color Universal Design" (2008), but its yellow: too faint on white.
 BLACK = "#000000"
@@ -146,10 +147,10 @@ def fmt_count(x: Optional[float]) -> str:
 # --- titles ----------------------------------------------------------------------------
 
 
-def params_line(params: dict) -> str:
-    """name=value for each parameter that has a value (an empty one, such as the command
-    kernel's unused argv or check, says nothing)."""
-    return " · ".join(f"{k}={param_text(v)}" for k, v in params.items() if v not in ("", []))
+def params_line(params: dict, kernel: str = "", per_worker: Iterable = ()) -> str:
+    """Each parameter that has a value in plain words (params.py: "cubes (p = 3)", not p=3);
+    an empty one, such as the command kernel's unused argv or check, says nothing."""
+    return plain.line(params, kernel, per_worker)
 
 
 def context_line(run: Run) -> str:
@@ -203,20 +204,21 @@ def title(fig, chart: str, subject: str, details: list) -> None:
     fig._parsweep_header = bold
 
 
-def details(run: Run, params: dict, env: dict) -> list:
-    """The lines under a chart's name: its fixed parameters, the environment the run set,
-    and the host, usable cores and BLAS."""
-    return [params_line(params)] + (["env: " + env_line(env)] if env else []) + [context_line(run)]
+def details(run: Run, params: dict, env: dict, kernel: str = "", per_worker=()) -> list:
+    """The lines under a chart's name: its fixed parameters (of `kernel`, in plain words),
+    the environment the run set, and the host, usable cores and BLAS."""
+    return (
+        [params_line(params, kernel, per_worker)]
+        + (["env: " + env_line(env)] if env else [])
+        + [context_line(run)]
+    )
 
 
 def group_title(fig, chart: str, run: Run, group: Group) -> None:
-    params = group.fixed_params
-    if group.weak:
-        # The work size of a weak curve is given per worker; each point ran it × P·T.
-        per_worker = group.points[0].per_worker
-        params = {k: f"{param_text(v)} per worker" if k in per_worker else v
-                  for k, v in params.items()}
-    title(fig, chart, group.label, details(run, params, group.env))
+    # The work size of a weak curve is given per worker; each point ran it × P·T.
+    per_worker = group.points[0].per_worker if group.weak else {}
+    title(fig, chart, group.label, details(run, group.fixed_params, group.env, group.kernel,
+                                           per_worker))
 
 
 # --- axes ------------------------------------------------------------------------------

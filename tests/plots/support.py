@@ -167,7 +167,9 @@ def make_run(
     reps: int = 3,
 ) -> dict:
     """A sweep.json document. `runs` are dicts: kernel, params (fixed), axes {name: values},
-    processes [..], threads [..], base_s, f (serial fraction), baseline_only (bool)."""
+    processes [..], threads [..], base_s, f (serial fraction), baseline_only (bool), and
+    factor {value of an axis: how many times base_s it takes} (a slower method, say). The
+    base time grows with the first axis when its values are numbers."""
     points, planned, index = [], [], 0
     for r_i, r in enumerate(runs):
         axis_names = list(r.get("axes", {}))
@@ -176,7 +178,11 @@ def make_run(
             combos = [dict(c, **{a: v}) for c in combos for v in r["axes"][a]]
         for combo in combos:
             params = dict(r.get("params", {}), **combo)
-            scale = combo.get(axis_names[0], 1) / r["axes"][axis_names[0]][0] if axis_names else 1
+            first = combo.get(axis_names[0], 1) if axis_names else 1
+            numeric = isinstance(first, (int, float)) and not isinstance(first, bool)
+            scale = first / r["axes"][axis_names[0]][0] if axis_names and numeric else 1
+            for value in combo.values():
+                scale *= r.get("factor", {}).get(value, 1) if isinstance(value, str) else 1
             base_s = r.get("base_s", 0.1) * scale
             settings = [(P, T) for P in r["processes"] for T in r["threads"] if (P, T) != (1, 1)]
             on_grid = 1 in r["processes"] and 1 in r["threads"]

@@ -17,7 +17,8 @@ from support import (
     script,
 )
 
-from parsweep_plots.load import load_run  # noqa: E402  (support puts plots/ on the path)
+from parsweep_plots import classview, style  # noqa: E402  (support puts plots/ on the path)
+from parsweep_plots.load import load_run  # noqa: E402
 
 CONFIG = {
     "name": "lesson",
@@ -101,6 +102,28 @@ class MergedRuns(ImageChecks, unittest.TestCase):
         self.assert_contains(page, "8 of 8 verified")
         self.assert_contains(page, "bob: square n=1000")  # the summary, a row per learner's point
         self.assertEqual(images_loaded_in_chromium(report), "2/2")
+
+    def test_ideal_line_stops_at_the_learners_cores(self):
+        # Both learners ran here, on the machine's usable cores; 2×2 is 4 workers. Past the
+        # cores the ideal is flat (a 4× ideal on 2 cores promises what they cannot give), and
+        # the settings beyond them are shaded.
+        run = load_run(self.class_run)
+        label, groups = classview.lessons(run)[0]
+        fig, _ = classview.draw_speedup(run, label, groups)
+        self.addCleanup(style.plt.close, fig)
+        ax = fig.axes[0]
+        cores = classview.machine(run, "alice")["cores"]
+        settings = [t.get_text() for t in ax.get_xticklabels()]
+        ideals = [ln for ln in ax.get_lines() if ln.get_label().startswith("ideal")]
+        self.assertEqual(len(ideals), 1, [ln.get_label() for ln in ax.get_lines()])
+        self.assertIn(f"flat past {cores}", ideals[0].get_label())
+        for setting, y in zip(settings, ideals[0].get_ydata()):
+            P, T = setting.split("×")
+            self.assertEqual(y, min(int(P) * int(T), cores), setting)
+        workers = [int(P) * int(T) for P, T in (s.split("×") for s in settings)]
+        shaded = [p.get_label() for p in ax.patches]
+        self.assertEqual(max(workers) > cores,
+                         any(style.OVERSUBSCRIBED_LABEL in t for t in shaded))
 
     def test_merged_parts_are_drawn_like_a_whole_run(self):
         self.assertEqual(self.parts_drawn.returncode, 0, self.parts_drawn.stderr)

@@ -101,6 +101,23 @@ class HonestCharts(unittest.TestCase):
         self.assertAlmostEqual(high * unit, 0.500 + 0.442)
         self.assertIn("95%", ax.get_ylabel())
 
+    def test_subtitles_say_the_parameters_in_plain_words(self):
+        fig, _ = curves.draw_speedup(self.sweep, self.groups["invert"])
+        self.addCleanup(style.plt.close, fig)
+        self.assertIn("500×500 matrices", fig._suptitle.get_text())
+        self.assertEqual(
+            style.params_line({"chunk": 0, "p": 3, "n": 1000, "schedule": "static"}, "square"),
+            "1,000 numbers · cubes (p = 3) · OpenMP schedule: static · "
+            "OpenMP chunk: the schedule's default",
+        )
+        self.assertEqual(
+            style.params_line({"file": "/w/data/t8.shakespeare.txt", "chunk_bytes": 262144},
+                              "chunk_count"),
+            "chunk size: 256 KiB · text: t8.shakespeare.txt",
+        )
+        self.assertEqual(style.params_line({"cmd": "", "items": 0, "argv": []}, "command"), "")
+        self.assertEqual(style.params_line({"colour": "blue"}, "mine"), "colour: blue")
+
     def test_an_interval_reaching_below_zero_stops_at_the_fastest_repetition(self):
         point = copy.deepcopy(next(p for g in self.sweep.groups if g.kernel == "square"
                                    for p in g.points))

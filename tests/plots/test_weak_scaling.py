@@ -69,7 +69,7 @@ class WeakScaling(ImageChecks, unittest.TestCase):
         self.assertIn("Gustafson fit", shown)
         self.assertNotIn("Amdahl", shown)
         self.assertIn("the time stays flat", shown)
-        self.assertIn(f"samples={PER_WORKER} per worker", shown)
+        self.assertIn(f"{PER_WORKER:,} samples per worker", shown)
         # A busy machine may show no gain at all: then the fit is withheld, and said so.
         self.assertTrue(facts["serial_fraction"] is not None or facts["no_speedup"], facts)
         self.assertIn("Gustafson", captions.speedup(self.sweep, self.weak, facts))
