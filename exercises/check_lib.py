@@ -288,7 +288,7 @@ class Verdict:
     charts it draws for the lesson), and exits.
 
     lesson.json: {"lesson": "02-square", "correct": bool, "problems": [str],
-    "findings": [{"claim", "outcome", "ratio", "detail"}], "notes": [str],
+    "findings": [{"claim", "outcome", "ratio", "detail", "words"}], "notes": [str],
     "charts": [glob patterns over chart names, e.g. "speedup-sum_cubes*"]}. An empty
     "charts" list means the lesson names none: every chart is drawn.
     """
@@ -333,7 +333,7 @@ class Verdict:
                  "inconclusive": self.inconclusive_words()}[outcome]
         r = f" ({ratio:.2f}×)" if ratio is not None else ""
         self.findings.append({"claim": claim, "outcome": outcome, "ratio": ratio,
-                              "detail": detail})
+                              "detail": detail, "words": words})
         self.notes.append(f"{claim}{r}: {words}" + (f" — {detail}" if detail else ""))
 
     def record(self):

@@ -4,7 +4,8 @@ asks about (glob patterns over chart names: only those are drawn, unless --all-c
 gives what the report opens with: correct or not, the problems, and each finding's outcome.
 
     {"lesson": "02-square", "correct": false, "problems": ["…"],
-     "findings": [{"claim": "…", "outcome": "shown", "ratio": 1.8, "detail": "…"}],
+     "findings": [{"claim": "…", "outcome": "shown", "ratio": 1.8, "detail": "…",
+                   "words": "shows the lesson"}],
      "notes": ["…"], "charts": ["methods-sum_cubes-method", "scaling-square-n"]}
 
 Every field may be missing (it then reads as empty); a field of the wrong type is refused with
@@ -20,8 +21,9 @@ from .load import RunError, read_json_file
 
 LESSON_FILE = "lesson.json"
 
-# A finding's outcome in words, for people: what check_lib's "shown", "not shown" and
-# "inconclusive" mean for the lesson. Any other outcome is shown as it is written.
+# A finding's outcome in words, for a lesson.json that does not give them: check_lib writes
+# the words the check printed ("inconclusive: the machine was too busy (noise ±12%, …)"), and
+# those are shown. Any other outcome is shown as it is written.
 OUTCOME_WORDS = {
     "shown": "shows the lesson",
     "not shown": "does NOT show it",
@@ -35,10 +37,11 @@ class Finding:
     outcome: str
     ratio: Optional[float] = None
     detail: str = ""
+    said: str = ""  # the check's own words for the outcome
 
     @property
     def words(self) -> str:
-        return OUTCOME_WORDS.get(self.outcome, self.outcome)
+        return self.said or OUTCOME_WORDS.get(self.outcome, self.outcome)
 
 
 @dataclass
@@ -75,6 +78,7 @@ def _finding(raw, i: int, path: str) -> Finding:
         outcome=str(raw.get("outcome") or ""),
         ratio=ratio,
         detail=str(raw.get("detail") or ""),
+        said=str(raw.get("words") or ""),
     )
 
 
