@@ -36,12 +36,11 @@ Output: `ok …` and `parsweep-time: SECONDS`, exit 0. A wrong result: `lesson12
 stderr, exit 1. Bad arguments, no workshop.py, no numpy: one line on stderr, exit 2.
 """
 import argparse
-import ctypes
 import importlib.util
 import os
 import sys
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # What parsweep sets from the threads axis and a BLAS reads (kernels/command.cpp).
@@ -102,8 +101,17 @@ def load_workshop(code):
 
 def with_threads(workshop, parts):
     """square_part of every part, each on a Python thread of its own: what the GIL allows."""
-    with ThreadPoolExecutor(len(parts)) as threads:
-        return list(threads.map(workshop.square_part, parts))
+    results = [None] * len(parts)
+
+    def work(i):
+        results[i] = workshop.square_part(parts[i])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(parts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
 
 
 def squares(args, workshop, workers):
@@ -153,6 +161,8 @@ def blas_threads():
     """(threads, how it was found) for the BLAS numpy runs on: the library's own answer
     (OpenBLAS, a numpy wheel's OpenBLAS, MKL, BLIS), else the threads of this process after
     BLAS calls (/proc/self/task: the BLAS's pool is started by then), else (None, why)."""
+    import ctypes  # here: squares need not pay for it
+
     getters = ("openblas_get_num_threads", "openblas_get_num_threads64_",
                "scipy_openblas_get_num_threads64_", "MKL_Get_Max_Threads",
                "bli_thread_get_num_threads")

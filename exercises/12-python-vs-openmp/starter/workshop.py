@@ -4,9 +4,9 @@ number of BLAS threads.
 YOUR TASK: two pieces of Python as they are often first written, each one wrong in the way
 the lesson is about.
 
-  square_sum   squares on Python *threads*. They give the right sum, but threads of one
-               interpreter take turns holding the GIL (the global interpreter lock): only
-               one of them runs Python at a time, so 2 square no faster than 1.
+  square_sum   squares on a pool of Python *threads*. They give the right sum, but threads
+               of one interpreter take turns holding the GIL (the global interpreter lock):
+               only one of them runs Python at a time, so 2 square no faster than 1.
   start_numpy  sets the BLAS thread count after `import numpy`, when the BLAS has already
                started with one thread per CPU and will never read it again.
 
@@ -15,7 +15,7 @@ around them — the shares, the timing, the checks — is ../lesson12.py; run it
 `python3 exercises/12-python-vs-openmp/lesson12.py squares 3000000 --how yours --workers 2`.
 """
 import os
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 
 def square_part(part):
@@ -29,20 +29,12 @@ def square_part(part):
 def square_sum(parts, workers):
     """square_part of every part, computed by `workers` workers at the same time; the results
     in the order of `parts` (one part per worker: the program splits its numbers so)."""
-    # TODO(gil): threads share one interpreter and its GIL, so this runs one part at a time.
-    # Run the parts in `workers` processes instead: multiprocessing.Pool and its map (send
-    # each worker its (begin, end), not every number: each argument and result is pickled).
-    results = [None] * len(parts)
-
-    def work(i):
-        results[i] = square_part(parts[i])
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(parts))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
+    # TODO(gil): a pool of threads: they share one interpreter and its GIL, so this squares
+    # one part at a time. Run the parts in `workers` processes instead: multiprocessing.Pool
+    # and its map (or ProcessPoolExecutor). Send each worker its (begin, end), not every
+    # number: each argument and result is pickled on its way.
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(square_part, parts))
 
 
 def start_numpy(threads):
