@@ -2,7 +2,7 @@
 beside its C++ kernels. It calls your code (workshop.py, in starter/ or solution/), times
 it, and checks it.
 
-    lesson12.py squares N [--how threads|yours] [--workers W] [--code DIR]
+    lesson12.py squares N [--how threads|numbers|yours] [--workers W] [--code DIR]
     lesson12.py invert N [--count C] [--seed S] [--workers W] [--code DIR]
 
 W is PARSWEEP_THREADS under parsweep (the `threads` axis: the workers your Python starts
@@ -16,6 +16,8 @@ squares
   number); by hand, all of [0, N) — cut into W parts, each squared by workshop.square_part:
     threads  W Python threads, one part each: the GIL, shown (this program's, not yours);
              with W = 1, the plain loop;
+    numbers  the workshop's first Pool (this program's): Pool(W).map(square, every number),
+             each number pickled to a worker and its square back; the sum here;
     yours    workshop.square_sum(parts, W): your code, meant to use W processes.
   Verified: the sum against (m−1)m(2m−1)/6, and, for `yours` with W ≥ 2, that not every
   part was squared in this process (square_part returns its pid): Python threads are no
@@ -57,7 +59,7 @@ def fail(message, status=2):
 
 class Args(argparse.ArgumentParser):
     def error(self, message):  # one line on stderr, not argparse's usage block
-        fail(f"{message} (usage: lesson12.py squares|invert N [--how threads|yours] "
+        fail(f"{message} (usage: lesson12.py squares|invert N [--how threads|numbers|yours] "
              "[--workers W] [--count C] [--seed S] [--code DIR])")
 
 
@@ -114,12 +116,28 @@ def with_threads(workshop, parts):
     return results
 
 
+def square(x):
+    return x * x
+
+
+def with_pool_per_number(parts, workers):
+    """The workshop's first Pool: Pool.map(square, numbers) — every number pickled to a worker
+    and its square back (in batches: map's chunksize) — then sum() here; one (pid, sum) per
+    part, as square_part's."""
+    from multiprocessing import Pool  # here: the other ways need not import it
+
+    with Pool(workers) as pool:
+        return [(os.getpid(), sum(pool.map(square, range(*part)))) for part in parts]
+
+
 def squares(args, workshop, workers):
     begin, end = my_share(args.n)
     parts = [tuple(begin + b for b in share(end - begin, workers, i)) for i in range(workers)]
     t0 = time.perf_counter()
     if args.how == "yours":
         results = workshop.square_sum(parts, workers)
+    elif args.how == "numbers":
+        results = with_pool_per_number(parts, workers)
     else:
         results = with_threads(workshop, parts)
     try:
@@ -225,7 +243,7 @@ def main():
     ap = Args(add_help=False)
     ap.add_argument("task", choices=("squares", "invert"))
     ap.add_argument("n", type=int)
-    ap.add_argument("--how", choices=("threads", "yours"), default="yours")
+    ap.add_argument("--how", choices=("threads", "numbers", "yours"), default="yours")
     ap.add_argument("--workers", type=int)
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--seed", type=int, default=42)
