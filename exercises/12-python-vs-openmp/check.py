@@ -58,7 +58,34 @@ def rep_result_median(p, field):
     return values[len(values) // 2] if values else None
 
 
-def gil_shapes(v, sweep, n):
+def second_core(v, sweep, n):
+    """Could the run use a second core at all? 2 Python processes — two interpreters, half
+    the numbers each, nothing shared — against 1, on n numbers: the control of the parallel
+    claims. On 2 free cores it is near 2×; when it is not faster, other work held the second
+    core, and a parallel claim cannot be judged (it is never reported the other way round).
+    Returns whether the control showed."""
+    cores = sweep.get("context", {}).get("usable_cores", {}).get("count") or 1
+    alone = one(squares(sweep, "threads", n=n, processes=1, threads=1))
+    pair = one(squares(sweep, "threads", n=n, processes=2, threads=1))
+    if cores < 2 or not alone or not pair:
+        v.note(f"{cores} usable core{'s' if cores > 1 else ''}: nothing runs in parallel here, "
+               "so the GIL and the Pool's gain cannot show" if cores < 2 else
+               "no 1 × 1 and 2 × 1 Python points: the parallel claims are not judged")
+        return False
+    outcome, ratio = c.compare(alone, pair, margin=1.3)
+    shown = outcome == "shown"
+    v.shape(f"squaring {n:,} numbers: 2 Python processes faster than 1",
+            "shown" if shown else "inconclusive", ratio,
+            "two interpreters, each with its own GIL, run at the same time" if shown else
+            BUSY)
+    return shown
+
+
+BUSY = ("the second core was busy with other work (2 independent processes gained nothing), "
+        "so the parallel claims cannot be judged: close other programs and run again")
+
+
+def gil_shapes(v, sweep, n, free):
     """2 Python threads against 2 Python processes (P = 2: two interpreters), on n numbers."""
     one_thread = one(squares(sweep, "threads", n=n, processes=1, threads=1))
     threads = one(squares(sweep, "threads", n=n, processes=1, threads=2))
@@ -66,7 +93,9 @@ def gil_shapes(v, sweep, n):
     if threads and procs:
         outcome, ratio = c.compare(threads, procs, margin=1.3)
         detail = ""
-        if outcome == "shown" and one_thread:
+        if not free:
+            outcome, detail = "inconclusive", BUSY
+        elif outcome == "shown" and one_thread:
             speed = c.median_s(one_thread) / c.median_s(threads)
             detail = (f"2 threads ran at {speed:.2f}× the speed of one: they take turns holding "
                       "the GIL; 2 interpreters have one each")
@@ -74,7 +103,7 @@ def gil_shapes(v, sweep, n):
                 outcome, ratio, detail)
 
 
-def pool_shapes(v, sweep, small, large):
+def pool_shapes(v, sweep, small, large, free):
     """Your Pool: creating it costs more than 1,000 numbers' work; for millions it pays."""
     loop_small = one(squares(sweep, "threads", n=small, processes=1, threads=1))
     pool_small = one(squares(sweep, "yours", n=small, processes=1, threads=2))
@@ -90,7 +119,7 @@ def pool_shapes(v, sweep, small, large):
     if large > small and loop_large and pool_large and pool_large["verified"]:
         outcome, ratio = c.compare(loop_large, pool_large, margin=1.2)
         v.shape(f"squaring {large:,} numbers: your Pool of 2 faster than the plain loop",
-                outcome, ratio)
+                outcome if free else "inconclusive", ratio, "" if free else BUSY)
 
 
 def python_vs_cpp(v, sweep, large):
@@ -145,8 +174,9 @@ def main():
                 v.wrong(f"{c.name(p)}: {said(p)}")
     sizes = sorted({p["params"]["n"] for p in squares(sweep, "threads")})
     if sizes:
-        gil_shapes(v, sweep, sizes[-1])
-        pool_shapes(v, sweep, sizes[0], sizes[-1])
+        free = second_core(v, sweep, sizes[-1])
+        gil_shapes(v, sweep, sizes[-1], free)
+        pool_shapes(v, sweep, sizes[0], sizes[-1], free)
         python_vs_cpp(v, sweep, sizes[-1])
         start_up(v, sweep, sizes[0])
     numpy_notes(v, sweep)
