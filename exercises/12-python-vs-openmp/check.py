@@ -58,34 +58,41 @@ def rep_result_median(p, field):
     return values[len(values) // 2] if values else None
 
 
+# Less work than this per 1 × 1 point is a few time slices (3–4 ms each): one preemption
+# on a busy machine moves it more than any parallel effect (the lessons test's sizes).
+LEAST_WORK_S = 0.05
+
+
 def second_core(v, sweep, n):
     """Could the run use a second core at all? 2 Python processes — two interpreters, half
     the numbers each, nothing shared — against 1, on n numbers: the control of the parallel
     claims. On 2 free cores it is near 2×; when it is not faster, other work held the second
     core, and a parallel claim cannot be judged (it is never reported the other way round).
-    Returns whether the control showed."""
+    Returns None when the control showed, else why the parallel claims are not judged."""
     cores = sweep.get("context", {}).get("usable_cores", {}).get("count") or 1
     alone = one(squares(sweep, "threads", n=n, processes=1, threads=1))
     pair = one(squares(sweep, "threads", n=n, processes=2, threads=1))
-    if cores < 2 or not alone or not pair:
-        v.note(f"{cores} usable core{'s' if cores > 1 else ''}: nothing runs in parallel here, "
-               "so the GIL and the Pool's gain cannot show" if cores < 2 else
-               "no 1 × 1 and 2 × 1 Python points: the parallel claims are not judged")
-        return False
+    if cores < 2:
+        return f"{cores} usable core: nothing runs in parallel here"
+    if not alone or not pair or c.median_s(alone) is None:
+        return "no verified 1 × 1 and 2 × 1 Python points to compare"
+    if c.median_s(alone) < LEAST_WORK_S:
+        return (f"squaring {n:,} numbers took {c.duration(c.median_s(alone))}: too little "
+                "work to tell parallel effects from the machine's noise")
     outcome, ratio = c.compare(alone, pair, margin=1.3)
     shown = outcome == "shown"
     v.shape(f"squaring {n:,} numbers: 2 Python processes faster than 1",
             "shown" if shown else "inconclusive", ratio,
             "two interpreters, each with its own GIL, run at the same time" if shown else
             BUSY)
-    return shown
+    return None if shown else BUSY
 
 
 BUSY = ("the second core was busy with other work (2 independent processes gained nothing), "
         "so the parallel claims cannot be judged: close other programs and run again")
 
 
-def gil_shapes(v, sweep, n, free):
+def gil_shapes(v, sweep, n, unjudged):
     """2 Python threads against 2 Python processes (P = 2: two interpreters), on n numbers."""
     one_thread = one(squares(sweep, "threads", n=n, processes=1, threads=1))
     threads = one(squares(sweep, "threads", n=n, processes=1, threads=2))
@@ -93,8 +100,8 @@ def gil_shapes(v, sweep, n, free):
     if threads and procs:
         outcome, ratio = c.compare(threads, procs, margin=1.3)
         detail = ""
-        if not free:
-            outcome, detail = "inconclusive", BUSY
+        if unjudged:
+            outcome, detail = "inconclusive", unjudged
         elif outcome == "shown" and one_thread:
             speed = c.median_s(one_thread) / c.median_s(threads)
             detail = (f"2 threads ran at {speed:.2f}× the speed of one: they take turns holding "
@@ -103,7 +110,7 @@ def gil_shapes(v, sweep, n, free):
                 outcome, ratio, detail)
 
 
-def pool_shapes(v, sweep, small, large, free):
+def pool_shapes(v, sweep, small, large, unjudged):
     """Your Pool: creating it costs more than 1,000 numbers' work; for millions it pays."""
     loop_small = one(squares(sweep, "threads", n=small, processes=1, threads=1))
     pool_small = one(squares(sweep, "yours", n=small, processes=1, threads=2))
@@ -119,7 +126,7 @@ def pool_shapes(v, sweep, small, large, free):
     if large > small and loop_large and pool_large and pool_large["verified"]:
         outcome, ratio = c.compare(loop_large, pool_large, margin=1.2)
         v.shape(f"squaring {large:,} numbers: your Pool of 2 faster than the plain loop",
-                outcome if free else "inconclusive", ratio, "" if free else BUSY)
+                "inconclusive" if unjudged else outcome, ratio, unjudged or "")
 
 
 def python_vs_cpp(v, sweep, large):
@@ -174,9 +181,9 @@ def main():
                 v.wrong(f"{c.name(p)}: {said(p)}")
     sizes = sorted({p["params"]["n"] for p in squares(sweep, "threads")})
     if sizes:
-        free = second_core(v, sweep, sizes[-1])
-        gil_shapes(v, sweep, sizes[-1], free)
-        pool_shapes(v, sweep, sizes[0], sizes[-1], free)
+        unjudged = second_core(v, sweep, sizes[-1])
+        gil_shapes(v, sweep, sizes[-1], unjudged)
+        pool_shapes(v, sweep, sizes[0], sizes[-1], unjudged)
         python_vs_cpp(v, sweep, sizes[-1])
         start_up(v, sweep, sizes[0])
     numpy_notes(v, sweep)
