@@ -32,6 +32,7 @@ SWEEP_PACKAGES=(
     nlohmann-json3-dev libcli11-dev libfmt-dev libhwloc-dev
     libxxhash-dev                          # the content hash of a run's input files (header only)
     python3-matplotlib                     # plots/: charts and report.html
+    python3-numpy                          # lesson 12 and examples/: the workshop's numpy
     ca-certificates                        # make data: the workshop text over https
 )
 # The tests and the other targets add these:
@@ -40,7 +41,7 @@ TEST_PACKAGES=(
     libgtest-dev libbenchmark-dev          # tests and micro-benchmarks
     clang libclang-rt-dev libomp-dev       # make fuzz (libFuzzer), the clang/libomp build
     python3-jsonschema                     # the config schema test
-    python3-numpy ripgrep                  # make bench-peers: the Python and rg peers
+    ripgrep                                # make bench-peers: the rg peer (numpy: above)
     chromium                               # the report test opens report.html headless
     slurm-wlm munge                        # the hpc tests start a two-node Slurm cluster
     openmpi-bin libopenmpi-dev             # the mpi launcher (parsweep-mpi-worker, mpirun)
