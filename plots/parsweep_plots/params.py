@@ -32,7 +32,12 @@ def _counted(noun: str) -> Callable:
 
 
 def _named(label: str, words: Optional[dict] = None) -> Callable:
-    return lambda v: f"{label}: {(words or {}).get(v, param_text(v))}"
+    """label: the value's word, or the value as it is. A list (the command kernel's argv)
+    or an object has no word: it is shown as it is."""
+    def say(v: Any) -> str:
+        word = (words or {}).get(v) if isinstance(v, (str, int, float, bool)) else None
+        return f"{label}: {word if word is not None else param_text(v)}"
+    return say
 
 
 _MATRICES = {"n": lambda v: f"{count(v)}×{count(v)} matrices", "count": _counted("matrices")}

@@ -117,6 +117,9 @@ class HonestCharts(unittest.TestCase):
         )
         self.assertEqual(style.params_line({"cmd": "", "items": 0, "argv": []}, "command"), "")
         self.assertEqual(style.params_line({"colour": "blue"}, "mine"), "colour: blue")
+        # A list (the command kernel's argv, wordcount's words) has no word: shown as it is.
+        self.assertIn("python3", style.params_line({"argv": ["python3", "x.py"]}, "command"))
+        self.assertIn("the", style.params_line({"words": ["the", "dog"]}, "wordcount"))
 
     def test_an_interval_reaching_below_zero_stops_at_the_fastest_repetition(self):
         point = copy.deepcopy(next(p for g in self.sweep.groups if g.kernel == "square"
