@@ -245,18 +245,23 @@ def probe_machine(cores, seconds=0.3):
     """How much of the machine a program gets now: one busy process per usable core for
     `seconds`, and the share of its wall time each was on a CPU (1.0: the cores are free;
     0.5: something else keeps them half busy). Returns {"cpu_share", "load_1min"}."""
-    results = multiprocessing.SimpleQueue()
-    procs = [multiprocessing.Process(target=_spin, args=(seconds, results))
-             for _ in range(max(1, cores))]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    shares = [results.get() for _ in procs]
     try:
         load = os.getloadavg()[0]
     except OSError:
         load = None
+    try:
+        results = multiprocessing.SimpleQueue()
+        procs = [multiprocessing.Process(target=_spin, args=(seconds, results))
+                 for _ in range(max(1, cores))]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        shares = [results.get() for _ in procs]
+    except OSError as e:  # no processes to be had: the run's noise alone decides
+        print(f"check: cannot measure the machine ({e}); judging by the run's noise",
+              file=sys.stderr)
+        return {"cpu_share": None, "load_1min": load}
     return {"cpu_share": min(1.0, statistics.mean(shares)), "load_1min": load}
 
 
@@ -277,7 +282,8 @@ def machine_state(sweep):
                                    len(os.sched_getaffinity(0)))))
     noises = [n for n in (noise_pct(p) for p in sweep.get("points", [])) if n is not None]
     state["noise_pct"] = statistics.median(noises) if noises else None
-    state["busy"] = (state.get("cpu_share", 1.0) < BUSY_CPU_SHARE or
+    share = state.get("cpu_share")
+    state["busy"] = ((share is not None and share < BUSY_CPU_SHARE) or
                      (state["noise_pct"] or 0) > BUSY_NOISE_PCT)
     return state
 
