@@ -376,6 +376,18 @@ def families(groups: list, axes: list) -> list:
     return list(out.values())
 
 
+def family_chart(kind: str, kernel: str, axis: str, others: list, family: list, suffix: str,
+                 what: str) -> tuple:
+    """(file name, subject) of a chart of one family against `axis`: the kind, kernel and axis,
+    then the family's values of the `others` axes (scaling-square-n-p3), and "kernel: what"
+    with those values."""
+    fixed = family[0].params
+    values = [(a, param_text(fixed.get(a))) for a in others]
+    name = slug("-".join([kind, kernel, axis] + [f"{a}{v}" for a, v in values]) + suffix)
+    subject = " ".join([f"{kernel}: {what}"] + [f"{a}={v}" for a, v in values])
+    return name, subject
+
+
 def slug(text: str) -> str:
     """A file-name-safe form of a label."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "x"

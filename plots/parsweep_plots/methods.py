@@ -15,7 +15,7 @@ from matplotlib.patches import Patch
 
 from . import captions, style
 from .charts import Drawn, render
-from .load import Run, families, groups_by_run, param_text, setting_order, slug
+from .load import Run, families, family_chart, groups_by_run, param_text, setting_order
 from .scaling import interval_95
 
 # Greyscale-safe: each value's bars have a hatch of their own as well as a colour.
@@ -164,13 +164,8 @@ def draw_all(run: Run, out_dir: str, formats: list, drawn: Drawn) -> None:
             for family in families(groups, others):
                 if len({g.params[axis] for g in family}) < 2:
                     continue
-                words = ["methods", kernel, axis]
-                words += [f"{a}{param_text(family[0].params.get(a))}" for a in others]
-                name = slug("-".join(words) + suffix)
-                subject = " ".join(
-                    [f"{kernel}: each {axis} side by side"]
-                    + [f"{a}={param_text(family[0].params.get(a))}" for a in others]
-                )
+                name, subject = family_chart("methods", kernel, axis, others, family, suffix,
+                                             f"each {axis} side by side")
                 render(
                     drawn,
                     out_dir,

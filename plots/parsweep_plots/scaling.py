@@ -12,7 +12,8 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from . import captions, style
 from .charts import Drawn, Skipped, render
-from .load import SERIAL, Run, families, groups_by_run, param_text, setting_order, slug, way_of
+from .load import (SERIAL, Run, families, family_chart, groups_by_run, param_text,
+                   setting_order, slug, way_of)
 from .params import size_bytes
 
 MARKERS = ("o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "h")
@@ -179,20 +180,14 @@ def draw_all(run: Run, out_dir: str, formats: list, drawn: Drawn) -> None:
         for axis in axes:
             others = [a for a in groups[0].axes if a != axis and a not in words]
             for family in families(groups, others):
-                name = "-".join(
-                    ["scaling", kernel, axis]
-                    + [f"{a}{param_text(family[0].params.get(a))}" for a in others]
-                ) + suffix
-                subject = " ".join(
-                    [f"{kernel}: time against {axis}"]
-                    + [f"{a}={param_text(family[0].params.get(a))}" for a in others]
-                )
+                name, subject = family_chart("scaling", kernel, axis, others, family, suffix,
+                                             f"time against {axis}")
                 render(
                     drawn,
                     out_dir,
                     formats,
                     "scaling",
-                    slug(name),
+                    name,
                     subject,
                     subject,
                     lambda: _draw_family(run, axis, family, words),
